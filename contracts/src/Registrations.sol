@@ -1,0 +1,585 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ILedgerAccess} from "./interfaces/ILedgerAccess.sol";
+import {IRegistrations} from "./interfaces/IRegistrations.sol";
+import {ICertificates} from "./interfaces/ICertificates.sol";
+import {IRightsView} from "./interfaces/IRightsView.sol";
+import {LedgerRoles} from "./libraries/LedgerRoles.sol";
+
+/// @title Registrations
+/// @notice The registration lifecycle of data resources, data products and data assets (DESIGN.md §2):
+/// submit, accept, reject, approve into public notice, objections, certify, change, annual review and lapse,
+/// renew, freeze, unfreeze, revoke and cancel. Every transition is role-checked, allowed only from its source
+/// states, and emits one event.
+/// @dev Registrant actions are EIP-712 messages signed by the registrant (or the holder) and relayed by anyone,
+/// typically the service's own key; contract wallets sign through ERC-1271. Data never reaches the chain: only
+/// the manifest's digest (which is its IPFS CID) and the data commitment do.
+contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
+    /// @notice Most parents one registration may name.
+    uint256 public constant MAX_PARENTS = 32;
+    /// @notice Bit set of every right a registration can claim.
+    uint8 public constant ALL_RIGHTS = 7;
+
+    bytes32 private constant SUBMISSION_TYPEHASH = keccak256(
+        "Submission(address registrant,uint16 authorityId,uint8 kind,uint8 origin,uint8 grade,bool personalInfo,"
+        "uint8 rights,bytes32 manifestDigest,bytes32 dataCommitment,uint256[] parents,uint256 nonce,uint256 deadline)"
+    );
+    bytes32 private constant CHANGE_TYPEHASH =
+        keccak256("ChangeRequest(uint256 registrationId,bytes32 manifestDigest,uint256 nonce,uint256 deadline)");
+    bytes32 private constant ANNUAL_REVIEW_TYPEHASH =
+        keccak256("AnnualReview(uint256 registrationId,bytes32 reportDigest,uint256 nonce,uint256 deadline)");
+    bytes32 private constant CANCELLATION_TYPEHASH =
+        keccak256("Cancellation(uint256 registrationId,bytes32 reasonDigest,uint256 nonce,uint256 deadline)");
+
+    /// @notice Roles, authorities and parties.
+    ILedgerAccess public immutable access;
+    /// @notice The certificate token.
+    ICertificates public immutable certificates;
+    /// @notice The rights module (transfers, licences, pledges); zero until connected.
+    IRightsView public rights;
+
+    uint64 private _registrationCount;
+    uint64 private _objectionCount;
+    mapping(uint256 registrationId => Registration) private _registrations;
+    mapping(uint256 registrationId => bytes32 manifestDigest) private _pendingChanges;
+    mapping(uint256 objectionId => Objection) private _objections;
+
+    constructor(ILedgerAccess access_, ICertificates certificates_) EIP712("DataRightsLedger", "1") {
+        access = access_;
+        certificates = certificates_;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Administration
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @notice Connects the rights module once; from then on it answers who holds and may process each registration.
+    function setRights(IRightsView rights_) external {
+        _checkRole(LedgerRoles.ADMIN);
+        if (address(rights) != address(0)) revert RightsModuleAlreadySet();
+        rights = rights_;
+        emit RightsModuleSet(address(rights_));
+    }
+
+    /// @notice Stops every registrant and authority action in an emergency. Regulators may still freeze and revoke.
+    function pause() external {
+        _checkRole(LedgerRoles.PAUSER);
+        _pause();
+    }
+
+    /// @notice Ends an emergency stop.
+    function unpause() external {
+        _checkRole(LedgerRoles.PAUSER);
+        _unpause();
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Application and review
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @notice Records a registrant's signed application (首次登记); the registration starts as Submitted.
+    /// @dev The registrant must be an admitted party; every parent must be Certified and the registrant must be
+    /// allowed to process it. Anyone may relay the signed application.
+    /// @return registrationId the new registration's id
+    function submit(Submission calldata application, bytes calldata signature)
+        external
+        whenNotPaused
+        returns (uint256 registrationId)
+    {
+        _checkApplication(application);
+        _checkParents(application.registrant, application.parents);
+        _checkSignature(application.registrant, _submissionHash(application), application.deadline, signature);
+        _useCheckedNonce(application.registrant, application.nonce);
+
+        registrationId = ++_registrationCount;
+        Registration storage registration = _registrations[registrationId];
+        registration.registrant = application.registrant;
+        registration.authorityId = application.authorityId;
+        registration.kind = application.kind;
+        registration.origin = application.origin;
+        registration.status = Status.Submitted;
+        registration.grade = application.grade;
+        registration.personalInfo = application.personalInfo;
+        registration.rights = application.rights;
+        registration.manifestDigest = application.manifestDigest;
+        registration.dataCommitment = application.dataCommitment;
+        emit RegistrationSubmitted(
+            registrationId,
+            application.registrant,
+            application.authorityId,
+            application.kind,
+            application.origin,
+            application.grade,
+            application.personalInfo,
+            application.rights,
+            application.manifestDigest,
+            application.dataCommitment,
+            application.parents
+        );
+    }
+
+    /// @notice A reviewer (or the registration's authority) accepts a submitted application for review.
+    function accept(uint256 registrationId) external whenNotPaused {
+        Registration storage registration = _inStatus(registrationId, Status.Submitted);
+        _checkReviewer(registration);
+        registration.status = Status.UnderReview;
+        emit RegistrationAccepted(registrationId, msg.sender);
+    }
+
+    /// @notice A reviewer (or the authority) rejects an application that is submitted or under review.
+    /// @param reasonDigest hash of the written reason, kept with the review record
+    function reject(uint256 registrationId, bytes32 reasonDigest) external whenNotPaused {
+        Registration storage registration = _existing(registrationId);
+        if (registration.status != Status.Submitted && registration.status != Status.UnderReview) {
+            revert InvalidStatus(registrationId, registration.status);
+        }
+        _checkReviewer(registration);
+        registration.status = Status.Rejected;
+        emit RegistrationRejected(registrationId, msg.sender, reasonDigest);
+    }
+
+    /// @notice The authority approves a reviewed application into public notice (公示) for its notice period.
+    function approve(uint256 registrationId) external whenNotPaused {
+        Registration storage registration = _inStatus(registrationId, Status.UnderReview);
+        (, uint40 noticePeriod,) = _checkAuthority(registration);
+        uint40 endsAt = uint40(block.timestamp) + noticePeriod;
+        registration.status = Status.PublicNotice;
+        registration.noticeEndsAt = endsAt;
+        emit RegistrationPublished(registrationId, endsAt);
+    }
+
+    /// @notice The authority certifies a registration whose public-notice window is over with no open objection,
+    /// and issues its property registration certificate to the registrant.
+    /// @return tokenId the certificate token
+    function certify(uint256 registrationId) external whenNotPaused returns (uint256 tokenId) {
+        Registration storage registration = _inStatus(registrationId, Status.PublicNotice);
+        (,, uint40 reviewInterval) = _checkAuthority(registration);
+        if (block.timestamp < registration.noticeEndsAt) {
+            revert NoticeWindowOpen(registrationId, registration.noticeEndsAt);
+        }
+        uint40 reviewDueAt = uint40(block.timestamp) + reviewInterval;
+        registration.status = Status.Certified;
+        registration.version = 1;
+        registration.reviewDueAt = reviewDueAt;
+        uint64 number;
+        (tokenId, number) = certificates.issue(
+            registration.registrant,
+            registrationId,
+            registration.authorityId,
+            ICertificates.CertificateType.PropertyRegistration
+        );
+        registration.certificateNumber = number;
+        emit RegistrationCertified(registrationId, number, tokenId, reviewDueAt);
+    }
+
+    /// @notice The authority issues an evidence (存证) certificate: proof that the registered data existed in the
+    /// submitted form by now, without the review and public notice of a property registration.
+    function issueEvidenceCertificate(uint256 registrationId) external whenNotPaused returns (uint256 tokenId) {
+        Registration storage registration = _existing(registrationId);
+        Status status = registration.status;
+        if (status == Status.Rejected || status == Status.Revoked || status == Status.Cancelled) {
+            revert InvalidStatus(registrationId, status);
+        }
+        _checkAuthority(registration);
+        uint64 number;
+        (tokenId, number) = certificates.issue(
+            registration.registrant, registrationId, registration.authorityId, ICertificates.CertificateType.Evidence
+        );
+        emit EvidenceCertificateIssued(registrationId, number, tokenId);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Objections (异议登记)
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @notice Files an objection. During public notice it blocks certification until resolved; against a
+    /// certified (or frozen) registration it marks the registration disputed.
+    /// @param evidenceDigest hash of the objection and its evidence
+    /// @return objectionId the new objection's id
+    function fileObjection(uint256 registrationId, bytes32 evidenceDigest)
+        external
+        whenNotPaused
+        returns (uint256 objectionId)
+    {
+        Registration storage registration = _existing(registrationId);
+        Status status = registration.status;
+        if (evidenceDigest == bytes32(0)) revert InvalidApplication();
+        if (status == Status.PublicNotice) {
+            registration.status = Status.Objected;
+            registration.objectedAt = uint40(block.timestamp);
+        } else if (status != Status.Objected && status != Status.Certified && status != Status.Frozen) {
+            revert InvalidStatus(registrationId, status);
+        }
+        registration.openObjections += 1;
+        objectionId = ++_objectionCount;
+        _objections[objectionId] = Objection(uint64(registrationId), msg.sender, ObjectionStatus.Open);
+        emit ObjectionFiled(objectionId, registrationId, msg.sender, evidenceDigest);
+    }
+
+    /// @notice The objector withdraws an open objection.
+    function withdrawObjection(uint256 objectionId) external whenNotPaused {
+        Objection storage objection = _openObjection(objectionId);
+        if (objection.objector != msg.sender) revert Unauthorized(msg.sender);
+        objection.status = ObjectionStatus.Withdrawn;
+        uint256 registrationId = objection.registrationId;
+        _closeObjection(registrationId);
+        emit ObjectionWithdrawn(objectionId, registrationId);
+    }
+
+    /// @notice The registration's authority resolves an objection. Upheld during notice rejects the registration;
+    /// upheld against a certified or frozen one revokes it. Dismissed, the notice resumes when no objection is left.
+    /// @param decisionDigest hash of the written decision
+    function resolveObjection(uint256 objectionId, bool upheld, bytes32 decisionDigest) external whenNotPaused {
+        Objection storage objection = _openObjection(objectionId);
+        uint256 registrationId = objection.registrationId;
+        Registration storage registration = _registrations[registrationId];
+        _checkAuthority(registration);
+        objection.status = upheld ? ObjectionStatus.Upheld : ObjectionStatus.Dismissed;
+        emit ObjectionResolved(objectionId, registrationId, upheld, decisionDigest);
+        if (!upheld) {
+            _closeObjection(registrationId);
+            return;
+        }
+        registration.openObjections -= 1;
+        Status status = registration.status;
+        if (status == Status.Objected) {
+            registration.status = Status.Rejected;
+            emit RegistrationRejected(registrationId, msg.sender, decisionDigest);
+        } else if (status == Status.Certified || status == Status.Frozen) {
+            registration.status = Status.Revoked;
+            emit RegistrationRevoked(registrationId, msg.sender, decisionDigest);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // After certification
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @notice The holder asks to change a certified registration to a new manifest (变更登记); the authority
+    /// reviews it, and the current version stays valid meanwhile.
+    function requestChange(
+        uint256 registrationId,
+        bytes32 manifestDigest,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external whenNotPaused {
+        Registration storage registration = _inStatus(registrationId, Status.Certified);
+        if (manifestDigest == bytes32(0) || manifestDigest == registration.manifestDigest) revert InvalidApplication();
+        if (_pendingChanges[registrationId] != bytes32(0)) revert ChangePending(registrationId, true);
+        _checkHolderSignature(
+            registrationId, keccak256(abi.encode(CHANGE_TYPEHASH, registrationId, manifestDigest, nonce, deadline)), nonce, deadline, signature
+        );
+        _pendingChanges[registrationId] = manifestDigest;
+        emit ChangeRequested(registrationId, manifestDigest);
+    }
+
+    /// @notice The authority approves the pending change: the registration moves to the new manifest, version + 1.
+    function approveChange(uint256 registrationId) external whenNotPaused {
+        Registration storage registration = _inStatus(registrationId, Status.Certified);
+        _checkAuthority(registration);
+        bytes32 manifestDigest = _pendingChanges[registrationId];
+        if (manifestDigest == bytes32(0)) revert ChangePending(registrationId, false);
+        delete _pendingChanges[registrationId];
+        uint32 version = registration.version + 1;
+        registration.version = version;
+        registration.manifestDigest = manifestDigest;
+        emit RegistrationChanged(registrationId, version, manifestDigest);
+    }
+
+    /// @notice The authority refuses the pending change; the registration keeps its current version.
+    function rejectChange(uint256 registrationId, bytes32 reasonDigest) external whenNotPaused {
+        Registration storage registration = _existing(registrationId);
+        _checkAuthority(registration);
+        bytes32 manifestDigest = _pendingChanges[registrationId];
+        if (manifestDigest == bytes32(0)) revert ChangePending(registrationId, false);
+        delete _pendingChanges[registrationId];
+        emit ChangeRejected(registrationId, manifestDigest, reasonDigest);
+    }
+
+    /// @notice The holder files the annual review report before it is due; the next one is due an interval later.
+    function fileAnnualReview(
+        uint256 registrationId,
+        bytes32 reportDigest,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external whenNotPaused {
+        Registration storage registration = _inStatus(registrationId, Status.Certified);
+        if (reportDigest == bytes32(0)) revert InvalidApplication();
+        uint40 dueAt = registration.reviewDueAt;
+        if (block.timestamp > dueAt) revert AnnualReviewOverdue(registrationId, dueAt);
+        (,, uint40 reviewInterval) = _authorityTerms(registration.authorityId);
+        if (block.timestamp + reviewInterval <= dueAt) revert AnnualReviewTooEarly(registrationId, dueAt);
+        _checkHolderSignature(
+            registrationId,
+            keccak256(abi.encode(ANNUAL_REVIEW_TYPEHASH, registrationId, reportDigest, nonce, deadline)),
+            nonce,
+            deadline,
+            signature
+        );
+        uint40 nextDueAt = dueAt + reviewInterval;
+        registration.reviewDueAt = nextDueAt;
+        emit AnnualReviewFiled(registrationId, reportDigest, nextDueAt);
+    }
+
+    /// @notice Marks a certified registration whose annual review is overdue as Lapsed. Anyone may call it.
+    function lapse(uint256 registrationId) external whenNotPaused {
+        Registration storage registration = _inStatus(registrationId, Status.Certified);
+        uint40 dueAt = registration.reviewDueAt;
+        if (block.timestamp <= dueAt) revert AnnualReviewNotDue(registrationId, dueAt);
+        registration.status = Status.Lapsed;
+        emit RegistrationLapsed(registrationId, dueAt);
+    }
+
+    /// @notice The authority renews a lapsed registration on a late review report.
+    function renew(uint256 registrationId, bytes32 reportDigest) external whenNotPaused {
+        Registration storage registration = _inStatus(registrationId, Status.Lapsed);
+        (,, uint40 reviewInterval) = _checkAuthority(registration);
+        if (reportDigest == bytes32(0)) revert InvalidApplication();
+        uint40 reviewDueAt = uint40(block.timestamp) + reviewInterval;
+        registration.status = Status.Certified;
+        registration.reviewDueAt = reviewDueAt;
+        emit RegistrationRenewed(registrationId, reportDigest, reviewDueAt);
+    }
+
+    /// @notice A regulator freezes a certified registration. Allowed while paused.
+    function freeze(uint256 registrationId, bytes32 reasonDigest) external {
+        Registration storage registration = _inStatus(registrationId, Status.Certified);
+        _checkRole(LedgerRoles.REGULATOR);
+        registration.status = Status.Frozen;
+        emit RegistrationFrozen(registrationId, msg.sender, reasonDigest);
+    }
+
+    /// @notice A regulator unfreezes a frozen registration. Allowed while paused.
+    function unfreeze(uint256 registrationId) external {
+        Registration storage registration = _inStatus(registrationId, Status.Frozen);
+        _checkRole(LedgerRoles.REGULATOR);
+        registration.status = Status.Certified;
+        emit RegistrationUnfrozen(registrationId, msg.sender);
+    }
+
+    /// @notice The registration's authority or a regulator revokes a certified or frozen registration.
+    /// Allowed while paused.
+    function revoke(uint256 registrationId, bytes32 reasonDigest) external {
+        Registration storage registration = _existing(registrationId);
+        Status status = registration.status;
+        if (status != Status.Certified && status != Status.Frozen) revert InvalidStatus(registrationId, status);
+        (address authorityAccount,,) = _authorityTerms(registration.authorityId);
+        if (msg.sender != authorityAccount && !access.hasRole(LedgerRoles.REGULATOR, msg.sender)) {
+            revert Unauthorized(msg.sender);
+        }
+        registration.status = Status.Revoked;
+        emit RegistrationRevoked(registrationId, msg.sender, reasonDigest);
+    }
+
+    /// @notice The holder cancels a certified registration (注销登记). Refused while a right is pledged or in trust.
+    function cancel(
+        uint256 registrationId,
+        bytes32 reasonDigest,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external whenNotPaused {
+        Registration storage registration = _inStatus(registrationId, Status.Certified);
+        _checkHolderSignature(
+            registrationId,
+            keccak256(abi.encode(CANCELLATION_TYPEHASH, registrationId, reasonDigest, nonce, deadline)),
+            nonce,
+            deadline,
+            signature
+        );
+        IRightsView rightsModule = rights;
+        if (address(rightsModule) != address(0) && !rightsModule.isUnencumbered(registrationId)) {
+            revert InvalidStatus(registrationId, registration.status);
+        }
+        registration.status = Status.Cancelled;
+        emit RegistrationCancelled(registrationId, reasonDigest);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Views
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @notice The registration record; reverts for an unknown id.
+    function registration(uint256 registrationId) external view returns (Registration memory) {
+        return _existing(registrationId);
+    }
+
+    /// @notice The status of a registration (None for an unknown id).
+    function statusOf(uint256 registrationId) external view returns (Status) {
+        return _registrations[registrationId].status;
+    }
+
+    /// @notice Whether an open objection stands against a certified or frozen registration.
+    function isDisputed(uint256 registrationId) external view returns (bool) {
+        Registration storage registration = _registrations[registrationId];
+        Status status = registration.status;
+        return registration.openObjections > 0 && (status == Status.Certified || status == Status.Frozen);
+    }
+
+    /// @notice The holder who signs for the registration: the rights module's answer, or the registrant.
+    function holderOf(uint256 registrationId) public view returns (address) {
+        IRightsView rightsModule = rights;
+        if (address(rightsModule) == address(0)) return _registrations[registrationId].registrant;
+        return rightsModule.primaryHolder(registrationId);
+    }
+
+    /// @notice The manifest digest of a pending change, or zero.
+    function pendingChange(uint256 registrationId) external view returns (bytes32) {
+        return _pendingChanges[registrationId];
+    }
+
+    /// @notice An objection record.
+    function objection(uint256 objectionId) external view returns (Objection memory) {
+        return _objections[objectionId];
+    }
+
+    /// @notice How many registrations and objections exist; ids run from 1.
+    function counts() external view returns (uint64 registrations, uint64 objections) {
+        return (_registrationCount, _objectionCount);
+    }
+
+    /// @notice The EIP-712 digest a registrant signs for an application.
+    function submissionDigest(Submission calldata application) external view returns (bytes32) {
+        return _submissionHash(application);
+    }
+
+    /// @notice The EIP-712 domain separator of this registry (chain id and address bound).
+    function domainSeparator() external view returns (bytes32) {
+        return _domainSeparatorV4();
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Internal checks
+    // ---------------------------------------------------------------------------------------------------------
+
+    function _checkApplication(Submission calldata application) private view {
+        if (
+            application.manifestDigest == bytes32(0) || application.dataCommitment == bytes32(0)
+                || application.rights == 0 || application.rights > ALL_RIGHTS
+        ) revert InvalidApplication();
+        if (!access.isAdmitted(application.registrant)) revert PartyNotAdmitted(application.registrant);
+        _authorityTerms(application.authorityId);
+    }
+
+    function _checkParents(address registrant, uint256[] calldata parents) private view {
+        uint256 count = parents.length;
+        if (count > MAX_PARENTS) revert TooManyParents(count, MAX_PARENTS);
+        IRightsView rightsModule = rights;
+        for (uint256 i = 0; i < count; ++i) {
+            uint256 parentId = parents[i];
+            Registration storage parent = _registrations[parentId];
+            if (parent.status != Status.Certified) revert ParentNotCertified(parentId, parent.status);
+            bool allowed = address(rightsModule) == address(0)
+                ? parent.registrant == registrant && parent.rights & 2 != 0
+                : rightsModule.mayProcess(parentId, registrant);
+            if (!allowed) revert ProcessingRightNotHeld(parentId, registrant);
+        }
+    }
+
+    function _submissionHash(Submission calldata a) private view returns (bytes32) {
+        bytes32 structHash = keccak256(
+            abi.encode(
+                SUBMISSION_TYPEHASH,
+                a.registrant,
+                a.authorityId,
+                a.kind,
+                a.origin,
+                a.grade,
+                a.personalInfo,
+                a.rights,
+                a.manifestDigest,
+                a.dataCommitment,
+                keccak256(abi.encodePacked(a.parents)),
+                a.nonce,
+                a.deadline
+            )
+        );
+        return _hashTypedDataV4(structHash);
+    }
+
+    function _checkSignature(address signer, bytes32 digest, uint256 deadline, bytes calldata signature)
+        private
+        view
+    {
+        if (block.timestamp > deadline) revert SignatureExpired(deadline);
+        if (!SignatureChecker.isValidSignatureNow(signer, digest, signature)) revert InvalidSignature(signer);
+    }
+
+    function _checkHolderSignature(
+        uint256 registrationId,
+        bytes32 structHash,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) private {
+        address holder = holderOf(registrationId);
+        if (!access.isAdmitted(holder)) revert PartyNotAdmitted(holder);
+        _checkSignature(holder, _hashTypedDataV4(structHash), deadline, signature);
+        _useCheckedNonce(holder, nonce);
+    }
+
+    function _checkReviewer(Registration storage registration) private view {
+        if (access.hasRole(LedgerRoles.REVIEWER, msg.sender)) return;
+        (address authorityAccount,,) = _authorityTerms(registration.authorityId);
+        if (msg.sender != authorityAccount) revert Unauthorized(msg.sender);
+    }
+
+    function _checkAuthority(Registration storage registration)
+        private
+        view
+        returns (address account, uint40 noticePeriod, uint40 reviewInterval)
+    {
+        (account, noticePeriod, reviewInterval) = _authorityTerms(registration.authorityId);
+        if (msg.sender != account) revert Unauthorized(msg.sender);
+    }
+
+    function _authorityTerms(uint16 authorityId)
+        private
+        view
+        returns (address account, uint40 noticePeriod, uint40 reviewInterval)
+    {
+        return access.authorityTerms(authorityId);
+    }
+
+    function _checkRole(bytes32 role) private view {
+        if (!access.hasRole(role, msg.sender)) revert Unauthorized(msg.sender);
+    }
+
+    function _closeObjection(uint256 registrationId) private {
+        Registration storage registration = _registrations[registrationId];
+        uint16 open = registration.openObjections - 1;
+        registration.openObjections = open;
+        if (open == 0 && registration.status == Status.Objected) {
+            uint40 endsAt = registration.noticeEndsAt + (uint40(block.timestamp) - registration.objectedAt);
+            registration.noticeEndsAt = endsAt;
+            registration.status = Status.PublicNotice;
+            emit NoticeResumed(registrationId, endsAt);
+        }
+    }
+
+    function _openObjection(uint256 objectionId) private view returns (Objection storage objection_) {
+        objection_ = _objections[objectionId];
+        if (objection_.status != ObjectionStatus.Open) revert ObjectionNotOpen(objectionId);
+    }
+
+    function _existing(uint256 registrationId) private view returns (Registration storage registration_) {
+        registration_ = _registrations[registrationId];
+        if (registration_.status == Status.None) revert UnknownRegistration(registrationId);
+    }
+
+    function _inStatus(uint256 registrationId, Status expected)
+        private
+        view
+        returns (Registration storage registration_)
+    {
+        registration_ = _existing(registrationId);
+        if (registration_.status != expected) revert InvalidStatus(registrationId, registration_.status);
+    }
+}
