@@ -65,7 +65,9 @@ contract Certificates is ERC721, ICertificates, IERC5192 {
         _requireOwned(tokenId);
         (address authorityAccount,,) = access.authorityTerms(_decode(tokenId).authorityId);
         if (msg.sender != authorityAccount) revert NotCertificateAuthority(tokenId, msg.sender);
-        if (documentDigest == bytes32(0) || _documents[tokenId] != bytes32(0)) revert DocumentAlreadyPublished(tokenId);
+        if (documentDigest == bytes32(0) || _documents[tokenId] != bytes32(0)) {
+            revert DocumentAlreadyPublished(tokenId);
+        }
         _documents[tokenId] = documentDigest;
         emit CertificateDocumentPublished(tokenId, documentDigest);
     }
@@ -118,6 +120,8 @@ contract Certificates is ERC721, ICertificates, IERC5192 {
         uint256 key = (uint256(authorityId) << 8) | uint8(certificateType);
         uint32 today = CertificateNumbers.dayOf(block.timestamp);
         uint64 last = _sequences[key];
+        // casting is safe: the high half of the packed value is a yyyymmdd day and the low half a sequence
+        // forge-lint: disable-next-line(unsafe-typecast)
         uint32 sequence = uint32(last >> 32) == today ? uint32(last) + 1 : 1;
         if (sequence > CertificateNumbers.MAX_SEQUENCE) revert CertificateSequenceExhausted(authorityId, today);
         _sequences[key] = (uint64(today) << 32) | sequence;
@@ -135,8 +139,14 @@ contract Certificates is ERC721, ICertificates, IERC5192 {
     function _decode(uint256 tokenId) private pure returns (Certificate memory) {
         return Certificate({
             registrationId: tokenId >> 96,
+            // casting to uint16 is safe: bits 80-95 of a token id hold the authority id
+            // forge-lint: disable-next-line(unsafe-typecast)
             authorityId: uint16(tokenId >> 80),
+            // casting to uint8 is safe: bits 64-71 of a token id hold the certificate type
+            // forge-lint: disable-next-line(unsafe-typecast)
             certificateType: CertificateType(uint8(tokenId >> 64)),
+            // casting to uint64 is safe: the low 64 bits of a token id are its number by construction
+            // forge-lint: disable-next-line(unsafe-typecast)
             number: uint64(tokenId)
         });
     }

@@ -98,12 +98,7 @@ contract LedgerAccess is AccessControl, ILedgerAccess {
     }
 
     /// @inheritdoc ILedgerAccess
-    function hasRole(bytes32 role, address account)
-        public
-        view
-        override(AccessControl, ILedgerAccess)
-        returns (bool)
-    {
+    function hasRole(bytes32 role, address account) public view override(AccessControl, ILedgerAccess) returns (bool) {
         return super.hasRole(role, account);
     }
 

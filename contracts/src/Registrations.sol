@@ -58,7 +58,7 @@ contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
     // Administration
     // ---------------------------------------------------------------------------------------------------------
 
-    /// @notice Connects the rights module once; from then on it answers who holds and may process each registration.
+    /// @notice Connects the rights module once; from then on it answers who holds and may process each record.
     function setRights(IRightsView rights_) external {
         _checkRole(LedgerRoles.ADMIN);
         if (address(rights) != address(0)) revert RightsModuleAlreadySet();
@@ -97,17 +97,17 @@ contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
         _useCheckedNonce(application.registrant, application.nonce);
 
         registrationId = ++_registrationCount;
-        Registration storage registration = _registrations[registrationId];
-        registration.registrant = application.registrant;
-        registration.authorityId = application.authorityId;
-        registration.kind = application.kind;
-        registration.origin = application.origin;
-        registration.status = Status.Submitted;
-        registration.grade = application.grade;
-        registration.personalInfo = application.personalInfo;
-        registration.rights = application.rights;
-        registration.manifestDigest = application.manifestDigest;
-        registration.dataCommitment = application.dataCommitment;
+        Registration storage record = _registrations[registrationId];
+        record.registrant = application.registrant;
+        record.authorityId = application.authorityId;
+        record.kind = application.kind;
+        record.origin = application.origin;
+        record.status = Status.Submitted;
+        record.grade = application.grade;
+        record.personalInfo = application.personalInfo;
+        record.rights = application.rights;
+        record.manifestDigest = application.manifestDigest;
+        record.dataCommitment = application.dataCommitment;
         emit RegistrationSubmitted(
             registrationId,
             application.registrant,
@@ -125,31 +125,31 @@ contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
 
     /// @notice A reviewer (or the registration's authority) accepts a submitted application for review.
     function accept(uint256 registrationId) external whenNotPaused {
-        Registration storage registration = _inStatus(registrationId, Status.Submitted);
-        _checkReviewer(registration);
-        registration.status = Status.UnderReview;
+        Registration storage record = _inStatus(registrationId, Status.Submitted);
+        _checkReviewer(record);
+        record.status = Status.UnderReview;
         emit RegistrationAccepted(registrationId, msg.sender);
     }
 
     /// @notice A reviewer (or the authority) rejects an application that is submitted or under review.
     /// @param reasonDigest hash of the written reason, kept with the review record
     function reject(uint256 registrationId, bytes32 reasonDigest) external whenNotPaused {
-        Registration storage registration = _existing(registrationId);
-        if (registration.status != Status.Submitted && registration.status != Status.UnderReview) {
-            revert InvalidStatus(registrationId, registration.status);
+        Registration storage record = _existing(registrationId);
+        if (record.status != Status.Submitted && record.status != Status.UnderReview) {
+            revert InvalidStatus(registrationId, record.status);
         }
-        _checkReviewer(registration);
-        registration.status = Status.Rejected;
+        _checkReviewer(record);
+        record.status = Status.Rejected;
         emit RegistrationRejected(registrationId, msg.sender, reasonDigest);
     }
 
     /// @notice The authority approves a reviewed application into public notice (公示) for its notice period.
     function approve(uint256 registrationId) external whenNotPaused {
-        Registration storage registration = _inStatus(registrationId, Status.UnderReview);
-        (, uint40 noticePeriod,) = _checkAuthority(registration);
+        Registration storage record = _inStatus(registrationId, Status.UnderReview);
+        (, uint40 noticePeriod,) = _checkAuthority(record);
         uint40 endsAt = uint40(block.timestamp) + noticePeriod;
-        registration.status = Status.PublicNotice;
-        registration.noticeEndsAt = endsAt;
+        record.status = Status.PublicNotice;
+        record.noticeEndsAt = endsAt;
         emit RegistrationPublished(registrationId, endsAt);
     }
 
@@ -157,38 +157,35 @@ contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
     /// and issues its property registration certificate to the registrant.
     /// @return tokenId the certificate token
     function certify(uint256 registrationId) external whenNotPaused returns (uint256 tokenId) {
-        Registration storage registration = _inStatus(registrationId, Status.PublicNotice);
-        (,, uint40 reviewInterval) = _checkAuthority(registration);
-        if (block.timestamp < registration.noticeEndsAt) {
-            revert NoticeWindowOpen(registrationId, registration.noticeEndsAt);
+        Registration storage record = _inStatus(registrationId, Status.PublicNotice);
+        (,, uint40 reviewInterval) = _checkAuthority(record);
+        if (block.timestamp < record.noticeEndsAt) {
+            revert NoticeWindowOpen(registrationId, record.noticeEndsAt);
         }
         uint40 reviewDueAt = uint40(block.timestamp) + reviewInterval;
-        registration.status = Status.Certified;
-        registration.version = 1;
-        registration.reviewDueAt = reviewDueAt;
+        record.status = Status.Certified;
+        record.version = 1;
+        record.reviewDueAt = reviewDueAt;
         uint64 number;
         (tokenId, number) = certificates.issue(
-            registration.registrant,
-            registrationId,
-            registration.authorityId,
-            ICertificates.CertificateType.PropertyRegistration
+            record.registrant, registrationId, record.authorityId, ICertificates.CertificateType.PropertyRegistration
         );
-        registration.certificateNumber = number;
+        record.certificateNumber = number;
         emit RegistrationCertified(registrationId, number, tokenId, reviewDueAt);
     }
 
     /// @notice The authority issues an evidence (存证) certificate: proof that the registered data existed in the
-    /// submitted form by now, without the review and public notice of a property registration.
+    /// submitted form by now, without the review and public notice of a property record.
     function issueEvidenceCertificate(uint256 registrationId) external whenNotPaused returns (uint256 tokenId) {
-        Registration storage registration = _existing(registrationId);
-        Status status = registration.status;
+        Registration storage record = _existing(registrationId);
+        Status status = record.status;
         if (status == Status.Rejected || status == Status.Revoked || status == Status.Cancelled) {
             revert InvalidStatus(registrationId, status);
         }
-        _checkAuthority(registration);
+        _checkAuthority(record);
         uint64 number;
         (tokenId, number) = certificates.issue(
-            registration.registrant, registrationId, registration.authorityId, ICertificates.CertificateType.Evidence
+            record.registrant, registrationId, record.authorityId, ICertificates.CertificateType.Evidence
         );
         emit EvidenceCertificateIssued(registrationId, number, tokenId);
     }
@@ -197,7 +194,7 @@ contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
     // Objections (异议登记)
     // ---------------------------------------------------------------------------------------------------------
 
-    /// @notice Files an objection. During public notice it blocks certification until resolved; against a
+    /// @notice Files an entry. During public notice it blocks certification until resolved; against a
     /// certified (or frozen) registration it marks the registration disputed.
     /// @param evidenceDigest hash of the objection and its evidence
     /// @return objectionId the new objection's id
@@ -206,52 +203,54 @@ contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
         whenNotPaused
         returns (uint256 objectionId)
     {
-        Registration storage registration = _existing(registrationId);
-        Status status = registration.status;
+        Registration storage record = _existing(registrationId);
+        Status status = record.status;
         if (evidenceDigest == bytes32(0)) revert InvalidApplication();
         if (status == Status.PublicNotice) {
-            registration.status = Status.Objected;
-            registration.objectedAt = uint40(block.timestamp);
+            record.status = Status.Objected;
+            record.objectedAt = uint40(block.timestamp);
         } else if (status != Status.Objected && status != Status.Certified && status != Status.Frozen) {
             revert InvalidStatus(registrationId, status);
         }
-        registration.openObjections += 1;
+        record.openObjections += 1;
         objectionId = ++_objectionCount;
+        // casting to uint64 is safe: registration ids are a uint64 counter
+        // forge-lint: disable-next-line(unsafe-typecast)
         _objections[objectionId] = Objection(uint64(registrationId), msg.sender, ObjectionStatus.Open);
         emit ObjectionFiled(objectionId, registrationId, msg.sender, evidenceDigest);
     }
 
-    /// @notice The objector withdraws an open objection.
+    /// @notice The objector withdraws an open entry.
     function withdrawObjection(uint256 objectionId) external whenNotPaused {
-        Objection storage objection = _openObjection(objectionId);
-        if (objection.objector != msg.sender) revert Unauthorized(msg.sender);
-        objection.status = ObjectionStatus.Withdrawn;
-        uint256 registrationId = objection.registrationId;
+        Objection storage entry = _openObjection(objectionId);
+        if (entry.objector != msg.sender) revert Unauthorized(msg.sender);
+        entry.status = ObjectionStatus.Withdrawn;
+        uint256 registrationId = entry.registrationId;
         _closeObjection(registrationId);
         emit ObjectionWithdrawn(objectionId, registrationId);
     }
 
-    /// @notice The registration's authority resolves an objection. Upheld during notice rejects the registration;
+    /// @notice The registration's authority resolves an entry. Upheld during notice rejects the registration;
     /// upheld against a certified or frozen one revokes it. Dismissed, the notice resumes when no objection is left.
     /// @param decisionDigest hash of the written decision
     function resolveObjection(uint256 objectionId, bool upheld, bytes32 decisionDigest) external whenNotPaused {
-        Objection storage objection = _openObjection(objectionId);
-        uint256 registrationId = objection.registrationId;
-        Registration storage registration = _registrations[registrationId];
-        _checkAuthority(registration);
-        objection.status = upheld ? ObjectionStatus.Upheld : ObjectionStatus.Dismissed;
+        Objection storage entry = _openObjection(objectionId);
+        uint256 registrationId = entry.registrationId;
+        Registration storage record = _registrations[registrationId];
+        _checkAuthority(record);
+        entry.status = upheld ? ObjectionStatus.Upheld : ObjectionStatus.Dismissed;
         emit ObjectionResolved(objectionId, registrationId, upheld, decisionDigest);
         if (!upheld) {
             _closeObjection(registrationId);
             return;
         }
-        registration.openObjections -= 1;
-        Status status = registration.status;
+        record.openObjections -= 1;
+        Status status = record.status;
         if (status == Status.Objected) {
-            registration.status = Status.Rejected;
+            record.status = Status.Rejected;
             emit RegistrationRejected(registrationId, msg.sender, decisionDigest);
         } else if (status == Status.Certified || status == Status.Frozen) {
-            registration.status = Status.Revoked;
+            record.status = Status.Revoked;
             emit RegistrationRevoked(registrationId, msg.sender, decisionDigest);
         }
     }
@@ -269,11 +268,15 @@ contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
         uint256 deadline,
         bytes calldata signature
     ) external whenNotPaused {
-        Registration storage registration = _inStatus(registrationId, Status.Certified);
-        if (manifestDigest == bytes32(0) || manifestDigest == registration.manifestDigest) revert InvalidApplication();
+        Registration storage record = _inStatus(registrationId, Status.Certified);
+        if (manifestDigest == bytes32(0) || manifestDigest == record.manifestDigest) revert InvalidApplication();
         if (_pendingChanges[registrationId] != bytes32(0)) revert ChangePending(registrationId, true);
         _checkHolderSignature(
-            registrationId, keccak256(abi.encode(CHANGE_TYPEHASH, registrationId, manifestDigest, nonce, deadline)), nonce, deadline, signature
+            registrationId,
+            keccak256(abi.encode(CHANGE_TYPEHASH, registrationId, manifestDigest, nonce, deadline)),
+            nonce,
+            deadline,
+            signature
         );
         _pendingChanges[registrationId] = manifestDigest;
         emit ChangeRequested(registrationId, manifestDigest);
@@ -281,21 +284,21 @@ contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
 
     /// @notice The authority approves the pending change: the registration moves to the new manifest, version + 1.
     function approveChange(uint256 registrationId) external whenNotPaused {
-        Registration storage registration = _inStatus(registrationId, Status.Certified);
-        _checkAuthority(registration);
+        Registration storage record = _inStatus(registrationId, Status.Certified);
+        _checkAuthority(record);
         bytes32 manifestDigest = _pendingChanges[registrationId];
         if (manifestDigest == bytes32(0)) revert ChangePending(registrationId, false);
         delete _pendingChanges[registrationId];
-        uint32 version = registration.version + 1;
-        registration.version = version;
-        registration.manifestDigest = manifestDigest;
+        uint32 version = record.version + 1;
+        record.version = version;
+        record.manifestDigest = manifestDigest;
         emit RegistrationChanged(registrationId, version, manifestDigest);
     }
 
     /// @notice The authority refuses the pending change; the registration keeps its current version.
     function rejectChange(uint256 registrationId, bytes32 reasonDigest) external whenNotPaused {
-        Registration storage registration = _existing(registrationId);
-        _checkAuthority(registration);
+        Registration storage record = _existing(registrationId);
+        _checkAuthority(record);
         bytes32 manifestDigest = _pendingChanges[registrationId];
         if (manifestDigest == bytes32(0)) revert ChangePending(registrationId, false);
         delete _pendingChanges[registrationId];
@@ -310,11 +313,11 @@ contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
         uint256 deadline,
         bytes calldata signature
     ) external whenNotPaused {
-        Registration storage registration = _inStatus(registrationId, Status.Certified);
+        Registration storage record = _inStatus(registrationId, Status.Certified);
         if (reportDigest == bytes32(0)) revert InvalidApplication();
-        uint40 dueAt = registration.reviewDueAt;
+        uint40 dueAt = record.reviewDueAt;
         if (block.timestamp > dueAt) revert AnnualReviewOverdue(registrationId, dueAt);
-        (,, uint40 reviewInterval) = _authorityTerms(registration.authorityId);
+        (,, uint40 reviewInterval) = _authorityTerms(record.authorityId);
         if (block.timestamp + reviewInterval <= dueAt) revert AnnualReviewTooEarly(registrationId, dueAt);
         _checkHolderSignature(
             registrationId,
@@ -324,57 +327,57 @@ contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
             signature
         );
         uint40 nextDueAt = dueAt + reviewInterval;
-        registration.reviewDueAt = nextDueAt;
+        record.reviewDueAt = nextDueAt;
         emit AnnualReviewFiled(registrationId, reportDigest, nextDueAt);
     }
 
     /// @notice Marks a certified registration whose annual review is overdue as Lapsed. Anyone may call it.
     function lapse(uint256 registrationId) external whenNotPaused {
-        Registration storage registration = _inStatus(registrationId, Status.Certified);
-        uint40 dueAt = registration.reviewDueAt;
+        Registration storage record = _inStatus(registrationId, Status.Certified);
+        uint40 dueAt = record.reviewDueAt;
         if (block.timestamp <= dueAt) revert AnnualReviewNotDue(registrationId, dueAt);
-        registration.status = Status.Lapsed;
+        record.status = Status.Lapsed;
         emit RegistrationLapsed(registrationId, dueAt);
     }
 
     /// @notice The authority renews a lapsed registration on a late review report.
     function renew(uint256 registrationId, bytes32 reportDigest) external whenNotPaused {
-        Registration storage registration = _inStatus(registrationId, Status.Lapsed);
-        (,, uint40 reviewInterval) = _checkAuthority(registration);
+        Registration storage record = _inStatus(registrationId, Status.Lapsed);
+        (,, uint40 reviewInterval) = _checkAuthority(record);
         if (reportDigest == bytes32(0)) revert InvalidApplication();
         uint40 reviewDueAt = uint40(block.timestamp) + reviewInterval;
-        registration.status = Status.Certified;
-        registration.reviewDueAt = reviewDueAt;
+        record.status = Status.Certified;
+        record.reviewDueAt = reviewDueAt;
         emit RegistrationRenewed(registrationId, reportDigest, reviewDueAt);
     }
 
-    /// @notice A regulator freezes a certified registration. Allowed while paused.
+    /// @notice A regulator freezes a certified record. Allowed while paused.
     function freeze(uint256 registrationId, bytes32 reasonDigest) external {
-        Registration storage registration = _inStatus(registrationId, Status.Certified);
+        Registration storage record = _inStatus(registrationId, Status.Certified);
         _checkRole(LedgerRoles.REGULATOR);
-        registration.status = Status.Frozen;
+        record.status = Status.Frozen;
         emit RegistrationFrozen(registrationId, msg.sender, reasonDigest);
     }
 
-    /// @notice A regulator unfreezes a frozen registration. Allowed while paused.
+    /// @notice A regulator unfreezes a frozen record. Allowed while paused.
     function unfreeze(uint256 registrationId) external {
-        Registration storage registration = _inStatus(registrationId, Status.Frozen);
+        Registration storage record = _inStatus(registrationId, Status.Frozen);
         _checkRole(LedgerRoles.REGULATOR);
-        registration.status = Status.Certified;
+        record.status = Status.Certified;
         emit RegistrationUnfrozen(registrationId, msg.sender);
     }
 
-    /// @notice The registration's authority or a regulator revokes a certified or frozen registration.
+    /// @notice The registration's authority or a regulator revokes a certified or frozen record.
     /// Allowed while paused.
     function revoke(uint256 registrationId, bytes32 reasonDigest) external {
-        Registration storage registration = _existing(registrationId);
-        Status status = registration.status;
+        Registration storage record = _existing(registrationId);
+        Status status = record.status;
         if (status != Status.Certified && status != Status.Frozen) revert InvalidStatus(registrationId, status);
-        (address authorityAccount,,) = _authorityTerms(registration.authorityId);
+        (address authorityAccount,,) = _authorityTerms(record.authorityId);
         if (msg.sender != authorityAccount && !access.hasRole(LedgerRoles.REGULATOR, msg.sender)) {
             revert Unauthorized(msg.sender);
         }
-        registration.status = Status.Revoked;
+        record.status = Status.Revoked;
         emit RegistrationRevoked(registrationId, msg.sender, reasonDigest);
     }
 
@@ -386,7 +389,7 @@ contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
         uint256 deadline,
         bytes calldata signature
     ) external whenNotPaused {
-        Registration storage registration = _inStatus(registrationId, Status.Certified);
+        Registration storage record = _inStatus(registrationId, Status.Certified);
         _checkHolderSignature(
             registrationId,
             keccak256(abi.encode(CANCELLATION_TYPEHASH, registrationId, reasonDigest, nonce, deadline)),
@@ -396,9 +399,9 @@ contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
         );
         IRightsView rightsModule = rights;
         if (address(rightsModule) != address(0) && !rightsModule.isUnencumbered(registrationId)) {
-            revert InvalidStatus(registrationId, registration.status);
+            revert InvalidStatus(registrationId, record.status);
         }
-        registration.status = Status.Cancelled;
+        record.status = Status.Cancelled;
         emit RegistrationCancelled(registrationId, reasonDigest);
     }
 
@@ -416,11 +419,11 @@ contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
         return _registrations[registrationId].status;
     }
 
-    /// @notice Whether an open objection stands against a certified or frozen registration.
+    /// @notice Whether an open objection stands against a certified or frozen record.
     function isDisputed(uint256 registrationId) external view returns (bool) {
-        Registration storage registration = _registrations[registrationId];
-        Status status = registration.status;
-        return registration.openObjections > 0 && (status == Status.Certified || status == Status.Frozen);
+        Registration storage record = _registrations[registrationId];
+        Status status = record.status;
+        return record.openObjections > 0 && (status == Status.Certified || status == Status.Frozen);
     }
 
     /// @notice The holder who signs for the registration: the rights module's answer, or the registrant.
@@ -504,10 +507,7 @@ contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
         return _hashTypedDataV4(structHash);
     }
 
-    function _checkSignature(address signer, bytes32 digest, uint256 deadline, bytes calldata signature)
-        private
-        view
-    {
+    function _checkSignature(address signer, bytes32 digest, uint256 deadline, bytes calldata signature) private view {
         if (block.timestamp > deadline) revert SignatureExpired(deadline);
         if (!SignatureChecker.isValidSignatureNow(signer, digest, signature)) revert InvalidSignature(signer);
     }
@@ -525,18 +525,18 @@ contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
         _useCheckedNonce(holder, nonce);
     }
 
-    function _checkReviewer(Registration storage registration) private view {
+    function _checkReviewer(Registration storage record) private view {
         if (access.hasRole(LedgerRoles.REVIEWER, msg.sender)) return;
-        (address authorityAccount,,) = _authorityTerms(registration.authorityId);
+        (address authorityAccount,,) = _authorityTerms(record.authorityId);
         if (msg.sender != authorityAccount) revert Unauthorized(msg.sender);
     }
 
-    function _checkAuthority(Registration storage registration)
+    function _checkAuthority(Registration storage record)
         private
         view
         returns (address account, uint40 noticePeriod, uint40 reviewInterval)
     {
-        (account, noticePeriod, reviewInterval) = _authorityTerms(registration.authorityId);
+        (account, noticePeriod, reviewInterval) = _authorityTerms(record.authorityId);
         if (msg.sender != account) revert Unauthorized(msg.sender);
     }
 
@@ -553,13 +553,13 @@ contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
     }
 
     function _closeObjection(uint256 registrationId) private {
-        Registration storage registration = _registrations[registrationId];
-        uint16 open = registration.openObjections - 1;
-        registration.openObjections = open;
-        if (open == 0 && registration.status == Status.Objected) {
-            uint40 endsAt = registration.noticeEndsAt + (uint40(block.timestamp) - registration.objectedAt);
-            registration.noticeEndsAt = endsAt;
-            registration.status = Status.PublicNotice;
+        Registration storage record = _registrations[registrationId];
+        uint16 open = record.openObjections - 1;
+        record.openObjections = open;
+        if (open == 0 && record.status == Status.Objected) {
+            uint40 endsAt = record.noticeEndsAt + (uint40(block.timestamp) - record.objectedAt);
+            record.noticeEndsAt = endsAt;
+            record.status = Status.PublicNotice;
             emit NoticeResumed(registrationId, endsAt);
         }
     }

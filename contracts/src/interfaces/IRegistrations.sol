@@ -142,7 +142,9 @@ interface IRegistrations {
         uint256 indexed registrationId, uint64 indexed certificateNumber, uint256 indexed tokenId, uint40 reviewDueAt
     );
     /// @notice An evidence (存证) certificate was issued for the registration as submitted.
-    event EvidenceCertificateIssued(uint256 indexed registrationId, uint64 indexed certificateNumber, uint256 indexed tokenId);
+    event EvidenceCertificateIssued(
+        uint256 indexed registrationId, uint64 indexed certificateNumber, uint256 indexed tokenId
+    );
     /// @notice The holder asked to change the registration to a new manifest.
     event ChangeRequested(uint256 indexed registrationId, bytes32 manifestDigest);
     /// @notice The authority refused a requested change.

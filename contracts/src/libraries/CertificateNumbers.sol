@@ -23,6 +23,8 @@ library CertificateNumbers {
             uint256 day = doy - (153 * mp + 2) / 5 + 1;
             uint256 month = mp < 10 ? mp + 3 : mp - 9;
             uint256 year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+            // casting to uint32 is safe: yyyymmdd stays below 2^32 until the year 429,496
+            // forge-lint: disable-next-line(unsafe-typecast)
             return uint32(year * 10000 + month * 100 + day);
         }
     }

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {LedgerTest} from "./LedgerTest.sol";
+import {ContractWallet} from "./ContractWallet.sol";
+import {LedgerAccess} from "../../src/LedgerAccess.sol";
+import {Certificates} from "../../src/Certificates.sol";
+import {Registrations} from "../../src/Registrations.sol";
+import {EvidenceAnchors} from "../../src/EvidenceAnchors.sol";
+import {IRegistrations} from "../../src/interfaces/IRegistrations.sol";
+import {LedgerRoles} from "../../src/libraries/LedgerRoles.sol";
+
+/// @title LedgerFixture
+/// @notice The ledger deployed as production deploys it, its actors, and the registrant's EIP-712 signing done
+/// from the type strings (not from the contract's own digest views), so a hashing mistake in the registry shows.
+abstract contract LedgerFixture is LedgerTest {
+    /// @notice 2025-03-01 00:00 China Standard Time (2025-02-28 16:00 UTC).
+    uint256 internal constant START = 1740758400;
+    uint40 internal constant NOTICE_PERIOD = 30 days;
+    uint40 internal constant REVIEW_INTERVAL = 365 days;
+    uint40 internal constant OTHER_NOTICE_PERIOD = 10 days;
+    uint40 internal constant OTHER_REVIEW_INTERVAL = 180 days;
+    uint8 internal constant ALL_RIGHTS = 7;
+    uint8 internal constant PROCESSING_RIGHT = 2;
+
+    bytes32 internal constant DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    bytes32 internal constant SUBMISSION_TYPEHASH = keccak256(
+        "Submission(address registrant,uint16 authorityId,uint8 kind,uint8 origin,uint8 grade,bool personalInfo,"
+        "uint8 rights,bytes32 manifestDigest,bytes32 dataCommitment,uint256[] parents,uint256 nonce,uint256 deadline)"
+    );
+    bytes32 internal constant CHANGE_TYPEHASH =
+        keccak256("ChangeRequest(uint256 registrationId,bytes32 manifestDigest,uint256 nonce,uint256 deadline)");
+    bytes32 internal constant ANNUAL_REVIEW_TYPEHASH =
+        keccak256("AnnualReview(uint256 registrationId,bytes32 reportDigest,uint256 nonce,uint256 deadline)");
+    bytes32 internal constant CANCELLATION_TYPEHASH =
+        keccak256("Cancellation(uint256 registrationId,bytes32 reasonDigest,uint256 nonce,uint256 deadline)");
+
+    LedgerAccess internal access;
+    Certificates internal certificates;
+    Registrations internal registrations;
+    EvidenceAnchors internal anchors;
+
+    address internal admin;
+    address internal reviewer;
+    address internal regulator;
+    address internal partyAdmin;
+    address internal pauser;
+    address internal authority;
+    address internal otherAuthority;
+    address internal relayer;
+    address internal stranger;
+    uint16 internal authorityId;
+    uint16 internal otherAuthorityId;
+
+    address internal alice;
+    uint256 internal aliceKey;
+    address internal bob;
+    uint256 internal bobKey;
+    /// @dev Never admitted.
+    address internal carol;
+    uint256 internal carolKey;
+    ContractWallet internal wallet;
+    uint256 internal walletOwnerKey;
+
+    uint256 private _digestCount;
+
+    function setUp() public virtual {
+        vm.warp(START);
+        admin = actor("admin");
+        reviewer = actor("reviewer");
+        regulator = actor("regulator");
+        partyAdmin = actor("partyAdmin");
+        pauser = actor("pauser");
+        authority = actor("authority");
+        otherAuthority = actor("otherAuthority");
+        relayer = actor("relayer");
+        stranger = actor("stranger");
+        (alice, aliceKey) = actorWithKey("alice");
+        (bob, bobKey) = actorWithKey("bob");
+        (carol, carolKey) = actorWithKey("carol");
+        address walletOwner;
+        (walletOwner, walletOwnerKey) = actorWithKey("walletOwner");
+
+        access = new LedgerAccess(admin);
+        certificates = new Certificates(access);
+        registrations = new Registrations(access, certificates);
+        vm.prank(admin);
+        certificates.setIssuer(address(registrations), true);
+        anchors = new EvidenceAnchors();
+        wallet = new ContractWallet(walletOwner);
+        vm.label(address(wallet), "wallet");
+
+        vm.startPrank(admin);
+        access.grantRole(LedgerRoles.REVIEWER, reviewer);
+        access.grantRole(LedgerRoles.REGULATOR, regulator);
+        access.grantRole(LedgerRoles.PARTY_ADMIN, partyAdmin);
+        access.grantRole(LedgerRoles.PAUSER, pauser);
+        authorityId = access.registerAuthority(authority, keccak256("authority:SZDEX"), NOTICE_PERIOD, REVIEW_INTERVAL);
+        otherAuthorityId = access.registerAuthority(
+            otherAuthority, keccak256("authority:SHDEX"), OTHER_NOTICE_PERIOD, OTHER_REVIEW_INTERVAL
+        );
+        vm.stopPrank();
+
+        vm.startPrank(partyAdmin);
+        access.admitParty(alice, keccak256("identity:alice"));
+        access.admitParty(bob, keccak256("identity:bob"));
+        access.admitParty(address(wallet), keccak256("identity:wallet"));
+        vm.stopPrank();
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // EIP-712, computed from the type strings
+    // ---------------------------------------------------------------------------------------------------------
+
+    function domainSeparatorOf(address registry, uint256 chainId_) internal pure returns (bytes32) {
+        return keccak256(
+            abi.encode(DOMAIN_TYPEHASH, keccak256("DataRightsLedger"), keccak256("1"), chainId_, registry)
+        );
+    }
+
+    function typedDigest(address registry, uint256 chainId_, bytes32 structHash) internal pure returns (bytes32) {
+        return keccak256(abi.encodePacked(hex"1901", domainSeparatorOf(registry, chainId_), structHash));
+    }
+
+    function submissionStructHash(IRegistrations.Submission memory a) internal pure returns (bytes32) {
+        // Two static encodings concatenated are the one encoding of all the fields; split only for the stack.
+        return keccak256(
+            bytes.concat(
+                abi.encode(
+                    SUBMISSION_TYPEHASH,
+                    a.registrant,
+                    a.authorityId,
+                    uint8(a.kind),
+                    uint8(a.origin),
+                    uint8(a.grade),
+                    a.personalInfo
+                ),
+                abi.encode(
+                    a.rights,
+                    a.manifestDigest,
+                    a.dataCommitment,
+                    keccak256(abi.encodePacked(a.parents)),
+                    a.nonce,
+                    a.deadline
+                )
+            )
+        );
+    }
+
+    function signDigest(uint256 key, bytes32 digest) internal pure returns (bytes memory) {
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, digest);
+        return abi.encodePacked(r, s, v);
+    }
+
+    function signSubmission(uint256 key, IRegistrations.Submission memory a) internal view returns (bytes memory) {
+        return signDigest(key, typedDigest(address(registrations), block.chainid, submissionStructHash(a)));
+    }
+
+    function holderActionDigest(bytes32 typehash, uint256 registrationId, bytes32 digest, uint256 nonce, uint256 deadline)
+        internal
+        view
+        returns (bytes32)
+    {
+        return typedDigest(
+            address(registrations),
+            block.chainid,
+            keccak256(abi.encode(typehash, registrationId, digest, nonce, deadline))
+        );
+    }
+
+    /// @notice A holder action signed by `key` with the signer's next nonce and a one-hour deadline.
+    function signHolderAction(uint256 key, bytes32 typehash, uint256 registrationId, bytes32 digest)
+        internal
+        view
+        returns (uint256 nonce, uint256 deadline, bytes memory signature)
+    {
+        nonce = registrations.nonces(vm.addr(key));
+        deadline = block.timestamp + 1 hours;
+        signature = signDigest(key, holderActionDigest(typehash, registrationId, digest, nonce, deadline));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Applications and the lifecycle, driven as the service would
+    // ---------------------------------------------------------------------------------------------------------
+
+    function nextDigest(string memory tag) internal returns (bytes32) {
+        return keccak256(abi.encode(tag, ++_digestCount));
+    }
+
+    /// @notice A valid application of `registrant` to the first authority, claiming every right, without parents.
+    function application(address registrant) internal returns (IRegistrations.Submission memory a) {
+        a.registrant = registrant;
+        a.authorityId = authorityId;
+        a.kind = IRegistrations.Kind.DataResource;
+        a.origin = IRegistrations.Origin.Enterprise;
+        a.grade = IRegistrations.Grade.General;
+        a.personalInfo = false;
+        a.rights = ALL_RIGHTS;
+        a.manifestDigest = nextDigest("manifest");
+        a.dataCommitment = nextDigest("data");
+        a.parents = new uint256[](0);
+        a.nonce = registrations.nonces(registrant);
+        a.deadline = block.timestamp + 1 days;
+    }
+
+    function submitSigned(uint256 key, IRegistrations.Submission memory a) internal returns (uint256 registrationId) {
+        bytes memory signature = signSubmission(key, a);
+        vm.prank(relayer);
+        registrationId = registrations.submit(a, signature);
+    }
+
+    function submitted(uint256 key) internal returns (uint256) {
+        return submitSigned(key, application(vm.addr(key)));
+    }
+
+    function submittedTo(uint256 key, uint16 authorityId_) internal returns (uint256) {
+        IRegistrations.Submission memory a = application(vm.addr(key));
+        a.authorityId = authorityId_;
+        return submitSigned(key, a);
+    }
+
+    function underReview(uint256 key) internal returns (uint256 registrationId) {
+        registrationId = submitted(key);
+        vm.prank(reviewer);
+        registrations.accept(registrationId);
+    }
+
+    function inNotice(uint256 key) internal returns (uint256 registrationId) {
+        registrationId = underReview(key);
+        vm.prank(authority);
+        registrations.approve(registrationId);
+    }
+
+    /// @notice A registration certified at the end of its notice window (the clock moves there).
+    function certified(uint256 key) internal returns (uint256 registrationId) {
+        registrationId = inNotice(key);
+        vm.warp(noticeEndsAt(registrationId));
+        vm.prank(authority);
+        registrations.certify(registrationId);
+    }
+
+    /// @notice Drives an already submitted registration of the first authority to Certified.
+    function driveToCertified(uint256 registrationId) internal {
+        vm.prank(reviewer);
+        registrations.accept(registrationId);
+        vm.prank(authority);
+        registrations.approve(registrationId);
+        vm.warp(noticeEndsAt(registrationId));
+        vm.prank(authority);
+        registrations.certify(registrationId);
+    }
+
+    function objectAs(address objector, uint256 registrationId) internal returns (uint256 objectionId) {
+        vm.prank(objector);
+        objectionId = registrations.fileObjection(registrationId, nextDigest("objection"));
+    }
+
+    function requestChangeAs(uint256 key, uint256 registrationId, bytes32 manifestDigest) internal {
+        (uint256 nonce, uint256 deadline, bytes memory signature) =
+            signHolderAction(key, CHANGE_TYPEHASH, registrationId, manifestDigest);
+        vm.prank(relayer);
+        registrations.requestChange(registrationId, manifestDigest, nonce, deadline, signature);
+    }
+
+    function fileAnnualReviewAs(uint256 key, uint256 registrationId, bytes32 reportDigest) internal {
+        (uint256 nonce, uint256 deadline, bytes memory signature) =
+            signHolderAction(key, ANNUAL_REVIEW_TYPEHASH, registrationId, reportDigest);
+        vm.prank(relayer);
+        registrations.fileAnnualReview(registrationId, reportDigest, nonce, deadline, signature);
+    }
+
+    function cancelAs(uint256 key, uint256 registrationId, bytes32 reasonDigest) internal {
+        (uint256 nonce, uint256 deadline, bytes memory signature) =
+            signHolderAction(key, CANCELLATION_TYPEHASH, registrationId, reasonDigest);
+        vm.prank(relayer);
+        registrations.cancel(registrationId, reasonDigest, nonce, deadline, signature);
+    }
+
+    /// @notice A certified registration whose annual review was missed, marked Lapsed (the clock moves past due).
+    function lapsed(uint256 key) internal returns (uint256 registrationId) {
+        registrationId = certified(key);
+        vm.warp(registrations.registration(registrationId).reviewDueAt + 1);
+        registrations.lapse(registrationId);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Reading
+    // ---------------------------------------------------------------------------------------------------------
+
+    function noticeEndsAt(uint256 registrationId) internal view returns (uint40) {
+        return registrations.registration(registrationId).noticeEndsAt;
+    }
+
+    function assertStatus(uint256 registrationId, IRegistrations.Status expected, string memory message)
+        internal
+        view
+    {
+        vm.assertEq(uint256(registrations.statusOf(registrationId)), uint256(expected), message);
+    }
+
+    function invalidStatus(uint256 registrationId, IRegistrations.Status status) internal pure returns (bytes memory) {
+        return abi.encodeWithSelector(IRegistrations.InvalidStatus.selector, registrationId, status);
+    }
+
+    function unauthorized(address caller) internal pure returns (bytes memory) {
+        return abi.encodeWithSelector(IRegistrations.Unauthorized.selector, caller);
+    }
+}

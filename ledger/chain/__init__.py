@@ -1,0 +1,1 @@
+"""The chain client: contract artifacts, deployment, signing and typed calls."""

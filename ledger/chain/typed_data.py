@@ -1,0 +1,79 @@
+"""EIP-712 typed data of the registrant actions: the one place that builds the ledger's signing domain.
+
+The types mirror the type hashes in `contracts/src/Registrations.sol`; a test signs each one here and
+has the contract recover the signer on a real chain.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth_account.messages import SignableMessage, encode_typed_data
+
+DOMAIN_NAME = "DataRightsLedger"
+DOMAIN_VERSION = "1"
+
+SUBMISSION_TYPE = [
+    {"name": "registrant", "type": "address"},
+    {"name": "authorityId", "type": "uint16"},
+    {"name": "kind", "type": "uint8"},
+    {"name": "origin", "type": "uint8"},
+    {"name": "grade", "type": "uint8"},
+    {"name": "personalInfo", "type": "bool"},
+    {"name": "rights", "type": "uint8"},
+    {"name": "manifestDigest", "type": "bytes32"},
+    {"name": "dataCommitment", "type": "bytes32"},
+    {"name": "parents", "type": "uint256[]"},
+    {"name": "nonce", "type": "uint256"},
+    {"name": "deadline", "type": "uint256"},
+]
+
+
+def _registration_action(digest_field: str) -> list[dict[str, str]]:
+    return [
+        {"name": "registrationId", "type": "uint256"},
+        {"name": digest_field, "type": "bytes32"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint256"},
+    ]
+
+
+PRIMARY_TYPES: dict[str, list[dict[str, str]]] = {
+    "Submission": SUBMISSION_TYPE,
+    "ChangeRequest": _registration_action("manifestDigest"),
+    "AnnualReview": _registration_action("reportDigest"),
+    "Cancellation": _registration_action("reasonDigest"),
+}
+
+
+def domain(chain_id: int, verifying_contract: str) -> dict[str, Any]:
+    """The ledger's EIP-712 domain on one chain and registry."""
+    return {
+        "name": DOMAIN_NAME,
+        "version": DOMAIN_VERSION,
+        "chainId": chain_id,
+        "verifyingContract": verifying_contract,
+    }
+
+
+def typed_data(primary_type: str, message: dict[str, Any], chain_id: int, verifying_contract: str) -> dict[str, Any]:
+    """The full EIP-712 document a wallet displays and signs (eth_signTypedData_v4)."""
+    return {
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
+            ],
+            primary_type: PRIMARY_TYPES[primary_type],
+        },
+        "primaryType": primary_type,
+        "domain": domain(chain_id, verifying_contract),
+        "message": message,
+    }
+
+
+def signable(primary_type: str, message: dict[str, Any], chain_id: int, verifying_contract: str) -> SignableMessage:
+    """The message to hand to `LocalAccount.sign_message`."""
+    return encode_typed_data(full_message=typed_data(primary_type, message, chain_id, verifying_contract))

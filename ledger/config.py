@@ -1,0 +1,73 @@
+"""Settings of the ledger: the only place that reads the environment.
+
+Values come from `DRL_*` environment variables, then from a TOML file (`drl.toml` in the working
+directory, or the file named by `DRL_CONFIG`), then from the embedded defaults: a local anvil chain,
+a local Kubo node and SQLite, all on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+def _config_file() -> Path:
+    return Path(os.environ.get("DRL_CONFIG", "drl.toml"))
+
+
+class Settings(BaseSettings):
+    """Where the ledger's components are and how it behaves."""
+
+    model_config = SettingsConfigDict(env_prefix="DRL_", extra="forbid")
+
+    data_dir: Path = Field(default=Path(".drl"), description="Chain state, Kubo repo, database, deployment file.")
+    rpc_url: str = Field(default="http://127.0.0.1:8545", description="EVM JSON-RPC endpoint.")
+    chain_id: int = Field(default=31337, description="Chain id the deployment and signatures are bound to.")
+    ipfs_api_url: str = Field(default="http://127.0.0.1:5001", description="Kubo RPC API.")
+    ipfs_gateway_url: str = Field(default="http://127.0.0.1:8080", description="Kubo gateway.")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite in data_dir by default.")
+    keystore_dir: Path | None = Field(default=None, description="Encrypted V3 keystores; data_dir/keystore by default.")
+    confirmations: int = Field(default=0, ge=0, description="Blocks an event must be buried under to be indexed.")
+    notice_days: int = Field(default=7, ge=1, le=3650, description="Public-notice period of a new authority.")
+    review_interval_days: int = Field(default=365, ge=1, le=3650, description="Annual-review interval.")
+    api_host: str = Field(default="127.0.0.1", description="Address the HTTP service listens on.")
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    anvil_port: int = Field(default=8545, ge=1, le=65535)
+    ipfs_api_port: int = Field(default=5001, ge=1, le=65535)
+    ipfs_gateway_port: int = Field(default=8080, ge=1, le=65535)
+    ipfs_swarm_port: int = Field(default=4001, ge=1, le=65535)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Explicit arguments win, then the environment, then the TOML file."""
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=_config_file()))
+
+    @property
+    def deployment_file(self) -> Path:
+        """The deployment file: chain id, contract addresses and the deployment block."""
+        return self.data_dir / "deployment.json"
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, SQLite inside the data directory unless configured."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'ledger.db').resolve()}"
+
+    @property
+    def resolved_keystore_dir(self) -> Path:
+        """The keystore directory, inside the data directory unless configured."""
+        return self.keystore_dir or self.data_dir / "keystore"

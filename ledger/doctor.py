@@ -1,0 +1,105 @@
+"""`drl doctor`: which components are installed, which are reachable, and whether the ledger is deployed."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+import sqlalchemy
+from web3 import Web3
+
+from ledger.chain.deployment import Deployment, check_deployment
+from ledger.config import Settings
+from ledger.toolchain import ALL_TOOLS, Tool
+
+
+@dataclass(frozen=True)
+class Check:
+    """The outcome of one check."""
+
+    component: str
+    ok: bool
+    detail: str
+
+
+def _tool_version(tool: Tool) -> Check:
+    if not tool.is_installed():
+        return Check(tool.name, False, f"not installed at {tool.path} (run scripts/setup.sh)")
+    try:
+        out = subprocess.run(  # noqa: S603 - the project's own tools
+            [str(tool.path), "--version" if tool.name != "ipfs" else "version"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout
+    except (subprocess.SubprocessError, OSError) as error:
+        return Check(tool.name, False, f"{tool.path} does not run: {error}")
+    first = next((line for line in out.splitlines() if "ersion" in line), out.strip().splitlines()[0])
+    return Check(tool.name, True, first.strip())
+
+
+def _chain(settings: Settings) -> Check:
+    w3 = Web3(Web3.HTTPProvider(settings.rpc_url, request_kwargs={"timeout": 5}))
+    try:
+        chain_id, block = w3.eth.chain_id, w3.eth.block_number
+    except Exception as error:  # noqa: BLE001 - any failure means unreachable
+        return Check("chain", False, f"{settings.rpc_url} unreachable: {type(error).__name__}")
+    if chain_id != settings.chain_id:
+        return Check("chain", False, f"{settings.rpc_url} serves chain {chain_id}, configured {settings.chain_id}")
+    return Check("chain", True, f"{settings.rpc_url} chain {chain_id}, block {block}")
+
+
+def _ipfs(settings: Settings) -> Check:
+    api = settings.ipfs_api_url
+    try:
+        version = httpx.post(f"{api}/api/v0/version", timeout=5).json()["Version"]
+        peers = httpx.post(f"{api}/api/v0/bootstrap/list", timeout=5).json().get("Peers") or []
+        listen = httpx.post(f"{api}/api/v0/swarm/addrs/listen", timeout=5).json().get("Strings") or []
+        routing = httpx.post(f"{api}/api/v0/config", params={"arg": "Routing.Type"}, timeout=5).json()["Value"]
+    except (httpx.HTTPError, KeyError, ValueError) as error:
+        return Check("ipfs", False, f"{api} unreachable: {type(error).__name__}")
+    exposed = [address for address in listen if not address.startswith(("/ip4/127.", "/ip6/::1/"))]
+    if peers or exposed or routing != "none":
+        return Check(
+            "ipfs",
+            False,
+            f"Kubo {version} is not isolated: bootstrap={peers} swarm={exposed} routing={routing}",
+        )
+    return Check("ipfs", True, f"Kubo {version} at {api}, loopback only, no bootstrap peers, routing off")
+
+
+def _deployment(settings: Settings) -> Check:
+    path = settings.deployment_file
+    if not path.exists():
+        return Check("deployment", False, f"no deployment file at {path} (drl up deploys on first start)")
+    try:
+        deployment = Deployment.load(path)
+        check_deployment(Web3(Web3.HTTPProvider(settings.rpc_url, request_kwargs={"timeout": 5})), deployment)
+    except Exception as error:  # noqa: BLE001 - reported, not raised
+        return Check("deployment", False, f"{path}: {error}")
+    return Check(
+        "deployment",
+        True,
+        f"Registrations at {deployment.registrations} since block {deployment.deployment_block}",
+    )
+
+
+def _database(settings: Settings) -> Check:
+    url = settings.resolved_database_url
+    try:
+        engine = sqlalchemy.create_engine(url)
+        with engine.connect() as connection:
+            connection.execute(sqlalchemy.text("SELECT 1"))
+        engine.dispose()
+    except Exception as error:  # noqa: BLE001 - reported, not raised
+        return Check("database", False, f"{engine.url.render_as_string(hide_password=True)}: {error}")
+    return Check("database", True, engine.url.render_as_string(hide_password=True))
+
+
+def run_checks(settings: Settings) -> list[Check]:
+    """Every check, installed tools first, then the running components."""
+    checks: list[Callable[[Settings], Check]] = [_chain, _ipfs, _deployment, _database]
+    return [_tool_version(tool) for tool in ALL_TOOLS] + [check(settings) for check in checks]

@@ -1,0 +1,57 @@
+"""Where the project's pinned tools live once `scripts/setup.sh` has installed them.
+
+npm installs solc, forge and anvil under the repository's `node_modules`; the setup builds Kubo from
+the Go module proxy into the user's cache directory. Each location can be overridden by an
+environment variable, e.g. for a production host that installs the binaries elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+KUBO_VERSION = "v0.43.0"
+
+
+def cache_dir() -> Path:
+    """The user's cache directory for this project (XDG), where the setup keeps what it builds."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "data-rights-ledger"
+
+
+@dataclass(frozen=True)
+class Tool:
+    """One external program: its name, where it is expected, and the variable that overrides it."""
+
+    name: str
+    env_var: str
+    default: Path
+
+    @property
+    def path(self) -> Path:
+        """The configured path, or the default location, or whatever is on PATH."""
+        override = os.environ.get(self.env_var)
+        if override:
+            return Path(override)
+        if self.default.exists():
+            return self.default
+        found = shutil.which(self.name)
+        return Path(found) if found else self.default
+
+    def is_installed(self) -> bool:
+        """Whether the program exists and is executable."""
+        candidate = self.path
+        return candidate.is_file() and os.access(candidate, os.X_OK)
+
+
+_NPM_BIN = PROJECT_ROOT / "node_modules" / "@foundry-rs"
+
+ANVIL = Tool("anvil", "DRL_ANVIL_BIN", _NPM_BIN / "anvil-linux-amd64" / "bin" / "anvil")
+FORGE = Tool("forge", "DRL_FORGE_BIN", _NPM_BIN / "forge-linux-amd64" / "bin" / "forge")
+SOLC = Tool("solc", "DRL_SOLC_BIN", PROJECT_ROOT / "tools" / "solc" / "solc")
+IPFS = Tool("ipfs", "DRL_IPFS_BIN", cache_dir() / f"kubo-{KUBO_VERSION}" / "ipfs")
+
+ALL_TOOLS = (ANVIL, FORGE, SOLC, IPFS)

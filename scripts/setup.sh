@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Installs everything the Data Rights Ledger needs, at pinned versions, and does nothing slow twice.
+#   - npm packages from package-lock.json: solc 0.8.28, forge, anvil, OpenZeppelin Contracts
+#   - Python packages from uv.lock into .venv (uv itself pinned, bootstrapped into the user's cache)
+#   - Kubo, built from the Go module proxy at the version pinned in tools/kubo/go.mod
+# Downloads are cached in the user's cache directories (~/.npm, ~/.cache/uv, ~/go/pkg/mod, ~/.cache/go-build),
+# never in the repository.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/data-rights-ledger"
+UV_VERSION="0.13.8"
+KUBO_VERSION="$(awk '$1 == "github.com/ipfs/kubo" {print $2}' "$ROOT/tools/kubo/go.mod")"
+mkdir -p "$CACHE"
+cd "$ROOT"
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+need() { command -v "$1" >/dev/null 2>&1 || { echo "setup: $1 is required ($2)" >&2; exit 1; }; }
+need node "Node.js 20 or newer"
+need npm "npm"
+need go "Go 1.26 or newer"
+need python3 "Python 3.11 or newer"
+python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || { echo "setup: Python >= 3.11 needed" >&2; exit 1; }
+
+# A stamp records the hash of the inputs of a step; the step runs again only when they change.
+stamp_ok() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
+
+# 1. npm: the contract toolchain.
+npm_hash="$(sha256sum package-lock.json | cut -d' ' -f1)"
+if ! stamp_ok node_modules/.drl-stamp "$npm_hash"; then
+  say "npm ci (solc, forge, anvil, OpenZeppelin Contracts)"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$npm_hash" > node_modules/.drl-stamp
+fi
+
+# 2. Python: uv pinned, then the locked environment.
+UV="$CACHE/uv-$UV_VERSION/bin/uv"
+if [ ! -x "$UV" ]; then
+  say "bootstrapping uv $UV_VERSION into $CACHE"
+  python3 -m venv "$CACHE/uv-$UV_VERSION"
+  "$CACHE/uv-$UV_VERSION/bin/pip" install --quiet --disable-pip-version-check "uv==$UV_VERSION"
+fi
+py_hash="$(cat uv.lock pyproject.toml | sha256sum | cut -d' ' -f1)"
+if ! stamp_ok .venv/.drl-stamp "$py_hash"; then
+  say "uv sync (Python packages from uv.lock)"
+  "$UV" sync --locked --all-extras --python python3 --quiet
+  echo "$py_hash" > .venv/.drl-stamp
+fi
+
+# 3. Kubo, built from the Go module proxy by the project's own module (go install refuses Kubo: exclude directives).
+KUBO_DIR="$CACHE/kubo-$KUBO_VERSION"
+kubo_hash="$(cat tools/kubo/go.mod tools/kubo/go.sum | sha256sum | cut -d' ' -f1)"
+if ! stamp_ok "$KUBO_DIR/.stamp" "$kubo_hash" || [ ! -x "$KUBO_DIR/ipfs" ]; then
+  say "building Kubo $KUBO_VERSION from the Go module proxy (a few minutes the first time)"
+  mkdir -p "$KUBO_DIR"
+  (cd tools/kubo && GOFLAGS=-mod=readonly go build -trimpath -o "$KUBO_DIR/ipfs.new" github.com/ipfs/kubo/cmd/ipfs)
+  mv "$KUBO_DIR/ipfs.new" "$KUBO_DIR/ipfs"
+  echo "$kubo_hash" > "$KUBO_DIR/.stamp"
+fi
+
+say "ready: forge $(node_modules/@foundry-rs/forge-linux-amd64/bin/forge --version | head -1 | awk '{print $3}'), \
+solc $(tools/solc/solc --version | tail -1 | awk '{print $2}'), Kubo $("$KUBO_DIR/ipfs" version --number), \
+Python $(.venv/bin/python -c 'import platform; print(platform.python_version())')"

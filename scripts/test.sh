@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs everything, then runs every check: contract format, build and tests (unit, fuzz, invariant),
+# the gas snapshot, Python lint, format and types, and the pytest suites (unit and integration).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+"$ROOT/scripts/setup.sh"
+cd "$ROOT"
+export PATH="$ROOT/node_modules/@foundry-rs/forge-linux-amd64/bin:$ROOT/.venv/bin:$PATH"
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "forge fmt --check"
+forge fmt --check
+step "forge build"
+forge build --deny-warnings --quiet 2>/dev/null || forge build
+step "forge test (unit, fuzz, invariant)"
+forge test
+step "forge snapshot --check (committed gas snapshot)"
+forge snapshot --check --tolerance 1
+step "ruff"
+ruff check .
+ruff format --check .
+step "mypy --strict ledger api"
+mypy --strict ledger api
+step "pytest"
+pytest

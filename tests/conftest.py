@@ -1,0 +1,64 @@
+"""Fixtures that start the real components once per session: anvil and Kubo on free loopback ports."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+
+from ledger.chain.deployment import Deployment, deploy
+from ledger.stack.anvil import anvil_process
+from ledger.stack.bootstrap import bootstrap_local_ledger
+from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
+from ledger.stack.kubo import kubo_process
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def anvil_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh anvil chain for the session."""
+    port = free_port()
+    with anvil_process(tmp_path_factory.mktemp("anvil"), port, LOCAL_CHAIN_ID, persist=False):
+        yield f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def kubo_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh, isolated Kubo node for the session; yields its RPC API URL."""
+    api_port = free_port()
+    process = kubo_process(tmp_path_factory.mktemp("kubo"), api_port, free_port(), free_port())
+    with process:
+        yield f"http://127.0.0.1:{api_port}"
+
+
+@pytest.fixture(scope="session")
+def w3(anvil_url: str) -> Web3:
+    return Web3(Web3.HTTPProvider(anvil_url))
+
+
+@pytest.fixture(scope="session")
+def admin() -> LocalAccount:
+    return dev_account(0, LOCAL_CHAIN_ID)
+
+
+@pytest.fixture(scope="session")
+def deployment(w3: Web3, admin: LocalAccount) -> Deployment:
+    """The ledger deployed on the session's chain, with the admin as reviewer, regulator and first authority."""
+    deployed = deploy(w3, admin)
+    bootstrap_local_ledger(w3, deployed, admin, notice_days=7, review_interval_days=365)
+    return deployed
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "drl"
