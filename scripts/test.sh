@@ -12,7 +12,7 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 step "forge fmt --check"
 forge fmt --check
 step "forge build"
-forge build --deny-warnings --quiet 2>/dev/null || forge build
+forge build --deny warnings
 step "forge test (unit, fuzz, invariant)"
 forge test
 step "forge snapshot --check (committed gas snapshot)"

@@ -10,41 +10,27 @@ from web3.contract import Contract
 from web3.logs import EventLogErrorFlags
 from web3.types import TxReceipt
 
-from ledger.chain.deployment import Deployment
+from ledger.chain.registry import Grade, Kind, Origin, Right, Submission
 from ledger.chain.transactions import send_and_wait
-from ledger.chain.typed_data import signable
 
 
-def submission(w3: Web3, registrant: str, manifest: bytes, **overrides: Any) -> dict[str, Any]:
+def submission(w3: Web3, registrant: str, manifest: bytes, nonce: int, **overrides: Any) -> Submission:
     """A data-resource application claiming the holding and processing rights, valid for an hour of chain time."""
-    message: dict[str, Any] = {
+    fields: dict[str, Any] = {
         "registrant": registrant,
-        "authorityId": 1,
-        "kind": 0,
-        "origin": 1,
-        "grade": 0,
-        "personalInfo": False,
-        "rights": 3,
-        "manifestDigest": Web3.keccak(manifest),
-        "dataCommitment": Web3.keccak(b"data:" + manifest),
-        "parents": [],
-        "nonce": 0,
+        "authority_id": 1,
+        "kind": Kind.DATA_RESOURCE,
+        "origin": Origin.ENTERPRISE,
+        "grade": Grade.GENERAL,
+        "personal_info": False,
+        "rights": Right.RESOURCE_HOLDING | Right.PROCESSING_AND_USE,
+        "manifest_digest": Web3.keccak(manifest),
+        "data_commitment": Web3.keccak(b"data:" + manifest),
+        "nonce": nonce,
         "deadline": w3.eth.get_block("latest")["timestamp"] + 3600,
     }
-    message.update(overrides)
-    return message
-
-
-def sign(w3: Web3, deployment: Deployment, signer: LocalAccount, primary_type: str, message: dict[str, Any]) -> bytes:
-    signed = signer.sign_message(signable(primary_type, message, w3.eth.chain_id, deployment.registrations))
-    return bytes(signed.signature)
-
-
-def as_tuple(message: dict[str, Any]) -> tuple[Any, ...]:
-    """The Submission struct in ABI order."""
-    keys = ("registrant", "authorityId", "kind", "origin", "grade", "personalInfo", "rights", "manifestDigest")
-    keys += ("dataCommitment", "parents", "nonce", "deadline")
-    return tuple(message[key] for key in keys)
+    fields.update(overrides)
+    return Submission(**fields)
 
 
 def transact(w3: Web3, sender: LocalAccount, call: Any) -> TxReceipt:
@@ -54,10 +40,6 @@ def transact(w3: Web3, sender: LocalAccount, call: Any) -> TxReceipt:
 def events(contract: Contract, name: str, receipt: TxReceipt) -> list[Any]:
     """The events `name` of `contract` in a receipt, ignoring other contracts' logs."""
     return list(contract.events[name]().process_receipt(receipt, errors=EventLogErrorFlags.Discard))
-
-
-def registrations(w3: Web3, deployment: Deployment) -> Contract:
-    return deployment.contract(w3, "Registrations")
 
 
 def advance_time(w3: Web3, seconds: int) -> None:

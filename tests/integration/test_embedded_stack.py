@@ -63,7 +63,8 @@ def test_kubo_of_the_stack_never_reaches_beyond_loopback(data_dir: Path) -> None
         assert config["AutoConf"]["Enabled"] is False
         assert config["Discovery"]["MDNS"]["Enabled"] is False
         listen = httpx.post(f"{api}/api/v0/swarm/addrs/listen").json()["Strings"]
-        assert listen and all(address.startswith("/ip4/127.0.0.1/") for address in listen)
+        assert listen
+        assert all(address.startswith("/ip4/127.0.0.1/") for address in listen)
         assert httpx.post(f"{api}/api/v0/swarm/peers").json()["Peers"] in (None, [])
     finally:
         stack.stop()

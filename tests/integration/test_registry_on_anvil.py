@@ -13,12 +13,12 @@ from web3 import Web3
 from web3.exceptions import ContractCustomError
 
 from ledger.chain.deployment import Deployment
+from ledger.chain.registry import Status
 from ledger.manifest.cid import raw_cid
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
 
-from .registry import advance_time, as_tuple, events, registrations, sign, submission, transact
+from .registry import advance_time, events, submission, transact
 
-CERTIFIED = 6
 CHINA_STANDARD_TIME = timedelta(hours=8)
 
 
@@ -35,10 +35,10 @@ def _selector(signature: str) -> str:
 
 
 def _submit(w3: Web3, deployment: Deployment, registrant: LocalAccount, relayer: LocalAccount, manifest: bytes) -> int:
-    contract = registrations(w3, deployment)
-    message = submission(w3, registrant.address, manifest, nonce=contract.functions.nonces(registrant.address).call())
-    signature = sign(w3, deployment, registrant, "Submission", message)
-    receipt = transact(w3, relayer, contract.functions.submit(as_tuple(message), signature))
+    contract = deployment.contract(w3, "Registrations")
+    application = submission(w3, registrant.address, manifest, contract.functions.nonces(registrant.address).call())
+    signature = application.sign(registrant, w3.eth.chain_id, deployment.registrations)
+    receipt = transact(w3, relayer, contract.functions.submit(application.as_tuple(), signature))
     (event,) = events(contract, "RegistrationSubmitted", receipt)
     return int(event["args"]["registrationId"])
 
@@ -47,7 +47,7 @@ def _submit(w3: Web3, deployment: Deployment, registrant: LocalAccount, relayer:
 def test_python_signature_is_recovered_on_chain_and_the_lifecycle_ends_in_a_certificate(
     w3: Web3, deployment: Deployment, admin: LocalAccount, registrant: LocalAccount, kubo_api: str
 ) -> None:
-    contract = registrations(w3, deployment)
+    contract = deployment.contract(w3, "Registrations")
     registration_id = _submit(w3, deployment, registrant, admin, b"manifest one")
     transact(w3, admin, contract.functions.accept(registration_id))
     transact(w3, admin, contract.functions.approve(registration_id))
@@ -56,11 +56,12 @@ def test_python_signature_is_recovered_on_chain_and_the_lifecycle_ends_in_a_cert
 
     (certified,) = events(contract, "RegistrationCertified", receipt)
     record = contract.functions.registration(registration_id).call()
-    assert record[5] == CERTIFIED  # status
+    assert Status(record[5]) is Status.CERTIFIED
     block_time = w3.eth.get_block(receipt["blockNumber"])["timestamp"]
     day = (datetime.fromtimestamp(block_time, UTC) + CHINA_STANDARD_TIME).strftime("%Y%m%d")
     number = certified["args"]["certificateNumber"]
-    assert str(number).startswith(day) and len(str(number)) == 12
+    assert str(number).startswith(day)
+    assert len(str(number)) == 12
 
     certificates = deployment.contract(w3, "Certificates")
     token_id = certified["args"]["tokenId"]
@@ -69,7 +70,8 @@ def test_python_signature_is_recovered_on_chain_and_the_lifecycle_ends_in_a_cert
 
     document = f"certificate {number} for registration {registration_id}".encode()
     kubo_cid = httpx.post(
-        f"{kubo_api}/api/v0/block/put", params={"cid-codec": "raw", "mhtype": "sha2-256", "pin": "true"},
+        f"{kubo_api}/api/v0/block/put",
+        params={"cid-codec": "raw", "mhtype": "sha2-256", "pin": "true"},
         files={"file": document},
     ).json()["Key"]
     assert kubo_cid == raw_cid(document)
@@ -81,11 +83,11 @@ def test_python_signature_is_recovered_on_chain_and_the_lifecycle_ends_in_a_cert
 def test_a_signature_by_another_key_is_refused_with_its_custom_error(
     w3: Web3, deployment: Deployment, admin: LocalAccount, registrant: LocalAccount
 ) -> None:
-    contract = registrations(w3, deployment)
-    message = submission(w3, registrant.address, b"forged", nonce=contract.functions.nonces(registrant.address).call())
-    forged = sign(w3, deployment, dev_account(2, LOCAL_CHAIN_ID), "Submission", message)
+    contract = deployment.contract(w3, "Registrations")
+    application = submission(w3, registrant.address, b"forged", contract.functions.nonces(registrant.address).call())
+    forged = application.sign(dev_account(2, LOCAL_CHAIN_ID), w3.eth.chain_id, deployment.registrations)
     with pytest.raises(ContractCustomError) as refused:
-        contract.functions.submit(as_tuple(message), forged).call({"from": admin.address})
+        contract.functions.submit(application.as_tuple(), forged).call({"from": admin.address})
     assert str(refused.value.data).startswith(_selector("InvalidSignature(address)"))
 
 
@@ -93,10 +95,10 @@ def test_a_signature_by_another_key_is_refused_with_its_custom_error(
 def test_a_replayed_signature_is_refused(
     w3: Web3, deployment: Deployment, admin: LocalAccount, registrant: LocalAccount
 ) -> None:
-    contract = registrations(w3, deployment)
-    message = submission(w3, registrant.address, b"replayed", nonce=contract.functions.nonces(registrant.address).call())
-    signature = sign(w3, deployment, registrant, "Submission", message)
-    transact(w3, admin, contract.functions.submit(as_tuple(message), signature))
+    contract = deployment.contract(w3, "Registrations")
+    application = submission(w3, registrant.address, b"replayed", contract.functions.nonces(registrant.address).call())
+    signature = application.sign(registrant, w3.eth.chain_id, deployment.registrations)
+    transact(w3, admin, contract.functions.submit(application.as_tuple(), signature))
     with pytest.raises(ContractCustomError) as refused:
-        contract.functions.submit(as_tuple(message), signature).call({"from": admin.address})
+        contract.functions.submit(application.as_tuple(), signature).call({"from": admin.address})
     assert str(refused.value.data).startswith(_selector("InvalidAccountNonce(address,uint256)"))
