@@ -40,6 +40,7 @@ def _registration_action(digest_field: str) -> list[dict[str, str]]:
 
 PRIMARY_TYPES: dict[str, list[dict[str, str]]] = {
     "Submission": SUBMISSION_TYPE,
+    "Manifest": [{"name": "registrant", "type": "address"}, {"name": "manifestHash", "type": "bytes32"}],
     "ChangeRequest": _registration_action("manifestDigest"),
     "AnnualReview": _registration_action("reportDigest"),
     "Cancellation": _registration_action("reasonDigest"),

@@ -1,0 +1,286 @@
+"""The manifest: the full, typed application of a registration (DESIGN.md §1, §3).
+
+A manifest describes the data (what, where from, how collected, how graded), commits to its files
+by hash, lists the evidence package by CID, names the rights claimed and the parents it derives from,
+and is signed by the registrant. Fields that could identify a person are salted commitments only.
+Version 1 of the schema is `drl.manifest/1`; `docs/manifest.schema.json` is exported from this model.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from web3 import Web3
+
+SCHEMA_VERSION: Literal["drl.manifest/1"] = "drl.manifest/1"
+
+HEX32 = r"^0x[0-9a-f]{64}$"
+# GB/T 4754-2017: a section letter A-T, optionally followed by a 2-, 3- or 4-digit class code.
+INDUSTRY_CODE = r"^[A-T](\d{2}(\d{1,2})?)?$"
+CID_PATTERN = r"^b[a-z2-7]{58,}$"
+
+
+def _checksum_address(value: str) -> str:
+    if not Web3.is_address(value):
+        raise ValueError(f"{value!r} is not an Ethereum address")
+    return str(Web3.to_checksum_address(value))
+
+
+Address = Annotated[str, AfterValidator(_checksum_address)]
+Digest = Annotated[str, Field(pattern=HEX32, description="0x-prefixed lower-case hex of 32 bytes")]
+Cid = Annotated[str, Field(pattern=CID_PATTERN, description="base32 CIDv1")]
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+LongText = Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+
+class Kind(StrEnum):
+    """What is registered: 数据资源, 数据产品, 数据资产."""
+
+    RESOURCE = "resource"
+    PRODUCT = "product"
+    ASSET = "asset"
+
+
+class Origin(StrEnum):
+    """Data origin class: 公共数据, 企业数据, 个人数据."""
+
+    PUBLIC = "public"
+    ENTERPRISE = "enterprise"
+    PERSONAL = "personal"
+
+
+class UpdateFrequency(StrEnum):
+    """How often the data is updated (更新频率)."""
+
+    REALTIME = "realtime"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    YEARLY = "yearly"
+    ONCE = "once"
+    IRREGULAR = "irregular"
+
+
+class DataStatus(StrEnum):
+    """The state the data is in (数据状态)."""
+
+    RAW = "raw"
+    CLEANSED = "cleansed"
+    PROCESSED = "processed"
+    AGGREGATED = "aggregated"
+    ANONYMISED = "anonymised"
+
+
+class Tradability(StrEnum):
+    """Whether the data may be traded: directly, only indirectly (as a service or model), or not at all."""
+
+    DIRECTLY = "directly"
+    INDIRECTLY = "indirectly"
+    NOT_TRADABLE = "not_tradable"
+
+
+class Grade(StrEnum):
+    """Classification grade (分类分级): 一般, 重要, 核心."""
+
+    GENERAL = "general"
+    IMPORTANT = "important"
+    CORE = "core"
+
+
+class RightName(StrEnum):
+    """The three rights (三权分置)."""
+
+    RESOURCE_HOLDING = "resource_holding"  # 数据资源持有权
+    PROCESSING_AND_USE = "processing_and_use"  # 数据加工使用权
+    PRODUCT_OPERATION = "product_operation"  # 数据产品经营权
+
+
+class CollectionMethod(StrEnum):
+    """How the data was obtained."""
+
+    SELF_COLLECTED = "self_collected"
+    GENERATED_IN_OPERATION = "generated_in_operation"
+    AUTHORISED = "authorised"
+    PURCHASED = "purchased"
+    PUBLIC_OPEN = "public_open"
+    DERIVED = "derived"
+
+
+class EvidenceKind(StrEnum):
+    """The parts of the evidence package."""
+
+    SAMPLE = "sample"
+    AUTHORISATION_CHAIN = "authorisation_chain"
+    QUALITY_REPORT = "quality_report"
+    COMPLIANCE_OPINION = "compliance_opinion"
+    VALUATION_REPORT = "valuation_report"
+    DECLARATION = "declaration"
+
+
+class Commitment(_Model):
+    """A salted commitment to a value that could identify a person: sha256(salt ‖ value).
+
+    The salt stays off chain and off IPFS; erasing it honours a deletion request, after which the
+    commitment can no longer be opened, while the chain and the manifest stay untouched.
+    """
+
+    scheme: Literal["sha256-salted/1"] = "sha256-salted/1"
+    value: Digest
+
+
+class Classification(_Model):
+    """分类分级: the category code, the grade, and whether personal information is involved."""
+
+    category: ShortText
+    grade: Grade
+    personal_information: bool
+
+
+class Source(_Model):
+    """Where the data comes from and how it was collected."""
+
+    description: LongText
+    collection_method: CollectionMethod
+
+
+class TimeRange(_Model):
+    """The period the data covers."""
+
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeRange:
+        if self.end < self.start:
+            raise ValueError("end is before start")
+        return self
+
+
+class FileDigest(_Model):
+    """One data file: its path inside the registered folder, size and sha256."""
+
+    path: Annotated[str, Field(min_length=1, max_length=1024)]
+    size: Annotated[int, Field(ge=0)]
+    sha256: Digest
+
+
+class DataCommitment(_Model):
+    """The commitment to the data files: the sha256 of a single file, or the Merkle root over many.
+
+    The Merkle tree is the ledger's (`ledger/proofs`): leaves are the files' (path, sha256) in path
+    order, so one file is proven by its inclusion proof without revealing the others.
+    """
+
+    scheme: Literal["sha256", "merkle-sha256/1"]
+    root: Digest
+    file_count: Annotated[int, Field(ge=1)]
+    total_bytes: Annotated[int, Field(ge=0)]
+    files: Annotated[list[FileDigest], Field(max_length=10_000)] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DataCommitment:
+        if self.scheme == "sha256" and self.file_count != 1:
+            raise ValueError("a sha256 commitment covers exactly one file")
+        if self.files and len(self.files) != self.file_count:
+            raise ValueError("files lists fewer or more entries than file_count")
+        return self
+
+
+class Evidence(_Model):
+    """One item of the evidence package, stored on IPFS as a UnixFS file."""
+
+    kind: EvidenceKind
+    cid: Cid
+    sha256: Digest
+    issuing_agency: ShortText | None = None
+    agency_address: Address | None = None
+
+
+class LicenceScope(_Model):
+    """The scope of a licence: usage scenario, purpose, volume, territory and term."""
+
+    usage_scenario: LongText
+    purpose: LongText
+    volume: ShortText
+    territory: ShortText
+    term_start: date
+    term_end: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LicenceScope:
+        if self.term_end < self.term_start:
+            raise ValueError("term_end is before term_start")
+        return self
+
+
+class Manifest(_Model):
+    """A registration's application (version 1)."""
+
+    schema_version: Literal["drl.manifest/1"] = Field(default=SCHEMA_VERSION, alias="schema")
+    kind: Kind
+    origin: Origin
+    title: ShortText
+    description: LongText
+    category: ShortText
+    industry: Annotated[str, Field(pattern=INDUSTRY_CODE, description="GB/T 4754-2017 code, e.g. I64")]
+    update_frequency: UpdateFrequency
+    data_status: DataStatus
+    tradability: Tradability
+    business_owner: Commitment
+    responsible_person: Commitment
+    classification: Classification
+    source: Source
+    time_range: TimeRange
+    volume: ShortText
+    formats: Annotated[list[Annotated[str, Field(min_length=1, max_length=40)]], Field(min_length=1, max_length=50)]
+    data_commitment: DataCommitment
+    evidence: Annotated[list[Evidence], Field(max_length=100)] = Field(default_factory=list)
+    licence_scope: LicenceScope | None = None
+    parents: Annotated[list[Annotated[int, Field(ge=1)]], Field(max_length=32)] = Field(default_factory=list)
+    rights_claimed: Annotated[list[RightName], Field(min_length=1, max_length=3)]
+    registrant: Address
+    authority_id: Annotated[int, Field(ge=1, le=65535)]
+    created_at: datetime
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _rules(self) -> Manifest:
+        if len(set(self.rights_claimed)) != len(self.rights_claimed):
+            raise ValueError("rights_claimed lists a right twice")
+        if len(set(self.parents)) != len(self.parents):
+            raise ValueError("parents lists a registration twice")
+        if self.origin is Origin.PERSONAL and not self.classification.personal_information:
+            raise ValueError("personal data must be classified as involving personal information")
+        if self.created_at.tzinfo is None:
+            raise ValueError("created_at needs a time zone")
+        return self
+
+
+class RegistrantSignature(_Model):
+    """The registrant's EIP-712 signature over the manifest's canonical hash."""
+
+    scheme: Literal["eip712/drl-manifest/1"] = "eip712/drl-manifest/1"
+    signer: Address
+    value: Annotated[str, Field(pattern=r"^0x[0-9a-f]{130}$")]
+
+
+class SignedManifest(_Model):
+    """What is stored as one raw IPFS block: the manifest and its registrant's signature."""
+
+    manifest: Manifest
+    signature: RegistrantSignature
+
+
+def is_digest(value: str) -> bool:
+    """Whether `value` is a 0x-prefixed lower-case 32-byte hex digest."""
+    return re.fullmatch(HEX32, value) is not None
