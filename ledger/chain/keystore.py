@@ -64,7 +64,7 @@ def list_keys(directory: Path) -> list[str]:
     """The checksummed addresses of the keystores in `directory`."""
     if not directory.exists():
         return []
-    addresses = []
+    addresses: list[str] = []
     for path in sorted(directory.glob("UTC--*")):
         try:
             addresses.append(Web3.to_checksum_address("0x" + json.loads(path.read_text())["address"]))
