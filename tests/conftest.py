@@ -62,3 +62,15 @@ def deployment(w3: Web3, admin: LocalAccount) -> Deployment:
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "drl"
+
+
+@pytest.fixture(scope="module")
+def private_chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Web3, Deployment]]:
+    """A chain of the module's own, for tests that stop mining or count nonces, with the ledger deployed."""
+    port = free_port()
+    with anvil_process(tmp_path_factory.mktemp("anvil"), port, LOCAL_CHAIN_ID, persist=False):
+        chain = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}"))
+        admin = dev_account(0, LOCAL_CHAIN_ID)
+        deployed = deploy(chain, admin)
+        bootstrap_local_ledger(chain, deployed, admin, notice_days=7, review_interval_days=365)
+        yield chain, deployed

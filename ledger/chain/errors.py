@@ -1,0 +1,70 @@
+"""Decoding revert data into the contracts' custom errors, so a refusal reads as the broken rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from eth_abi.abi import decode
+from eth_utils.abi import function_signature_to_4byte_selector
+from eth_utils.address import to_checksum_address
+
+from ledger.chain.artifacts import DEPLOYED_CONTRACTS, abi_of
+
+_STANDARD = {
+    "Error": ["string"],
+    "Panic": ["uint256"],
+}
+
+
+@dataclass(frozen=True)
+class DecodedError:
+    """A revert, by name and arguments: `NoticeWindowOpen(7, 1735689600)`."""
+
+    name: str
+    args: tuple[Any, ...]
+
+    def __str__(self) -> str:
+        return f"{self.name}({', '.join(map(str, self.args))})"
+
+
+def _type_of(entry: dict[str, Any]) -> str:
+    if entry["type"].startswith("tuple"):
+        inner = ",".join(_type_of(component) for component in entry["components"])
+        return f"({inner}){entry['type'][5:]}"
+    return str(entry["type"])
+
+
+@cache
+def _selectors() -> dict[bytes, tuple[str, list[str]]]:
+    table: dict[bytes, tuple[str, list[str]]] = {}
+    errors = [(name, types) for name, types in _STANDARD.items()]
+    for contract in DEPLOYED_CONTRACTS:
+        for entry in abi_of(contract):
+            if entry["type"] == "error":
+                errors.append((entry["name"], [_type_of(i) for i in entry["inputs"]]))
+    for name, types in errors:
+        table[function_signature_to_4byte_selector(f"{name}({','.join(types)})")] = (name, types)
+    return table
+
+
+def _readable(kind: str, value: Any) -> Any:
+    if kind == "address":
+        return to_checksum_address(value)
+    if kind.startswith("bytes") and isinstance(value, bytes):
+        return "0x" + value.hex()
+    return value
+
+
+def decode_revert(data: bytes) -> DecodedError:
+    """The named error of revert `data`; `UnknownError` with the raw bytes when no ABI knows it."""
+    known = _selectors().get(data[:4])
+    if known is None:
+        return DecodedError("UnknownError", (data.hex(),))
+    name, types = known
+    try:
+        values = decode(types, data[4:])
+        return DecodedError(name, tuple(_readable(kind, value) for kind, value in zip(types, values, strict=True)))
+    except Exception:  # noqa: BLE001 - malformed revert data is still reported, undecoded
+        return DecodedError(name, (data[4:].hex(),))

@@ -1,0 +1,401 @@
+"""The durable outbox: every write reaches the chain exactly once, whatever crashes in between.
+
+A write is persisted with its idempotency key before anything is sent. The worker then, for each
+sender key it holds:
+1. reconciles what is in flight: a receipt for any attempt settles the write (mined or reverted, with
+   the custom error decoded); a transaction the node does not know (a crash between persisting and
+   broadcasting, or a dropped one) is broadcast again byte for byte; one stuck for too long is replaced
+   at the same nonce with bumped fees;
+2. sends queued writes in order: a dry run first (a write the contract would refuse is recorded as
+   failed with its error and consumes no nonce), then the next nonce is assigned, the signed
+   transaction is persisted, and only then broadcast.
+Because the signed bytes are stored before the broadcast, a restart re-sends the same transaction (same
+hash) rather than a new one: no duplicate, and nonces stay contiguous. The relayer key must be used by
+this outbox alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from hexbytes import HexBytes
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, LargeBinary, String, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+from web3 import Web3
+from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound
+
+from ledger.chain.errors import DecodedError, decode_revert
+from ledger.db import Base
+
+log = logging.getLogger(__name__)
+
+
+class OutboxStatus(StrEnum):
+    """Where a write stands."""
+
+    QUEUED = "queued"  # persisted, not yet signed
+    PENDING = "pending"  # signed and persisted, broadcast or about to be
+    MINED = "mined"  # included, succeeded
+    REVERTED = "reverted"  # included, reverted
+    REFUSED = "refused"  # the dry run reverted: never sent, no nonce used
+
+
+FINAL = (OutboxStatus.MINED, OutboxStatus.REVERTED, OutboxStatus.REFUSED)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class OutboxWrite(Base):
+    """One write the ledger wants on chain."""
+
+    __tablename__ = "outbox_writes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    purpose: Mapped[str] = mapped_column(String(64))
+    sender: Mapped[str] = mapped_column(String(42), index=True)
+    to: Mapped[str] = mapped_column(String(42))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16), index=True, default=OutboxStatus.QUEUED)
+    nonce: Mapped[int | None] = mapped_column(BigInteger)
+    gas_limit: Mapped[int | None] = mapped_column(BigInteger)
+    tx_hash: Mapped[str | None] = mapped_column(String(66), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    block_number: Mapped[int | None] = mapped_column(BigInteger)
+    gas_used: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
+
+
+class OutboxAttempt(Base):
+    """One signed transaction of a write; replacements add attempts at the same nonce."""
+
+    __tablename__ = "outbox_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    write_id: Mapped[int] = mapped_column(ForeignKey("outbox_writes.id"), index=True)
+    tx_hash: Mapped[str] = mapped_column(String(66), unique=True)
+    raw_transaction: Mapped[bytes] = mapped_column(LargeBinary)
+    max_fee_per_gas: Mapped[int] = mapped_column(BigInteger)
+    max_priority_fee_per_gas: Mapped[int] = mapped_column(BigInteger)
+    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class IdempotencyConflictError(ValueError):
+    """The idempotency key was used before for a different write."""
+
+
+class UnknownSenderError(ValueError):
+    """The outbox holds no key for the requested sender."""
+
+
+@dataclass(frozen=True)
+class OutboxPolicy:
+    """How patient the worker is, and how hard it bumps fees."""
+
+    replace_after: float = 60.0  # seconds a transaction may stay unmined before it is replaced
+    fee_bump_percent: int = 25  # at least the 10% nodes require for a replacement
+    gas_headroom_percent: int = 20
+    poll_interval: float = 0.5
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What became of a write."""
+
+    key: str
+    status: OutboxStatus
+    tx_hash: str | None
+    block_number: int | None
+    error: str | None
+
+
+class Outbox:
+    """Durable, idempotent submission of transactions by the ledger's own keys."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        w3: Web3,
+        signers: Mapping[str, LocalAccount],
+        policy: OutboxPolicy | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._w3 = w3
+        self._signers = {Web3.to_checksum_address(address): account for address, account in signers.items()}
+        self._policy = policy or OutboxPolicy()
+
+    # ------------------------------------------------------------------ enqueue and read
+
+    def enqueue(self, key: str, sender: str, to: str, data: bytes, purpose: str) -> WriteResult:
+        """Persists a write under `key`; the same key with the same write returns the existing one."""
+        sender, to = Web3.to_checksum_address(sender), Web3.to_checksum_address(to)
+        if sender not in self._signers:
+            raise UnknownSenderError(f"the outbox holds no key for {sender}")
+        with self._sessions.begin() as session:
+            existing = session.scalar(select(OutboxWrite).where(OutboxWrite.idempotency_key == key))
+            if existing is not None:
+                if (existing.sender, existing.to, existing.data) != (sender, to, data):
+                    raise IdempotencyConflictError(f"idempotency key {key!r} was used for another write")
+                return _result(existing)
+            write = OutboxWrite(idempotency_key=key, purpose=purpose, sender=sender, to=to, data=data)
+            session.add(write)
+            session.flush()
+            return _result(write)
+
+    def result(self, key: str) -> WriteResult | None:
+        """The state of the write under `key`, or None."""
+        with self._sessions() as session:
+            write = session.scalar(select(OutboxWrite).where(OutboxWrite.idempotency_key == key))
+            return _result(write) if write else None
+
+    def backlog(self) -> int:
+        """How many writes are not final yet."""
+        with self._sessions() as session:
+            count = session.scalar(
+                select(func.count()).select_from(OutboxWrite).where(OutboxWrite.status.not_in(list(FINAL)))
+            )
+            return int(count or 0)
+
+    def wait(self, key: str, timeout: float = 60.0) -> WriteResult:
+        """Runs the worker until the write under `key` is final (for the CLI and tests)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.run_once()
+            result = self.result(key)
+            if result is None:
+                raise KeyError(key)
+            if result.status in FINAL:
+                return result
+            if time.monotonic() > deadline:
+                return result
+            time.sleep(self._policy.poll_interval)
+
+    # ------------------------------------------------------------------ the worker
+
+    def run_once(self) -> None:
+        """One pass: reconcile in-flight writes, then send queued ones. A node that is down is retried later."""
+        for sender in self._signers:
+            try:
+                self._reconcile(sender)
+                self._send_queued(sender)
+            except (ConnectionError, OSError) as error:
+                log.warning("chain unreachable, %s stays queued: %s", sender, error)
+            except Exception as error:
+                if _is_connection_failure(error):
+                    log.warning("chain unreachable, %s stays queued: %s", sender, error)
+                    continue
+                raise
+
+    def run_forever(self, stop: threading.Event) -> None:
+        """Runs passes until `stop` is set."""
+        while not stop.is_set():
+            self.run_once()
+            stop.wait(self._policy.poll_interval)
+
+    def _reconcile(self, sender: str) -> None:
+        with self._sessions.begin() as session:
+            pending = session.scalars(
+                select(OutboxWrite)
+                .where(OutboxWrite.sender == sender, OutboxWrite.status == OutboxStatus.PENDING)
+                .order_by(OutboxWrite.nonce)
+            ).all()
+            for write in pending:
+                self._reconcile_write(session, write)
+
+    def _reconcile_write(self, session: Session, write: OutboxWrite) -> None:
+        attempts = session.scalars(
+            select(OutboxAttempt).where(OutboxAttempt.write_id == write.id).order_by(OutboxAttempt.id)
+        ).all()
+        for attempt in attempts:
+            receipt = self._receipt(attempt.tx_hash)
+            if receipt is not None:
+                self._settle(write, attempt.tx_hash, receipt)
+                return
+        latest = attempts[-1]
+        if self._w3.eth.get_transaction_count(Web3.to_checksum_address(write.sender), "latest") > (write.nonce or 0):
+            # The nonce was used, but by none of our attempts' receipts yet: wait for the node to report it.
+            return
+        if not self._known(latest.tx_hash):
+            log.info("re-broadcasting %s (nonce %s)", latest.tx_hash, write.nonce)
+            self._broadcast(latest.raw_transaction)
+            return
+        age = (_now() - _aware(latest.signed_at)).total_seconds()
+        if age > self._policy.replace_after:
+            self._replace(session, write, latest)
+
+    def _send_queued(self, sender: str) -> None:
+        while True:
+            with self._sessions.begin() as session:
+                write = session.scalar(
+                    select(OutboxWrite)
+                    .where(OutboxWrite.sender == sender, OutboxWrite.status == OutboxStatus.QUEUED)
+                    .order_by(OutboxWrite.id)
+                    .limit(1)
+                )
+                if write is None:
+                    return
+                gas = self._dry_run(write)
+                if gas is None:
+                    continue
+                write.nonce = self._next_nonce(session, sender)
+                write.gas_limit = gas
+                attempt = self._sign(write, *self._fees())
+                session.add(attempt)
+                write.status = OutboxStatus.PENDING
+                write.tx_hash = attempt.tx_hash
+                write.attempts = 1
+                raw = attempt.raw_transaction
+            # Persisted and committed: only now does the transaction leave the machine.
+            self._broadcast(raw)
+
+    def _dry_run(self, write: OutboxWrite) -> int | None:
+        """The gas limit to use, or None after recording the contract's refusal."""
+        call: dict[str, Any] = {"from": write.sender, "to": write.to, "data": HexBytes(write.data)}
+        try:
+            estimate = self._w3.eth.estimate_gas(call)  # type: ignore[arg-type]
+        except (ContractCustomError, ContractLogicError) as refusal:
+            write.status = OutboxStatus.REFUSED
+            write.error = str(_decoded(refusal))
+            log.info("write %s refused by the contract: %s", write.idempotency_key, write.error)
+            return None
+        return estimate * (100 + self._policy.gas_headroom_percent) // 100
+
+    def _next_nonce(self, session: Session, sender: str) -> int:
+        used = session.scalar(
+            select(func.max(OutboxWrite.nonce)).where(OutboxWrite.sender == sender, OutboxWrite.nonce.is_not(None))
+        )
+        on_chain = self._w3.eth.get_transaction_count(Web3.to_checksum_address(sender), "pending")
+        return max(on_chain, (used + 1) if used is not None else 0)
+
+    def _fees(self) -> tuple[int, int]:
+        base_fee = int(self._w3.eth.get_block("latest").get("baseFeePerGas", 0))
+        priority = int(self._w3.eth.max_priority_fee)
+        return 2 * base_fee + priority, priority
+
+    def _sign(self, write: OutboxWrite, max_fee: int, priority: int) -> OutboxAttempt:
+        transaction: dict[str, Any] = {
+            "chainId": self._w3.eth.chain_id,
+            "from": write.sender,
+            "to": write.to,
+            "data": HexBytes(write.data),
+            "value": 0,
+            "nonce": write.nonce,
+            "gas": write.gas_limit,
+            "maxFeePerGas": max_fee,
+            "maxPriorityFeePerGas": priority,
+            "type": 2,
+        }
+        signed = self._signers[Web3.to_checksum_address(write.sender)].sign_transaction(transaction)
+        return OutboxAttempt(
+            write_id=write.id,
+            tx_hash=signed.hash.to_0x_hex(),
+            raw_transaction=bytes(signed.raw_transaction),
+            max_fee_per_gas=max_fee,
+            max_priority_fee_per_gas=priority,
+        )
+
+    def _replace(self, session: Session, write: OutboxWrite, latest: OutboxAttempt) -> None:
+        bump = 100 + self._policy.fee_bump_percent
+        network_max, network_priority = self._fees()
+        priority = max(latest.max_priority_fee_per_gas * bump // 100 + 1, network_priority)
+        max_fee = max(latest.max_fee_per_gas * bump // 100 + 1, network_max, priority)
+        attempt = self._sign(write, max_fee, priority)
+        session.add(attempt)
+        write.tx_hash = attempt.tx_hash
+        write.attempts += 1
+        session.flush()
+        log.info("replacing %s with %s at nonce %s", latest.tx_hash, attempt.tx_hash, write.nonce)
+        self._broadcast(attempt.raw_transaction)
+
+    def _broadcast(self, raw: bytes) -> None:
+        try:
+            self._w3.eth.send_raw_transaction(raw)
+        except ValueError as error:
+            message = str(error).lower()
+            # Already known or already mined: the earlier broadcast got through; the receipt will settle it.
+            if not any(marker in message for marker in ("already known", "nonce too low", "already imported")):
+                raise
+
+    def _receipt(self, tx_hash: str) -> Any:
+        try:
+            return self._w3.eth.get_transaction_receipt(HexBytes(tx_hash))
+        except TransactionNotFound:
+            return None
+
+    def _known(self, tx_hash: str) -> bool:
+        try:
+            self._w3.eth.get_transaction(HexBytes(tx_hash))
+        except TransactionNotFound:
+            return False
+        return True
+
+    def _settle(self, write: OutboxWrite, tx_hash: str, receipt: Any) -> None:
+        write.tx_hash = tx_hash
+        write.block_number = int(receipt["blockNumber"])
+        write.gas_used = int(receipt["gasUsed"])
+        if receipt["status"] == 1:
+            write.status = OutboxStatus.MINED
+            return
+        write.status = OutboxStatus.REVERTED
+        write.error = str(self._revert_reason(write, tx_hash, int(receipt["blockNumber"])))
+
+    def _revert_reason(self, write: OutboxWrite, tx_hash: str, block_number: int) -> DecodedError | str:
+        """The revert data from a call trace where the node offers one, else from re-running the call."""
+        try:
+            trace = self._w3.provider.make_request(
+                "debug_traceTransaction",  # type: ignore[arg-type]
+                [tx_hash, {"tracer": "callTracer"}],
+            )
+            output = trace.get("result", {}).get("output")
+            if isinstance(output, str) and len(output) >= 10:
+                return decode_revert(bytes.fromhex(output[2:]))
+        except (ValueError, KeyError, TypeError):
+            pass
+        call: dict[str, Any] = {"from": write.sender, "to": write.to, "data": HexBytes(write.data)}
+        try:
+            self._w3.eth.call(call, block_identifier=block_number)  # type: ignore[arg-type]
+        except (ContractCustomError, ContractLogicError) as refusal:
+            return _decoded(refusal)
+        return "reverted (no reason available from the node)"
+
+
+def _decoded(refusal: ContractCustomError | ContractLogicError) -> DecodedError:
+    data = refusal.data
+    if isinstance(data, str) and data.startswith("0x"):
+        return decode_revert(bytes.fromhex(data[2:]))
+    if isinstance(data, bytes | bytearray):
+        return decode_revert(bytes(data))
+    return DecodedError("Error", (str(refusal.message or refusal),))
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands datetimes back naive; they were stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _is_connection_failure(error: Exception) -> bool:
+    import requests
+
+    return isinstance(error, requests.exceptions.ConnectionError)
+
+
+def _result(write: OutboxWrite) -> WriteResult:
+    return WriteResult(
+        key=write.idempotency_key,
+        status=OutboxStatus(write.status),
+        tx_hash=write.tx_hash,
+        block_number=write.block_number,
+        error=write.error,
+    )
