@@ -231,7 +231,8 @@ contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
     }
 
     /// @notice The registration's authority resolves an entry. Upheld during notice rejects the registration;
-    /// upheld against a certified or frozen one revokes it. Dismissed, the notice resumes when no objection is left.
+    /// upheld against a certified, lapsed or frozen one revokes it. Dismissed, the notice resumes when no objection
+    /// is left.
     /// @param decisionDigest hash of the written decision
     function resolveObjection(uint256 objectionId, bool upheld, bytes32 decisionDigest) external whenNotPaused {
         Objection storage entry = _openObjection(objectionId);
@@ -249,7 +250,8 @@ contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
         if (status == Status.Objected) {
             record.status = Status.Rejected;
             emit RegistrationRejected(registrationId, msg.sender, decisionDigest);
-        } else if (status == Status.Certified || status == Status.Frozen) {
+        } else if (status == Status.Certified || status == Status.Frozen || status == Status.Lapsed) {
+            // An objection filed while certified outlives a lapse; upheld, it must not be undone by a renewal.
             record.status = Status.Revoked;
             emit RegistrationRevoked(registrationId, msg.sender, decisionDigest);
         }

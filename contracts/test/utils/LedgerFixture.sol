@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {LedgerTest} from "./LedgerTest.sol";
+import {RegistrantSigning} from "./RegistrantSigning.sol";
 import {ContractWallet} from "./ContractWallet.sol";
 import {LedgerAccess} from "../../src/LedgerAccess.sol";
 import {Certificates} from "../../src/Certificates.sol";
@@ -11,9 +11,9 @@ import {IRegistrations} from "../../src/interfaces/IRegistrations.sol";
 import {LedgerRoles} from "../../src/libraries/LedgerRoles.sol";
 
 /// @title LedgerFixture
-/// @notice The ledger deployed as production deploys it, its actors, and the registrant's EIP-712 signing done
-/// from the type strings (not from the contract's own digest views), so a hashing mistake in the registry shows.
-abstract contract LedgerFixture is LedgerTest {
+/// @notice The ledger deployed as production deploys it, its actors, and the lifecycle driven as the service
+/// drives it: registrant actions signed (EIP-712) and relayed, reviewer and authority actions sent by their keys.
+abstract contract LedgerFixture is RegistrantSigning {
     /// @notice 2025-03-01 00:00 China Standard Time (2025-02-28 16:00 UTC).
     uint256 internal constant START = 1740758400;
     uint40 internal constant NOTICE_PERIOD = 30 days;
@@ -22,19 +22,6 @@ abstract contract LedgerFixture is LedgerTest {
     uint40 internal constant OTHER_REVIEW_INTERVAL = 180 days;
     uint8 internal constant ALL_RIGHTS = 7;
     uint8 internal constant PROCESSING_RIGHT = 2;
-
-    bytes32 internal constant DOMAIN_TYPEHASH =
-        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
-    bytes32 internal constant SUBMISSION_TYPEHASH = keccak256(
-        "Submission(address registrant,uint16 authorityId,uint8 kind,uint8 origin,uint8 grade,bool personalInfo,"
-        "uint8 rights,bytes32 manifestDigest,bytes32 dataCommitment,uint256[] parents,uint256 nonce,uint256 deadline)"
-    );
-    bytes32 internal constant CHANGE_TYPEHASH =
-        keccak256("ChangeRequest(uint256 registrationId,bytes32 manifestDigest,uint256 nonce,uint256 deadline)");
-    bytes32 internal constant ANNUAL_REVIEW_TYPEHASH =
-        keccak256("AnnualReview(uint256 registrationId,bytes32 reportDigest,uint256 nonce,uint256 deadline)");
-    bytes32 internal constant CANCELLATION_TYPEHASH =
-        keccak256("Cancellation(uint256 registrationId,bytes32 reasonDigest,uint256 nonce,uint256 deadline)");
 
     LedgerAccess internal access;
     Certificates internal certificates;
@@ -110,48 +97,8 @@ abstract contract LedgerFixture is LedgerTest {
     }
 
     // ---------------------------------------------------------------------------------------------------------
-    // EIP-712, computed from the type strings
+    // EIP-712 signatures for this registry and chain
     // ---------------------------------------------------------------------------------------------------------
-
-    function domainSeparatorOf(address registry, uint256 chainId_) internal pure returns (bytes32) {
-        return keccak256(
-            abi.encode(DOMAIN_TYPEHASH, keccak256("DataRightsLedger"), keccak256("1"), chainId_, registry)
-        );
-    }
-
-    function typedDigest(address registry, uint256 chainId_, bytes32 structHash) internal pure returns (bytes32) {
-        return keccak256(abi.encodePacked(hex"1901", domainSeparatorOf(registry, chainId_), structHash));
-    }
-
-    function submissionStructHash(IRegistrations.Submission memory a) internal pure returns (bytes32) {
-        // Two static encodings concatenated are the one encoding of all the fields; split only for the stack.
-        return keccak256(
-            bytes.concat(
-                abi.encode(
-                    SUBMISSION_TYPEHASH,
-                    a.registrant,
-                    a.authorityId,
-                    uint8(a.kind),
-                    uint8(a.origin),
-                    uint8(a.grade),
-                    a.personalInfo
-                ),
-                abi.encode(
-                    a.rights,
-                    a.manifestDigest,
-                    a.dataCommitment,
-                    keccak256(abi.encodePacked(a.parents)),
-                    a.nonce,
-                    a.deadline
-                )
-            )
-        );
-    }
-
-    function signDigest(uint256 key, bytes32 digest) internal pure returns (bytes memory) {
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, digest);
-        return abi.encodePacked(r, s, v);
-    }
 
     function signSubmission(uint256 key, IRegistrations.Submission memory a) internal view returns (bytes memory) {
         return signDigest(key, typedDigest(address(registrations), block.chainid, submissionStructHash(a)));
@@ -163,9 +110,7 @@ abstract contract LedgerFixture is LedgerTest {
         returns (bytes32)
     {
         return typedDigest(
-            address(registrations),
-            block.chainid,
-            keccak256(abi.encode(typehash, registrationId, digest, nonce, deadline))
+            address(registrations), block.chainid, holderActionStructHash(typehash, registrationId, digest, nonce, deadline)
         );
     }
 

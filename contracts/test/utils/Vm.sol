@@ -37,6 +37,8 @@ interface Vm {
 
     // Strings
     function toString(uint256 value) external pure returns (string memory stringifiedValue);
+    function toString(address value) external pure returns (string memory stringifiedValue);
+    function envOr(string calldata name, uint256 defaultValue) external view returns (uint256 value);
 
     // Assertions
     function assertTrue(bool condition, string calldata error) external pure;
