@@ -358,7 +358,7 @@ class Outbox:
                 "debug_traceTransaction",  # type: ignore[arg-type]
                 [tx_hash, {"tracer": "callTracer"}],
             )
-            result: dict[str, Any] = dict(trace).get("result") or {}
+            result: Any = dict(trace).get("result") or {}
             output = result.get("output")
             if isinstance(output, str) and len(output) >= 10:
                 return decode_revert(bytes.fromhex(output[2:]))
