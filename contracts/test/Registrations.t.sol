@@ -30,17 +30,7 @@ contract RegistrationsTest is LedgerFixture {
 
         vm.expectEmit(true, true, true, true, address(registrations));
         emit IRegistrations.RegistrationSubmitted(
-            1,
-            alice,
-            authorityId,
-            a.kind,
-            a.origin,
-            a.grade,
-            true,
-            5,
-            a.manifestDigest,
-            a.dataCommitment,
-            a.parents
+            1, alice, authorityId, a.kind, a.origin, a.grade, true, 5, a.manifestDigest, a.dataCommitment, a.parents
         );
         vm.prank(relayer);
         uint256 id = registrations.submit(a, signature);
@@ -75,9 +65,7 @@ contract RegistrationsTest is LedgerFixture {
             typedDigest(address(registrations), block.chainid, submissionStructHash(a)),
             "submission digest"
         );
-        vm.assertEq(
-            registrations.domainSeparator(), domainSeparatorOf(address(registrations), block.chainid), "domain"
-        );
+        vm.assertEq(registrations.domainSeparator(), domainSeparatorOf(address(registrations), block.chainid), "domain");
         (, string memory name, string memory version, uint256 chainId_, address verifyingContract,,) =
             registrations.eip712Domain();
         vm.assertEq(name, "DataRightsLedger", "domain name");
@@ -358,12 +346,16 @@ contract RegistrationsTest is LedgerFixture {
 
     function test_submit_deriving_from_a_parent_not_certified_is_refused() public {
         uint256 parent = inNotice(aliceKey);
-        _expectParentRefused(parent, abi.encodeWithSelector(
-            IRegistrations.ParentNotCertified.selector, parent, IRegistrations.Status.PublicNotice
-        ));
-        _expectParentRefused(UNKNOWN_ID, abi.encodeWithSelector(
-            IRegistrations.ParentNotCertified.selector, UNKNOWN_ID, IRegistrations.Status.None
-        ));
+        _expectParentRefused(
+            parent,
+            abi.encodeWithSelector(
+                IRegistrations.ParentNotCertified.selector, parent, IRegistrations.Status.PublicNotice
+            )
+        );
+        _expectParentRefused(
+            UNKNOWN_ID,
+            abi.encodeWithSelector(IRegistrations.ParentNotCertified.selector, UNKNOWN_ID, IRegistrations.Status.None)
+        );
     }
 
     function test_submit_deriving_from_a_revoked_frozen_or_lapsed_parent_is_refused() public {
@@ -375,22 +367,31 @@ contract RegistrationsTest is LedgerFixture {
         vm.prank(regulator);
         registrations.freeze(frozenParent, keccak256("reason"));
 
-        _expectParentRefused(lapsedParent, abi.encodeWithSelector(
-            IRegistrations.ParentNotCertified.selector, lapsedParent, IRegistrations.Status.Lapsed
-        ));
-        _expectParentRefused(revokedParent, abi.encodeWithSelector(
-            IRegistrations.ParentNotCertified.selector, revokedParent, IRegistrations.Status.Revoked
-        ));
-        _expectParentRefused(frozenParent, abi.encodeWithSelector(
-            IRegistrations.ParentNotCertified.selector, frozenParent, IRegistrations.Status.Frozen
-        ));
+        _expectParentRefused(
+            lapsedParent,
+            abi.encodeWithSelector(
+                IRegistrations.ParentNotCertified.selector, lapsedParent, IRegistrations.Status.Lapsed
+            )
+        );
+        _expectParentRefused(
+            revokedParent,
+            abi.encodeWithSelector(
+                IRegistrations.ParentNotCertified.selector, revokedParent, IRegistrations.Status.Revoked
+            )
+        );
+        _expectParentRefused(
+            frozenParent,
+            abi.encodeWithSelector(
+                IRegistrations.ParentNotCertified.selector, frozenParent, IRegistrations.Status.Frozen
+            )
+        );
     }
 
     function test_submit_deriving_from_a_parent_of_another_registrant_is_refused() public {
         uint256 parent = certified(bobKey);
-        _expectParentRefused(parent, abi.encodeWithSelector(
-            IRegistrations.ProcessingRightNotHeld.selector, parent, alice
-        ));
+        _expectParentRefused(
+            parent, abi.encodeWithSelector(IRegistrations.ProcessingRightNotHeld.selector, parent, alice)
+        );
     }
 
     function test_submit_deriving_from_a_parent_without_the_processing_right_is_refused() public {
@@ -398,9 +399,9 @@ contract RegistrationsTest is LedgerFixture {
         a.rights = 1 | 4; // holding and operation, not processing and use
         uint256 parent = submitSigned(aliceKey, a);
         driveToCertified(parent);
-        _expectParentRefused(parent, abi.encodeWithSelector(
-            IRegistrations.ProcessingRightNotHeld.selector, parent, alice
-        ));
+        _expectParentRefused(
+            parent, abi.encodeWithSelector(IRegistrations.ProcessingRightNotHeld.selector, parent, alice)
+        );
     }
 
     function test_submit_naming_more_than_max_parents_is_refused() public {
@@ -730,9 +731,7 @@ contract RegistrationsTest is LedgerFixture {
         vm.assertEq(noticeEndsAt(id), endsAt + (block.timestamp - firstObjectedAt), "extended by the whole time");
     }
 
-    function testFuzz_notice_is_extended_by_exactly_the_time_objected(uint256 filedAfter, uint256 objectedFor)
-        public
-    {
+    function testFuzz_notice_is_extended_by_exactly_the_time_objected(uint256 filedAfter, uint256 objectedFor) public {
         uint256 id = inNotice(aliceKey);
         uint40 endsAt = noticeEndsAt(id);
         filedAfter = bound(filedAfter, 0, 2 * NOTICE_PERIOD);
@@ -1038,7 +1037,8 @@ contract RegistrationsTest is LedgerFixture {
         bytes32 v2 = nextDigest("v2");
         uint256 nonce = registrations.nonces(address(wallet));
         uint256 deadline = block.timestamp + 1 hours;
-        bytes memory signature = signDigest(walletOwnerKey, holderActionDigest(CHANGE_TYPEHASH, id, v2, nonce, deadline));
+        bytes memory signature =
+            signDigest(walletOwnerKey, holderActionDigest(CHANGE_TYPEHASH, id, v2, nonce, deadline));
         vm.prank(relayer);
         registrations.requestChange(id, v2, nonce, deadline, signature);
         vm.assertEq(registrations.pendingChange(id), v2, "pending");
@@ -1089,9 +1089,7 @@ contract RegistrationsTest is LedgerFixture {
     function test_annual_review_more_than_one_interval_ahead_is_refused() public {
         uint256 id = certified(aliceKey);
         uint40 dueAt = registrations.registration(id).reviewDueAt;
-        _expectAnnualReviewRefused(
-            id, abi.encodeWithSelector(IRegistrations.AnnualReviewTooEarly.selector, id, dueAt)
-        );
+        _expectAnnualReviewRefused(id, abi.encodeWithSelector(IRegistrations.AnnualReviewTooEarly.selector, id, dueAt));
         vm.warp(block.timestamp + 1);
         fileAnnualReviewAs(aliceKey, id, keccak256("report"));
         _expectAnnualReviewRefused(
@@ -1594,7 +1592,9 @@ contract RegistrationsTest is LedgerFixture {
         rightsModule.setHolder(id, bob);
         vm.assertEq(registrations.holderOf(id), bob, "holder from the rights module");
 
-        _expectChangeRefused(id, nextDigest("v2"), abi.encodeWithSelector(IRegistrations.InvalidSignature.selector, bob));
+        _expectChangeRefused(
+            id, nextDigest("v2"), abi.encodeWithSelector(IRegistrations.InvalidSignature.selector, bob)
+        );
         requestChangeAs(bobKey, id, nextDigest("v2"));
     }
 
@@ -1623,9 +1623,9 @@ contract RegistrationsTest is LedgerFixture {
         StubRights rightsModule = new StubRights();
         vm.prank(admin);
         registrations.setRights(rightsModule);
-        _expectParentRefused(parent, abi.encodeWithSelector(
-            IRegistrations.ProcessingRightNotHeld.selector, parent, alice
-        ));
+        _expectParentRefused(
+            parent, abi.encodeWithSelector(IRegistrations.ProcessingRightNotHeld.selector, parent, alice)
+        );
 
         rightsModule.setProcessor(parent, alice, true);
         IRegistrations.Submission memory a = application(alice);

@@ -104,13 +104,17 @@ abstract contract LedgerFixture is RegistrantSigning {
         return signDigest(key, typedDigest(address(registrations), block.chainid, submissionStructHash(a)));
     }
 
-    function holderActionDigest(bytes32 typehash, uint256 registrationId, bytes32 digest, uint256 nonce, uint256 deadline)
-        internal
-        view
-        returns (bytes32)
-    {
+    function holderActionDigest(
+        bytes32 typehash,
+        uint256 registrationId,
+        bytes32 digest,
+        uint256 nonce,
+        uint256 deadline
+    ) internal view returns (bytes32) {
         return typedDigest(
-            address(registrations), block.chainid, holderActionStructHash(typehash, registrationId, digest, nonce, deadline)
+            address(registrations),
+            block.chainid,
+            holderActionStructHash(typehash, registrationId, digest, nonce, deadline)
         );
     }
 
@@ -237,10 +241,7 @@ abstract contract LedgerFixture is RegistrantSigning {
         return registrations.registration(registrationId).noticeEndsAt;
     }
 
-    function assertStatus(uint256 registrationId, IRegistrations.Status expected, string memory message)
-        internal
-        view
-    {
+    function assertStatus(uint256 registrationId, IRegistrations.Status expected, string memory message) internal view {
         vm.assertEq(uint256(registrations.statusOf(registrationId)), uint256(expected), message);
     }
 

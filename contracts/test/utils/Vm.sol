@@ -26,8 +26,7 @@ interface Vm {
     function expectRevert() external;
     function expectRevert(bytes4 revertData) external;
     function expectRevert(bytes calldata revertData) external;
-    function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter)
-        external;
+    function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter) external;
 
     // Fuzzing
     function assume(bool condition) external pure;
@@ -37,8 +36,6 @@ interface Vm {
 
     // Strings
     function toString(uint256 value) external pure returns (string memory stringifiedValue);
-    function toString(address value) external pure returns (string memory stringifiedValue);
-    function envOr(string calldata name, uint256 defaultValue) external view returns (uint256 value);
 
     // Assertions
     function assertTrue(bool condition, string calldata error) external pure;

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {LedgerFixture} from "./utils/LedgerFixture.sol";
+import {IRegistrations} from "../src/interfaces/IRegistrations.sol";
+
+/// @notice The gas of each ledger action, recorded in the "registry" snapshot group (contracts/snapshots).
+/// @dev setUp leaves one registration in every state an action starts from, so each test is one transaction on
+/// committed state; the ledger's accounts are cooled right before the measured call so its storage reads are
+/// priced as in a real transaction. Figures are execution gas of the call, without the 21,000 intrinsic gas
+/// and calldata.
+contract GasTest is LedgerFixture {
+    string internal constant GROUP = "registry";
+
+    address internal dave;
+    uint256 internal daveKey;
+    uint256 internal parentA;
+    uint256 internal parentB;
+    uint256 internal lapsedId;
+    uint256 internal certifiedId;
+    uint256 internal pendingChangeId;
+    uint256 internal frozenId;
+    uint256 internal noticeEndedId;
+    uint256 internal submittedId;
+    uint256 internal reviewedId;
+    uint256 internal inNoticeId;
+    uint256 internal objectedId;
+    uint256 internal objectionId;
+
+    function setUp() public override {
+        super.setUp();
+        (dave, daveKey) = actorWithKey("dave");
+        vm.prank(partyAdmin);
+        access.admitParty(dave, keccak256("identity:dave"));
+
+        lapsedId = lapsed(aliceKey); // first: the clock moves past its annual review
+        parentA = certified(bobKey);
+        parentB = certified(bobKey);
+        certifiedId = certified(aliceKey);
+        pendingChangeId = certified(aliceKey);
+        requestChangeAs(aliceKey, pendingChangeId, nextDigest("manifest v2"));
+        frozenId = certified(aliceKey);
+        vm.prank(regulator);
+        registrations.freeze(frozenId, keccak256("investigation"));
+        noticeEndedId = inNotice(aliceKey);
+        vm.warp(noticeEndsAt(noticeEndedId));
+        submittedId = submitted(aliceKey);
+        reviewedId = underReview(aliceKey);
+        inNoticeId = inNotice(aliceKey);
+        objectedId = inNotice(aliceKey);
+        objectionId = objectAs(stranger, objectedId);
+    }
+
+    function _coolLedger() internal {
+        vm.cool(address(access));
+        vm.cool(address(certificates));
+        vm.cool(address(registrations));
+        vm.cool(address(anchors));
+    }
+
+    function _measure(string memory name) internal {
+        vm.assertTrue(vm.snapshotGasLastCall(GROUP, name) > 0, name);
+    }
+
+    function _submitMeasured(uint256 key, IRegistrations.Submission memory a, string memory name) internal {
+        bytes memory signature = signSubmission(key, a);
+        _coolLedger();
+        vm.prank(relayer);
+        registrations.submit(a, signature);
+        _measure(name);
+    }
+
+    // =========================================================================================================
+    // Application and review
+    // =========================================================================================================
+
+    function test_gas_submit_by_a_fresh_registrant() public {
+        _submitMeasured(daveKey, application(dave), "submit_fresh_registrant");
+    }
+
+    function test_gas_submit_by_a_repeat_registrant() public {
+        _submitMeasured(bobKey, application(bob), "submit_repeat_registrant");
+    }
+
+    function test_gas_submit_with_two_parents() public {
+        IRegistrations.Submission memory a = application(bob);
+        a.kind = IRegistrations.Kind.DataProduct;
+        a.parents = new uint256[](2);
+        a.parents[0] = parentA;
+        a.parents[1] = parentB;
+        _submitMeasured(bobKey, a, "submit_two_parents");
+    }
+
+    function test_gas_accept() public {
+        _coolLedger();
+        vm.prank(reviewer);
+        registrations.accept(submittedId);
+        _measure("accept");
+    }
+
+    function test_gas_reject() public {
+        _coolLedger();
+        vm.prank(reviewer);
+        registrations.reject(submittedId, keccak256("reason"));
+        _measure("reject");
+    }
+
+    function test_gas_approve() public {
+        _coolLedger();
+        vm.prank(authority);
+        registrations.approve(reviewedId);
+        _measure("approve");
+    }
+
+    function test_gas_certify() public {
+        _coolLedger();
+        vm.prank(authority);
+        registrations.certify(noticeEndedId);
+        _measure("certify");
+    }
+
+    function test_gas_issue_evidence_certificate() public {
+        _coolLedger();
+        vm.prank(authority);
+        registrations.issueEvidenceCertificate(submittedId);
+        _measure("issueEvidenceCertificate");
+    }
+
+    // =========================================================================================================
+    // Objections
+    // =========================================================================================================
+
+    function test_gas_file_objection_during_notice() public {
+        _coolLedger();
+        vm.prank(stranger);
+        registrations.fileObjection(inNoticeId, keccak256("evidence"));
+        _measure("fileObjection");
+    }
+
+    function test_gas_resolve_objection_dismissed_resuming_notice() public {
+        vm.warp(block.timestamp + 3 days);
+        _coolLedger();
+        vm.prank(authority);
+        registrations.resolveObjection(objectionId, false, keccak256("decision"));
+        _measure("resolveObjection");
+    }
+
+    // =========================================================================================================
+    // After certification
+    // =========================================================================================================
+
+    function test_gas_request_change() public {
+        bytes32 manifest = nextDigest("manifest v2");
+        (uint256 nonce, uint256 deadline, bytes memory signature) =
+            signHolderAction(aliceKey, CHANGE_TYPEHASH, certifiedId, manifest);
+        _coolLedger();
+        vm.prank(relayer);
+        registrations.requestChange(certifiedId, manifest, nonce, deadline, signature);
+        _measure("requestChange");
+    }
+
+    function test_gas_approve_change() public {
+        _coolLedger();
+        vm.prank(authority);
+        registrations.approveChange(pendingChangeId);
+        _measure("approveChange");
+    }
+
+    function test_gas_file_annual_review() public {
+        vm.warp(registrations.registration(certifiedId).reviewDueAt - 1 days);
+        bytes32 report = keccak256("annual report");
+        (uint256 nonce, uint256 deadline, bytes memory signature) =
+            signHolderAction(aliceKey, ANNUAL_REVIEW_TYPEHASH, certifiedId, report);
+        _coolLedger();
+        vm.prank(relayer);
+        registrations.fileAnnualReview(certifiedId, report, nonce, deadline, signature);
+        _measure("fileAnnualReview");
+    }
+
+    function test_gas_lapse() public {
+        vm.warp(registrations.registration(certifiedId).reviewDueAt + 1);
+        _coolLedger();
+        vm.prank(stranger);
+        registrations.lapse(certifiedId);
+        _measure("lapse");
+    }
+
+    function test_gas_renew() public {
+        _coolLedger();
+        vm.prank(authority);
+        registrations.renew(lapsedId, keccak256("late report"));
+        _measure("renew");
+    }
+
+    function test_gas_freeze() public {
+        _coolLedger();
+        vm.prank(regulator);
+        registrations.freeze(certifiedId, keccak256("investigation"));
+        _measure("freeze");
+    }
+
+    function test_gas_unfreeze() public {
+        _coolLedger();
+        vm.prank(regulator);
+        registrations.unfreeze(frozenId);
+        _measure("unfreeze");
+    }
+
+    function test_gas_revoke() public {
+        _coolLedger();
+        vm.prank(authority);
+        registrations.revoke(certifiedId, keccak256("reason"));
+        _measure("revoke");
+    }
+
+    function test_gas_cancel() public {
+        bytes32 reason = keccak256("data withdrawn");
+        (uint256 nonce, uint256 deadline, bytes memory signature) =
+            signHolderAction(aliceKey, CANCELLATION_TYPEHASH, certifiedId, reason);
+        _coolLedger();
+        vm.prank(relayer);
+        registrations.cancel(certifiedId, reason, nonce, deadline, signature);
+        _measure("cancel");
+    }
+
+    // =========================================================================================================
+    // Evidence anchors
+    // =========================================================================================================
+
+    function test_gas_anchor() public {
+        _coolLedger();
+        vm.prank(alice);
+        anchors.anchor(keccak256("batch root"), 1_000_000, keccak256("batch description"));
+        _measure("anchor");
+    }
+}
