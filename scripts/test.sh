@@ -16,7 +16,7 @@ forge build --deny warnings
 step "forge test (unit, fuzz, invariant)"
 forge test
 step "forge snapshot --check (committed gas snapshot)"
-forge snapshot --check --tolerance 1
+forge snapshot --check
 step "ruff"
 ruff check .
 ruff format --check .

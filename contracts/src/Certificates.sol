@@ -4,10 +4,9 @@ pragma solidity 0.8.28;
 import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
 import {ICertificates} from "./interfaces/ICertificates.sol";
 import {IERC5192} from "./interfaces/IERC5192.sol";
-import {ILedgerAccess} from "./interfaces/ILedgerAccess.sol";
+import {IAuthorities} from "./interfaces/IAuthorities.sol";
 import {CertificateNumbers} from "./libraries/CertificateNumbers.sol";
 import {Cid} from "./libraries/Cid.sol";
-import {LedgerRoles} from "./libraries/LedgerRoles.sol";
 
 /// @title Certificates
 /// @notice Registration certificates (登记证书) as ERC-721 tokens locked to their holder (ERC-5192). The token id
@@ -15,28 +14,16 @@ import {LedgerRoles} from "./libraries/LedgerRoles.sol";
 /// document, which the authority publishes once the chain has assigned the number it prints.
 /// @dev Certificates are evidence of registration, not conclusive title; the certificate document says so.
 contract Certificates is ERC721, ICertificates, IERC5192 {
-    /// @notice Roles, authorities and parties.
-    ILedgerAccess public immutable access;
-
-    /// @notice Contracts allowed to issue and retire certificates (the registry, later the rights module).
-    mapping(address account => bool) public isIssuer;
+    /// @notice The registry that created this token: the only issuer, and where authorities are looked up.
+    IAuthorities public immutable registry;
 
     /// @dev Per authority and certificate type: the day (yyyymmdd) of the last certificate and its sequence.
     mapping(uint256 authorityAndType => uint64 dayAndSequence) private _sequences;
     mapping(uint256 tokenId => bytes32 documentDigest) private _documents;
 
-    /// @notice A registry was allowed or disallowed to issue certificates.
-    event IssuerSet(address indexed issuer, bool allowed);
-
-    constructor(ILedgerAccess access_) ERC721("Data Rights Ledger Certificate", "DRLC") {
-        access = access_;
-    }
-
-    /// @notice The administrator allows or disallows a contract to issue and retire certificates.
-    function setIssuer(address issuer, bool allowed) external {
-        if (!access.hasRole(LedgerRoles.ADMIN, msg.sender)) revert NotIssuer(msg.sender);
-        isIssuer[issuer] = allowed;
-        emit IssuerSet(issuer, allowed);
+    /// @dev Created by the registry, which becomes the only issuer.
+    constructor() ERC721("Data Rights Ledger Certificate", "DRLC") {
+        registry = IAuthorities(msg.sender);
     }
 
     /// @inheritdoc ICertificates
@@ -44,26 +31,24 @@ contract Certificates is ERC721, ICertificates, IERC5192 {
         external
         returns (uint256 tokenId, uint64 number)
     {
-        if (!isIssuer[msg.sender]) revert NotIssuer(msg.sender);
+        if (msg.sender != address(registry)) revert NotIssuer(msg.sender);
         number = _nextNumber(authorityId, certificateType);
         tokenId = _encode(registrationId, authorityId, certificateType, number);
         _mint(holder, tokenId);
         emit Locked(tokenId);
-        emit CertificateIssued(tokenId, registrationId, number, certificateType);
     }
 
     /// @inheritdoc ICertificates
     function retire(uint256 tokenId) external {
-        if (!isIssuer[msg.sender]) revert NotIssuer(msg.sender);
+        if (msg.sender != address(registry)) revert NotIssuer(msg.sender);
         _burn(tokenId);
-        emit CertificateRetired(tokenId);
     }
 
     /// @notice The certificate's authority publishes the digest of the certificate document, once.
     /// @dev The document is stored as one raw IPFS block, so its digest is its CID.
     function publishDocument(uint256 tokenId, bytes32 documentDigest) external {
         _requireOwned(tokenId);
-        (address authorityAccount,,) = access.authorityTerms(_decode(tokenId).authorityId);
+        (address authorityAccount,,) = registry.authorityTerms(_decode(tokenId).authorityId);
         if (msg.sender != authorityAccount) revert NotCertificateAuthority(tokenId, msg.sender);
         if (documentDigest == bytes32(0) || _documents[tokenId] != bytes32(0)) {
             revert DocumentAlreadyPublished(tokenId);

@@ -8,6 +8,8 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ILedgerAccess} from "./interfaces/ILedgerAccess.sol";
 import {IRegistrations} from "./interfaces/IRegistrations.sol";
 import {ICertificates} from "./interfaces/ICertificates.sol";
+import {Authorities} from "./Authorities.sol";
+import {Certificates} from "./Certificates.sol";
 import {IRightsView} from "./interfaces/IRightsView.sol";
 import {LedgerRoles} from "./libraries/LedgerRoles.sol";
 
@@ -18,8 +20,10 @@ import {LedgerRoles} from "./libraries/LedgerRoles.sol";
 /// states, and emits one event.
 /// @dev Registrant actions are EIP-712 messages signed by the registrant (or the holder) and relayed by anyone,
 /// typically the service's own key; contract wallets sign through ERC-1271. Data never reaches the chain: only
-/// the manifest's digest (which is its IPFS CID) and the data commitment do.
-contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
+/// the manifest's digest (which is its IPFS CID) and the data commitment do. The registry keeps its authorities
+/// (`Authorities`) and creates its certificate token, so that an authority check is a local read and issuing a
+/// certificate needs no issuer lookup.
+contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable {
     /// @notice Most parents one registration may name.
     uint256 public constant MAX_PARENTS = 32;
     /// @notice Bit set of every right a registration can claim.
@@ -29,16 +33,17 @@ contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
         "Submission(address registrant,uint16 authorityId,uint8 kind,uint8 origin,uint8 grade,bool personalInfo,"
         "uint8 rights,bytes32 manifestDigest,bytes32 dataCommitment,uint256[] parents,uint256 nonce,uint256 deadline)"
     );
-    bytes32 private constant CHANGE_TYPEHASH =
-        keccak256("ChangeRequest(uint256 registrationId,bytes32 manifestDigest,uint256 nonce,uint256 deadline)");
+    bytes32 private constant CHANGE_TYPEHASH = keccak256(
+        "ChangeRequest(uint256 registrationId,bytes32 manifestDigest,bytes32 dataCommitment,uint256 nonce,uint256 deadline)"
+    );
     bytes32 private constant ANNUAL_REVIEW_TYPEHASH =
         keccak256("AnnualReview(uint256 registrationId,bytes32 reportDigest,uint256 nonce,uint256 deadline)");
     bytes32 private constant CANCELLATION_TYPEHASH =
         keccak256("Cancellation(uint256 registrationId,bytes32 reasonDigest,uint256 nonce,uint256 deadline)");
 
-    /// @notice Roles, authorities and parties.
+    /// @notice Roles and admitted parties.
     ILedgerAccess public immutable access;
-    /// @notice The certificate token.
+    /// @notice The certificate token, created by this registry.
     ICertificates public immutable certificates;
     /// @notice The rights module (transfers, licences, pledges); zero until connected.
     IRightsView public rights;
@@ -49,9 +54,9 @@ contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
     mapping(uint256 registrationId => bytes32 manifestDigest) private _pendingChanges;
     mapping(uint256 objectionId => Objection) private _objections;
 
-    constructor(ILedgerAccess access_, ICertificates certificates_) EIP712("DataRightsLedger", "1") {
+    constructor(ILedgerAccess access_) EIP712("DataRightsLedger", "1") {
         access = access_;
-        certificates = certificates_;
+        certificates = new Certificates();
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -107,7 +112,6 @@ contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
         record.personalInfo = application.personalInfo;
         record.rights = application.rights;
         record.manifestDigest = application.manifestDigest;
-        record.dataCommitment = application.dataCommitment;
         emit RegistrationSubmitted(
             registrationId,
             application.registrant,
@@ -209,9 +213,10 @@ contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
         if (status == Status.PublicNotice) {
             record.status = Status.Objected;
             record.objectedAt = uint40(block.timestamp);
-        } else if (status != Status.Objected && status != Status.Certified && status != Status.Frozen) {
+        } else if (status != Status.Objected && !_isLive(status)) {
             revert InvalidStatus(registrationId, status);
         }
+        if (record.openObjections == type(uint16).max) revert TooManyObjections(registrationId);
         record.openObjections += 1;
         objectionId = ++_objectionCount;
         // casting to uint64 is safe: registration ids are a uint64 counter
@@ -226,8 +231,8 @@ contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
         if (entry.objector != msg.sender) revert Unauthorized(msg.sender);
         entry.status = ObjectionStatus.Withdrawn;
         uint256 registrationId = entry.registrationId;
-        _closeObjection(registrationId);
         emit ObjectionWithdrawn(objectionId, registrationId);
+        _closeObjection(registrationId);
     }
 
     /// @notice The registration's authority resolves an entry. Upheld during notice rejects the registration;
@@ -250,7 +255,7 @@ contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
         if (status == Status.Objected) {
             record.status = Status.Rejected;
             emit RegistrationRejected(registrationId, msg.sender, decisionDigest);
-        } else if (status == Status.Certified || status == Status.Frozen || status == Status.Lapsed) {
+        } else if (_isLive(status)) {
             // An objection filed while certified outlives a lapse; upheld, it must not be undone by a renewal.
             record.status = Status.Revoked;
             emit RegistrationRevoked(registrationId, msg.sender, decisionDigest);
@@ -266,22 +271,25 @@ contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
     function requestChange(
         uint256 registrationId,
         bytes32 manifestDigest,
+        bytes32 dataCommitment,
         uint256 nonce,
         uint256 deadline,
         bytes calldata signature
     ) external whenNotPaused {
         Registration storage record = _inStatus(registrationId, Status.Certified);
-        if (manifestDigest == bytes32(0) || manifestDigest == record.manifestDigest) revert InvalidApplication();
+        if (manifestDigest == bytes32(0) || dataCommitment == bytes32(0) || manifestDigest == record.manifestDigest) {
+            revert InvalidApplication();
+        }
         if (_pendingChanges[registrationId] != bytes32(0)) revert ChangePending(registrationId, true);
         _checkHolderSignature(
             registrationId,
-            keccak256(abi.encode(CHANGE_TYPEHASH, registrationId, manifestDigest, nonce, deadline)),
+            keccak256(abi.encode(CHANGE_TYPEHASH, registrationId, manifestDigest, dataCommitment, nonce, deadline)),
             nonce,
             deadline,
             signature
         );
         _pendingChanges[registrationId] = manifestDigest;
-        emit ChangeRequested(registrationId, manifestDigest);
+        emit ChangeRequested(registrationId, manifestDigest, dataCommitment);
     }
 
     /// @notice The authority approves the pending change: the registration moves to the new manifest, version + 1.
@@ -319,7 +327,7 @@ contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
         if (reportDigest == bytes32(0)) revert InvalidApplication();
         uint40 dueAt = record.reviewDueAt;
         if (block.timestamp > dueAt) revert AnnualReviewOverdue(registrationId, dueAt);
-        (,, uint40 reviewInterval) = _authorityTerms(record.authorityId);
+        (,, uint40 reviewInterval) = authorityTerms(record.authorityId);
         if (block.timestamp + reviewInterval <= dueAt) revert AnnualReviewTooEarly(registrationId, dueAt);
         _checkHolderSignature(
             registrationId,
@@ -375,7 +383,7 @@ contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
         Registration storage record = _existing(registrationId);
         Status status = record.status;
         if (status != Status.Certified && status != Status.Frozen) revert InvalidStatus(registrationId, status);
-        (address authorityAccount,,) = _authorityTerms(record.authorityId);
+        (address authorityAccount,,) = authorityTerms(record.authorityId);
         if (msg.sender != authorityAccount && !access.hasRole(LedgerRoles.REGULATOR, msg.sender)) {
             revert Unauthorized(msg.sender);
         }
@@ -470,7 +478,7 @@ contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
                 || application.rights == 0 || application.rights > ALL_RIGHTS
         ) revert InvalidApplication();
         if (!access.isAdmitted(application.registrant)) revert PartyNotAdmitted(application.registrant);
-        _authorityTerms(application.authorityId);
+        authorityTerms(application.authorityId);
     }
 
     function _checkParents(address registrant, uint256[] calldata parents) private view {
@@ -529,7 +537,7 @@ contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
 
     function _checkReviewer(Registration storage record) private view {
         if (access.hasRole(LedgerRoles.REVIEWER, msg.sender)) return;
-        (address authorityAccount,,) = _authorityTerms(record.authorityId);
+        (address authorityAccount,,) = authorityTerms(record.authorityId);
         if (msg.sender != authorityAccount) revert Unauthorized(msg.sender);
     }
 
@@ -538,16 +546,18 @@ contract Registrations is IRegistrations, EIP712, Nonces, Pausable {
         view
         returns (address account, uint40 noticePeriod, uint40 reviewInterval)
     {
-        (account, noticePeriod, reviewInterval) = _authorityTerms(record.authorityId);
+        (account, noticePeriod, reviewInterval) = authorityTerms(record.authorityId);
         if (msg.sender != account) revert Unauthorized(msg.sender);
     }
 
-    function _authorityTerms(uint16 authorityId)
-        private
-        view
-        returns (address account, uint40 noticePeriod, uint40 reviewInterval)
-    {
-        return access.authorityTerms(authorityId);
+    /// @dev Authorities are administered by the ledger's administrators.
+    function _checkAdmin() internal view override {
+        _checkRole(LedgerRoles.ADMIN);
+    }
+
+    /// @dev Certified, lapsed or frozen: the states a registration can be disputed and revoked in.
+    function _isLive(Status status) private pure returns (bool) {
+        return status == Status.Certified || status == Status.Lapsed || status == Status.Frozen;
     }
 
     function _checkRole(bytes32 role) private view {

@@ -72,27 +72,20 @@ def _deploy_contract(w3: Web3, account: LocalAccount, name: str, *args: object) 
 
 
 def deploy(w3: Web3, admin: LocalAccount) -> Deployment:
-    """Deploys and wires the contracts, with `admin` holding the default admin role."""
+    """Deploys the contracts, with `admin` holding the default admin role; the registry creates the certificates."""
     access, first_block = _deploy_contract(w3, admin, "LedgerAccess", admin.address)
-    certificates, _ = _deploy_contract(w3, admin, "Certificates", access)
-    registrations, _ = _deploy_contract(w3, admin, "Registrations", access, certificates)
+    registrations, _ = _deploy_contract(w3, admin, "Registrations", access)
     anchors, _ = _deploy_contract(w3, admin, "EvidenceAnchors")
-    deployment = Deployment(
+    registry = w3.eth.contract(address=Web3.to_checksum_address(registrations), abi=abi_of("Registrations"))
+    return Deployment(
         chain_id=w3.eth.chain_id,
         deployment_block=first_block,
         admin=admin.address,
         ledger_access=access,
-        certificates=certificates,
+        certificates=registry.functions.certificates().call(),
         registrations=registrations,
         evidence_anchors=anchors,
     )
-    certificate_token = deployment.contract(w3, "Certificates")
-    send_and_wait(
-        w3,
-        admin,
-        certificate_token.functions.setIssuer(registrations, True).build_transaction({"from": admin.address}),
-    )
-    return deployment
 
 
 def check_deployment(w3: Web3, deployment: Deployment) -> None:

@@ -29,10 +29,10 @@ SUBMISSION_TYPE = [
 ]
 
 
-def _registration_action(digest_field: str) -> list[dict[str, str]]:
+def _registration_action(*digest_fields: str) -> list[dict[str, str]]:
     return [
         {"name": "registrationId", "type": "uint256"},
-        {"name": digest_field, "type": "bytes32"},
+        *({"name": field, "type": "bytes32"} for field in digest_fields),
         {"name": "nonce", "type": "uint256"},
         {"name": "deadline", "type": "uint256"},
     ]
@@ -41,7 +41,7 @@ def _registration_action(digest_field: str) -> list[dict[str, str]]:
 PRIMARY_TYPES: dict[str, list[dict[str, str]]] = {
     "Submission": SUBMISSION_TYPE,
     "Manifest": [{"name": "registrant", "type": "address"}, {"name": "manifestHash", "type": "bytes32"}],
-    "ChangeRequest": _registration_action("manifestDigest"),
+    "ChangeRequest": _registration_action("manifestDigest", "dataCommitment"),
     "AnnualReview": _registration_action("reportDigest"),
     "Cancellation": _registration_action("reasonDigest"),
 }

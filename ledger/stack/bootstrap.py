@@ -20,7 +20,7 @@ ROLE_NAMES = ("REVIEWER_ROLE", "REGULATOR_ROLE", "PARTY_ADMIN_ROLE", "PAUSER_ROL
 def bootstrap_local_ledger(
     w3: Web3, deployment: Deployment, admin: LocalAccount, notice_days: int, review_interval_days: int
 ) -> int:
-    """Grants the operational roles to `admin`, makes it the first authority and an admitted party.
+    """Grants the operational roles to `admin`, makes it the registry's first authority and an admitted party.
 
     Returns the authority id.
     """
@@ -30,13 +30,14 @@ def bootstrap_local_ledger(
         role = getattr(access.functions, role_name)().call()
         if not access.functions.hasRole(role, admin.address).call():
             send_and_wait(w3, admin, access.functions.grantRole(role, admin.address).build_transaction(sender))
-    authority_id: int = access.functions.authorityIdOf(admin.address).call()
+    registry = deployment.contract(w3, "Registrations")
+    authority_id: int = registry.functions.authorityIdOf(admin.address).call()
     if authority_id == 0:
-        tx = access.functions.registerAuthority(
+        tx = registry.functions.registerAuthority(
             admin.address, DEV_AUTHORITY_CODE, notice_days * DAY, review_interval_days * DAY
         ).build_transaction(sender)
         send_and_wait(w3, admin, tx)
-        authority_id = access.functions.authorityIdOf(admin.address).call()
+        authority_id = registry.functions.authorityIdOf(admin.address).call()
     if not access.functions.isAdmitted(admin.address).call():
         identity = Web3.keccak(text=f"dev-identity:{admin.address}")
         send_and_wait(w3, admin, access.functions.admitParty(admin.address, identity).build_transaction(sender))

@@ -94,13 +94,13 @@ def test_a_write_that_reverts_in_its_block_is_recorded_with_the_decoded_error(
 ) -> None:
     w3, deployment = private_chain
     outbox = _outbox(w3, database_url)
-    access = deployment.contract(w3, "LedgerAccess")
+    registry = deployment.contract(w3, "Registrations")
     account = dev_account(6, LOCAL_CHAIN_ID).address
     data = bytes.fromhex(
-        access.functions.registerAuthority(account, b"\x01" * 32, 86_400, 86_400)._encode_transaction_data()[2:]
+        registry.functions.registerAuthority(account, b"\x01" * 32, 86_400, 86_400)._encode_transaction_data()[2:]
     )
-    outbox.enqueue("authority-a", RELAYER.address, deployment.ledger_access, data, "registerAuthority")
-    outbox.enqueue("authority-b", RELAYER.address, deployment.ledger_access, data, "registerAuthority")
+    outbox.enqueue("authority-a", RELAYER.address, deployment.registrations, data, "registerAuthority")
+    outbox.enqueue("authority-b", RELAYER.address, deployment.registrations, data, "registerAuthority")
     outbox.run_once()
     w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
     outbox.run_once()

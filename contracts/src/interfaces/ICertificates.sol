@@ -4,7 +4,8 @@ pragma solidity 0.8.28;
 /// @title ICertificates
 /// @notice Registration certificates as locked (ERC-5192) ERC-721 tokens.
 /// @dev A token id encodes its certificate: registration id, authority id, certificate type and number, so the
-/// certificate is readable from the id alone and minting writes no extra storage.
+/// certificate is readable from the id alone and minting writes no extra storage. Issuing and retiring emit the
+/// ERC-721 `Transfer` (and ERC-5192 `Locked`); the registry's own events say why.
 interface ICertificates {
     /// @notice The two kinds of certificate issued in practice.
     enum CertificateType {
@@ -20,16 +21,10 @@ interface ICertificates {
         uint64 number;
     }
 
-    /// @notice A certificate was issued to `holder`.
-    event CertificateIssued(
-        uint256 indexed tokenId, uint256 indexed registrationId, uint64 indexed number, CertificateType certificateType
-    );
     /// @notice The certificate document (its CID's digest) was published for a token.
     event CertificateDocumentPublished(uint256 indexed tokenId, bytes32 documentDigest);
-    /// @notice A certificate was retired (superseded by a reissue to a new holder).
-    event CertificateRetired(uint256 indexed tokenId);
 
-    /// @notice Only the registry (or the rights module) may issue or retire certificates.
+    /// @notice Only the registry that created this token may issue or retire certificates.
     error NotIssuer(address caller);
     /// @notice Certificates are locked to their holder (ERC-5192).
     error CertificateLocked(uint256 tokenId);
@@ -39,8 +34,6 @@ interface ICertificates {
     error NotCertificateAuthority(uint256 tokenId, address caller);
     /// @notice The certificate document was already published, or the digest is zero.
     error DocumentAlreadyPublished(uint256 tokenId);
-    /// @notice The issuers were already set.
-    error IssuersAlreadySet();
 
     /// @notice Issues a certificate of `certificateType` for a registration to `holder`, numbering it from
     /// the chain's clock: `yyyymmdd` (China Standard Time) followed by a four-digit daily sequence.

@@ -51,35 +51,36 @@ interface IRegistrations {
         Upheld
     }
 
-    /// @notice One registration; laid out in four storage slots.
-    /// @param registrant the party that applied, first holder of the rights it claimed
-    /// @param authorityId the registration authority that handles it
+    /// @notice One registration, in three storage slots: its lifecycle (written by almost every transition), its
+    /// identity (fixed at submission) and its current manifest. The data commitment is in the events and, with
+    /// everything else, in the manifest the digest names.
+    /// @param status lifecycle state
     /// @param version 0 until certified, then 1 and +1 for every approved change
-    /// @param rights bit set of the rights claimed: 1 resource holding, 2 processing and use, 4 product operation
     /// @param openObjections objections filed and not yet resolved
     /// @param noticeEndsAt end of the public-notice window (extended by the time spent objected)
     /// @param reviewDueAt when the next annual review is due
     /// @param objectedAt when the registration last entered Objected
     /// @param certificateNumber number of its current property registration certificate, 0 before certification
+    /// @param registrant the party that applied, first holder of the rights it claimed
+    /// @param authorityId the registration authority that handles it
+    /// @param rights bit set of the rights claimed: 1 resource holding, 2 processing and use, 4 product operation
     /// @param manifestDigest sha256 of the manifest's raw IPFS block, i.e. the digest of its CIDv1
-    /// @param dataCommitment content hash or Merkle root of the data files
     struct Registration {
-        address registrant;
-        uint16 authorityId;
-        uint32 version;
-        Kind kind;
-        Origin origin;
         Status status;
-        Grade grade;
-        bool personalInfo;
-        uint8 rights;
+        uint32 version;
+        uint16 openObjections;
         uint40 noticeEndsAt;
         uint40 reviewDueAt;
         uint40 objectedAt;
         uint64 certificateNumber;
-        uint16 openObjections;
+        address registrant;
+        uint16 authorityId;
+        Kind kind;
+        Origin origin;
+        Grade grade;
+        bool personalInfo;
+        uint8 rights;
         bytes32 manifestDigest;
-        bytes32 dataCommitment;
     }
 
     /// @notice The application a registrant signs (EIP-712 type `Submission`).
@@ -145,8 +146,8 @@ interface IRegistrations {
     event EvidenceCertificateIssued(
         uint256 indexed registrationId, uint64 indexed certificateNumber, uint256 indexed tokenId
     );
-    /// @notice The holder asked to change the registration to a new manifest.
-    event ChangeRequested(uint256 indexed registrationId, bytes32 manifestDigest);
+    /// @notice The holder asked to change the registration to a new manifest (and data commitment).
+    event ChangeRequested(uint256 indexed registrationId, bytes32 manifestDigest, bytes32 dataCommitment);
     /// @notice The authority refused a requested change.
     event ChangeRejected(uint256 indexed registrationId, bytes32 manifestDigest, bytes32 reasonDigest);
     /// @notice The authority approved a change: the registration now points to a new manifest version.
@@ -202,4 +203,6 @@ interface IRegistrations {
     error ObjectionNotOpen(uint256 objectionId);
     /// @notice The rights module is already set.
     error RightsModuleAlreadySet();
+    /// @notice Too many objections are open against one registration.
+    error TooManyObjections(uint256 registrationId);
 }

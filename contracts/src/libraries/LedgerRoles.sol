@@ -6,8 +6,6 @@ pragma solidity 0.8.28;
 library LedgerRoles {
     /// @notice OpenZeppelin AccessControl's default admin role.
     bytes32 internal constant ADMIN = 0x00;
-    /// @notice Registration authorities (granted when an authority is registered).
-    bytes32 internal constant AUTHORITY = keccak256("AUTHORITY_ROLE");
     /// @notice Reviewers who accept or reject applications.
     bytes32 internal constant REVIEWER = keccak256("REVIEWER_ROLE");
     /// @notice Regulators: freeze, unfreeze, revoke, approve important-data deals, suspend parties.

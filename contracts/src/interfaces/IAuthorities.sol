@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+/// @title IAuthorities
+/// @notice The registration authorities (data exchanges, registration centres) of the registry.
+/// @dev Several authorities coexist; each registration records the id of its own. An authority's id stays fixed
+/// while the key acting for it can be rotated, so registrations outlive their authority's keys. Each authority sets
+/// the public-notice length and the annual-review interval of its registrations.
+interface IAuthorities {
+    /// @notice An authority record.
+    /// @param account the key that acts for the authority
+    /// @param noticePeriod length of the public-notice window of its registrations, in seconds
+    /// @param reviewInterval interval between annual reviews of its certified registrations, in seconds
+    /// @param code a short code naming the institution (e.g. the hash of its unified social credit code)
+    struct Authority {
+        address account;
+        uint40 noticePeriod;
+        uint40 reviewInterval;
+        bytes32 code;
+    }
+
+    /// @notice A new registration authority was registered.
+    event AuthorityRegistered(uint16 indexed authorityId, address indexed account, bytes32 code);
+    /// @notice An authority's acting key was rotated.
+    event AuthorityAccountChanged(uint16 indexed authorityId, address indexed previous, address indexed account);
+    /// @notice An authority changed the public-notice length or annual-review interval of its registrations.
+    event AuthorityParametersChanged(uint16 indexed authorityId, uint40 noticePeriod, uint40 reviewInterval);
+
+    /// @notice The authority id is not registered.
+    error UnknownAuthority(uint16 authorityId);
+    /// @notice The account already acts for an authority.
+    error AccountAlreadyAuthority(address account);
+    /// @notice The caller is not the acting account of the authority.
+    error NotAuthorityAccount(uint16 authorityId, address caller);
+    /// @notice Authority parameters are out of range (zero, or longer than the allowed maximum).
+    error InvalidPeriod(uint40 noticePeriod, uint40 reviewInterval);
+    /// @notice A zero account or code was given.
+    error InvalidAuthority();
+    /// @notice No more authorities can be registered.
+    error TooManyAuthorities();
+
+    /// @notice The administrator registers an authority acting through `account`; ids start at 1.
+    function registerAuthority(address account, bytes32 code, uint40 noticePeriod, uint40 reviewInterval)
+        external
+        returns (uint16 authorityId);
+
+    /// @notice The administrator rotates the key acting for an authority.
+    function changeAuthorityAccount(uint16 authorityId, address account) external;
+
+    /// @notice An authority sets the public-notice length and annual-review interval of its registrations; running
+    /// windows keep their end.
+    function setAuthorityParameters(uint16 authorityId, uint40 noticePeriod, uint40 reviewInterval) external;
+
+    /// @notice The authority record; reverts for an unknown id.
+    function authority(uint16 authorityId) external view returns (Authority memory);
+
+    /// @notice The acting account and periods of an authority, in one storage read; reverts for an unknown id.
+    function authorityTerms(uint16 authorityId)
+        external
+        view
+        returns (address account, uint40 noticePeriod, uint40 reviewInterval);
+
+    /// @notice The id of the authority `account` acts for, or 0.
+    function authorityIdOf(address account) external view returns (uint16);
+
+    /// @notice How many authorities are registered; ids run from 1 to this number.
+    function authorityCount() external view returns (uint16);
+}
