@@ -32,7 +32,9 @@ def make_engine(url: str) -> Engine:
 
 def create_schema(engine: Engine) -> None:
     """Creates every table that does not exist yet."""
-    import ledger.outbox  # noqa: F401 - registers the outbox tables on Base
+    # Importing the table modules registers their tables on Base.
+    import ledger.index.tables
+    import ledger.outbox  # noqa: F401
 
     Base.metadata.create_all(engine)
 

@@ -1,0 +1,225 @@
+"""The chain follower: brings the index up to the chain's head minus the confirmation depth.
+
+It reads the ledger contracts' logs range by range from the deployment block, stores each decoded
+event with its block and transaction, and applies it to the state tables in the same database
+transaction as the cursor, so a crash never leaves the index half-advanced. Before each range it checks
+that the last block it indexed is still canonical; after a reorganisation it walks back over the blocks
+it stored until one still matches, deletes everything after, and replays the touched scopes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from eth_utils.abi import event_abi_to_log_topic
+from hexbytes import HexBytes
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
+from web3 import Web3
+from web3._utils.events import get_event_data
+from web3.types import LogReceipt
+
+from ledger.chain.artifacts import abi_of
+from ledger.chain.deployment import Deployment
+from ledger.db import Base
+from ledger.index.projection import apply, clear_scope, events_of_scopes, scope_of
+from ledger.index.tables import STATE_TABLES, ChainEvent, IndexCursor, IndexedBlock
+
+log = logging.getLogger(__name__)
+
+
+class ReorgDuringSyncError(RuntimeError):
+    """The chain changed under a range being read; the range is read again."""
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What one `sync` did."""
+
+    from_block: int
+    to_block: int
+    events: int
+    rewound_to: int | None
+
+
+def _plain(value: Any) -> Any:
+    """Event arguments as JSON: bytes as 0x-hex, tuples as lists, addresses already checksummed."""
+    if isinstance(value, bytes | bytearray | HexBytes):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
+class EventDecoder:
+    """Decodes the logs of the deployed contracts by (address, topic0)."""
+
+    def __init__(self, w3: Web3, deployment: Deployment) -> None:
+        self._w3 = w3
+        self._events: dict[tuple[str, bytes], tuple[str, dict[str, Any]]] = {}
+        for contract, address in deployment.addresses().items():
+            for entry in abi_of(contract):
+                if entry["type"] == "event" and not entry.get("anonymous", False):
+                    topic = bytes(event_abi_to_log_topic(entry))  # type: ignore[arg-type]
+                    self._events[(Web3.to_checksum_address(address), topic)] = (contract, entry)
+        self.addresses = sorted({Web3.to_checksum_address(a) for a in deployment.addresses().values()})
+
+    def decode(self, entry: LogReceipt) -> tuple[str, str, dict[str, Any]] | None:
+        """(contract, event name, arguments), or None for a log of no known event."""
+        if not entry["topics"]:
+            return None
+        known = self._events.get((Web3.to_checksum_address(entry["address"]), bytes(entry["topics"][0])))
+        if known is None:
+            return None
+        contract, abi = known
+        data = get_event_data(self._w3.codec, abi, entry)
+        return contract, str(data["event"]), {key: _plain(value) for key, value in data["args"].items()}
+
+
+class ChainFollower:
+    """Follows one deployment into one index database."""
+
+    def __init__(
+        self,
+        w3: Web3,
+        deployment: Deployment,
+        sessions: sessionmaker[Session],
+        confirmations: int = 0,
+        batch_blocks: int = 2_000,
+    ) -> None:
+        self._w3 = w3
+        self._deployment = deployment
+        self._sessions = sessions
+        self._confirmations = confirmations
+        self._batch_blocks = batch_blocks
+        self._decoder = EventDecoder(w3, deployment)
+
+    def sync(self, max_ranges: int | None = None) -> SyncReport:
+        """Indexes up to the confirmed head (or `max_ranges` ranges); returns what it did."""
+        rewound_to = self._rewind_if_reorganised()
+        first = self._next_block()
+        head = self._w3.eth.block_number - self._confirmations
+        events, ranges, last = 0, 0, first - 1
+        while last < head and (max_ranges is None or ranges < max_ranges):
+            end = min(last + self._batch_blocks, head)
+            try:
+                events += self._index_range(last + 1, end)
+            except ReorgDuringSyncError:
+                log.info("the chain changed while reading blocks %s-%s; checking for a reorganisation", last + 1, end)
+                rewound = self._rewind_if_reorganised()
+                rewound_to = rewound if rewound is not None else rewound_to
+                last = self._next_block() - 1
+                continue
+            last, ranges = end, ranges + 1
+        return SyncReport(first, last, events, rewound_to)
+
+    def _next_block(self) -> int:
+        with self._sessions() as session:
+            cursor = session.get(IndexCursor, 1)
+            return cursor.block_number + 1 if cursor else self._deployment.deployment_block
+
+    def _index_range(self, start: int, end: int) -> int:
+        logs = self._w3.eth.get_logs({"fromBlock": start, "toBlock": end, "address": self._decoder.addresses})
+        by_block: dict[int, list[LogReceipt]] = defaultdict(list)
+        for entry in logs:
+            by_block[int(entry["blockNumber"])].append(entry)
+        headers = {number: self._w3.eth.get_block(number) for number in sorted({*by_block, end})}
+        for number, entries in by_block.items():
+            if any(bytes(entry["blockHash"]) != bytes(headers[number]["hash"]) for entry in entries):
+                raise ReorgDuringSyncError(number)
+        count = 0
+        with self._sessions.begin() as session:
+            for number in sorted(headers):
+                header = headers[number]
+                block_hash = "0x" + bytes(header["hash"]).hex()
+                session.merge(IndexedBlock(number=number, hash=block_hash, timestamp=int(header["timestamp"])))
+                for entry in sorted(by_block.get(number, []), key=lambda e: int(e["logIndex"])):
+                    count += self._store(session, entry, block_hash, int(header["timestamp"]))
+            end_hash = "0x" + bytes(headers[end]["hash"]).hex()
+            session.merge(IndexCursor(id=1, chain_id=self._deployment.chain_id, block_number=end, block_hash=end_hash))
+        return count
+
+    def _store(self, session: Session, entry: LogReceipt, block_hash: str, timestamp: int) -> int:
+        decoded = self._decoder.decode(entry)
+        if decoded is None:
+            return 0
+        contract, name, args = decoded
+        scope, registration_id = scope_of(contract, name, args)
+        event = ChainEvent(
+            block_number=int(entry["blockNumber"]),
+            block_hash=block_hash,
+            timestamp=timestamp,
+            tx_hash="0x" + bytes(entry["transactionHash"]).hex(),
+            log_index=int(entry["logIndex"]),
+            contract=contract,
+            name=name,
+            scope=scope,
+            registration_id=registration_id,
+            actor=_actor(args),
+            args=args,
+        )
+        session.add(event)
+        session.flush()
+        apply(session, event)
+        return 1
+
+    def _rewind_if_reorganised(self) -> int | None:
+        """Rewinds to the last stored block that is still canonical; returns it, or None if nothing changed."""
+        with self._sessions() as session:
+            cursor = session.get(IndexCursor, 1)
+            if cursor is None or self._canonical(cursor.block_number, cursor.block_hash):
+                return None
+            stored = session.scalars(select(IndexedBlock).order_by(IndexedBlock.number.desc())).all()
+        fork_point = self._deployment.deployment_block - 1
+        for block in stored:
+            if self._canonical(block.number, block.hash):
+                fork_point = block.number
+                break
+        log.warning("reorganisation: rewinding the index to block %s", fork_point)
+        self._rewind_to(fork_point)
+        return fork_point
+
+    def _canonical(self, number: int, block_hash: str) -> bool:
+        try:
+            return "0x" + bytes(self._w3.eth.get_block(number)["hash"]).hex() == block_hash
+        except Exception:  # noqa: BLE001 - a block the node no longer has is not canonical
+            return False
+
+    def _rewind_to(self, fork_point: int) -> None:
+        with self._sessions.begin() as session:
+            removed = session.scalars(select(ChainEvent.scope).where(ChainEvent.block_number > fork_point)).all()
+            scopes = set(removed)
+            session.execute(delete(ChainEvent).where(ChainEvent.block_number > fork_point))
+            session.execute(delete(IndexedBlock).where(IndexedBlock.number > fork_point))
+            for scope in scopes:
+                clear_scope(session, scope)
+            session.flush()
+            for event in events_of_scopes(session, scopes):
+                apply(session, event)
+            if fork_point < self._deployment.deployment_block:
+                session.execute(delete(IndexCursor))
+            else:
+                fork_hash = "0x" + bytes(self._w3.eth.get_block(fork_point)["hash"]).hex()
+                session.merge(
+                    IndexCursor(id=1, chain_id=self._deployment.chain_id, block_number=fork_point, block_hash=fork_hash)
+                )
+
+
+def _actor(args: dict[str, Any]) -> str | None:
+    for key in ("registrant", "objector", "regulator", "reviewer", "by", "party", "anchorer", "account"):
+        if isinstance(args.get(key), str):
+            return str(args[key])
+    return None
+
+
+def reset_index(sessions: sessionmaker[Session]) -> None:
+    """Empties the index (events, blocks, cursor and state) so that it can be rebuilt from the chain alone."""
+    with sessions.begin() as session:
+        tables: tuple[type[Base], ...] = (*STATE_TABLES, ChainEvent, IndexedBlock, IndexCursor)
+        for table in tables:
+            session.execute(delete(table))

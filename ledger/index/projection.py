@@ -1,0 +1,376 @@
+"""From events to current state: one handler per event, applied in chain order.
+
+Every event belongs to one scope (a registration, a party, an authority, an anchor, a role grant),
+and the state of a scope is the fold of its events. That is what makes a reorganisation cheap to
+undo: the follower deletes the rewound events, clears the state of the scopes they touched and
+replays the remaining events of those scopes only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ledger.chain.registry import Status
+from ledger.index.tables import (
+    AnchorRow,
+    AuthorityRow,
+    CertificateRow,
+    ChainEvent,
+    LineageEdge,
+    ManifestVersion,
+    ObjectionRow,
+    PartyRow,
+    RegistrationRow,
+    RoleRow,
+)
+
+Handler = Callable[[Session, ChainEvent, dict[str, Any]], None]
+HANDLERS: dict[str, Handler] = {}
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+
+
+def handles(*names: str) -> Callable[[Handler], Handler]:
+    """Registers a handler for events `Contract.Event`."""
+
+    def register(handler: Handler) -> Handler:
+        for name in names:
+            HANDLERS[name] = handler
+        return handler
+
+    return register
+
+
+def scope_of(contract: str, name: str, args: dict[str, Any]) -> tuple[str, int | None]:
+    """The scope an event belongs to, and the registration it concerns (if any)."""
+    if "registrationId" in args:
+        registration_id = int(args["registrationId"])
+        return f"registration:{registration_id}", registration_id
+    if contract == "Certificates" and "tokenId" in args:
+        registration_id = int(args["tokenId"]) >> 96
+        return f"registration:{registration_id}", registration_id
+    if "authorityId" in args:
+        return f"authority:{int(args['authorityId'])}", None
+    if name in ("PartyAdmitted", "PartySuspended"):
+        return f"party:{args['party']}", None
+    if name == "RootAnchored":
+        return f"anchor:{args['anchorer']}:{args['root']}", None
+    if name in ("RoleGranted", "RoleRevoked"):
+        return f"role:{args['role']}:{args['account']}", None
+    return f"contract:{contract}", None
+
+
+def apply(session: Session, event: ChainEvent) -> None:
+    """Applies one event to the state tables; events without a handler only join the audit trail."""
+    handler = HANDLERS.get(f"{event.contract}.{event.name}")
+    if handler is not None:
+        handler(session, event, event.args)
+
+
+def clear_scope(session: Session, scope: str) -> None:
+    """Deletes the state a scope's events built, before they are replayed."""
+    kind, _, key = scope.partition(":")
+    if kind == "registration":
+        registration_id = int(key)
+        session.execute(delete(RegistrationRow).where(RegistrationRow.id == registration_id))
+        session.execute(delete(ManifestVersion).where(ManifestVersion.registration_id == registration_id))
+        session.execute(delete(LineageEdge).where(LineageEdge.child_id == registration_id))
+        session.execute(delete(ObjectionRow).where(ObjectionRow.registration_id == registration_id))
+        session.execute(delete(CertificateRow).where(CertificateRow.registration_id == registration_id))
+    elif kind == "authority":
+        session.execute(delete(AuthorityRow).where(AuthorityRow.id == int(key)))
+    elif kind == "party":
+        session.execute(delete(PartyRow).where(PartyRow.address == key))
+    elif kind == "anchor":
+        anchorer, _, root = key.partition(":")
+        session.execute(delete(AnchorRow).where(AnchorRow.anchorer == anchorer, AnchorRow.root == root))
+    elif kind == "role":
+        role, _, account = key.partition(":")
+        session.execute(delete(RoleRow).where(RoleRow.role == role, RoleRow.account == account))
+
+
+def _registration(session: Session, event: ChainEvent) -> RegistrationRow:
+    assert event.registration_id is not None
+    row = session.get(RegistrationRow, event.registration_id)
+    if row is None:
+        raise LookupError(f"{event.name} for unknown registration {event.registration_id}")
+    row.updated_block = event.block_number
+    return row
+
+
+def _set_status(status: Status) -> Handler:
+    def handler(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+        _registration(session, event).status = int(status)
+
+    return handler
+
+
+# ---------------------------------------------------------------------------------------------- registrations
+
+
+@handles("Registrations.RegistrationSubmitted")
+def _submitted(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    registration_id = int(args["registrationId"])
+    session.add(
+        RegistrationRow(
+            id=registration_id,
+            registrant=args["registrant"],
+            authority_id=int(args["authorityId"]),
+            kind=int(args["kind"]),
+            origin=int(args["origin"]),
+            grade=int(args["grade"]),
+            personal_info=bool(args["personalInfo"]),
+            rights=int(args["rights"]),
+            status=int(Status.SUBMITTED),
+            version=0,
+            manifest_digest=args["manifestDigest"],
+            data_commitment=args["dataCommitment"],
+            open_objections=0,
+            submitted_block=event.block_number,
+            submitted_tx=event.tx_hash,
+            submitted_at=event.timestamp,
+            updated_block=event.block_number,
+        )
+    )
+    session.add(
+        ManifestVersion(
+            registration_id=registration_id,
+            version=0,
+            manifest_digest=args["manifestDigest"],
+            data_commitment=args["dataCommitment"],
+            block_number=event.block_number,
+            tx_hash=event.tx_hash,
+        )
+    )
+    for parent in dict.fromkeys(int(p) for p in args["parents"]):
+        session.add(LineageEdge(child_id=registration_id, parent_id=parent))
+
+
+HANDLERS["Registrations.RegistrationAccepted"] = _set_status(Status.UNDER_REVIEW)
+HANDLERS["Registrations.RegistrationRejected"] = _set_status(Status.REJECTED)
+HANDLERS["Registrations.RegistrationLapsed"] = _set_status(Status.LAPSED)
+HANDLERS["Registrations.RegistrationFrozen"] = _set_status(Status.FROZEN)
+HANDLERS["Registrations.RegistrationUnfrozen"] = _set_status(Status.CERTIFIED)
+HANDLERS["Registrations.RegistrationRevoked"] = _set_status(Status.REVOKED)
+HANDLERS["Registrations.RegistrationCancelled"] = _set_status(Status.CANCELLED)
+
+
+@handles("Registrations.RegistrationPublished", "Registrations.NoticeResumed")
+def _published(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    row = _registration(session, event)
+    row.status = int(Status.PUBLIC_NOTICE)
+    row.notice_ends_at = int(args["noticeEndsAt"])
+
+
+@handles("Registrations.RegistrationCertified")
+def _certified(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    row = _registration(session, event)
+    row.status = int(Status.CERTIFIED)
+    row.version = 1
+    row.review_due_at = int(args["reviewDueAt"])
+    row.certificate_number = int(args["certificateNumber"])
+    row.certificate_token = str(args["tokenId"])
+    manifest = session.get(ManifestVersion, (row.id, 0))
+    if manifest is not None:
+        session.add(
+            ManifestVersion(
+                registration_id=row.id,
+                version=1,
+                manifest_digest=manifest.manifest_digest,
+                data_commitment=manifest.data_commitment,
+                block_number=event.block_number,
+                tx_hash=event.tx_hash,
+            )
+        )
+
+
+@handles("Registrations.ChangeRequested")
+def _change_requested(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    row = _registration(session, event)
+    row.pending_manifest_digest = args["manifestDigest"]
+    row.pending_data_commitment = args["dataCommitment"]
+
+
+@handles("Registrations.ChangeRejected")
+def _change_rejected(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    row = _registration(session, event)
+    row.pending_manifest_digest = None
+    row.pending_data_commitment = None
+
+
+@handles("Registrations.RegistrationChanged")
+def _changed(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    row = _registration(session, event)
+    row.version = int(args["version"])
+    row.manifest_digest = args["manifestDigest"]
+    row.data_commitment = row.pending_data_commitment or row.data_commitment
+    row.pending_manifest_digest = None
+    row.pending_data_commitment = None
+    session.add(
+        ManifestVersion(
+            registration_id=row.id,
+            version=row.version,
+            manifest_digest=row.manifest_digest,
+            data_commitment=row.data_commitment,
+            block_number=event.block_number,
+            tx_hash=event.tx_hash,
+        )
+    )
+
+
+@handles("Registrations.AnnualReviewFiled", "Registrations.RegistrationRenewed")
+def _reviewed(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    row = _registration(session, event)
+    row.status = int(Status.CERTIFIED)
+    row.review_due_at = int(args["reviewDueAt"])
+
+
+@handles("Registrations.ObjectionFiled")
+def _objection_filed(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    row = _registration(session, event)
+    if row.status == Status.PUBLIC_NOTICE:
+        row.status = int(Status.OBJECTED)
+    row.open_objections += 1
+    session.add(
+        ObjectionRow(
+            id=int(args["objectionId"]),
+            registration_id=row.id,
+            objector=args["objector"],
+            evidence_digest=args["evidenceDigest"],
+            status="open",
+            filed_block=event.block_number,
+        )
+    )
+
+
+@handles("Registrations.ObjectionWithdrawn", "Registrations.ObjectionResolved")
+def _objection_closed(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    row = _registration(session, event)
+    objection = session.get(ObjectionRow, int(args["objectionId"]))
+    if objection is None:
+        raise LookupError(f"unknown objection {args['objectionId']}")
+    if event.name == "ObjectionWithdrawn":
+        objection.status = "withdrawn"
+    else:
+        objection.status = "upheld" if args["upheld"] else "dismissed"
+        objection.decision_digest = args["decisionDigest"]
+    row.open_objections -= 1
+
+
+# ---------------------------------------------------------------------------------------------- certificates
+
+
+@handles("Certificates.Transfer")
+def _certificate_moved(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    token_id = int(args["tokenId"])
+    if args["from"] == ZERO_ADDRESS:
+        session.add(
+            CertificateRow(
+                token_id=str(token_id),
+                registration_id=token_id >> 96,
+                authority_id=(token_id >> 80) & 0xFFFF,
+                certificate_type=(token_id >> 64) & 0xFF,
+                number=token_id & 0xFFFFFFFFFFFFFFFF,
+                holder=args["to"],
+                retired=False,
+                issued_block=event.block_number,
+            )
+        )
+        return
+    certificate = session.get(CertificateRow, str(token_id))
+    if certificate is None:
+        raise LookupError(f"transfer of unknown certificate {token_id}")
+    if args["to"] == ZERO_ADDRESS:
+        certificate.retired = True
+    else:
+        certificate.holder = args["to"]
+
+
+@handles("Certificates.CertificateDocumentPublished")
+def _document_published(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    certificate = session.get(CertificateRow, str(int(args["tokenId"])))
+    if certificate is None:
+        raise LookupError(f"document for unknown certificate {args['tokenId']}")
+    certificate.document_digest = args["documentDigest"]
+
+
+# ---------------------------------------------------------------------------------------------- parties, authorities
+
+
+@handles("LedgerAccess.PartyAdmitted")
+def _party_admitted(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    session.merge(PartyRow(address=args["party"], status="admitted", identity_commitment=args["identityCommitment"]))
+
+
+@handles("LedgerAccess.PartySuspended")
+def _party_suspended(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    party = session.get(PartyRow, args["party"])
+    if party is None:
+        session.add(PartyRow(address=args["party"], status="suspended", identity_commitment=None))
+    else:
+        party.status = "suspended"
+
+
+@handles("LedgerAccess.RoleGranted")
+def _role_granted(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    session.merge(RoleRow(role=args["role"], account=args["account"]))
+
+
+@handles("LedgerAccess.RoleRevoked")
+def _role_revoked(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    session.execute(delete(RoleRow).where(RoleRow.role == args["role"], RoleRow.account == args["account"]))
+
+
+@handles("Registrations.AuthorityRegistered")
+def _authority_registered(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    session.add(AuthorityRow(id=int(args["authorityId"]), account=args["account"], code=args["code"]))
+
+
+@handles("Registrations.AuthorityAccountChanged")
+def _authority_rotated(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    authority = session.get(AuthorityRow, int(args["authorityId"]))
+    if authority is None:
+        raise LookupError(f"unknown authority {args['authorityId']}")
+    authority.account = args["account"]
+
+
+@handles("Registrations.AuthorityParametersChanged")
+def _authority_parameters(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    authority = session.get(AuthorityRow, int(args["authorityId"]))
+    if authority is None:
+        raise LookupError(f"unknown authority {args['authorityId']}")
+    authority.notice_period = int(args["noticePeriod"])
+    authority.review_interval = int(args["reviewInterval"])
+
+
+# ---------------------------------------------------------------------------------------------- anchors
+
+
+@handles("EvidenceAnchors.RootAnchored")
+def _anchored(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    session.add(
+        AnchorRow(
+            anchorer=args["anchorer"],
+            root=args["root"],
+            size=int(args["size"]),
+            metadata_digest=args["metadataDigest"],
+            block_number=event.block_number,
+            tx_hash=event.tx_hash,
+        )
+    )
+
+
+def events_of_scopes(session: Session, scopes: set[str]) -> list[ChainEvent]:
+    """The remaining events of `scopes`, in chain order."""
+    if not scopes:
+        return []
+    query = (
+        select(ChainEvent)
+        .where(ChainEvent.scope.in_(sorted(scopes)))
+        .order_by(ChainEvent.block_number, ChainEvent.log_index)
+    )
+    return list(session.scalars(query))

@@ -1,0 +1,199 @@
+"""The event index: every event the ledger's contracts emitted, and the current state they imply.
+
+The index is a cache of the chain: `drl index rebuild` recreates it from the chain alone. Numbers
+wider than 63 bits (token ids) and digests are stored as text; registration ids are uint64 on chain.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ledger.db import Base
+
+
+class IndexCursor(Base):
+    """How far the index has followed the chain (one row)."""
+
+    __tablename__ = "index_cursor"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    block_hash: Mapped[str] = mapped_column(String(66))
+
+
+class IndexedBlock(Base):
+    """A block the index took events from (or ended a range on); used to detect reorganisations."""
+
+    __tablename__ = "indexed_blocks"
+
+    number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    hash: Mapped[str] = mapped_column(String(66))
+    timestamp: Mapped[int] = mapped_column(BigInteger)
+
+
+class ChainEvent(Base):
+    """One decoded event: the audit trail."""
+
+    __tablename__ = "chain_events"
+    __table_args__ = (
+        UniqueConstraint("tx_hash", "log_index"),
+        Index("ix_chain_events_registration", "registration_id", "block_number", "log_index"),
+        Index("ix_chain_events_name_block", "name", "block_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInteger, index=True)
+    block_hash: Mapped[str] = mapped_column(String(66))
+    timestamp: Mapped[int] = mapped_column(BigInteger, index=True)
+    tx_hash: Mapped[str] = mapped_column(String(66), index=True)
+    log_index: Mapped[int] = mapped_column(Integer)
+    contract: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(200), index=True)
+    registration_id: Mapped[int | None] = mapped_column(BigInteger)
+    actor: Mapped[str | None] = mapped_column(String(42), index=True)
+    args: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class RegistrationRow(Base):
+    """The current state of a registration."""
+
+    __tablename__ = "registrations"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    registrant: Mapped[str] = mapped_column(String(42), index=True)
+    authority_id: Mapped[int] = mapped_column(Integer, index=True)
+    kind: Mapped[int] = mapped_column(Integer, index=True)
+    origin: Mapped[int] = mapped_column(Integer, index=True)
+    grade: Mapped[int] = mapped_column(Integer, index=True)
+    personal_info: Mapped[bool] = mapped_column(Boolean)
+    rights: Mapped[int] = mapped_column(Integer)
+    status: Mapped[int] = mapped_column(Integer, index=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    manifest_digest: Mapped[str] = mapped_column(String(66), index=True)
+    data_commitment: Mapped[str] = mapped_column(String(66), index=True)
+    pending_manifest_digest: Mapped[str | None] = mapped_column(String(66))
+    pending_data_commitment: Mapped[str | None] = mapped_column(String(66))
+    notice_ends_at: Mapped[int | None] = mapped_column(BigInteger)
+    review_due_at: Mapped[int | None] = mapped_column(BigInteger)
+    open_objections: Mapped[int] = mapped_column(Integer, default=0)
+    certificate_number: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    certificate_token: Mapped[str | None] = mapped_column(String(80))
+    submitted_block: Mapped[int] = mapped_column(BigInteger)
+    submitted_tx: Mapped[str] = mapped_column(String(66))
+    submitted_at: Mapped[int] = mapped_column(BigInteger)
+    updated_block: Mapped[int] = mapped_column(BigInteger)
+
+
+class ManifestVersion(Base):
+    """Every manifest a registration pointed to, by version (0 = as submitted)."""
+
+    __tablename__ = "manifest_versions"
+
+    registration_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    manifest_digest: Mapped[str] = mapped_column(String(66), index=True)
+    data_commitment: Mapped[str] = mapped_column(String(66), index=True)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    tx_hash: Mapped[str] = mapped_column(String(66))
+
+
+class LineageEdge(Base):
+    """A registration derived from a parent registration."""
+
+    __tablename__ = "lineage_edges"
+
+    child_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    parent_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False, index=True)
+
+
+class ObjectionRow(Base):
+    """An objection registration (异议登记)."""
+
+    __tablename__ = "objections"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    registration_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    objector: Mapped[str] = mapped_column(String(42), index=True)
+    evidence_digest: Mapped[str] = mapped_column(String(66))
+    status: Mapped[str] = mapped_column(String(16))
+    decision_digest: Mapped[str | None] = mapped_column(String(66))
+    filed_block: Mapped[int] = mapped_column(BigInteger)
+
+
+class CertificateRow(Base):
+    """A certificate token."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (Index("ix_certificates_authority_type_number", "authority_id", "certificate_type", "number"),)
+
+    token_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    registration_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    authority_id: Mapped[int] = mapped_column(Integer)
+    certificate_type: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(BigInteger, index=True)
+    holder: Mapped[str] = mapped_column(String(42), index=True)
+    document_digest: Mapped[str | None] = mapped_column(String(66))
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    issued_block: Mapped[int] = mapped_column(BigInteger)
+
+
+class AnchorRow(Base):
+    """A batch root anchored by an account."""
+
+    __tablename__ = "anchors"
+
+    anchorer: Mapped[str] = mapped_column(String(42), primary_key=True)
+    root: Mapped[str] = mapped_column(String(66), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    metadata_digest: Mapped[str] = mapped_column(String(66))
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    tx_hash: Mapped[str] = mapped_column(String(66))
+
+
+class PartyRow(Base):
+    """An admitted (or suspended) party."""
+
+    __tablename__ = "parties"
+
+    address: Mapped[str] = mapped_column(String(42), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    identity_commitment: Mapped[str | None] = mapped_column(String(66))
+
+
+class AuthorityRow(Base):
+    """A registration authority."""
+
+    __tablename__ = "authorities"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    account: Mapped[str] = mapped_column(String(42), index=True)
+    code: Mapped[str] = mapped_column(String(66))
+    notice_period: Mapped[int | None] = mapped_column(BigInteger)
+    review_interval: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class RoleRow(Base):
+    """A role held by an account (LedgerAccess)."""
+
+    __tablename__ = "roles"
+
+    role: Mapped[str] = mapped_column(String(66), primary_key=True)
+    account: Mapped[str] = mapped_column(String(42), primary_key=True)
+
+
+STATE_TABLES: tuple[type[Base], ...] = (
+    RoleRow,
+    RegistrationRow,
+    ManifestVersion,
+    LineageEdge,
+    ObjectionRow,
+    CertificateRow,
+    AnchorRow,
+    PartyRow,
+    AuthorityRow,
+)

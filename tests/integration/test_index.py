@@ -1,0 +1,108 @@
+"""The event index: incremental equals rebuilt, reorganisations are undone, queries need no chain."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from web3 import Web3
+
+from ledger.chain.deployment import Deployment, deploy
+from ledger.chain.registry import Status
+from ledger.db import create_schema, make_engine, make_sessionmaker
+from ledger.index.follower import ChainFollower, reset_index
+from ledger.index.tables import STATE_TABLES, ChainEvent, RegistrationRow
+from ledger.stack.anvil import anvil_process
+from ledger.stack.bootstrap import bootstrap_local_ledger
+from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
+
+from ..conftest import free_port
+from .history import History, drive_mixed_history
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def chain(tmp_path: Path) -> Iterator[tuple[Web3, Deployment]]:
+    port = free_port()
+    with anvil_process(tmp_path, port, LOCAL_CHAIN_ID, persist=False):
+        w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}"))
+        admin = dev_account(0, LOCAL_CHAIN_ID)
+        deployment = deploy(w3, admin)
+        bootstrap_local_ledger(w3, deployment, admin, notice_days=7, review_interval_days=365)
+        yield w3, deployment
+
+
+def _database(path: Path) -> sessionmaker[Session]:
+    engine = make_engine(f"sqlite:///{path}")
+    create_schema(engine)
+    return make_sessionmaker(engine)
+
+
+def _dump(sessions: sessionmaker[Session]) -> dict[str, list[tuple[Any, ...]]]:
+    """Every state row and every event, as comparable tuples (ids of event rows left out)."""
+    dump: dict[str, list[tuple[Any, ...]]] = {}
+    with sessions() as session:
+        for table in STATE_TABLES:
+            columns = [column.name for column in table.__table__.columns]  # type: ignore[attr-defined]
+            rows = session.execute(select(*[getattr(table, name) for name in columns])).all()
+            dump[table.__tablename__] = sorted(tuple(map(repr, row)) for row in rows)
+        events = session.scalars(select(ChainEvent).order_by(ChainEvent.block_number, ChainEvent.log_index)).all()
+        dump["events"] = [(e.block_number, e.block_hash, e.tx_hash, e.log_index, e.name, repr(e.args)) for e in events]
+    return dump
+
+
+def test_an_index_rebuilt_from_the_chain_equals_the_incremental_one_after_a_long_mixed_history(
+    chain: tuple[Web3, Deployment], tmp_path: Path
+) -> None:
+    w3, deployment = chain
+    incremental = _database(tmp_path / "incremental.db")
+    follower = ChainFollower(w3, deployment, incremental, batch_blocks=7)
+    history = History(w3, deployment, dev_account(0, LOCAL_CHAIN_ID))
+    history.admit(4)
+    for _ in range(6):
+        drive_mixed_history(history, rounds=6, seed=len(history.registrants) + history.counter)
+        follower.sync()
+
+    rebuilt = _database(tmp_path / "rebuilt.db")
+    ChainFollower(w3, deployment, rebuilt).sync()
+    assert _dump(incremental) == _dump(rebuilt)
+
+    reset_index(incremental)
+    ChainFollower(w3, deployment, incremental, batch_blocks=50).sync()
+    assert _dump(incremental) == _dump(rebuilt)
+
+    with rebuilt() as session:
+        statuses = {Status(row.status) for row in session.scalars(select(RegistrationRow))}
+        names = set(session.scalars(select(ChainEvent.name)))
+    assert {Status.REJECTED, Status.CERTIFIED, Status.REVOKED, Status.CANCELLED} <= statuses
+    assert {"RegistrationChanged", "ObjectionResolved", "RootAnchored", "Transfer", "PartyAdmitted"} <= names
+
+
+def test_a_reorganisation_is_detected_and_the_index_rewound_to_equal_a_fresh_build(
+    chain: tuple[Web3, Deployment], tmp_path: Path
+) -> None:
+    w3, deployment = chain
+    history = History(w3, deployment, dev_account(0, LOCAL_CHAIN_ID))
+    history.admit(3)
+    drive_mixed_history(history, rounds=4, seed=1)
+    index = _database(tmp_path / "index.db")
+    follower = ChainFollower(w3, deployment, index)
+    follower.sync()
+    snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+
+    drive_mixed_history(history, rounds=5, seed=2)
+    follower.sync()
+    assert w3.provider.make_request("evm_revert", [snapshot])["result"] is True  # type: ignore[arg-type]
+    history.counter += 100
+    drive_mixed_history(history, rounds=6, seed=3)
+
+    report = follower.sync()
+    assert report.rewound_to is not None
+    fresh = _database(tmp_path / "fresh.db")
+    ChainFollower(w3, deployment, fresh).sync()
+    assert _dump(index) == _dump(fresh)
