@@ -176,11 +176,12 @@ class FileDigest(_Model):
 class DataCommitment(_Model):
     """The commitment to the data files: the sha256 of a single file, or the Merkle root over many.
 
-    The Merkle tree is the ledger's (`ledger/proofs`): leaves are the files' (path, sha256) in path
-    order, so one file is proven by its inclusion proof without revealing the others.
+    The Merkle tree is the ledger's (`ledger.proofs.merkle`, the one the anchors contract verifies);
+    one entry per file (`ledger.manifest.data.file_entry`), so one file is proven by its inclusion
+    proof without revealing the others. Folders of more than 10,000 files list no files here.
     """
 
-    scheme: Literal["sha256", "merkle-sha256/1"]
+    scheme: Literal["sha256", "merkle/1"]
     root: Digest
     file_count: Annotated[int, Field(ge=1)]
     total_bytes: Annotated[int, Field(ge=0)]
@@ -192,6 +193,8 @@ class DataCommitment(_Model):
             raise ValueError("a sha256 commitment covers exactly one file")
         if self.files and len(self.files) != self.file_count:
             raise ValueError("files lists fewer or more entries than file_count")
+        if self.scheme == "sha256" and self.files and self.files[0].sha256 != self.root:
+            raise ValueError("the root of a sha256 commitment is the file's sha256")
         return self
 
 
