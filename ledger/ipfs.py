@@ -80,9 +80,10 @@ class IpfsClient:
             raise ContentMismatchError(f"Kubo stored the block as {returned}, the ledger computes {expected}")
         return returned
 
-    def get_raw_block(self, cid: str) -> bytes:
-        """Fetches a raw block and checks that it hashes to `cid`."""
-        block = self._post("block/get", params={"arg": cid}).content
+    def get_raw_block(self, cid: str, offline: bool = False) -> bytes:
+        """Fetches a raw block and checks that it hashes to `cid`; `offline` asks only the node's own store."""
+        params = {"arg": cid, "offline": "true"} if offline else {"arg": cid}
+        block = self._post("block/get", params=params).content
         if raw_cid(block) != cid:
             raise ContentMismatchError(f"the block Kubo returned for {cid} hashes to {raw_cid(block)}")
         return block

@@ -20,7 +20,9 @@ from ledger.index.tables import (
     AuthorityRow,
     CertificateRow,
     ChainEvent,
+    DataFileRow,
     LineageEdge,
+    ManifestRecord,
     ManifestVersion,
     ObjectionRow,
     PartyRow,
@@ -81,6 +83,8 @@ def clear_scope(session: Session, scope: str) -> None:
         session.execute(delete(LineageEdge).where(LineageEdge.child_id == registration_id))
         session.execute(delete(ObjectionRow).where(ObjectionRow.registration_id == registration_id))
         session.execute(delete(CertificateRow).where(CertificateRow.registration_id == registration_id))
+        session.execute(delete(ManifestRecord).where(ManifestRecord.registration_id == registration_id))
+        session.execute(delete(DataFileRow).where(DataFileRow.registration_id == registration_id))
     elif kind == "authority":
         session.execute(delete(AuthorityRow).where(AuthorityRow.id == int(key)))
     elif kind == "party":
@@ -139,7 +143,7 @@ def _submitted(session: Session, event: ChainEvent, args: dict[str, Any]) -> Non
     session.add(
         ManifestVersion(
             registration_id=registration_id,
-            version=0,
+            version=1,
             manifest_digest=args["manifestDigest"],
             data_commitment=args["dataCommitment"],
             block_number=event.block_number,
@@ -174,18 +178,6 @@ def _certified(session: Session, event: ChainEvent, args: dict[str, Any]) -> Non
     row.review_due_at = int(args["reviewDueAt"])
     row.certificate_number = int(args["certificateNumber"])
     row.certificate_token = str(args["tokenId"])
-    manifest = session.get(ManifestVersion, (row.id, 0))
-    if manifest is not None:
-        session.add(
-            ManifestVersion(
-                registration_id=row.id,
-                version=1,
-                manifest_digest=manifest.manifest_digest,
-                data_commitment=manifest.data_commitment,
-                block_number=event.block_number,
-                tx_hash=event.tx_hash,
-            )
-        )
 
 
 @handles("Registrations.ChangeRequested")

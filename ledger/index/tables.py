@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ledger.db import Base
@@ -90,7 +90,7 @@ class RegistrationRow(Base):
 
 
 class ManifestVersion(Base):
-    """Every manifest a registration pointed to, by version (0 = as submitted)."""
+    """Every manifest a registration pointed to, by the version it is (or, before certification, will be)."""
 
     __tablename__ = "manifest_versions"
 
@@ -186,7 +186,39 @@ class RoleRow(Base):
     account: Mapped[str] = mapped_column(String(42), primary_key=True)
 
 
+class ManifestRecord(Base):
+    """The checked content of one manifest version."""
+
+    __tablename__ = "manifest_records"
+
+    registration_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    manifest_digest: Mapped[str] = mapped_column(String(66), index=True)
+    cid: Mapped[str] = mapped_column(String(80))
+    valid: Mapped[bool] = mapped_column(Boolean)
+    problem: Mapped[str | None] = mapped_column(String(500))
+    title: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(200), index=True)
+    industry: Mapped[str | None] = mapped_column(String(8), index=True)
+    document: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class DataFileRow(Base):
+    """A file of a registered data folder (or the single registered file)."""
+
+    __tablename__ = "data_files"
+
+    registration_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    path: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(66), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+
+
 STATE_TABLES: tuple[type[Base], ...] = (
+    ManifestRecord,
+    DataFileRow,
     RoleRow,
     RegistrationRow,
     ManifestVersion,
