@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     confirmations: int = Field(default=0, ge=0, description="Blocks an event must be buried under to be indexed.")
     notice_days: int = Field(default=7, ge=1, le=3650, description="Public-notice period of a new authority.")
     review_interval_days: int = Field(default=365, ge=1, le=3650, description="Annual-review interval.")
+    relayer_address: str | None = Field(
+        default=None, description="The key that pays gas for relayed writes; its keystore is in keystore_dir."
+    )
+    relayer_password_file: Path | None = Field(default=None, description="File holding the relayer keystore password.")
+    signature_validity_days: int = Field(default=7, ge=1, le=90, description="Deadline of registrant signatures.")
     api_host: str = Field(default="127.0.0.1", description="Address the HTTP service listens on.")
     api_port: int = Field(default=8000, ge=1, le=65535)
     anvil_port: int = Field(default=8545, ge=1, le=65535)

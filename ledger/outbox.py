@@ -66,6 +66,8 @@ class OutboxWrite(Base):
     sender: Mapped[str] = mapped_column(String(42), index=True)
     to: Mapped[str] = mapped_column(String(42))
     data: Mapped[bytes] = mapped_column(LargeBinary)
+    signer: Mapped[str | None] = mapped_column(String(42), index=True)
+    signer_nonce: Mapped[int | None] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(16), index=True, default=OutboxStatus.QUEUED)
     nonce: Mapped[int | None] = mapped_column(BigInteger)
     gas_limit: Mapped[int | None] = mapped_column(BigInteger)
@@ -138,8 +140,21 @@ class Outbox:
 
     # ------------------------------------------------------------------ enqueue and read
 
-    def enqueue(self, key: str, sender: str, to: str, data: bytes, purpose: str) -> WriteResult:
-        """Persists a write under `key`; the same key with the same write returns the existing one."""
+    def enqueue(
+        self,
+        key: str,
+        sender: str,
+        to: str,
+        data: bytes,
+        purpose: str,
+        signer: str | None = None,
+        signer_nonce: int | None = None,
+    ) -> WriteResult:
+        """Persists a write under `key`; the same key with the same write returns the existing one.
+
+        `signer` and `signer_nonce` name the party whose EIP-712 signature the write relays, so that the
+        next signature of that party can take the next nonce before this one is mined.
+        """
         sender, to = Web3.to_checksum_address(sender), Web3.to_checksum_address(to)
         if sender not in self._signers:
             raise UnknownSenderError(f"the outbox holds no key for {sender}")
@@ -149,7 +164,15 @@ class Outbox:
                 if (existing.sender, existing.to, existing.data) != (sender, to, data):
                     raise IdempotencyConflictError(f"idempotency key {key!r} was used for another write")
                 return _result(existing)
-            write = OutboxWrite(idempotency_key=key, purpose=purpose, sender=sender, to=to, data=data)
+            write = OutboxWrite(
+                idempotency_key=key,
+                purpose=purpose,
+                sender=sender,
+                to=to,
+                data=data,
+                signer=signer,
+                signer_nonce=signer_nonce,
+            )
             session.add(write)
             session.flush()
             return _result(write)
@@ -159,6 +182,17 @@ class Outbox:
         with self._sessions() as session:
             write = session.scalar(select(OutboxWrite).where(OutboxWrite.idempotency_key == key))
             return _result(write) if write else None
+
+    def next_signer_nonce(self, signer: str, on_chain: int) -> int:
+        """The nonce the next signature of `signer` must carry: after the chain's and after any still in flight."""
+        with self._sessions() as session:
+            queued = session.scalar(
+                select(func.max(OutboxWrite.signer_nonce)).where(
+                    OutboxWrite.signer == Web3.to_checksum_address(signer),
+                    OutboxWrite.status.in_([OutboxStatus.QUEUED, OutboxStatus.PENDING]),
+                )
+            )
+        return max(on_chain, queued + 1 if queued is not None else 0)
 
     def backlog(self) -> int:
         """How many writes are not final yet."""

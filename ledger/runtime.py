@@ -1,0 +1,100 @@
+"""The ledger assembled from its settings: chain, deployment, database, IPFS, outbox and index.
+
+The one composition root: the CLI builds one per command, the HTTP service one per process and hands
+it to its routes through dependency injection. Nothing here is global.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+
+from eth_account.signers.local import LocalAccount
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from web3 import Web3
+from web3.contract import Contract
+
+from ledger.chain.deployment import Deployment
+from ledger.chain.keystore import unlock
+from ledger.config import Settings
+from ledger.db import create_schema, make_engine, make_sessionmaker
+from ledger.index.follower import ChainFollower
+from ledger.ipfs import IpfsClient
+from ledger.outbox import Outbox
+from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
+
+
+class NotDeployedError(RuntimeError):
+    """There is no deployment file: the ledger was never deployed (drl up deploys it)."""
+
+
+class RelayerNotConfiguredError(RuntimeError):
+    """No relayer key is configured for a chain that is not the local one."""
+
+
+@dataclass
+class LedgerRuntime:
+    """Everything a command or a request needs, built lazily from the settings."""
+
+    settings: Settings
+
+    @cached_property
+    def w3(self) -> Web3:
+        return Web3(Web3.HTTPProvider(self.settings.rpc_url, request_kwargs={"timeout": 30}))
+
+    @cached_property
+    def deployment(self) -> Deployment:
+        path = self.settings.deployment_file
+        if not path.exists():
+            raise NotDeployedError(f"no deployment file at {path}; `drl up` deploys the ledger on first start")
+        return Deployment.load(path)
+
+    @cached_property
+    def engine(self) -> Engine:
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(self.settings.resolved_database_url)
+        create_schema(engine)
+        return engine
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        return make_sessionmaker(self.engine)
+
+    @cached_property
+    def ipfs(self) -> IpfsClient:
+        return IpfsClient(self.settings.ipfs_api_url)
+
+    @cached_property
+    def relayer(self) -> LocalAccount:
+        settings = self.settings
+        if settings.relayer_address:
+            password = os.environ.get("DRL_RELAYER_PASSWORD")
+            if password is None and settings.relayer_password_file:
+                password = settings.relayer_password_file.read_text().rstrip("\n")
+            if password is None:
+                raise RelayerNotConfiguredError("set DRL_RELAYER_PASSWORD or DRL_RELAYER_PASSWORD_FILE")
+            return unlock(settings.resolved_keystore_dir, settings.relayer_address, password)
+        if settings.chain_id == LOCAL_CHAIN_ID:
+            return dev_account(0, LOCAL_CHAIN_ID)
+        raise RelayerNotConfiguredError("configure DRL_RELAYER_ADDRESS with its keystore for this chain")
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        return Outbox(self.sessions, self.w3, {self.relayer.address: self.relayer})
+
+    @cached_property
+    def follower(self) -> ChainFollower:
+        return ChainFollower(self.w3, self.deployment, self.sessions, confirmations=self.settings.confirmations)
+
+    def contract(self, name: str) -> Contract:
+        """A deployed contract."""
+        return self.deployment.contract(self.w3, name)
+
+    def close(self) -> None:
+        """Releases connections."""
+        if "ipfs" in self.__dict__:
+            self.ipfs.close()
+        if "engine" in self.__dict__:
+            self.engine.dispose()

@@ -1,0 +1,250 @@
+"""Verification reports: what a buyer learns about a file, a hash, a certificate number or a registration.
+
+Answers come from the index (which mirrors the chain) and from the manifests on IPFS, each checked:
+the manifest's CID must be the digest on chain and its signature must recover to the registrant.
+Lineage is walked back to the sources, each ancestor reported the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from ledger.chain.registry import Grade, Kind, Origin, Status
+from ledger.index import queries
+from ledger.index.tables import CertificateRow
+from ledger.manifest.cid import raw_cid_of_digest
+from ledger.manifest.data import file_entry, sha256_file
+from ledger.manifest.model import SignedManifest
+from ledger.proofs.merkle import MerkleTree
+
+MAX_LINEAGE_DEPTH = 16
+LIVE = (Status.CERTIFIED, Status.LAPSED, Status.FROZEN)
+
+
+class ManifestCheck(BaseModel):
+    """The manifest a registration points to, and whether it checks out."""
+
+    version: int
+    cid: str
+    digest: str
+    retrieved: bool
+    signature_valid: bool
+    problem: str | None = None
+    title: str | None = None
+
+
+class CertificateView(BaseModel):
+    token_id: str
+    number: int
+    certificate_type: str
+    holder: str
+    retired: bool
+    document_cid: str | None
+
+
+class EventView(BaseModel):
+    block_number: int
+    timestamp: int
+    tx_hash: str
+    log_index: int
+    name: str
+    args: dict[str, Any]
+
+
+class FileMatch(BaseModel):
+    """The file asked about, when it is one of a registered folder's files."""
+
+    path: str
+    merkle_root: str
+    proof: list[str]
+
+
+class RegistrationReport(BaseModel):
+    """One registration as a buyer sees it."""
+
+    registration_id: int
+    status: str
+    current: bool
+    disputed: bool
+    version: int
+    registrant: str
+    authority_id: int
+    kind: str
+    origin: str
+    grade: str
+    personal_info: bool
+    data_commitment: str
+    manifest: ManifestCheck
+    matched_version: int | None = None
+    matched_file: FileMatch | None = None
+    certificates: list[CertificateView]
+    history: list[EventView]
+    parents: list[RegistrationReport] = []
+
+
+class VerificationReport(BaseModel):
+    """The answer to one verification query."""
+
+    query: str
+    query_kind: str
+    matches: list[RegistrationReport]
+
+    @property
+    def verified(self) -> bool:
+        """Some match is live (certified, lapsed or frozen) and its manifest checks out."""
+        return any(
+            match.manifest.signature_valid and match.status == Status.CERTIFIED.name.lower() for match in self.matches
+        )
+
+
+def _manifest_check(session: Session, registration_id: int, version: int) -> ManifestCheck:
+    record = queries.manifest_record(session, registration_id, version)
+    manifest_version = queries.manifest_version(session, registration_id, version)
+    assert manifest_version is not None
+    digest = manifest_version.manifest_digest
+    cid = raw_cid_of_digest(bytes.fromhex(digest[2:]))
+    if record is None:
+        return ManifestCheck(
+            version=version,
+            cid=cid,
+            digest=digest,
+            retrieved=False,
+            signature_valid=False,
+            problem="manifest not retrieved from IPFS yet",
+        )
+    return ManifestCheck(
+        version=version,
+        cid=record.cid,
+        digest=record.manifest_digest,
+        retrieved=True,
+        signature_valid=record.valid,
+        problem=record.problem,
+        title=record.title,
+    )
+
+
+def _file_match(session: Session, registration_id: int, version: int, path: str) -> FileMatch | None:
+    record = queries.manifest_record(session, registration_id, version)
+    if record is None or record.document is None:
+        return None
+    document = SignedManifest.model_validate(record.document)
+    commitment = document.manifest.data_commitment
+    if commitment.scheme != "merkle/1":
+        return None
+    entries = {file.path: file_entry(file) for file in commitment.files}
+    tree = MerkleTree.build(list(entries.values()))
+    return FileMatch(
+        path=path, merkle_root=commitment.root, proof=["0x" + node.hex() for node in tree.proof(entries[path])]
+    )
+
+
+def registration_report(
+    session: Session, registration_id: int, depth: int = 0, matched: tuple[int, str | None] | None = None
+) -> RegistrationReport | None:
+    """The report of one registration, with its lineage down to `MAX_LINEAGE_DEPTH` generations."""
+    row = queries.registration(session, registration_id)
+    if row is None:
+        return None
+    current_version = queries.current_manifest_version(session, registration_id)
+    status = Status(row.status)
+    parents = []
+    if depth < MAX_LINEAGE_DEPTH:
+        for parent_id in queries.parents(session, registration_id):
+            parent = registration_report(session, parent_id, depth + 1)
+            if parent is not None:
+                parents.append(parent)
+    matched_version, matched_path = matched if matched else (None, None)
+    return RegistrationReport(
+        registration_id=row.id,
+        status=status.name.lower(),
+        current=matched_version in (None, current_version),
+        disputed=row.open_objections > 0 and status in LIVE,
+        version=row.version,
+        registrant=row.registrant,
+        authority_id=row.authority_id,
+        kind=Kind(row.kind).name.lower(),
+        origin=Origin(row.origin).name.lower(),
+        grade=Grade(row.grade).name.lower(),
+        personal_info=row.personal_info,
+        data_commitment=row.data_commitment,
+        manifest=_manifest_check(session, row.id, current_version),
+        matched_version=matched_version,
+        matched_file=_file_match(session, row.id, matched_version, matched_path)
+        if matched_path and matched_version
+        else None,
+        certificates=[_certificate_view(certificate) for certificate in queries.certificates_of(session, row.id)],
+        history=[
+            EventView(
+                block_number=e.block_number,
+                timestamp=e.timestamp,
+                tx_hash=e.tx_hash,
+                log_index=e.log_index,
+                name=e.name,
+                args=e.args,
+            )
+            for e in queries.history(session, row.id)
+        ],
+        parents=parents,
+    )
+
+
+def _certificate_view(certificate: CertificateRow) -> CertificateView:
+    document = certificate.document_digest
+    return CertificateView(
+        token_id=certificate.token_id,
+        number=certificate.number,
+        certificate_type="property_registration" if certificate.certificate_type == 0 else "evidence",
+        holder=certificate.holder,
+        retired=certificate.retired,
+        document_cid=raw_cid_of_digest(bytes.fromhex(document[2:])) if document else None,
+    )
+
+
+HEX_DIGEST = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
+CERTIFICATE_NUMBER = re.compile(r"^\d{12,}$")
+REGISTRATION_ID = re.compile(r"^(reg:|#)?(\d{1,11})$")
+
+
+def classify(query: str) -> str:
+    """What a query is: `file`, `sha256`, `certificate` or `registration`."""
+    if Path(query).is_file():
+        return "file"
+    if HEX_DIGEST.match(query):
+        return "sha256"
+    if CERTIFICATE_NUMBER.match(query):
+        return "certificate"
+    if REGISTRATION_ID.match(query):
+        return "registration"
+    raise ValueError(
+        f"{query!r} is neither a readable file, a sha256 (64 hex digits), a certificate number (12 digits) "
+        "nor a registration id (reg:N)"
+    )
+
+
+def verify(session: Session, query: str) -> VerificationReport:
+    """The verification report of a file path, sha256, certificate number or registration id."""
+    kind = classify(query)
+    matches: list[RegistrationReport] = []
+    if kind in ("file", "sha256"):
+        digest = "0x" + (sha256_file(Path(query)).hex() if kind == "file" else query.lower().removeprefix("0x"))
+        for registration_id, version, path in queries.registrations_by_data_hash(session, digest):
+            report = registration_report(session, registration_id, matched=(version, path))
+            if report:
+                matches.append(report)
+    elif kind == "certificate":
+        for certificate in queries.certificates_by_number(session, int(query)):
+            report = registration_report(session, certificate.registration_id)
+            if report:
+                matches.append(report)
+    else:
+        match = REGISTRATION_ID.match(query)
+        assert match is not None
+        report = registration_report(session, int(match.group(2)))
+        if report:
+            matches.append(report)
+    return VerificationReport(query=query, query_kind=kind, matches=matches)
