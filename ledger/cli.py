@@ -1,25 +1,67 @@
-"""The `drl` command: a thin layer over the ledger's modules."""
+"""The `drl` command: a thin layer over the ledger's modules.
+
+Exit codes: 0 done; 1 refused or not verified (the answer is no); 2 bad input (the command names the
+field, file or password at fault); 3 a component is unreachable (nothing was half-written).
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from eth_account.signers.local import LocalAccount
 from pydantic import ValidationError
 from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 
+from ledger.chain import keystore
 from ledger.config import Settings
 from ledger.doctor import run_checks
+from ledger.ipfs import IpfsUnavailableError
+from ledger.manifest.canonical import canonical_json
+from ledger.manifest.cid import raw_cid
+from ledger.manifest.data import DataFolderError, commit_file, commit_folder, folder_size
+from ledger.manifest.model import Manifest, SignedManifest
+from ledger.outbox import OutboxStatus
+from ledger.runtime import LedgerRuntime, NotDeployedError
 from ledger.stack.process import ProcessFailedError
 from ledger.toolchain import ALL_TOOLS
 
 app = typer.Typer(help="Data Rights Ledger: register data rights, verify certificates, audit the trail.")
+keys_app = typer.Typer(help="Encrypted registrant keys (V3 keystores).")
+index_app = typer.Typer(help="The event index.")
+retention_app = typer.Typer(help="Retention of everything the chain references.")
+manifest_app = typer.Typer(help="Manifests.")
+app.add_typer(keys_app, name="keys")
+app.add_typer(index_app, name="index")
+app.add_typer(retention_app, name="retention")
+app.add_typer(manifest_app, name="manifest")
+
 console = Console()
 errors = Console(stderr=True)
 
 DataDirOption = Annotated[Path | None, typer.Option("--data-dir", help="Override DRL_DATA_DIR.")]
+PasswordFileOption = Annotated[
+    Path | None, typer.Option("--password-file", help="File with the keystore password (else DRL_KEYSTORE_PASSWORD).")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+EXIT_REFUSED, EXIT_BAD_INPUT, EXIT_UNREACHABLE = 1, 2, 3
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    """Prints `message` on standard error and returns the exit to raise."""
+    errors.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code)
 
 
 def load_settings(data_dir: Path | None = None) -> Settings:
@@ -27,40 +69,93 @@ def load_settings(data_dir: Path | None = None) -> Settings:
     try:
         return Settings(data_dir=data_dir) if data_dir else Settings()
     except ValidationError as error:
-        errors.print(f"[red]invalid settings:[/red]\n{error}")
-        raise typer.Exit(2) from error
+        raise fail(f"invalid settings:\n{error}", EXIT_BAD_INPUT) from error
+
+
+@contextmanager
+def ledger_runtime(data_dir: Path | None) -> Iterator[LedgerRuntime]:
+    """A runtime for one command; unreachable components become exit code 3 with the component named."""
+    runtime = LedgerRuntime(load_settings(data_dir))
+    try:
+        yield runtime
+    except NotDeployedError as error:
+        raise fail(str(error), EXIT_UNREACHABLE) from error
+    except IpfsUnavailableError as error:
+        raise fail(f"{error}; nothing was submitted", EXIT_UNREACHABLE) from error
+    except (ConnectionError, OSError) as error:
+        if isinstance(error, FileNotFoundError):
+            raise
+        raise fail(f"the chain at {runtime.settings.rpc_url} is unreachable: {error}", EXIT_UNREACHABLE) from error
+    except Exception as error:
+        if type(error).__module__.startswith("requests"):
+            raise fail(f"the chain at {runtime.settings.rpc_url} is unreachable", EXIT_UNREACHABLE) from error
+        raise
+    finally:
+        runtime.close()
+
+
+def read_password(password_file: Path | None, confirm: bool = False) -> str:
+    """The keystore password: from a file, the environment, or a hidden prompt on a terminal."""
+    if password_file is not None:
+        try:
+            return password_file.read_text().rstrip("\n")
+        except OSError as error:
+            raise fail(f"cannot read the password file {password_file}: {error.strerror}", EXIT_BAD_INPUT) from error
+    if "DRL_KEYSTORE_PASSWORD" in os.environ:
+        return os.environ["DRL_KEYSTORE_PASSWORD"]
+    if sys.stdin.isatty():
+        return str(typer.prompt("keystore password", hide_input=True, confirmation_prompt=confirm))
+    raise fail("no password: use --password-file or DRL_KEYSTORE_PASSWORD", EXIT_BAD_INPUT)
+
+
+def unlock_key(settings: Settings, address: str, password_file: Path | None) -> LocalAccount:
+    try:
+        return keystore.unlock(settings.resolved_keystore_dir, address, read_password(password_file))
+    except keystore.KeystoreError as error:
+        raise fail(str(error), EXIT_BAD_INPUT) from error
+
+
+def print_json(data: Any) -> None:
+    console.print_json(json.dumps(data, default=str, ensure_ascii=False))
+
+
+# ------------------------------------------------------------------------------------------------- stack
 
 
 @app.command()
 def up(data_dir: DataDirOption = None) -> None:
-    """Start the embedded ledger (anvil, Kubo, contracts) on 127.0.0.1 and keep it running until Ctrl-C."""
+    """Start the embedded ledger (anvil, Kubo, contracts, outbox worker, indexer) on 127.0.0.1 until Ctrl-C."""
     from ledger.stack.supervisor import EmbeddedStack
 
     settings = load_settings(data_dir)
     missing = [tool.name for tool in ALL_TOOLS if not tool.is_installed()]
     if missing:
-        errors.print(f"[red]missing tools: {', '.join(missing)}[/red]; run scripts/setup.sh first")
-        raise typer.Exit(1)
+        raise fail(f"missing tools: {', '.join(missing)}; run scripts/setup.sh first", 1)
     stack = EmbeddedStack(settings)
     stack.install_signal_handlers()
     try:
         with console.status("starting anvil and Kubo, deploying the ledger..."):
             deployment = stack.start()
     except ProcessFailedError as error:
-        errors.print(f"[red]could not start the stack:[/red] {error}")
-        raise typer.Exit(1) from error
+        raise fail(f"could not start the stack: {error}", 1) from error
     console.print(f"[green]ledger up[/green] - chain {settings.rpc_url} (id {deployment.chain_id})")
     console.print(f"  IPFS API {settings.ipfs_api_url}, gateway {settings.ipfs_gateway_url}")
     for name, address in deployment.addresses().items():
         console.print(f"  {name:<16} {address}")
     console.print(f"  data in {settings.data_dir.resolve()}; Ctrl-C stops")
+    runtime = LedgerRuntime(settings)
+    stop_workers = threading.Event()
+    workers = run_background_workers(runtime, stop_workers)
     try:
         stack.supervise(on_restart=lambda name: errors.print(f"[yellow]{name} died; restarting[/yellow]"))
     except ProcessFailedError as error:
-        errors.print(f"[red]{error}[/red]")
-        raise typer.Exit(1) from error
+        raise fail(str(error), 1) from error
     finally:
         with console.status("stopping..."):
+            stop_workers.set()
+            for worker in workers:
+                worker.join(timeout=30)
+            runtime.close()
             stack.stop()
     console.print("stopped cleanly")
 
@@ -75,6 +170,334 @@ def doctor(data_dir: DataDirOption = None) -> None:
     console.print(table)
     if not all(check.ok for check in checks):
         raise typer.Exit(1)
+
+
+# ------------------------------------------------------------------------------------------------- keys
+
+
+@keys_app.command("new")
+def keys_new(password_file: PasswordFileOption = None, data_dir: DataDirOption = None) -> None:
+    """Create a key, stored encrypted in the keystore directory."""
+    settings = load_settings(data_dir)
+    try:
+        account = keystore.new_key(settings.resolved_keystore_dir, read_password(password_file, confirm=True))
+    except keystore.KeystoreError as error:
+        raise fail(str(error), EXIT_BAD_INPUT) from error
+    console.print(account.address)
+
+
+@keys_app.command("import")
+def keys_import(
+    key_file: Annotated[Path, typer.Argument(help="File holding the hex private key ('-' for standard input).")],
+    password_file: PasswordFileOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Import a private key into an encrypted keystore (the key is never written in plain text)."""
+    settings = load_settings(data_dir)
+    try:
+        private_key = sys.stdin.readline().strip() if str(key_file) == "-" else key_file.read_text().strip()
+    except OSError as error:
+        raise fail(f"cannot read {key_file}: {error.strerror}", EXIT_BAD_INPUT) from error
+    try:
+        account = keystore.import_key(settings.resolved_keystore_dir, private_key, read_password(password_file, True))
+    except keystore.KeystoreError as error:
+        raise fail(str(error), EXIT_BAD_INPUT) from error
+    console.print(account.address)
+
+
+@keys_app.command("list")
+def keys_list(data_dir: DataDirOption = None) -> None:
+    """List the addresses of the stored keys."""
+    for address in keystore.list_keys(load_settings(data_dir).resolved_keystore_dir):
+        console.print(address)
+
+
+# ------------------------------------------------------------------------------------------------- manifests
+
+
+def _load_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except OSError as error:
+        raise fail(f"cannot read {path}: {error.strerror}", EXIT_BAD_INPUT) from error
+    except json.JSONDecodeError as error:
+        raise fail(f"{path} is not JSON: {error}", EXIT_BAD_INPUT) from error
+
+
+def _validation_failure(path: Path, error: ValidationError) -> typer.Exit:
+    lines = [f"{path} is not a valid manifest ({error.error_count()} problems):"]
+    for problem in error.errors():
+        location = ".".join(str(part) for part in problem["loc"]) or "(document)"
+        lines.append(f"  - {location}: {problem['msg']}")
+    return fail("\n".join(lines), EXIT_BAD_INPUT)
+
+
+@manifest_app.command("check")
+def manifest_check(
+    path: Annotated[Path, typer.Argument(help="A manifest or a signed manifest (JSON).")],
+    cid: Annotated[str | None, typer.Option("--cid", help="The CID the document must have.")] = None,
+) -> None:
+    """Validate a manifest and print its CID; with --cid, fail unless the document has that CID."""
+    data = _load_json(path)
+    model: type[Manifest] | type[SignedManifest] = SignedManifest if "signature" in data else Manifest
+    try:
+        document = model.model_validate(data)
+    except ValidationError as error:
+        raise _validation_failure(path, error) from error
+    actual = raw_cid(canonical_json(document))
+    if cid is not None and cid != actual:
+        raise fail(f"digest mismatch: {path} has CID {actual}, not {cid}", EXIT_REFUSED)
+    console.print(actual)
+
+
+def _hash_with_progress(data: Path) -> Any:
+    total = data.stat().st_size if data.is_file() else folder_size(data)
+    columns = (TextColumn("hashing"), BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=errors, transient=True) as progress:
+        task = progress.add_task("hash", total=total)
+
+        def advance(count: int) -> None:
+            progress.advance(task, count)
+
+        return commit_file(data, advance) if data.is_file() else commit_folder(data, advance)
+
+
+def _manifest_from(manifest_path: Path | None, data: Path | None, metadata: Path | None) -> Manifest:
+    if manifest_path is not None:
+        fields = _load_json(manifest_path)
+        source = manifest_path
+    elif data is not None and metadata is not None:
+        fields = _load_json(metadata)
+        source = metadata
+        try:
+            fields["data_commitment"] = _hash_with_progress(data).model_dump(mode="json")
+        except DataFolderError as error:
+            raise fail(str(error), EXIT_BAD_INPUT) from error
+        fields.setdefault("created_at", datetime.now(UTC).isoformat())
+    else:
+        raise fail("give a manifest file, or --data with --metadata", EXIT_BAD_INPUT)
+    try:
+        return Manifest.model_validate(fields)
+    except ValidationError as error:
+        raise _validation_failure(source, error) from error
+
+
+@app.command()
+def register(
+    manifest_path: Annotated[Path | None, typer.Argument(help="The manifest (JSON).")] = None,
+    data: Annotated[
+        Path | None, typer.Option("--data", help="A data file or folder to hash into the manifest.")
+    ] = None,
+    metadata: Annotated[
+        Path | None, typer.Option("--metadata", help="With --data: the manifest's other fields (JSON).")
+    ] = None,
+    write_manifest: Annotated[Path | None, typer.Option("--write-manifest", help="Save the signed manifest.")] = None,
+    wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for the chain to include it.")] = 60.0,
+    password_file: PasswordFileOption = None,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Register data: sign the manifest and the application with the registrant's key, pin, and submit once."""
+    from ledger.registration import register as register_manifest
+
+    manifest = _manifest_from(manifest_path, data, metadata)
+    with ledger_runtime(data_dir) as runtime:
+        registrant = unlock_key(runtime.settings, manifest.registrant, password_file)
+        registered = register_manifest(runtime, manifest, registrant)
+        if write_manifest is not None:
+            write_manifest.write_bytes(canonical_json(registered.document))
+        result = runtime.outbox.wait(registered.write.key, timeout=wait) if wait > 0 else registered.write
+        registration_id = None
+        if result.status is OutboxStatus.MINED:
+            runtime.follower.sync()
+            from ledger.index import queries
+
+            with runtime.sessions() as session:
+                found = queries.registrations_by_manifest(session, "0x" + registered.digest.hex())
+                registration_id = found[-1] if found else None
+    summary = {
+        "cid": registered.cid,
+        "status": result.status.value,
+        "registration_id": registration_id,
+        "tx_hash": result.tx_hash,
+        "error": result.error,
+    }
+    if as_json:
+        print_json(summary)
+    else:
+        console.print(f"manifest {registered.cid}")
+        if registration_id is not None:
+            console.print(f"[green]submitted[/green] as registration {registration_id} in {result.tx_hash}")
+        elif result.status in (OutboxStatus.QUEUED, OutboxStatus.PENDING):
+            console.print(
+                "[yellow]queued[/yellow]: it goes on chain when the chain is reachable (drl up runs the worker)"
+            )
+    if result.status in (OutboxStatus.REFUSED, OutboxStatus.REVERTED):
+        raise fail(f"the registry refused the application: {result.error}", EXIT_REFUSED)
+
+
+# ------------------------------------------------------------------------------------------------- reads
+
+
+def _synced(runtime: LedgerRuntime) -> None:
+    from ledger.index.manifests import load_manifests
+
+    runtime.follower.sync()
+    deployment = runtime.deployment
+    load_manifests(runtime.sessions, runtime.ipfs, deployment.chain_id, deployment.registrations)
+
+
+@app.command()
+def status(
+    registration_id: Annotated[int, typer.Argument(help="The registration id.")],
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show a registration: status, holder, manifest check, certificates and history."""
+    from ledger.verification import registration_report
+
+    with ledger_runtime(data_dir) as runtime:
+        _synced(runtime)
+        with runtime.sessions() as session:
+            report = registration_report(session, registration_id)
+    if report is None:
+        raise fail(f"no registration {registration_id}", EXIT_REFUSED)
+    if as_json:
+        print_json(report.model_dump(mode="json"))
+        return
+    console.print(
+        f"registration {report.registration_id}: [bold]{report.status}[/bold] (version {report.version})"
+        + (" [red]disputed[/red]" if report.disputed else "")
+    )
+    console.print(
+        f"  registrant {report.registrant}, authority {report.authority_id}, {report.kind}, "
+        f"{report.origin}, grade {report.grade}"
+    )
+    manifest = report.manifest
+    console.print(
+        f"  manifest {manifest.cid} "
+        + ("[green]signature valid[/green]" if manifest.signature_valid else f"[red]{manifest.problem}[/red]")
+    )
+    for certificate in report.certificates:
+        console.print(
+            f"  certificate {certificate.number} ({certificate.certificate_type}) held by {certificate.holder}"
+            + (" retired" if certificate.retired else "")
+        )
+    table = Table("block", "event", "transaction")
+    for event in report.history:
+        table.add_row(str(event.block_number), event.name, event.tx_hash)
+    console.print(table)
+
+
+@app.command("verify")
+def verify_command(
+    query: Annotated[str, typer.Argument(help="A file, a sha256, a certificate number or reg:ID.")],
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Verify a file, hash, certificate number or registration; exit 0 only if a certified, valid match exists."""
+    from ledger.verification import verify
+
+    with ledger_runtime(data_dir) as runtime:
+        _synced(runtime)
+        with runtime.sessions() as session:
+            try:
+                report = verify(session, query)
+            except ValueError as error:
+                raise fail(str(error), EXIT_BAD_INPUT) from error
+            except DataFolderError as error:
+                raise fail(str(error), EXIT_BAD_INPUT) from error
+    if as_json:
+        print_json(report.model_dump(mode="json"))
+    elif not report.matches:
+        console.print(f"[red]no registration matches[/red] {query}")
+    for match in report.matches:
+        state = "[green]valid[/green]" if match.manifest.signature_valid else f"[red]{match.manifest.problem}[/red]"
+        console.print(f"registration {match.registration_id}: {match.status}, manifest {match.manifest.cid} {state}")
+        if match.matched_file:
+            console.print(
+                f"  file {match.matched_file.path} of the registered folder (Merkle proof included in --json)"
+            )
+        for parent in match.parents:
+            console.print(f"  derived from registration {parent.registration_id}: {parent.status}")
+    if not report.verified:
+        raise typer.Exit(EXIT_REFUSED)
+
+
+@index_app.command("rebuild")
+def index_rebuild(data_dir: DataDirOption = None) -> None:
+    """Empty the index and rebuild it from the chain alone (and the manifests from IPFS)."""
+    from ledger.index.follower import reset_index
+
+    with ledger_runtime(data_dir) as runtime:
+        reset_index(runtime.sessions)
+        head = runtime.w3.eth.block_number
+        first = runtime.deployment.deployment_block
+        with Progress(console=errors, transient=True) as progress:
+            task = progress.add_task("indexing blocks", total=max(head - first + 1, 1))
+            events = 0
+            while True:
+                report = runtime.follower.sync(max_ranges=1)
+                events += report.events
+                progress.update(task, completed=report.to_block - first + 1)
+                if report.to_block >= runtime.w3.eth.block_number - runtime.settings.confirmations:
+                    break
+        _synced(runtime)
+    console.print(f"index rebuilt: {events} events up to block {report.to_block}")
+
+
+@retention_app.command("check")
+def retention_check(data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
+    """Prove that everything the chain references is retrievable, hashes right and is pinned; exit 1 if not."""
+    from ledger.retention import check_retention
+
+    with ledger_runtime(data_dir) as runtime:
+        _synced(runtime)
+        report = check_retention(runtime.sessions, runtime.ipfs)
+    if as_json:
+        print_json(report.model_dump(mode="json"))
+    else:
+        console.print(f"{report.checked} items checked, {len(report.missing)} missing")
+        for item in report.missing:
+            console.print(
+                f"  [red]missing[/red] {item.kind} {item.cid} (registration {item.registration_id}): {item.problem}"
+            )
+    if report.missing:
+        raise typer.Exit(EXIT_REFUSED)
+
+
+@app.command("export")
+def export_command(
+    output: Annotated[Path, typer.Argument(help="The CAR file to write.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Write every manifest, evidence file and certificate document as one CAR file."""
+    from ledger.retention import export_car
+
+    with ledger_runtime(data_dir) as runtime:
+        _synced(runtime)
+        roots = export_car(runtime.sessions, runtime.ipfs, output)
+    console.print(f"wrote {output} with {roots} roots")
+
+
+def run_background_workers(runtime: LedgerRuntime, stop: threading.Event) -> list[threading.Thread]:
+    """The outbox worker and the indexer, as daemon threads until `stop` is set."""
+
+    def follow() -> None:
+        while not stop.is_set():
+            try:
+                _synced(runtime)
+            except Exception as error:  # noqa: BLE001 - a worker logs and retries, it never dies
+                errors.print(f"[yellow]indexer: {error}[/yellow]")
+            stop.wait(2.0)
+
+    threads = [
+        threading.Thread(target=runtime.outbox.run_forever, args=(stop,), name="outbox", daemon=True),
+        threading.Thread(target=follow, name="indexer", daemon=True),
+    ]
+    for thread in threads:
+        thread.start()
+    return threads
 
 
 if __name__ == "__main__":

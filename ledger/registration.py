@@ -59,6 +59,11 @@ class Registered:
     document: model.SignedManifest
     write: WriteResult
 
+    @property
+    def digest(self) -> bytes:
+        """The manifest digest the chain holds."""
+        return sha256(canonical_json(self.document))
+
 
 def submission_of(manifest: model.Manifest, digest: bytes, nonce: int, deadline: int) -> chain.Submission:
     """The on-chain application of a manifest stored under `digest`."""
