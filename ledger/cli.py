@@ -116,7 +116,8 @@ def unlock_key(settings: Settings, address: str, password_file: Path | None) -> 
 
 
 def print_json(data: Any) -> None:
-    console.print_json(json.dumps(data, default=str, ensure_ascii=False))
+    """Machine-readable output: plain JSON on standard output, never wrapped or coloured."""
+    typer.echo(json.dumps(data, default=str, ensure_ascii=False, indent=2))
 
 
 # ------------------------------------------------------------------------------------------------- stack
@@ -411,7 +412,7 @@ def verify_command(
         print_json(report.model_dump(mode="json"))
     elif not report.matches:
         console.print(f"[red]no registration matches[/red] {query}")
-    for match in report.matches:
+    for match in [] if as_json else report.matches:
         state = "[green]valid[/green]" if match.manifest.signature_valid else f"[red]{match.manifest.problem}[/red]"
         console.print(f"registration {match.registration_id}: {match.status}, manifest {match.manifest.cid} {state}")
         if match.matched_file:

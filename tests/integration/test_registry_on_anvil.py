@@ -55,8 +55,7 @@ def test_python_signature_is_recovered_on_chain_and_the_lifecycle_ends_in_a_cert
     receipt = transact(w3, admin, contract.functions.certify(registration_id))
 
     (certified,) = events(contract, "RegistrationCertified", receipt)
-    record = contract.functions.registration(registration_id).call()
-    assert Status(record[5]) is Status.CERTIFIED
+    assert Status(contract.functions.statusOf(registration_id).call()) is Status.CERTIFIED
     block_time = w3.eth.get_block(receipt["blockNumber"])["timestamp"]
     day = (datetime.fromtimestamp(block_time, UTC) + CHINA_STANDARD_TIME).strftime("%Y%m%d")
     number = certified["args"]["certificateNumber"]
