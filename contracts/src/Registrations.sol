@@ -199,7 +199,7 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
     // ---------------------------------------------------------------------------------------------------------
 
     /// @notice Files an entry. During public notice it blocks certification until resolved; against a
-    /// certified (or frozen) registration it marks the registration disputed.
+    /// certified, lapsed or frozen registration it marks the registration disputed.
     /// @param evidenceDigest hash of the objection and its evidence
     /// @return objectionId the new objection's id
     function fileObjection(uint256 registrationId, bytes32 evidenceDigest)
@@ -377,12 +377,12 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
         emit RegistrationUnfrozen(registrationId, msg.sender);
     }
 
-    /// @notice The registration's authority or a regulator revokes a certified or frozen record.
+    /// @notice The registration's authority or a regulator revokes a certified, lapsed or frozen record.
     /// Allowed while paused.
     function revoke(uint256 registrationId, bytes32 reasonDigest) external {
         Registration storage record = _existing(registrationId);
         Status status = record.status;
-        if (status != Status.Certified && status != Status.Frozen) revert InvalidStatus(registrationId, status);
+        if (!_isLive(status)) revert InvalidStatus(registrationId, status);
         (address authorityAccount,,) = authorityTerms(record.authorityId);
         if (msg.sender != authorityAccount && !access.hasRole(LedgerRoles.REGULATOR, msg.sender)) {
             revert Unauthorized(msg.sender);
@@ -429,11 +429,10 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
         return _registrations[registrationId].status;
     }
 
-    /// @notice Whether an open objection stands against a certified or frozen record.
+    /// @notice Whether an open objection stands against a certified, lapsed or frozen record.
     function isDisputed(uint256 registrationId) external view returns (bool) {
         Registration storage record = _registrations[registrationId];
-        Status status = record.status;
-        return record.openObjections > 0 && (status == Status.Certified || status == Status.Frozen);
+        return record.openObjections > 0 && _isLive(record.status);
     }
 
     /// @notice The holder who signs for the registration: the rights module's answer, or the registrant.

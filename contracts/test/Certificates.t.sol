@@ -4,7 +4,10 @@ pragma solidity 0.8.28;
 import {IERC721Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 import {LedgerFixture} from "./utils/LedgerFixture.sol";
+import {Vm} from "./utils/Vm.sol";
 import {Certificates} from "../src/Certificates.sol";
+import {Registrations} from "../src/Registrations.sol";
+import {IAuthorities} from "../src/interfaces/IAuthorities.sol";
 import {ICertificates} from "../src/interfaces/ICertificates.sol";
 import {IERC5192} from "../src/interfaces/IERC5192.sol";
 import {CertificateNumbers} from "../src/libraries/CertificateNumbers.sol";
@@ -20,18 +23,25 @@ contract CertificatesTest is LedgerFixture {
     ICertificates.CertificateType internal constant PROPERTY = ICertificates.CertificateType.PropertyRegistration;
     ICertificates.CertificateType internal constant EVIDENCE = ICertificates.CertificateType.Evidence;
 
-    function setUp() public override {
-        super.setUp();
-        // The test itself stands in for the registry, so numbering can be driven without the lifecycle.
-        vm.prank(admin);
-        certificates.setIssuer(address(this), true);
-    }
-
+    /// @dev Issues as the registry (its address pranked), so numbering can be driven without the lifecycle.
     function _issue(uint16 authorityId_, ICertificates.CertificateType certificateType)
         internal
         returns (uint256 tokenId, uint64 number)
     {
-        return certificates.issue(alice, 1, authorityId_, certificateType);
+        return _issueFor(1, authorityId_, certificateType);
+    }
+
+    function _issueFor(uint256 registrationId, uint16 authorityId_, ICertificates.CertificateType certificateType)
+        internal
+        returns (uint256 tokenId, uint64 number)
+    {
+        vm.prank(address(registrations));
+        return certificates.issue(alice, registrationId, authorityId_, certificateType);
+    }
+
+    function _retire(uint256 tokenId) internal {
+        vm.prank(address(registrations));
+        certificates.retire(tokenId);
     }
 
     // =========================================================================================================
@@ -66,15 +76,23 @@ contract CertificatesTest is LedgerFixture {
         vm.assertEq(certificates.ownerOf(tokenId), alice, "still the holder's");
     }
 
+    /// @dev Issuing emits the ERC-721 Transfer and the ERC-5192 Locked, and nothing else: the registry's own event
+    /// says why the certificate was issued.
     function test_issued_certificate_is_locked_from_its_mint() public {
         uint256 tokenId = certificates.tokenIdOf(7, authorityId, PROPERTY, 202503010001);
-        vm.expectEmit(true, true, true, true, address(certificates));
-        emit IERC721.Transfer(address(0), alice, tokenId);
-        vm.expectEmit(true, true, true, true, address(certificates));
-        emit IERC5192.Locked(tokenId);
-        vm.expectEmit(true, true, true, true, address(certificates));
-        emit ICertificates.CertificateIssued(tokenId, 7, 202503010001, PROPERTY);
-        (uint256 issued, uint64 number) = certificates.issue(alice, 7, authorityId, PROPERTY);
+        vm.recordLogs();
+        (uint256 issued, uint64 number) = _issueFor(7, authorityId, PROPERTY);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+
+        vm.assertEq(logs.length, 2, "two events");
+        vm.assertEq(logs[0].emitter, address(certificates), "Transfer emitter");
+        vm.assertEq(logs[0].topics[0], IERC721.Transfer.selector, "Transfer first");
+        vm.assertEq(logs[0].topics[1], bytes32(0), "minted");
+        vm.assertEq(logs[0].topics[2], bytes32(uint256(uint160(alice))), "to the holder");
+        vm.assertEq(logs[0].topics[3], bytes32(tokenId), "Transfer token");
+        vm.assertEq(logs[1].emitter, address(certificates), "Locked emitter");
+        vm.assertEq(logs[1].topics[0], IERC5192.Locked.selector, "Locked second");
+        vm.assertEq(abi.decode(logs[1].data, (uint256)), tokenId, "Locked token");
         vm.assertEq(issued, tokenId, "token id");
         vm.assertEq(number, 202503010001, "number");
         vm.assertTrue(certificates.locked(tokenId), "locked");
@@ -96,16 +114,30 @@ contract CertificatesTest is LedgerFixture {
     }
 
     // =========================================================================================================
-    // Issuers
+    // The issuer: the registry that created the token
     // =========================================================================================================
 
-    function test_issue_and_retire_by_anyone_but_an_issuer_are_refused() public {
+    function test_token_is_created_by_its_registry_which_is_its_issuer() public {
+        vm.assertEq(address(certificates.registry()), address(registrations), "the creating registry");
+        vm.assertEq(address(registrations.certificates()), address(certificates), "the registry's token");
+
+        Registrations otherRegistry = new Registrations(access);
+        Certificates otherToken = Certificates(address(otherRegistry.certificates()));
+        vm.assertTrue(address(otherToken) != address(certificates), "each registry creates its own token");
+        vm.assertEq(address(otherToken.registry()), address(otherRegistry), "issued by the other registry only");
+    }
+
+    function test_issue_and_retire_by_anyone_but_the_registry_are_refused() public {
         (uint256 tokenId,) = _issue(authorityId, PROPERTY);
-        address[] memory callers = new address[](4);
+        Registrations otherRegistry = new Registrations(access);
+        address[] memory callers = new address[](7);
         callers[0] = admin;
         callers[1] = authority;
-        callers[2] = alice;
-        callers[3] = stranger;
+        callers[2] = regulator;
+        callers[3] = alice;
+        callers[4] = stranger;
+        callers[5] = address(otherRegistry);
+        callers[6] = address(otherRegistry.certificates());
         for (uint256 i = 0; i < callers.length; ++i) {
             bytes memory refused = abi.encodeWithSelector(ICertificates.NotIssuer.selector, callers[i]);
             vm.expectRevert(refused);
@@ -115,28 +147,41 @@ contract CertificatesTest is LedgerFixture {
             vm.prank(callers[i]);
             certificates.retire(tokenId);
         }
+        vm.assertEq(certificates.ownerOf(tokenId), alice, "not retired");
+        vm.assertEq(certificates.balanceOf(alice), 1, "nothing issued");
     }
 
-    function test_issuers_are_set_only_by_the_admin() public {
-        vm.expectRevert(abi.encodeWithSelector(ICertificates.NotIssuer.selector, stranger));
-        vm.prank(stranger);
-        certificates.setIssuer(stranger, true);
-
-        vm.expectEmit(true, true, true, true, address(certificates));
-        emit Certificates.IssuerSet(address(this), false);
+    /// @dev The issuer is immutable: there is no function left to add or swap one, even for the administrator.
+    function test_no_one_can_add_or_change_an_issuer() public {
+        bytes[] memory calls = new bytes[](3);
+        calls[0] = abi.encodeWithSignature("setIssuer(address,bool)", admin, true);
+        calls[1] = abi.encodeWithSignature("setIssuer(address,bool)", address(this), true);
+        calls[2] = abi.encodeWithSignature("isIssuer(address)", address(registrations));
+        for (uint256 i = 0; i < calls.length; ++i) {
+            vm.prank(admin);
+            (bool ok,) = address(certificates).call(calls[i]);
+            vm.assertFalse(ok, "no issuer administration");
+        }
+        vm.expectRevert(abi.encodeWithSelector(ICertificates.NotIssuer.selector, admin));
         vm.prank(admin);
-        certificates.setIssuer(address(this), false);
-        vm.assertFalse(certificates.isIssuer(address(this)), "disallowed");
-        vm.assertTrue(certificates.isIssuer(address(registrations)), "the registry issues");
-        vm.expectRevert(abi.encodeWithSelector(ICertificates.NotIssuer.selector, address(this)));
         certificates.issue(alice, 1, authorityId, PROPERTY);
+    }
+
+    function test_certificate_minted_by_the_lifecycle_is_issued_by_the_registry() public {
+        uint256 id = inNotice(aliceKey);
+        vm.warp(noticeEndsAt(id));
+        vm.expectEmit(true, true, true, true, address(certificates));
+        emit IERC721.Transfer(address(0), alice, certificates.tokenIdOf(id, authorityId, PROPERTY, 202503310001));
+        vm.prank(authority);
+        uint256 tokenId = registrations.certify(id);
+        vm.assertEq(certificates.ownerOf(tokenId), alice, "the registrant holds it");
     }
 
     function test_retired_certificate_is_burned() public {
         (uint256 tokenId,) = _issue(authorityId, PROPERTY);
         vm.expectEmit(true, true, true, true, address(certificates));
-        emit ICertificates.CertificateRetired(tokenId);
-        certificates.retire(tokenId);
+        emit IERC721.Transfer(alice, address(0), tokenId);
+        _retire(tokenId);
         vm.expectRevert(abi.encodeWithSelector(IERC721Errors.ERC721NonexistentToken.selector, tokenId));
         certificates.ownerOf(tokenId);
         vm.assertEq(certificates.balanceOf(alice), 0, "balance");
@@ -208,13 +253,21 @@ contract CertificatesTest is LedgerFixture {
         (uint256 tokenId,) = _issue(authorityId, PROPERTY);
         address newKey = actor("authority:new-key");
         vm.prank(admin);
-        access.changeAuthorityAccount(authorityId, newKey);
+        registrations.changeAuthorityAccount(authorityId, newKey);
         vm.expectRevert(abi.encodeWithSelector(ICertificates.NotCertificateAuthority.selector, tokenId, authority));
         vm.prank(authority);
         certificates.publishDocument(tokenId, EMPTY_SHA256);
         vm.prank(newKey);
         certificates.publishDocument(tokenId, EMPTY_SHA256);
         vm.assertEq(certificates.documentOf(tokenId), EMPTY_SHA256, "published by the new key");
+    }
+
+    /// @dev The certificate's authority is looked up in the registry that issued it.
+    function test_document_of_a_certificate_naming_an_unknown_authority_is_refused() public {
+        (uint256 tokenId,) = _issue(99, PROPERTY);
+        vm.expectRevert(abi.encodeWithSelector(IAuthorities.UnknownAuthority.selector, 99));
+        vm.prank(authority);
+        certificates.publishDocument(tokenId, EMPTY_SHA256);
     }
 
     function test_document_or_uri_of_a_missing_certificate_is_refused() public {
@@ -320,13 +373,13 @@ contract CertificatesTest is LedgerFixture {
     function test_ten_thousandth_certificate_of_a_day_is_refused() public {
         uint64 number;
         for (uint256 i = 0; i < 9999; ++i) {
-            (, number) = certificates.issue(alice, i, authorityId, PROPERTY);
+            (, number) = _issueFor(i, authorityId, PROPERTY);
         }
         vm.assertEq(number, 202503019999, "9,999th");
         vm.expectRevert(
             abi.encodeWithSelector(ICertificates.CertificateSequenceExhausted.selector, authorityId, 20250301)
         );
-        certificates.issue(alice, 0, authorityId, PROPERTY);
+        _issueFor(0, authorityId, PROPERTY);
 
         (, number) = _issue(authorityId, EVIDENCE);
         vm.assertEq(number, 202503010001, "other type unaffected");

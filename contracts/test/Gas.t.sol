@@ -20,6 +20,8 @@ contract GasTest is LedgerFixture {
     uint256 internal certifiedId;
     uint256 internal pendingChangeId;
     uint256 internal frozenId;
+    uint256 internal disputedId;
+    uint256 internal disputeId;
     uint256 internal noticeEndedId;
     uint256 internal submittedId;
     uint256 internal reviewedId;
@@ -42,6 +44,8 @@ contract GasTest is LedgerFixture {
         frozenId = certified(aliceKey);
         vm.prank(regulator);
         registrations.freeze(frozenId, keccak256("investigation"));
+        disputedId = certified(aliceKey);
+        disputeId = objectAs(stranger, disputedId);
         noticeEndedId = inNotice(aliceKey);
         vm.warp(noticeEndsAt(noticeEndedId));
         submittedId = submitted(aliceKey);
@@ -145,17 +149,32 @@ contract GasTest is LedgerFixture {
         _measure("resolveObjection");
     }
 
+    function test_gas_file_objection_against_a_certified_registration() public {
+        _coolLedger();
+        vm.prank(stranger);
+        registrations.fileObjection(certifiedId, keccak256("evidence"));
+        _measure("fileObjection_certified");
+    }
+
+    function test_gas_resolve_objection_dismissed_clearing_a_dispute() public {
+        _coolLedger();
+        vm.prank(authority);
+        registrations.resolveObjection(disputeId, false, keccak256("decision"));
+        _measure("resolveObjection_disputed");
+    }
+
     // =========================================================================================================
     // After certification
     // =========================================================================================================
 
     function test_gas_request_change() public {
         bytes32 manifest = nextDigest("manifest v2");
+        bytes32 data = nextDigest("data v2");
         (uint256 nonce, uint256 deadline, bytes memory signature) =
-            signHolderAction(aliceKey, CHANGE_TYPEHASH, certifiedId, manifest);
+            signChangeRequest(aliceKey, certifiedId, manifest, data);
         _coolLedger();
         vm.prank(relayer);
-        registrations.requestChange(certifiedId, manifest, nonce, deadline, signature);
+        registrations.requestChange(certifiedId, manifest, data, nonce, deadline, signature);
         _measure("requestChange");
     }
 

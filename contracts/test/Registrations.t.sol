@@ -5,15 +5,19 @@ import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {LedgerFixture} from "./utils/LedgerFixture.sol";
 import {StubRights} from "./utils/StubRights.sol";
+import {Vm} from "./utils/Vm.sol";
 import {Registrations} from "../src/Registrations.sol";
+import {IAuthorities} from "../src/interfaces/IAuthorities.sol";
 import {IRegistrations} from "../src/interfaces/IRegistrations.sol";
 import {ICertificates} from "../src/interfaces/ICertificates.sol";
-import {ILedgerAccess} from "../src/interfaces/ILedgerAccess.sol";
 
 /// @notice The registration lifecycle of DESIGN.md §2: every allowed arrow, and every way an arrow is refused.
 contract RegistrationsTest is LedgerFixture {
     uint256 internal constant UNKNOWN_ID = 1_000_000;
     uint256 internal constant STATUS_COUNT = 11;
+    /// @dev Storage slot of the registrations mapping (`forge inspect Registrations storageLayout`); a record's
+    /// first slot is its lifecycle: status (byte 0), version (bytes 1-4), openObjections (bytes 5-6), ...
+    uint256 internal constant REGISTRATIONS_SLOT = 8;
 
     // =========================================================================================================
     // Submit
@@ -45,7 +49,6 @@ contract RegistrationsTest is LedgerFixture {
         vm.assertTrue(r.personalInfo, "personal info");
         vm.assertEq(r.rights, 5, "rights");
         vm.assertEq(r.manifestDigest, a.manifestDigest, "manifest");
-        vm.assertEq(r.dataCommitment, a.dataCommitment, "data commitment");
         vm.assertEq(r.version, 0, "no version before certification");
         vm.assertEq(r.certificateNumber, 0, "no certificate");
         vm.assertEq(r.noticeEndsAt, 0, "no notice yet");
@@ -132,7 +135,9 @@ contract RegistrationsTest is LedgerFixture {
     }
 
     function test_submit_signed_for_another_registry_is_refused() public {
-        Registrations otherRegistry = new Registrations(access, certificates);
+        Registrations otherRegistry = new Registrations(access);
+        vm.prank(admin);
+        otherRegistry.registerAuthority(authority, keccak256("authority:SZDEX"), NOTICE_PERIOD, REVIEW_INTERVAL);
         IRegistrations.Submission memory a = application(alice);
         bytes memory signedForOther =
             signDigest(aliceKey, typedDigest(address(otherRegistry), block.chainid, submissionStructHash(a)));
@@ -192,8 +197,25 @@ contract RegistrationsTest is LedgerFixture {
         a.manifestDigest = manifestDigest;
         a.dataCommitment = dataCommitment;
         if (toOtherAuthority) a.authorityId = otherAuthorityId;
+        bytes memory signature = signSubmission(aliceKey, a);
 
-        uint256 id = submitSigned(aliceKey, a);
+        // The data commitment is not stored: the event is where it is recorded.
+        vm.expectEmit(true, true, true, true, address(registrations));
+        emit IRegistrations.RegistrationSubmitted(
+            1,
+            alice,
+            a.authorityId,
+            a.kind,
+            a.origin,
+            a.grade,
+            personalInfo,
+            a.rights,
+            manifestDigest,
+            dataCommitment,
+            a.parents
+        );
+        vm.prank(relayer);
+        uint256 id = registrations.submit(a, signature);
 
         IRegistrations.Registration memory r = registrations.registration(id);
         vm.assertEq(r.registrant, alice, "registrant");
@@ -204,7 +226,6 @@ contract RegistrationsTest is LedgerFixture {
         vm.assertEq(r.personalInfo, personalInfo, "personal info");
         vm.assertEq(r.rights, a.rights, "rights");
         vm.assertEq(r.manifestDigest, manifestDigest, "manifest");
-        vm.assertEq(r.dataCommitment, dataCommitment, "data");
         assertStatus(id, IRegistrations.Status.Submitted, "status");
     }
 
@@ -268,7 +289,7 @@ contract RegistrationsTest is LedgerFixture {
         IRegistrations.Submission memory a = application(alice);
         a.authorityId = 99;
         bytes memory signature = signSubmission(aliceKey, a);
-        vm.expectRevert(abi.encodeWithSelector(ILedgerAccess.UnknownAuthority.selector, 99));
+        vm.expectRevert(abi.encodeWithSelector(IAuthorities.UnknownAuthority.selector, 99));
         vm.prank(relayer);
         registrations.submit(a, signature);
     }
@@ -554,12 +575,12 @@ contract RegistrationsTest is LedgerFixture {
     function testFuzz_notice_window_of_any_length_holds_certification_until_it_ends(uint256 period, uint256 early)
         public
     {
-        period = bound(period, 1, access.MAX_PERIOD());
+        period = bound(period, 1, registrations.MAX_PERIOD());
         early = bound(early, 0, period - 1);
         vm.prank(authority);
         // casting to uint40 is safe: period is bounded by MAX_PERIOD, itself a uint40
         // forge-lint: disable-next-line(unsafe-typecast)
-        access.setAuthorityParameters(authorityId, uint40(period), REVIEW_INTERVAL);
+        registrations.setAuthorityParameters(authorityId, uint40(period), REVIEW_INTERVAL);
         uint256 id = underReview(aliceKey);
         uint256 approvedAt = block.timestamp;
         vm.prank(authority);
@@ -668,9 +689,9 @@ contract RegistrationsTest is LedgerFixture {
         vm.warp(block.timestamp + 7 days);
 
         vm.expectEmit(true, true, true, true, address(registrations));
-        emit IRegistrations.NoticeResumed(id, endsAt + 7 days);
-        vm.expectEmit(true, true, true, true, address(registrations));
         emit IRegistrations.ObjectionWithdrawn(objectionId, id);
+        vm.expectEmit(true, true, true, true, address(registrations));
+        emit IRegistrations.NoticeResumed(id, endsAt + 7 days);
         vm.prank(stranger);
         registrations.withdrawObjection(objectionId);
 
@@ -683,6 +704,40 @@ contract RegistrationsTest is LedgerFixture {
             "withdrawn"
         );
         _assertCertifiableOnlyFrom(id, endsAt + 7 days);
+    }
+
+    /// @dev The objection's own event comes first, then the registration's, as when an objection is dismissed: an
+    /// indexer reading the logs in order sees the objection closed before the notice resumes.
+    function test_withdrawal_emits_the_withdrawal_before_the_resumed_notice() public {
+        uint256 id = inNotice(aliceKey);
+        uint256 objectionId = objectAs(stranger, id);
+        vm.warp(block.timestamp + 2 days);
+        vm.recordLogs();
+        vm.prank(stranger);
+        registrations.withdrawObjection(objectionId);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+
+        vm.assertEq(logs.length, 2, "two events");
+        vm.assertEq(logs[0].topics[0], IRegistrations.ObjectionWithdrawn.selector, "withdrawal first");
+        vm.assertEq(logs[0].topics[1], bytes32(objectionId), "objection");
+        vm.assertEq(logs[0].topics[2], bytes32(id), "registration");
+        vm.assertEq(logs[1].topics[0], IRegistrations.NoticeResumed.selector, "notice resumed second");
+        vm.assertEq(logs[1].topics[1], bytes32(id), "resumed registration");
+        vm.assertEq(logs[0].emitter, address(registrations), "emitter");
+        vm.assertEq(logs[1].emitter, address(registrations), "emitter");
+    }
+
+    function test_withdrawal_that_leaves_an_objection_open_emits_only_the_withdrawal() public {
+        uint256 id = inNotice(aliceKey);
+        uint256 first = objectAs(stranger, id);
+        objectAs(bob, id);
+        vm.recordLogs();
+        vm.prank(stranger);
+        registrations.withdrawObjection(first);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        vm.assertEq(logs.length, 1, "one event");
+        vm.assertEq(logs[0].topics[0], IRegistrations.ObjectionWithdrawn.selector, "withdrawal");
+        assertStatus(id, IRegistrations.Status.Objected, "still objected");
     }
 
     function test_dismissed_objection_resumes_notice_with_end_extended_by_time_objected() public {
@@ -896,6 +951,131 @@ contract RegistrationsTest is LedgerFixture {
         registrations.renew(id, keccak256("late report"));
     }
 
+    function test_objection_against_a_lapsed_registration_marks_it_disputed() public {
+        uint256 id = lapsed(aliceKey);
+        vm.assertFalse(registrations.isDisputed(id), "not disputed yet");
+        bytes32 evidence = keccak256("prior claim");
+        vm.expectEmit(true, true, true, true, address(registrations));
+        emit IRegistrations.ObjectionFiled(1, id, stranger, evidence);
+        vm.prank(stranger);
+        uint256 objectionId = registrations.fileObjection(id, evidence);
+        vm.assertTrue(registrations.isDisputed(id), "lapsed and disputed");
+        assertStatus(id, IRegistrations.Status.Lapsed, "still lapsed");
+        vm.assertEq(registrations.registration(id).openObjections, 1, "open objections");
+        vm.assertEq(registrations.registration(id).objectedAt, 0, "a dispute is not a notice objection");
+
+        vm.prank(stranger);
+        registrations.withdrawObjection(objectionId);
+        vm.assertFalse(registrations.isDisputed(id), "withdrawn");
+        assertStatus(id, IRegistrations.Status.Lapsed, "still lapsed");
+    }
+
+    function test_dispute_filed_while_lapsed_stands_after_renewal_until_dismissed() public {
+        uint256 id = lapsed(aliceKey);
+        uint256 objectionId = objectAs(stranger, id);
+        vm.prank(authority);
+        registrations.renew(id, keccak256("late report"));
+        assertStatus(id, IRegistrations.Status.Certified, "renewed");
+        vm.assertTrue(registrations.isDisputed(id), "dispute survives the renewal");
+
+        vm.expectEmit(true, true, true, true, address(registrations));
+        emit IRegistrations.ObjectionResolved(objectionId, id, false, keccak256("dismissed"));
+        vm.prank(authority);
+        registrations.resolveObjection(objectionId, false, keccak256("dismissed"));
+        vm.assertFalse(registrations.isDisputed(id), "dismissed");
+        assertStatus(id, IRegistrations.Status.Certified, "still certified");
+    }
+
+    function test_dispute_stands_through_a_lapse() public {
+        uint256 id = certified(aliceKey);
+        objectAs(stranger, id);
+        vm.warp(registrations.registration(id).reviewDueAt + 1);
+        registrations.lapse(id);
+        vm.assertTrue(registrations.isDisputed(id), "still disputed once lapsed");
+    }
+
+    function test_upheld_objection_filed_against_a_lapsed_registration_revokes_it() public {
+        uint256 id = lapsed(aliceKey);
+        uint256 objectionId = objectAs(stranger, id);
+        bytes32 decision = keccak256("upheld");
+        vm.expectEmit(true, true, true, true, address(registrations));
+        emit IRegistrations.ObjectionResolved(objectionId, id, true, decision);
+        vm.expectEmit(true, true, true, true, address(registrations));
+        emit IRegistrations.RegistrationRevoked(id, authority, decision);
+        vm.prank(authority);
+        registrations.resolveObjection(objectionId, true, decision);
+        assertStatus(id, IRegistrations.Status.Revoked, "revoked");
+        vm.assertFalse(registrations.isDisputed(id), "a revoked registration is not disputed");
+        vm.assertEq(registrations.registration(id).openObjections, 0, "closed");
+    }
+
+    function test_disputed_flag_is_never_shown_outside_certified_lapsed_or_frozen() public {
+        uint256[STATUS_COUNT] memory ids = _registrationInEveryStatus();
+        for (uint256 s = 0; s < STATUS_COUNT; ++s) {
+            vm.assertFalse(registrations.isDisputed(ids[s]), "no objection, no dispute");
+        }
+        uint256 objected = ids[uint256(IRegistrations.Status.Objected)];
+        vm.assertEq(registrations.registration(objected).openObjections, 1, "objected in notice");
+        vm.assertFalse(registrations.isDisputed(objected), "a notice objection is not a dispute");
+
+        // Revoked and cancelled registrations keep an objection filed earlier open, but are not disputed.
+        uint256 revoked = certified(aliceKey);
+        objectAs(stranger, revoked);
+        vm.prank(regulator);
+        registrations.revoke(revoked, keccak256("r"));
+        uint256 cancelled = certified(aliceKey);
+        objectAs(stranger, cancelled);
+        cancelAs(aliceKey, cancelled, keccak256("r"));
+        vm.assertEq(registrations.registration(revoked).openObjections, 1, "revoked: objection still open");
+        vm.assertEq(registrations.registration(cancelled).openObjections, 1, "cancelled: objection still open");
+        vm.assertFalse(registrations.isDisputed(revoked), "revoked");
+        vm.assertFalse(registrations.isDisputed(cancelled), "cancelled");
+    }
+
+    /// @dev 65,535 open objections cannot be filed in a test; the counter is set just below its limit in storage
+    /// instead (its place checked against the view first), with one real objection open.
+    function test_objection_beyond_the_open_objection_limit_is_refused() public {
+        uint256 id = certified(aliceKey);
+        uint256 real = objectAs(stranger, id);
+        bytes32 slot = keccak256(abi.encode(id, REGISTRATIONS_SLOT));
+        uint256 lifecycle = uint256(vm.load(address(registrations), slot));
+        vm.assertEq(lifecycle & 0xff, uint256(IRegistrations.Status.Certified), "status byte");
+        vm.assertEq((lifecycle >> 8) & 0xffffffff, 1, "version bytes");
+        vm.assertEq((lifecycle >> 40) & 0xffff, 1, "open objections bytes");
+
+        uint256 full = (lifecycle & ~(uint256(0xffff) << 40)) | (uint256(type(uint16).max) << 40);
+        vm.store(address(registrations), slot, bytes32(full));
+        vm.assertEq(registrations.registration(id).openObjections, type(uint16).max, "at the limit");
+        (, uint64 objectionsBefore) = registrations.counts();
+
+        vm.expectRevert(abi.encodeWithSelector(IRegistrations.TooManyObjections.selector, id));
+        vm.prank(bob);
+        registrations.fileObjection(id, keccak256("one too many"));
+        (, uint64 objectionsAfter) = registrations.counts();
+        vm.assertEq(objectionsAfter, objectionsBefore, "nothing filed");
+
+        vm.prank(stranger);
+        registrations.withdrawObjection(real);
+        vm.assertEq(registrations.registration(id).openObjections, type(uint16).max - 1, "one closed");
+        objectAs(bob, id);
+        vm.assertEq(registrations.registration(id).openObjections, type(uint16).max, "room for one again");
+        assertStatus(id, IRegistrations.Status.Certified, "status untouched");
+    }
+
+    function test_objection_beyond_the_limit_during_notice_leaves_the_notice_running() public {
+        uint256 id = inNotice(aliceKey);
+        bytes32 slot = keccak256(abi.encode(id, REGISTRATIONS_SLOT));
+        uint256 lifecycle = uint256(vm.load(address(registrations), slot));
+        vm.assertEq(lifecycle & 0xff, uint256(IRegistrations.Status.PublicNotice), "status byte");
+        vm.store(address(registrations), slot, bytes32(lifecycle | (uint256(type(uint16).max) << 40)));
+
+        vm.expectRevert(abi.encodeWithSelector(IRegistrations.TooManyObjections.selector, id));
+        vm.prank(stranger);
+        registrations.fileObjection(id, keccak256("evidence"));
+        assertStatus(id, IRegistrations.Status.PublicNotice, "not objected");
+        vm.assertEq(registrations.registration(id).objectedAt, 0, "no objection time");
+    }
+
     // =========================================================================================================
     // Change registration
     // =========================================================================================================
@@ -904,9 +1084,10 @@ contract RegistrationsTest is LedgerFixture {
         uint256 id = certified(aliceKey);
         bytes32 oldManifest = registrations.registration(id).manifestDigest;
         bytes32 newManifest = nextDigest("manifest v2");
+        bytes32 newData = nextDigest("data v2");
         vm.expectEmit(true, true, true, true, address(registrations));
-        emit IRegistrations.ChangeRequested(id, newManifest);
-        requestChangeAs(aliceKey, id, newManifest);
+        emit IRegistrations.ChangeRequested(id, newManifest, newData);
+        requestChangeAs(aliceKey, id, newManifest, newData);
         vm.assertEq(registrations.pendingChange(id), newManifest, "pending");
         vm.assertEq(registrations.registration(id).manifestDigest, oldManifest, "current manifest kept");
         vm.assertEq(registrations.registration(id).version, 1, "current version kept");
@@ -956,15 +1137,79 @@ contract RegistrationsTest is LedgerFixture {
         _expectChangeRefused(id, bytes32(0), IRegistrations.InvalidApplication.selector);
     }
 
+    function test_change_without_a_data_commitment_is_refused() public {
+        uint256 id = certified(aliceKey);
+        bytes32 v2 = nextDigest("v2");
+        (uint256 nonce, uint256 deadline, bytes memory signature) = signChangeRequest(aliceKey, id, v2, bytes32(0));
+        vm.expectRevert(IRegistrations.InvalidApplication.selector);
+        vm.prank(relayer);
+        registrations.requestChange(id, v2, bytes32(0), nonce, deadline, signature);
+        vm.assertEq(registrations.pendingChange(id), bytes32(0), "nothing pending");
+        vm.assertEq(registrations.nonces(alice), nonce, "nonce not used");
+    }
+
+    function test_change_keeping_the_data_but_not_the_manifest_is_accepted() public {
+        uint256 id = certified(aliceKey);
+        bytes32 data = nextDigest("data");
+        requestChangeAs(aliceKey, id, nextDigest("v2"), data);
+        vm.prank(authority);
+        registrations.approveChange(id);
+        bytes32 v3 = nextDigest("v3");
+        vm.expectEmit(true, true, true, true, address(registrations));
+        emit IRegistrations.ChangeRequested(id, v3, data);
+        requestChangeAs(aliceKey, id, v3, data);
+    }
+
+    function test_change_with_its_data_commitment_altered_after_signing_is_refused() public {
+        uint256 id = certified(aliceKey);
+        bytes32 v2 = nextDigest("v2");
+        bytes32 signedData = nextDigest("data");
+        (uint256 nonce, uint256 deadline, bytes memory signature) = signChangeRequest(aliceKey, id, v2, signedData);
+        vm.expectRevert(abi.encodeWithSelector(IRegistrations.InvalidSignature.selector, alice));
+        vm.prank(relayer);
+        registrations.requestChange(id, v2, nextDigest("other data"), nonce, deadline, signature);
+
+        vm.prank(relayer);
+        registrations.requestChange(id, v2, signedData, nonce, deadline, signature);
+        vm.assertEq(registrations.pendingChange(id), v2, "accepted as signed");
+    }
+
+    /// @dev A signature over the earlier ChangeRequest type (without the data commitment) no longer verifies.
+    function test_change_signed_in_the_old_type_without_data_commitment_is_refused() public {
+        uint256 id = certified(aliceKey);
+        bytes32 v2 = nextDigest("v2");
+        bytes32 data = nextDigest("data");
+        uint256 nonce = registrations.nonces(alice);
+        uint256 deadline = block.timestamp + 1 hours;
+        bytes32 oldTypehash =
+            keccak256("ChangeRequest(uint256 registrationId,bytes32 manifestDigest,uint256 nonce,uint256 deadline)");
+        bytes memory signature = signDigest(aliceKey, holderActionDigest(oldTypehash, id, v2, nonce, deadline));
+        vm.expectRevert(abi.encodeWithSelector(IRegistrations.InvalidSignature.selector, alice));
+        vm.prank(relayer);
+        registrations.requestChange(id, v2, data, nonce, deadline, signature);
+    }
+
+    function testFuzz_change_request_event_carries_the_signed_data_commitment(bytes32 manifest, bytes32 data) public {
+        uint256 id = certified(aliceKey);
+        vm.assume(manifest != bytes32(0) && data != bytes32(0));
+        vm.assume(manifest != registrations.registration(id).manifestDigest);
+        (uint256 nonce, uint256 deadline, bytes memory signature) = signChangeRequest(aliceKey, id, manifest, data);
+        vm.expectEmit(true, true, true, true, address(registrations));
+        emit IRegistrations.ChangeRequested(id, manifest, data);
+        vm.prank(relayer);
+        registrations.requestChange(id, manifest, data, nonce, deadline, signature);
+        vm.assertEq(registrations.pendingChange(id), manifest, "pending");
+    }
+
     function test_second_change_while_one_is_pending_is_refused() public {
         uint256 id = certified(aliceKey);
         requestChangeAs(aliceKey, id, nextDigest("v2"));
         bytes32 other = nextDigest("v2'");
-        (uint256 nonce, uint256 deadline, bytes memory signature) =
-            signHolderAction(aliceKey, CHANGE_TYPEHASH, id, other);
+        bytes32 data = nextDigest("data");
+        (uint256 nonce, uint256 deadline, bytes memory signature) = signChangeRequest(aliceKey, id, other, data);
         vm.expectRevert(abi.encodeWithSelector(IRegistrations.ChangePending.selector, id, true));
         vm.prank(relayer);
-        registrations.requestChange(id, other, nonce, deadline, signature);
+        registrations.requestChange(id, other, data, nonce, deadline, signature);
     }
 
     function test_approving_or_rejecting_when_no_change_is_pending_is_refused() public {
@@ -980,43 +1225,46 @@ contract RegistrationsTest is LedgerFixture {
     function test_change_signed_by_anyone_but_the_holder_is_refused() public {
         uint256 id = certified(aliceKey);
         bytes32 v2 = nextDigest("v2");
+        bytes32 data = nextDigest("data");
         uint256 nonce = registrations.nonces(alice);
         uint256 deadline = block.timestamp + 1 hours;
-        bytes memory signature = signDigest(bobKey, holderActionDigest(CHANGE_TYPEHASH, id, v2, nonce, deadline));
+        bytes memory signature = signDigest(bobKey, changeRequestDigest(id, v2, data, nonce, deadline));
         vm.expectRevert(abi.encodeWithSelector(IRegistrations.InvalidSignature.selector, alice));
         vm.prank(relayer);
-        registrations.requestChange(id, v2, nonce, deadline, signature);
+        registrations.requestChange(id, v2, data, nonce, deadline, signature);
     }
 
     function test_change_after_the_signature_deadline_is_refused() public {
         uint256 id = certified(aliceKey);
         bytes32 v2 = nextDigest("v2");
-        (uint256 nonce, uint256 deadline, bytes memory signature) = signHolderAction(aliceKey, CHANGE_TYPEHASH, id, v2);
+        bytes32 data = nextDigest("data");
+        (uint256 nonce, uint256 deadline, bytes memory signature) = signChangeRequest(aliceKey, id, v2, data);
         vm.warp(deadline + 1);
         vm.expectRevert(abi.encodeWithSelector(IRegistrations.SignatureExpired.selector, deadline));
         vm.prank(relayer);
-        registrations.requestChange(id, v2, nonce, deadline, signature);
+        registrations.requestChange(id, v2, data, nonce, deadline, signature);
     }
 
     function test_change_replaying_a_used_signature_is_refused() public {
         uint256 id = certified(aliceKey);
         bytes32 v2 = nextDigest("v2");
-        (uint256 nonce, uint256 deadline, bytes memory signature) = signHolderAction(aliceKey, CHANGE_TYPEHASH, id, v2);
+        bytes32 data = nextDigest("data");
+        (uint256 nonce, uint256 deadline, bytes memory signature) = signChangeRequest(aliceKey, id, v2, data);
         vm.prank(relayer);
-        registrations.requestChange(id, v2, nonce, deadline, signature);
+        registrations.requestChange(id, v2, data, nonce, deadline, signature);
         vm.prank(authority);
         registrations.rejectChange(id, keccak256("r"));
 
         vm.expectRevert(abi.encodeWithSelector(Nonces.InvalidAccountNonce.selector, alice, nonce + 1));
         vm.prank(relayer);
-        registrations.requestChange(id, v2, nonce, deadline, signature);
+        registrations.requestChange(id, v2, data, nonce, deadline, signature);
     }
 
     function test_change_signature_cannot_be_used_as_a_cancellation() public {
         uint256 id = certified(aliceKey);
         bytes32 digest = nextDigest("v2");
         (uint256 nonce, uint256 deadline, bytes memory signature) =
-            signHolderAction(aliceKey, CHANGE_TYPEHASH, id, digest);
+            signChangeRequest(aliceKey, id, digest, nextDigest("data"));
         vm.expectRevert(abi.encodeWithSelector(IRegistrations.InvalidSignature.selector, alice));
         vm.prank(relayer);
         registrations.cancel(id, digest, nonce, deadline, signature);
@@ -1035,12 +1283,12 @@ contract RegistrationsTest is LedgerFixture {
         uint256 id = submitSigned(walletOwnerKey, application(address(wallet)));
         driveToCertified(id);
         bytes32 v2 = nextDigest("v2");
+        bytes32 data = nextDigest("data");
         uint256 nonce = registrations.nonces(address(wallet));
         uint256 deadline = block.timestamp + 1 hours;
-        bytes memory signature =
-            signDigest(walletOwnerKey, holderActionDigest(CHANGE_TYPEHASH, id, v2, nonce, deadline));
+        bytes memory signature = signDigest(walletOwnerKey, changeRequestDigest(id, v2, data, nonce, deadline));
         vm.prank(relayer);
-        registrations.requestChange(id, v2, nonce, deadline, signature);
+        registrations.requestChange(id, v2, data, nonce, deadline, signature);
         vm.assertEq(registrations.pendingChange(id), v2, "pending");
     }
 
@@ -1056,11 +1304,11 @@ contract RegistrationsTest is LedgerFixture {
     }
 
     function _expectChangeRefused(uint256 id, bytes32 manifest, bytes memory expected) internal {
-        (uint256 nonce, uint256 deadline, bytes memory signature) =
-            signHolderAction(aliceKey, CHANGE_TYPEHASH, id, manifest);
+        bytes32 data = nextDigest("data");
+        (uint256 nonce, uint256 deadline, bytes memory signature) = signChangeRequest(aliceKey, id, manifest, data);
         vm.expectRevert(expected);
         vm.prank(relayer);
-        registrations.requestChange(id, manifest, nonce, deadline, signature);
+        registrations.requestChange(id, manifest, data, nonce, deadline, signature);
     }
 
     // =========================================================================================================
@@ -1239,6 +1487,39 @@ contract RegistrationsTest is LedgerFixture {
         assertStatus(second, IRegistrations.Status.Revoked, "revoked from frozen");
     }
 
+    function test_authority_or_regulator_revokes_a_lapsed_registration() public {
+        uint256 first = lapsed(aliceKey);
+        bytes32 reason = keccak256("fraud");
+        vm.expectEmit(true, true, true, true, address(registrations));
+        emit IRegistrations.RegistrationRevoked(first, authority, reason);
+        vm.prank(authority);
+        registrations.revoke(first, reason);
+        assertStatus(first, IRegistrations.Status.Revoked, "revoked by the authority");
+
+        uint256 second = lapsed(aliceKey);
+        vm.expectEmit(true, true, true, true, address(registrations));
+        emit IRegistrations.RegistrationRevoked(second, regulator, reason);
+        vm.prank(regulator);
+        registrations.revoke(second, reason);
+        assertStatus(second, IRegistrations.Status.Revoked, "revoked by a regulator");
+
+        vm.expectRevert(invalidStatus(first, IRegistrations.Status.Revoked));
+        vm.prank(authority);
+        registrations.renew(first, keccak256("late report"));
+    }
+
+    function test_revoke_of_a_lapsed_registration_by_anyone_else_is_refused() public {
+        uint256 id = lapsed(aliceKey);
+        address[] memory callers = new address[](5);
+        callers[0] = otherAuthority;
+        callers[1] = reviewer;
+        callers[2] = admin;
+        callers[3] = alice;
+        callers[4] = stranger;
+        _assertUnauthorized(callers, abi.encodeCall(Registrations.revoke, (id, keccak256("r"))));
+        assertStatus(id, IRegistrations.Status.Lapsed, "still lapsed");
+    }
+
     function test_revoke_by_anyone_but_its_authority_or_a_regulator_is_refused() public {
         uint256 id = certified(aliceKey);
         address[] memory callers = new address[](5);
@@ -1312,9 +1593,10 @@ contract RegistrationsTest is LedgerFixture {
         _assertOnlyFrom(allowed, authority, _evidenceCall);
     }
 
-    function test_objection_outside_notice_certified_or_frozen_is_refused() public {
+    function test_objection_outside_notice_certified_lapsed_or_frozen_is_refused() public {
         uint256 allowed = _mask(IRegistrations.Status.PublicNotice) | _mask(IRegistrations.Status.Objected)
-            | _mask(IRegistrations.Status.Certified) | _mask(IRegistrations.Status.Frozen);
+            | _mask(IRegistrations.Status.Certified) | _mask(IRegistrations.Status.Lapsed)
+            | _mask(IRegistrations.Status.Frozen);
         _assertOnlyFrom(allowed, stranger, _objectionCall);
     }
 
@@ -1346,10 +1628,11 @@ contract RegistrationsTest is LedgerFixture {
         _assertOnlyFrom(_mask(IRegistrations.Status.Frozen), regulator, _unfreezeCall);
     }
 
-    function test_revoke_outside_certified_or_frozen_is_refused() public {
-        _assertOnlyFrom(
-            _mask(IRegistrations.Status.Certified) | _mask(IRegistrations.Status.Frozen), regulator, _revokeCall
-        );
+    function test_revoke_outside_certified_lapsed_or_frozen_is_refused() public {
+        uint256 allowed = _mask(IRegistrations.Status.Certified) | _mask(IRegistrations.Status.Lapsed)
+            | _mask(IRegistrations.Status.Frozen);
+        _assertOnlyFrom(allowed, regulator, _revokeCall);
+        _assertOnlyFrom(allowed, authority, _revokeCall);
     }
 
     function test_cancel_outside_certified_is_refused() public {
@@ -1439,9 +1722,9 @@ contract RegistrationsTest is LedgerFixture {
 
     function _requestChangeCall(uint256 id) internal returns (bytes memory) {
         bytes32 manifest = nextDigest("v2");
-        (uint256 nonce, uint256 deadline, bytes memory signature) =
-            signHolderAction(aliceKey, CHANGE_TYPEHASH, id, manifest);
-        return abi.encodeCall(Registrations.requestChange, (id, manifest, nonce, deadline, signature));
+        bytes32 data = nextDigest("data");
+        (uint256 nonce, uint256 deadline, bytes memory signature) = signChangeRequest(aliceKey, id, manifest, data);
+        return abi.encodeCall(Registrations.requestChange, (id, manifest, data, nonce, deadline, signature));
     }
 
     function _approveChangeCall(uint256 id) internal pure returns (bytes memory) {
@@ -1536,6 +1819,7 @@ contract RegistrationsTest is LedgerFixture {
     }
 
     function test_regulator_may_freeze_unfreeze_and_revoke_while_paused() public {
+        uint256 lapsedId = lapsed(aliceKey);
         uint256 id = certified(aliceKey);
         uint256 other = certified(aliceKey);
         vm.prank(pauser);
@@ -1549,6 +1833,9 @@ contract RegistrationsTest is LedgerFixture {
         vm.prank(authority);
         registrations.revoke(other, keccak256("r"));
         assertStatus(other, IRegistrations.Status.Revoked, "authority revokes while paused");
+        vm.prank(regulator);
+        registrations.revoke(lapsedId, keccak256("r"));
+        assertStatus(lapsedId, IRegistrations.Status.Revoked, "lapsed revoked while paused");
     }
 
     function _assertPaused(address caller, bytes memory data) internal {

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from ledger.manifest.canonical import canonical_json, document_digest, parse_canonical
 from ledger.manifest.cid import digest_of_raw_cid, raw_cid, raw_cid_of_digest
 from ledger.manifest.model import Manifest, SignedManifest
+from ledger.manifest.schema import SCHEMA_PATH, render
 from ledger.manifest.signing import ManifestSignatureError, sign_manifest, verify_manifest_signature
 
 from ..factories import make_manifest, manifest_fields
@@ -94,3 +95,7 @@ def test_only_the_registrant_may_sign() -> None:
     other = Account.from_key("0x" + "b2" * 32)
     with pytest.raises(ManifestSignatureError, match="not the manifest's registrant"):
         sign_manifest(make_manifest(REGISTRANT.address), other, 31337, REGISTRY)
+
+
+def test_the_exported_json_schema_matches_the_model() -> None:
+    assert SCHEMA_PATH.read_text() == render(), "run `python -m ledger.manifest.schema` and commit"

@@ -11,8 +11,9 @@ import {IRegistrations} from "../../src/interfaces/IRegistrations.sol";
 import {LedgerRoles} from "../../src/libraries/LedgerRoles.sol";
 
 /// @title LedgerFixture
-/// @notice The ledger deployed as production deploys it, its actors, and the lifecycle driven as the service
-/// drives it: registrant actions signed (EIP-712) and relayed, reviewer and authority actions sent by their keys.
+/// @notice The ledger deployed as production deploys it (the registry creates its certificate token and keeps its
+/// authorities), its actors, and the lifecycle driven as the service drives it: registrant actions signed (EIP-712)
+/// and relayed, reviewer and authority actions sent by their keys.
 abstract contract LedgerFixture is RegistrantSigning {
     /// @notice 2025-03-01 00:00 China Standard Time (2025-02-28 16:00 UTC).
     uint256 internal constant START = 1740758400;
@@ -70,10 +71,8 @@ abstract contract LedgerFixture is RegistrantSigning {
         (walletOwner, walletOwnerKey) = actorWithKey("walletOwner");
 
         access = new LedgerAccess(admin);
-        certificates = new Certificates(access);
-        registrations = new Registrations(access, certificates);
-        vm.prank(admin);
-        certificates.setIssuer(address(registrations), true);
+        registrations = new Registrations(access);
+        certificates = Certificates(address(registrations.certificates()));
         anchors = new EvidenceAnchors();
         wallet = new ContractWallet(walletOwner);
         vm.label(address(wallet), "wallet");
@@ -83,8 +82,9 @@ abstract contract LedgerFixture is RegistrantSigning {
         access.grantRole(LedgerRoles.REGULATOR, regulator);
         access.grantRole(LedgerRoles.PARTY_ADMIN, partyAdmin);
         access.grantRole(LedgerRoles.PAUSER, pauser);
-        authorityId = access.registerAuthority(authority, keccak256("authority:SZDEX"), NOTICE_PERIOD, REVIEW_INTERVAL);
-        otherAuthorityId = access.registerAuthority(
+        authorityId =
+            registrations.registerAuthority(authority, keccak256("authority:SZDEX"), NOTICE_PERIOD, REVIEW_INTERVAL);
+        otherAuthorityId = registrations.registerAuthority(
             otherAuthority, keccak256("authority:SHDEX"), OTHER_NOTICE_PERIOD, OTHER_REVIEW_INTERVAL
         );
         vm.stopPrank();
@@ -104,6 +104,32 @@ abstract contract LedgerFixture is RegistrantSigning {
         return signDigest(key, typedDigest(address(registrations), block.chainid, submissionStructHash(a)));
     }
 
+    function changeRequestDigest(
+        uint256 registrationId,
+        bytes32 manifestDigest,
+        bytes32 dataCommitment,
+        uint256 nonce,
+        uint256 deadline
+    ) internal view returns (bytes32) {
+        return typedDigest(
+            address(registrations),
+            block.chainid,
+            changeRequestStructHash(registrationId, manifestDigest, dataCommitment, nonce, deadline)
+        );
+    }
+
+    /// @notice A change request signed by `key` with the signer's next nonce and a one-hour deadline.
+    function signChangeRequest(uint256 key, uint256 registrationId, bytes32 manifestDigest, bytes32 dataCommitment)
+        internal
+        view
+        returns (uint256 nonce, uint256 deadline, bytes memory signature)
+    {
+        nonce = registrations.nonces(vm.addr(key));
+        deadline = block.timestamp + 1 hours;
+        signature =
+            signDigest(key, changeRequestDigest(registrationId, manifestDigest, dataCommitment, nonce, deadline));
+    }
+
     function holderActionDigest(
         bytes32 typehash,
         uint256 registrationId,
@@ -118,7 +144,7 @@ abstract contract LedgerFixture is RegistrantSigning {
         );
     }
 
-    /// @notice A holder action signed by `key` with the signer's next nonce and a one-hour deadline.
+    /// @notice An annual review or cancellation signed by `key` with the signer's next nonce and a one-hour deadline.
     function signHolderAction(uint256 key, bytes32 typehash, uint256 registrationId, bytes32 digest)
         internal
         view
@@ -205,11 +231,18 @@ abstract contract LedgerFixture is RegistrantSigning {
         objectionId = registrations.fileObjection(registrationId, nextDigest("objection"));
     }
 
+    /// @notice The holder asks, through the relayer, for a change to `manifestDigest` and a fresh data commitment.
     function requestChangeAs(uint256 key, uint256 registrationId, bytes32 manifestDigest) internal {
+        requestChangeAs(key, registrationId, manifestDigest, nextDigest("data"));
+    }
+
+    function requestChangeAs(uint256 key, uint256 registrationId, bytes32 manifestDigest, bytes32 dataCommitment)
+        internal
+    {
         (uint256 nonce, uint256 deadline, bytes memory signature) =
-            signHolderAction(key, CHANGE_TYPEHASH, registrationId, manifestDigest);
+            signChangeRequest(key, registrationId, manifestDigest, dataCommitment);
         vm.prank(relayer);
-        registrations.requestChange(registrationId, manifestDigest, nonce, deadline, signature);
+        registrations.requestChange(registrationId, manifestDigest, dataCommitment, nonce, deadline, signature);
     }
 
     function fileAnnualReviewAs(uint256 key, uint256 registrationId, bytes32 reportDigest) internal {

@@ -14,8 +14,9 @@ abstract contract RegistrantSigning is LedgerTest {
         "Submission(address registrant,uint16 authorityId,uint8 kind,uint8 origin,uint8 grade,bool personalInfo,"
         "uint8 rights,bytes32 manifestDigest,bytes32 dataCommitment,uint256[] parents,uint256 nonce,uint256 deadline)"
     );
-    bytes32 internal constant CHANGE_TYPEHASH =
-        keccak256("ChangeRequest(uint256 registrationId,bytes32 manifestDigest,uint256 nonce,uint256 deadline)");
+    bytes32 internal constant CHANGE_TYPEHASH = keccak256(
+        "ChangeRequest(uint256 registrationId,bytes32 manifestDigest,bytes32 dataCommitment,uint256 nonce,uint256 deadline)"
+    );
     bytes32 internal constant ANNUAL_REVIEW_TYPEHASH =
         keccak256("AnnualReview(uint256 registrationId,bytes32 reportDigest,uint256 nonce,uint256 deadline)");
     bytes32 internal constant CANCELLATION_TYPEHASH =
@@ -59,8 +60,19 @@ abstract contract RegistrantSigning is LedgerTest {
         return abi.encodePacked(r, s, v);
     }
 
-    /// @notice The struct hash of a holder action (change request, annual review, cancellation): all four share
-    /// one shape and differ by their type hash.
+    /// @notice The struct hash of a change request: the new manifest and the commitment to the changed data.
+    function changeRequestStructHash(
+        uint256 registrationId,
+        bytes32 manifestDigest,
+        bytes32 dataCommitment,
+        uint256 nonce,
+        uint256 deadline
+    ) internal pure returns (bytes32) {
+        return keccak256(abi.encode(CHANGE_TYPEHASH, registrationId, manifestDigest, dataCommitment, nonce, deadline));
+    }
+
+    /// @notice The struct hash of an annual review or a cancellation: both share one shape and differ by their
+    /// type hash.
     function holderActionStructHash(
         bytes32 typehash,
         uint256 registrationId,

@@ -5,6 +5,13 @@ pragma solidity 0.8.28;
 /// @notice The Foundry cheatcodes these tests use, and nothing else. Each declaration matches the signature forge
 /// serves at the cheatcode address, so the selectors line up.
 interface Vm {
+    /// @notice A log recorded since `recordLogs`.
+    struct Log {
+        bytes32[] topics;
+        bytes data;
+        address emitter;
+    }
+
     // Environment
     function warp(uint256 newTimestamp) external;
     function chainId(uint256 newChainId) external;
@@ -27,6 +34,8 @@ interface Vm {
     function expectRevert(bytes4 revertData) external;
     function expectRevert(bytes calldata revertData) external;
     function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter) external;
+    function recordLogs() external;
+    function getRecordedLogs() external returns (Log[] memory logs);
 
     // Fuzzing
     function assume(bool condition) external pure;
