@@ -128,7 +128,7 @@ def _manifest_check(session: Session, registration_id: int, version: int) -> Man
     )
 
 
-def _file_match(session: Session, registration_id: int, version: int, path: str) -> FileMatch | None:
+def file_match(session: Session, registration_id: int, version: int, path: str) -> FileMatch | None:
     record = queries.manifest_record(session, registration_id, version)
     if record is None or record.document is None:
         return None
@@ -174,7 +174,7 @@ def registration_report(
         data_commitment=row.data_commitment,
         manifest=_manifest_check(session, row.id, current_version),
         matched_version=matched_version,
-        matched_file=_file_match(session, row.id, matched_version, matched_path)
+        matched_file=file_match(session, row.id, matched_version, matched_path)
         if matched_path and matched_version
         else None,
         certificates=[_certificate_view(certificate) for certificate in queries.certificates_of(session, row.id)],

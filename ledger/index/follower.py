@@ -14,16 +14,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from eth_utils.abi import event_abi_to_log_topic
-from hexbytes import HexBytes
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
-from web3._utils.events import get_event_data
 from web3.types import LogReceipt
 
-from ledger.chain.artifacts import abi_of
 from ledger.chain.deployment import Deployment
+from ledger.chain.events import EventDecoder
 from ledger.db import Base
 from ledger.index.projection import apply, clear_scope, events_of_scopes, scope_of
 from ledger.index.tables import STATE_TABLES, ChainEvent, IndexCursor, IndexedBlock
@@ -45,42 +42,6 @@ class SyncReport:
     rewound_to: int | None
 
 
-def _plain(value: Any) -> Any:
-    """Event arguments as JSON: bytes as 0x-hex, tuples as lists, addresses already checksummed."""
-    if isinstance(value, bytes | bytearray | HexBytes):
-        return "0x" + bytes(value).hex()
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    return value
-
-
-class EventDecoder:
-    """Decodes the logs of the deployed contracts by (address, topic0)."""
-
-    def __init__(self, w3: Web3, deployment: Deployment) -> None:
-        self._w3 = w3
-        self._events: dict[tuple[str, bytes], tuple[str, dict[str, Any]]] = {}
-        for contract, address in deployment.addresses().items():
-            for entry in abi_of(contract):
-                if entry["type"] == "event" and not entry.get("anonymous", False):
-                    topic = bytes(event_abi_to_log_topic(entry))  # type: ignore[arg-type]
-                    self._events[(Web3.to_checksum_address(address), topic)] = (contract, entry)
-        self.addresses = sorted({Web3.to_checksum_address(a) for a in deployment.addresses().values()})
-
-    def decode(self, entry: LogReceipt) -> tuple[str, str, dict[str, Any]] | None:
-        """(contract, event name, arguments), or None for a log of no known event."""
-        if not entry["topics"]:
-            return None
-        known = self._events.get((Web3.to_checksum_address(entry["address"]), bytes(entry["topics"][0])))
-        if known is None:
-            return None
-        contract, abi = known
-        data = get_event_data(self._w3.codec, abi, entry)
-        return contract, str(data["event"]), {key: _plain(value) for key, value in data["args"].items()}
-
-
 class ChainFollower:
     """Follows one deployment into one index database."""
 
@@ -97,7 +58,7 @@ class ChainFollower:
         self._sessions = sessions
         self._confirmations = confirmations
         self._batch_blocks = batch_blocks
-        self._decoder = EventDecoder(w3, deployment)
+        self._decoder = EventDecoder(w3, {address: name for name, address in deployment.addresses().items()})
 
     def sync(self, max_ranges: int | None = None) -> SyncReport:
         """Indexes up to the confirmed head (or `max_ranges` ranges); returns what it did."""

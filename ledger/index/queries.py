@@ -82,6 +82,10 @@ def manifest_record(session: Session, registration_id: int, version: int) -> Man
     return session.get(ManifestRecord, (registration_id, version))
 
 
+def data_file(session: Session, registration_id: int, version: int, path: str) -> DataFileRow | None:
+    return session.get(DataFileRow, (registration_id, version, path))
+
+
 def manifest_version(session: Session, registration_id: int, version: int) -> ManifestVersion | None:
     return session.get(ManifestVersion, (registration_id, version))
 

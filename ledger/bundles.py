@@ -1,0 +1,86 @@
+"""Building proof bundles from the index and the ledger's IPFS node (checked later against the chain)."""
+
+from __future__ import annotations
+
+import base64
+
+from sqlalchemy.orm import Session
+
+from ledger.chain.deployment import Deployment
+from ledger.index import queries
+from ledger.ipfs import IpfsClient
+from ledger.manifest.cid import raw_cid_of_digest
+from ledger.proofs.bundle import BundleEvent, FileProof, ProofBundle, RegistrationBundle
+from ledger.verification import MAX_LINEAGE_DEPTH, file_match
+
+
+class BundleUnavailableError(LookupError):
+    """The registration is unknown to the index."""
+
+
+def _registration_bundle(
+    session: Session,
+    ipfs: IpfsClient,
+    deployment: Deployment,
+    registration_id: int,
+    depth: int,
+    matched: tuple[int, str] | None = None,
+) -> RegistrationBundle:
+    row = queries.registration(session, registration_id)
+    if row is None:
+        raise BundleUnavailableError(f"no registration {registration_id}")
+    addresses = deployment.addresses()
+    events = [
+        BundleEvent(
+            contract=event.contract,
+            address=addresses[event.contract],
+            name=event.name,
+            block_number=event.block_number,
+            block_hash=event.block_hash,
+            tx_hash=event.tx_hash,
+            log_index=event.log_index,
+            args=event.args,
+        )
+        for event in queries.history(session, registration_id)
+    ]
+    block = ipfs.get_raw_block(raw_cid_of_digest(bytes.fromhex(row.manifest_digest[2:])), offline=True)
+    file = None
+    if matched is not None:
+        version, path = matched
+        match = file_match(session, registration_id, version, path)
+        record = queries.data_file(session, registration_id, version, path)
+        if match is not None and record is not None:
+            file = FileProof(
+                path=path, size=record.size, sha256=record.sha256, root=match.merkle_root, proof=match.proof
+            )
+    parents = (
+        [
+            _registration_bundle(session, ipfs, deployment, parent, depth + 1)
+            for parent in queries.parents(session, registration_id)
+        ]
+        if depth < MAX_LINEAGE_DEPTH
+        else []
+    )
+    return RegistrationBundle(
+        registration_id=registration_id,
+        status=row.status,
+        events=events,
+        manifest_block=base64.b64encode(block).decode(),
+        file=file,
+        parents=parents,
+    )
+
+
+def build_bundle(
+    session: Session,
+    ipfs: IpfsClient,
+    deployment: Deployment,
+    registration_id: int,
+    matched: tuple[int, str] | None = None,
+) -> ProofBundle:
+    """The proof bundle of a registration (and, with `matched`, of one file of its data folder)."""
+    return ProofBundle(
+        chain_id=deployment.chain_id,
+        registry=deployment.registrations,
+        registration=_registration_bundle(session, ipfs, deployment, registration_id, 0, matched),
+    )
