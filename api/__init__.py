@@ -1,0 +1,1 @@
+"""The Data Rights Ledger HTTP service: registration workflow, verification, provenance and audit."""

@@ -6,11 +6,12 @@ field, file or password at fault); 3 a component is unreachable (nothing was hal
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from ledger.chain import keystore
+from ledger.chain.registry import Status
 from ledger.config import Settings
 from ledger.doctor import run_checks
 from ledger.ipfs import IpfsUnavailableError
@@ -56,6 +58,11 @@ PasswordFileOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 EXIT_REFUSED, EXIT_BAD_INPUT, EXIT_UNREACHABLE = 1, 2, 3
+
+# Services `drl up` runs beside the stack: each starts threads over the runtime and stops on the event.
+# The HTTP service adds itself here (api.cli), so the core never imports the service layer.
+Service = Callable[[LedgerRuntime, threading.Event], list[threading.Thread]]
+UP_SERVICES: list[Service] = []
 
 
 def fail(message: str, code: int) -> typer.Exit:
@@ -147,6 +154,8 @@ def up(data_dir: DataDirOption = None) -> None:
     runtime = LedgerRuntime(settings)
     stop_workers = threading.Event()
     workers = run_background_workers(runtime, stop_workers)
+    for service in UP_SERVICES:
+        workers += service(runtime, stop_workers)
     try:
         stack.supervise(on_restart=lambda name: errors.print(f"[yellow]{name} died; restarting[/yellow]"))
     except ProcessFailedError as error:
@@ -481,8 +490,55 @@ def export_command(
     console.print(f"wrote {output} with {roots} roots")
 
 
-def run_background_workers(runtime: LedgerRuntime, stop: threading.Event) -> list[threading.Thread]:
-    """The outbox worker and the indexer, as daemon threads until `stop` is set."""
+@app.command("verify-bundle")
+def verify_bundle_command(
+    bundle_path: Annotated[Path, typer.Argument(help="A proof bundle (JSON) from the service or `drl bundle`.")],
+    rpc: Annotated[str, typer.Option("--rpc", help="Any JSON-RPC node of the chain.")],
+    ipfs: Annotated[str | None, typer.Option("--ipfs", help="A Kubo RPC API to fetch the manifests from too.")] = None,
+) -> None:
+    """Check a proof bundle against a node of the chain, trusting neither the service nor its database."""
+    from web3 import Web3
+
+    from ledger.chain.reader import Web3ChainReader
+    from ledger.ipfs import IpfsClient
+    from ledger.proofs.bundle import BundleCheckError, ProofBundle, RegistrationBundle, verify_bundle
+
+    try:
+        bundle = ProofBundle.model_validate_json(bundle_path.read_bytes())
+    except OSError as error:
+        raise fail(f"cannot read {bundle_path}: {error.strerror}", EXIT_BAD_INPUT) from error
+    except ValidationError as error:
+        raise fail(f"{bundle_path} is not a proof bundle: {error.error_count()} problems", EXIT_BAD_INPUT) from error
+    reader = Web3ChainReader(Web3(Web3.HTTPProvider(rpc, request_kwargs={"timeout": 30})))
+    try:
+        verify_bundle(reader, bundle)
+        if ipfs is not None:
+            with IpfsClient(ipfs) as client:
+                pending: list[RegistrationBundle] = [bundle.registration]
+                while pending:
+                    current = pending.pop()
+                    block = base64.b64decode(current.manifest_block)
+                    if client.get_raw_block(raw_cid(block)) != block:
+                        raise BundleCheckError(f"registration {current.registration_id}: IPFS serves another manifest")
+                    pending.extend(current.parents)
+    except BundleCheckError as error:
+        raise fail(f"the bundle does not check out: {error}", EXIT_REFUSED) from error
+    except IpfsUnavailableError as error:
+        raise fail(str(error), EXIT_UNREACHABLE) from error
+    except Exception as error:
+        if type(error).__module__.startswith("requests"):
+            raise fail(f"the node at {rpc} is unreachable", EXIT_UNREACHABLE) from error
+        raise
+    console.print(
+        f"[green]bundle verified[/green]: registration {bundle.registration.registration_id} on chain "
+        f"{bundle.chain_id}, status {Status(bundle.registration.status).name.lower()}"
+    )
+
+
+def run_background_workers(
+    runtime: LedgerRuntime, stop: threading.Event, interval: float = 2.0
+) -> list[threading.Thread]:
+    """The outbox worker and the indexer (every `interval` seconds), as daemon threads until `stop` is set."""
 
     def follow() -> None:
         while not stop.is_set():
@@ -490,7 +546,7 @@ def run_background_workers(runtime: LedgerRuntime, stop: threading.Event) -> lis
                 _synced(runtime)
             except Exception as error:  # noqa: BLE001 - a worker logs and retries, it never dies
                 errors.print(f"[yellow]indexer: {error}[/yellow]")
-            stop.wait(2.0)
+            stop.wait(interval)
 
     threads = [
         threading.Thread(target=runtime.outbox.run_forever, args=(stop,), name="outbox", daemon=True),

@@ -42,6 +42,16 @@ class Settings(BaseSettings):
         default=None, description="The key that pays gas for relayed writes; its keystore is in keystore_dir."
     )
     relayer_password_file: Path | None = Field(default=None, description="File holding the relayer keystore password.")
+    custody_addresses: list[str] = Field(
+        default_factory=list, description="Keys the service holds for authorities and regulators (keystores)."
+    )
+    custody_password_file: Path | None = Field(
+        default=None, description="File holding the custody keystores' password."
+    )
+    negative_list_file: Path | None = Field(
+        default=None,
+        description="JSON negative list (负面清单): categories, industries and terms that may not circulate.",
+    )
     signature_validity_days: int = Field(default=7, ge=1, le=90, description="Deadline of registrant signatures.")
     api_host: str = Field(default="127.0.0.1", description="Address the HTTP service listens on.")
     api_port: int = Field(default=8000, ge=1, le=65535)

@@ -81,8 +81,24 @@ class LedgerRuntime:
         raise RelayerNotConfiguredError("configure DRL_RELAYER_ADDRESS with its keystore for this chain")
 
     @cached_property
+    def custody(self) -> dict[str, LocalAccount]:
+        """The keys the service holds: the relayer and the configured custody keys (authorities, regulators)."""
+        keys: dict[str, LocalAccount] = {self.relayer.address: self.relayer}
+        settings = self.settings
+        if settings.custody_addresses:
+            password = os.environ.get("DRL_CUSTODY_PASSWORD")
+            if password is None and settings.custody_password_file:
+                password = settings.custody_password_file.read_text().rstrip("\n")
+            if password is None:
+                raise RelayerNotConfiguredError("set DRL_CUSTODY_PASSWORD or DRL_CUSTODY_PASSWORD_FILE")
+            for address in settings.custody_addresses:
+                account = unlock(settings.resolved_keystore_dir, address, password)
+                keys[account.address] = account
+        return keys
+
+    @cached_property
     def outbox(self) -> Outbox:
-        return Outbox(self.sessions, self.w3, {self.relayer.address: self.relayer})
+        return Outbox(self.sessions, self.w3, self.custody)
 
     @cached_property
     def follower(self) -> ChainFollower:

@@ -1,0 +1,74 @@
+"""The `drl` command with the HTTP service: `drl serve`, `drl tokens`, and the API inside `drl up`."""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from api.app import create_app
+from api.tokens import ApiToken, Role, issue_token
+from ledger.cli import UP_SERVICES, DataDirOption, app, console, ledger_runtime, load_settings, run_background_workers
+from ledger.runtime import LedgerRuntime
+
+tokens_app = typer.Typer(help="API tokens (stored hashed, each bound to an account and roles).")
+app.add_typer(tokens_app, name="tokens")
+
+
+def _server(runtime: LedgerRuntime) -> uvicorn.Server:
+    settings = runtime.settings
+    config = uvicorn.Config(create_app(runtime), host=settings.api_host, port=settings.api_port, log_level="warning")
+    return uvicorn.Server(config)
+
+
+def serve_in_thread(runtime: LedgerRuntime, stop: threading.Event) -> list[threading.Thread]:
+    """Runs the HTTP service on the configured loopback address until `stop` is set."""
+    server = _server(runtime)
+
+    def run() -> None:
+        server.run()
+
+    def watch() -> None:
+        stop.wait()
+        server.should_exit = True
+
+    threads = [threading.Thread(target=run, name="api", daemon=True), threading.Thread(target=watch, daemon=True)]
+    for thread in threads:
+        thread.start()
+    console.print(f"  API on http://{runtime.settings.api_host}:{runtime.settings.api_port} (OpenAPI at /docs)")
+    return threads
+
+
+UP_SERVICES.append(serve_in_thread)
+
+
+@app.command()
+def serve(data_dir: DataDirOption = None) -> None:
+    """Run the HTTP service, the outbox worker and the indexer against the configured chain, IPFS and database."""
+    runtime = LedgerRuntime(load_settings(data_dir))
+    stop = threading.Event()
+    workers = run_background_workers(runtime, stop)
+    try:
+        _server(runtime).run()
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=30)
+        runtime.close()
+
+
+@tokens_app.command("create")
+def tokens_create(
+    address: Annotated[str, typer.Option("--address", help="The account the token acts for.")],
+    roles: Annotated[list[Role], typer.Option("--role", help="A role (repeatable).")],
+    label: Annotated[str, typer.Option("--label")] = "",
+    data_dir: DataDirOption = None,
+) -> None:
+    """Create a token; it is printed once and only its hash is stored."""
+    with ledger_runtime(data_dir) as runtime:
+        ApiToken.metadata.create_all(runtime.engine)
+        with runtime.sessions.begin() as session:
+            token = issue_token(session, address, roles, label or address)
+    console.print(token)

@@ -1,0 +1,71 @@
+"""Dependencies of the routes: the ledger runtime, database sessions and the caller's identity."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.orm import Session
+
+from api.errors import ProblemError
+from api.tokens import Role, find_token
+from ledger.runtime import LedgerRuntime
+
+
+def get_runtime(request: Request) -> LedgerRuntime:
+    runtime: LedgerRuntime = request.app.state.runtime
+    return runtime
+
+
+Runtime = Annotated[LedgerRuntime, Depends(get_runtime)]
+
+
+def get_session(runtime: Runtime) -> Iterator[Session]:
+    with runtime.sessions() as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(get_session)]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller: the account its token acts for and its roles."""
+
+    token_id: int
+    address: str
+    roles: frozenset[str]
+
+
+def current_principal(session: DbSession, authorization: Annotated[str | None, Header()] = None) -> Principal | None:
+    """The caller of a `Bearer` token, or None for an anonymous call; a bad token is refused."""
+    if authorization is None:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    row = find_token(session, token.strip()) if scheme.lower() == "bearer" else None
+    if row is None:
+        raise ProblemError(401, "invalid_token", "The API token is not valid")
+    return Principal(row.id, row.address, frozenset(row.roles))
+
+
+MaybePrincipal = Annotated[Principal | None, Depends(current_principal)]
+
+
+def require(*roles: Role) -> Callable[[Principal | None], Principal]:
+    """A dependency admitting callers holding any of `roles` (admin holds all)."""
+
+    def check(principal: MaybePrincipal) -> Principal:
+        if principal is None:
+            raise ProblemError(401, "unauthenticated", "An API token is required")
+        if Role.ADMIN not in principal.roles and not principal.roles & {role.value for role in roles}:
+            raise ProblemError(403, "forbidden", "The token lacks the role", f"needs one of {[r.value for r in roles]}")
+        return principal
+
+    return check
+
+
+def idempotency_key(idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> str | None:
+    """The client's `Idempotency-Key` header, if any."""
+    return idempotency_key

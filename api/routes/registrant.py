@@ -1,0 +1,259 @@
+"""Registrant endpoints: drafts, evidence uploads, signing, submission, and signed actions after certification.
+
+Keys stay with the registrant: the service hands out the EIP-712 typed data, the registrant's wallet
+signs it, and the service checks the signature before relaying it through the outbox.
+1. `POST /v1/drafts` — the manifest fields; answers the typed data of the manifest signature.
+2. `POST /v1/drafts/{id}/evidence` — evidence files, streamed to IPFS (the manifest, and so its typed
+   data, changes with each).
+3. `POST /v1/drafts/{id}/manifest-signature` — the signed manifest is pinned; answers the typed data of
+   the on-chain application.
+4. `POST /v1/drafts/{id}/submission` — the signed application is checked and queued (idempotent).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from fastapi import APIRouter, Depends, Form, Query, UploadFile
+from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy import JSON, DateTime, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.deps import DbSession, Principal, Runtime, idempotency_key, require
+from api.errors import ProblemError
+from api.tokens import Role
+from api.writes import WriteAccepted, send
+from ledger.chain.typed_data import typed_data
+from ledger.db import Base
+from ledger.ipfs import IpfsError
+from ledger.manifest.canonical import canonical_json, document_digest, sha256
+from ledger.manifest.cid import raw_cid
+from ledger.manifest.model import Evidence, EvidenceKind, Manifest, RegistrantSignature, SignedManifest
+from ledger.manifest.signing import ManifestSignatureError, verify_manifest_signature
+from ledger.registration import DAY, submission_of
+
+router = APIRouter(prefix="/v1", tags=["registrant"])
+Registrant = Annotated[Principal, Depends(require(Role.REGISTRANT))]
+IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
+MAX_EVIDENCE_BYTES = 512 << 20
+
+
+class Draft(Base):
+    """An application being prepared: off chain until its signed submission is queued."""
+
+    __tablename__ = "drafts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    registrant: Mapped[str] = mapped_column(String(42), index=True)
+    manifest: Mapped[dict[str, Any]] = mapped_column(JSON)
+    signed: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    submission: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    write_key: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
+
+
+class DraftView(BaseModel):
+    id: str
+    state: str
+    manifest: dict[str, Any]
+    cid: str | None = None
+    to_sign: dict[str, Any] | None = Field(default=None, description="EIP-712 typed data for the next signature")
+    write: WriteAccepted | None = None
+
+
+class SignatureBody(BaseModel):
+    signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$")
+
+
+def _owned(session: DbSession, draft_id: str, principal: Principal) -> Draft:
+    draft = session.get(Draft, draft_id)
+    if draft is None or draft.registrant != principal.address:
+        raise ProblemError(404, "draft_not_found", "No such draft")
+    return draft
+
+
+def _manifest_typed_data(runtime: Runtime, manifest: Manifest) -> dict[str, Any]:
+    message = {"registrant": manifest.registrant, "manifestHash": "0x" + document_digest(manifest).hex()}
+    return typed_data("Manifest", message, runtime.deployment.chain_id, runtime.deployment.registrations)
+
+
+def _view(runtime: Runtime, draft: Draft) -> DraftView:
+    manifest = Manifest.model_validate(draft.manifest)
+    if draft.write_key:
+        result = runtime.outbox.result(draft.write_key)
+        write = None if result is None else WriteAccepted(**{**result.__dict__, "status": result.status.value})
+        return DraftView(id=draft.id, state="submitted", manifest=draft.manifest, cid=_cid(draft), write=write)
+    if draft.submission:
+        return DraftView(
+            id=draft.id,
+            state="manifest_signed",
+            manifest=draft.manifest,
+            cid=_cid(draft),
+            to_sign=draft.submission["typed_data"],
+        )
+    return DraftView(
+        id=draft.id, state="draft", manifest=draft.manifest, to_sign=_manifest_typed_data(runtime, manifest)
+    )
+
+
+def _cid(draft: Draft) -> str | None:
+    return raw_cid(canonical_json(SignedManifest.model_validate(draft.signed))) if draft.signed else None
+
+
+def _validated(fields: dict[str, Any]) -> Manifest:
+    try:
+        return Manifest.model_validate(fields)
+    except ValidationError as error:
+        problems = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in error.errors()]
+        raise ProblemError(
+            422, "invalid_manifest", "The manifest is not valid", f"{len(problems)} problems", errors=problems
+        ) from error
+
+
+@router.post("/drafts", response_model=DraftView, status_code=201)
+def create_draft(fields: dict[str, Any], principal: Registrant, session: DbSession, runtime: Runtime) -> DraftView:
+    """Creates a draft from manifest fields; the registrant is the token's account."""
+    fields = {**fields, "registrant": principal.address}
+    fields.setdefault("created_at", datetime.now(UTC).isoformat())
+    manifest = _validated(fields)
+    draft = Draft(
+        id=str(uuid.uuid4()),
+        registrant=principal.address,
+        manifest=manifest.model_dump(mode="json", by_alias=True, exclude_none=True),
+    )
+    session.add(draft)
+    session.commit()
+    return _view(runtime, draft)
+
+
+@router.get("/drafts/{draft_id}", response_model=DraftView)
+def get_draft(draft_id: str, principal: Registrant, session: DbSession, runtime: Runtime) -> DraftView:
+    """A draft and what it waits for."""
+    return _view(runtime, _owned(session, draft_id, principal))
+
+
+@router.post("/drafts/{draft_id}/evidence", response_model=DraftView)
+async def upload_evidence(
+    draft_id: str,
+    file: UploadFile,
+    principal: Registrant,
+    session: DbSession,
+    runtime: Runtime,
+    kind: Annotated[EvidenceKind, Form()],
+    issuing_agency: Annotated[str | None, Form(max_length=200)] = None,
+) -> DraftView:
+    """Streams an evidence file to IPFS (pinned, CID checked locally) and lists it in the manifest."""
+    draft = _owned(session, draft_id, principal)
+    if draft.signed:
+        raise ProblemError(409, "draft_signed", "The manifest is already signed; start a new draft to change it")
+    digest, size = hashlib.sha256(), 0
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "evidence"
+        with path.open("wb") as out:
+            while piece := await file.read(1 << 20):
+                size += len(piece)
+                if size > MAX_EVIDENCE_BYTES:
+                    raise ProblemError(
+                        413, "upload_too_large", "The file is too large", f"at most {MAX_EVIDENCE_BYTES} bytes"
+                    )
+                digest.update(piece)
+                out.write(piece)
+        try:
+            cid = runtime.ipfs.add_file(path)
+        except IpfsError as error:
+            raise ProblemError(503, "ipfs_unavailable", "The evidence could not be stored", str(error)) from error
+    evidence = Evidence(kind=kind, cid=cid, sha256="0x" + digest.hexdigest(), issuing_agency=issuing_agency)
+    fields = dict(draft.manifest)
+    fields["evidence"] = [*fields.get("evidence", []), evidence.model_dump(mode="json", exclude_none=True)]
+    draft.manifest = _validated(fields).model_dump(mode="json", by_alias=True, exclude_none=True)
+    session.commit()
+    return _view(runtime, draft)
+
+
+@router.post("/drafts/{draft_id}/manifest-signature", response_model=DraftView)
+def sign_manifest(
+    draft_id: str, body: SignatureBody, principal: Registrant, session: DbSession, runtime: Runtime
+) -> DraftView:
+    """Checks the registrant's manifest signature, pins the signed manifest, and hands out the application."""
+    draft = _owned(session, draft_id, principal)
+    if draft.signed:
+        return _view(runtime, draft)
+    manifest = Manifest.model_validate(draft.manifest)
+    document = SignedManifest(
+        manifest=manifest, signature=RegistrantSignature(signer=principal.address, value=body.signature.lower())
+    )
+    try:
+        verify_manifest_signature(document, runtime.deployment.chain_id, runtime.deployment.registrations)
+    except ManifestSignatureError as error:
+        raise ProblemError(
+            422, "invalid_signature", "The manifest signature is not the registrant's", str(error)
+        ) from error
+    block = canonical_json(document)
+    try:
+        runtime.ipfs.put_raw_block(block)
+    except IpfsError as error:
+        raise ProblemError(503, "ipfs_unavailable", "The manifest could not be stored", str(error)) from error
+    registry = runtime.contract("Registrations")
+    nonce = runtime.outbox.next_signer_nonce(principal.address, registry.functions.nonces(principal.address).call())
+    deadline = runtime.w3.eth.get_block("latest")["timestamp"] + runtime.settings.signature_validity_days * DAY
+    submission = submission_of(manifest, sha256(block), nonce, deadline)
+    message = {k: ("0x" + v.hex() if isinstance(v, bytes) else v) for k, v in submission.message().items()}
+    draft.signed = document.model_dump(mode="json", by_alias=True, exclude_none=True)
+    draft.submission = {
+        "nonce": nonce,
+        "deadline": deadline,
+        "typed_data": typed_data("Submission", message, runtime.deployment.chain_id, runtime.deployment.registrations),
+    }
+    session.commit()
+    return _view(runtime, draft)
+
+
+@router.post("/drafts/{draft_id}/submission", response_model=DraftView, status_code=202)
+def submit(
+    draft_id: str,
+    body: SignatureBody,
+    principal: Registrant,
+    session: DbSession,
+    runtime: Runtime,
+    key: IdempotencyKey = None,
+    wait: Annotated[bool, Query(description="Wait (up to 30 s) until the chain includes it")] = False,
+) -> DraftView:
+    """Checks the registrant's signature of the application and queues it; repeating it changes nothing."""
+    draft = _owned(session, draft_id, principal)
+    if draft.write_key:
+        if wait:
+            runtime.outbox.wait(draft.write_key, timeout=30)
+        return _view(runtime, draft)
+    if not draft.signed or not draft.submission:
+        raise ProblemError(409, "manifest_not_signed", "Sign the manifest first")
+    document = SignedManifest.model_validate(draft.signed)
+    block = canonical_json(document)
+    submission = submission_of(
+        document.manifest, sha256(block), draft.submission["nonce"], draft.submission["deadline"]
+    )
+    signable = encode_typed_data(full_message=draft.submission["typed_data"])
+    if Account.recover_message(signable, signature=bytes.fromhex(body.signature[2:])) != principal.address:
+        raise ProblemError(422, "invalid_signature", "The application signature is not the registrant's")
+    call = runtime.contract("Registrations").functions.submit(submission.as_tuple(), bytes.fromhex(body.signature[2:]))
+    written = send(
+        runtime,
+        runtime.relayer.address,
+        "Registrations",
+        call,
+        "submit",
+        scope=f"submit:{principal.address}:{raw_cid(block)}",
+        idempotency_key=key or "draft",
+        signer=principal.address,
+        signer_nonce=submission.nonce,
+        wait=wait,
+    )
+    draft.write_key = written.key
+    session.commit()
+    return _view(runtime, draft)

@@ -1,0 +1,101 @@
+"""The service over real HTTP on loopback, against the session's anvil and Kubo."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+
+from api.app import create_app
+from api.client import LedgerClient
+from api.tokens import Role, issue_token
+from ledger.chain.deployment import Deployment
+from ledger.cli import run_background_workers
+from ledger.config import Settings
+from ledger.runtime import LedgerRuntime
+from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
+
+from ..conftest import free_port
+from ..integration.registry import transact
+
+
+@dataclass
+class Service:
+    """The running service and a client per role."""
+
+    url: str
+    runtime: LedgerRuntime
+    tokens: dict[str, str]
+    registrant: LocalAccount
+
+    def client(self, role: str | None = None) -> LedgerClient:
+        return LedgerClient(self.url, self.tokens[role] if role else None)
+
+
+def eventually(check: Callable[[], Any], timeout: float = 30.0) -> Any:
+    """Polls `check` until it returns something truthy (the indexer runs in the background)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def service(
+    tmp_path_factory: pytest.TempPathFactory,
+    anvil_url: str,
+    kubo_api: str,
+    deployment: Deployment,
+    w3: Web3,
+    admin: LocalAccount,
+) -> Iterator[Service]:
+    data_dir: Path = tmp_path_factory.mktemp("service")
+    deployment.save(data_dir / "deployment.json")
+    port = free_port()
+    settings = Settings(data_dir=data_dir, rpc_url=anvil_url, ipfs_api_url=kubo_api, api_port=port)
+    runtime = LedgerRuntime(settings)
+    app = create_app(runtime)
+    registrant = dev_account(6, LOCAL_CHAIN_ID)
+    access = deployment.contract(w3, "LedgerAccess")
+    transact(w3, admin, access.functions.admitParty(registrant.address, Web3.keccak(text="e2e registrant")))
+    with runtime.sessions.begin() as session:
+        tokens = {
+            "registrant": issue_token(session, registrant.address, [Role.REGISTRANT], "registrant"),
+            "reviewer": issue_token(session, admin.address, [Role.REVIEWER], "reviewer"),
+            "authority": issue_token(session, admin.address, [Role.AUTHORITY], "authority"),
+            "regulator": issue_token(session, admin.address, [Role.REGULATOR], "regulator"),
+        }
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    eventually(lambda: _up(url))
+    stop = threading.Event()
+    workers = run_background_workers(runtime, stop, interval=0.2)
+    yield Service(url, runtime, tokens, registrant)
+    stop.set()
+    server.should_exit = True
+    thread.join(timeout=10)
+    for worker in workers:
+        worker.join(timeout=10)
+    runtime.close()
+
+
+def _up(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False

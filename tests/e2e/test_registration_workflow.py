@@ -1,0 +1,203 @@
+"""The registration workflow over HTTP, end to end, against the real anvil and Kubo."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+from web3 import Web3
+
+from api.client import ApiError
+from ledger.chain.deployment import Deployment
+from ledger.cli import app as cli
+from ledger.manifest.data import file_entry
+from ledger.manifest.model import FileDigest
+from ledger.proofs.merkle import MerkleTree
+
+from ..factories import manifest_fields
+from ..integration.registry import advance_time
+from .conftest import Service, eventually
+
+pytestmark = pytest.mark.integration
+DATA = [b"road,count\nA1,100\n", b"road,count\nA2,250\n", b"road,count\nB7,13\n"]
+
+
+def _folder_commitment() -> dict[str, Any]:
+    files = [
+        FileDigest(path=f"part-{i}.csv", size=len(data), sha256="0x" + hashlib.sha256(data).hexdigest())
+        for i, data in enumerate(DATA)
+    ]
+    tree = MerkleTree.build([file_entry(file) for file in files])
+    return {
+        "scheme": "merkle/1",
+        "root": "0x" + tree.root.hex(),
+        "file_count": len(files),
+        "total_bytes": sum(file.size for file in files),
+        "files": [file.model_dump() for file in files],
+    }
+
+
+def _fields(service: Service, title: str) -> dict[str, Any]:
+    fields = manifest_fields(service.registrant.address, title=title, data_commitment=_folder_commitment())
+    fields.pop("registrant")
+    return json.loads(json.dumps(fields, default=str))
+
+
+def _status(service: Service, registration_id: int) -> str:
+    return service.client().registration(registration_id).status
+
+
+def test_register_object_certify_verify_bundle_freeze_and_export(
+    service: Service, w3: Web3, deployment: Deployment, tmp_path: Path, anvil_url: str, kubo_api: str
+) -> None:
+    registrant, reviewer = service.client("registrant"), service.client("reviewer")
+    authority, regulator, public = service.client("authority"), service.client("regulator"), service.client()
+
+    draft = registrant.register(_fields(service, "e2e traffic"), service.registrant, key="e2e-1")
+    assert draft["state"] == "submitted"
+    assert draft["write"]["status"] == "mined"
+    again = registrant.register(_fields(service, "e2e traffic"), service.registrant, key="e2e-1")
+    assert again["cid"] == draft["cid"]
+    assert again["write"]["tx_hash"] == draft["write"]["tx_hash"]
+
+    report = eventually(lambda: public.verify_sha256(hashlib.sha256(DATA[1]).hexdigest()).matches)
+    registration_id = report[0].registration_id
+    assert report[0].matched_file is not None
+
+    assert reviewer.accept(registration_id).status == "mined"
+    with pytest.raises(ApiError) as refused:
+        reviewer.approve(registration_id)
+    assert refused.value.status == 403
+    assert authority.approve(registration_id).status == "mined"
+    eventually(lambda: _status(service, registration_id) == "public_notice")
+    notices = public.notices()
+    assert registration_id in [item["registration_id"] for item in notices["items"]]
+
+    objection = regulator.object(registration_id, "0x" + hashlib.sha256(b"my data").hexdigest())
+    assert objection.status == "mined"
+    eventually(lambda: _status(service, registration_id) == "objected")
+    with pytest.raises(ApiError) as blocked:
+        authority.certify(registration_id)
+    assert blocked.value.code == "contract_refused"
+    objection_id = eventually(
+        lambda: [
+            e.args["objectionId"]
+            for e in service.client().registration(registration_id).history
+            if e.name == "ObjectionFiled"
+        ]
+    )[0]
+    assert (
+        authority.resolve_objection(objection_id, upheld=False, decision="the data is the registrant's").status
+        == "mined"
+    )
+    eventually(lambda: _status(service, registration_id) == "public_notice")
+
+    with pytest.raises(ApiError) as early:
+        authority.certify(registration_id)
+    assert early.value.problem["rule"] == "NoticeWindowOpen"
+    advance_time(w3, 8 * 86_400)
+    assert authority.certify(registration_id).status == "mined"
+    certified = eventually(
+        lambda: [
+            m for m in public.verify_sha256(hashlib.sha256(DATA[0]).hexdigest()).matches if m.status == "certified"
+        ]
+    )[0]
+    number = certified.certificates[0].number
+    assert public.verify_certificate(number).matches[0].registration_id == registration_id
+    assert public.catalogue(q="e2e traffic")["total"] >= 1
+
+    bundle = public.bundle(registration_id, file_sha256=hashlib.sha256(DATA[2]).hexdigest())
+    bundle_file = tmp_path / "bundle.json"
+    bundle_file.write_text(bundle.model_dump_json())
+    checked = CliRunner().invoke(cli, ["verify-bundle", str(bundle_file), "--rpc", anvil_url, "--ipfs", kubo_api])
+    assert checked.exit_code == 0, checked.output
+    tampered = json.loads(bundle_file.read_text())
+    tampered["registration"]["events"][0]["args"]["dataCommitment"] = "0x" + "00" * 32
+    bundle_file.write_text(json.dumps(tampered))
+    failed = CliRunner().invoke(cli, ["verify-bundle", str(bundle_file), "--rpc", anvil_url])
+    assert failed.exit_code == 1
+    assert "arguments differ" in failed.output
+
+    assert regulator.freeze(registration_id, "under investigation").status == "mined"
+    eventually(lambda: _status(service, registration_id) == "frozen")
+
+    export = regulator.audit_export("csv", registration=registration_id)
+    rows = list(csv.DictReader(io.StringIO(export)))
+    names = [row["event"] for row in rows]
+    for expected in (
+        "RegistrationSubmitted",
+        "RegistrationAccepted",
+        "RegistrationPublished",
+        "ObjectionFiled",
+        "ObjectionResolved",
+        "NoticeResumed",
+        "RegistrationCertified",
+        "RegistrationFrozen",
+    ):
+        assert expected in names
+    assert all(row["tx_hash"].startswith("0x") and len(row["tx_hash"]) == 66 for row in rows)
+    jsonl = [json.loads(line) for line in regulator.audit_export("jsonl", registration=registration_id).splitlines()]
+    assert len(jsonl) == len(rows)
+    page = regulator.audit_events(registration=registration_id, limit=2)
+    assert page["total"] == len(rows)
+    assert len(page["items"]) == 2
+
+
+def test_wrong_role_calls_get_403_and_change_nothing(service: Service, w3: Web3, deployment: Deployment) -> None:
+    registrant = service.client("registrant")
+    draft = registrant.register(_fields(service, "e2e roles"), service.registrant)
+    registration_id = eventually(
+        lambda: [
+            m.registration_id
+            for m in service.client().verify_sha256(hashlib.sha256(DATA[0]).hexdigest()).matches
+            if m.status == "submitted"
+        ]
+    )[-1]
+    del draft
+    registry = deployment.contract(w3, "Registrations")
+    before = registry.functions.statusOf(registration_id).call()
+    for client, path, body in [
+        (registrant, f"/v1/registrations/{registration_id}/accept", None),
+        (service.client("reviewer"), f"/v1/registrations/{registration_id}/freeze", {"reason": "no"}),
+        (service.client("regulator"), f"/v1/registrations/{registration_id}/certify", None),
+        (service.client("authority"), "/v1/drafts", {}),
+    ]:
+        with pytest.raises(ApiError) as refused:
+            client._call("POST", path, json=body)
+        assert refused.value.status == 403
+        assert refused.value.code == "forbidden"
+    with pytest.raises(ApiError) as anonymous:
+        service.client()._call("POST", f"/v1/registrations/{registration_id}/accept")
+    assert anonymous.value.status == 401
+    assert registry.functions.statusOf(registration_id).call() == before
+
+
+def test_errors_are_problem_documents(service: Service) -> None:
+    response = httpx.post(
+        f"{service.url}/v1/drafts",
+        json={"title": ""},
+        headers={"Authorization": f"Bearer {service.tokens['registrant']}"},
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["code"] == "invalid_manifest"
+    assert {"kind", "origin", "industry"} <= {error["field"] for error in problem["errors"]}
+    missing = httpx.get(f"{service.url}/v1/registrations/999999")
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "registration_not_found"
+    bad_token = httpx.get(f"{service.url}/v1/audit/events", headers={"Authorization": "Bearer drl_nope"})
+    assert bad_token.json()["code"] == "invalid_token"
+
+
+def test_readiness_reports_every_component(service: Service) -> None:
+    ready = httpx.get(f"{service.url}/readyz").json()
+    assert ready["ready"] is True
+    assert set(ready["checks"]) == {"chain", "ipfs", "database", "outbox"}
