@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import errors, reviews, tokens  # noqa: F401 - registers the API tables on Base
 from api.routes import authority, health, public, registrant, regulator
@@ -18,6 +18,49 @@ from ledger.runtime import LedgerRuntime
 
 log = logging.getLogger("api")
 MAX_BODY_BYTES = 1 << 30
+
+
+class RequestContext:
+    """Pure ASGI middleware: a request id on every request and response, a body-size limit, one log line.
+
+    Written against ASGI directly rather than with `@app.middleware("http")`, which costs a task and a
+    queue per request on the hot verification path.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        length = headers.get(b"content-length", b"")
+        if length.isdigit() and int(length) > MAX_BODY_BYTES:
+            response = errors.problem(413, "body_too_large", "The request body is too large")
+            await response(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 0
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+        log.info(
+            "%s %s %s %.1fms",
+            scope["method"],
+            scope["path"],
+            status,
+            (time.perf_counter() - started) * 1000,
+            extra={"request_id": request_id},
+        )
 
 
 def create_app(runtime: LedgerRuntime | None = None) -> FastAPI:
@@ -32,25 +75,7 @@ def create_app(runtime: LedgerRuntime | None = None) -> FastAPI:
     app.state.runtime = runtime
     errors.install(app)
 
-    @app.middleware("http")
-    async def request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        request.state.request_id = request_id
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return errors.problem(413, "body_too_large", "The request body is too large")
-        started = time.perf_counter()
-        response = await call_next(request)
-        response.headers["X-Request-Id"] = request_id
-        log.info(
-            "%s %s %s %.1fms",
-            request.method,
-            request.url.path,
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
-            extra={"request_id": request_id},
-        )
-        return response
+    app.add_middleware(RequestContext)
 
     for router in (health.router, public.router, registrant.router, authority.router, regulator.router):
         app.include_router(router)

@@ -24,10 +24,12 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
 
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets WAL mode, foreign keys and a busy timeout on every connection."""
-    engine = create_engine(url, pool_pre_ping=True)
-    if engine.dialect.name == "sqlite":
+    if url.startswith("sqlite"):
+        engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
+        return engine
+    # A server database may drop idle connections; SQLite cannot, so only servers pay for the ping.
+    return create_engine(url, pool_pre_ping=True)
 
 
 def create_schema(engine: Engine) -> None:

@@ -50,13 +50,14 @@ def verify_query(
     sha256: Annotated[str | None, Query(pattern=HEX64.pattern)] = None,
     certificate: Annotated[str | None, Query(pattern=r"^\d{12,20}$")] = None,
     registration: Annotated[int | None, Query(ge=1)] = None,
-) -> VerificationReport:
+) -> Response:
     """The verification report (DESIGN.md §4) of a data hash, a certificate number or a registration id."""
     given = [value for value in (sha256, certificate, registration) if value is not None]
     if len(given) != 1:
         raise ProblemError(400, "one_query", "Give exactly one of sha256, certificate, registration")
     query = sha256 or certificate or f"reg:{registration}"
-    return verify(session, str(query))
+    # Built and validated once here; returning the model would make FastAPI validate it a second time.
+    return Response(verify(session, str(query)).model_dump_json(), media_type="application/json")
 
 
 @router.post("/verify/file", response_model=VerificationReport, summary="Verify an uploaded file")

@@ -7,16 +7,25 @@ from the chain and fetch the document from any IPFS node.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 
-from multiformats import CID, multihash
+from multiformats import CID
+
+# CIDv1 ‖ codec raw ‖ multihash sha2-256 ‖ 32-byte length: the fixed prefix of every raw-block CID.
+RAW_SHA256_PREFIX = bytes([0x01, 0x55, 0x12, 0x20])
 
 
 def raw_cid_of_digest(digest: bytes) -> str:
-    """The base32 CIDv1 (raw, sha2-256) of the block whose sha256 is `digest`."""
+    """The base32 CIDv1 (raw, sha2-256) of the block whose sha256 is `digest`.
+
+    The layout is fixed, so the string is built directly (multibase `b` + RFC 4648 base32, lower case,
+    unpadded): on the hot path of every verification this is ~100 times faster than the generic
+    `multiformats` encoder, against which a test checks it.
+    """
     if len(digest) != 32:
         raise ValueError(f"a sha256 digest has 32 bytes, not {len(digest)}")
-    return str(CID("base32", 1, "raw", multihash.wrap(digest, "sha2-256")))
+    return "b" + base64.b32encode(RAW_SHA256_PREFIX + digest).decode().lower().rstrip("=")
 
 
 def raw_cid(block: bytes) -> str:

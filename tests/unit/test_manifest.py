@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
 from eth_account import Account
+from multiformats import CID, multihash
 from pydantic import ValidationError
 
 from ledger.manifest.canonical import canonical_json, document_digest, parse_canonical
@@ -99,3 +101,9 @@ def test_only_the_registrant_may_sign() -> None:
 
 def test_the_exported_json_schema_matches_the_model() -> None:
     assert SCHEMA_PATH.read_text() == render(), "run `python -m ledger.manifest.schema` and commit"
+
+
+@pytest.mark.parametrize("data", [b"", b"a", "城市交通".encode(), bytes(range(256)) * 40])
+def test_the_fast_cid_encoder_agrees_with_multiformats(data: bytes) -> None:
+    digest = hashlib.sha256(data).digest()
+    assert raw_cid_of_digest(digest) == str(CID("base32", 1, "raw", multihash.wrap(digest, "sha2-256")))
