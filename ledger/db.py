@@ -36,6 +36,7 @@ def create_schema(engine: Engine) -> None:
     """Creates every table that does not exist yet."""
     # Importing the table modules registers their tables on Base.
     import ledger.index.tables
+    import ledger.manifest.commitments
     import ledger.outbox  # noqa: F401
 
     Base.metadata.create_all(engine)
