@@ -110,6 +110,27 @@ class LedgerClient:
         )
         return result
 
+    def sign_draft(self, manifest_fields: dict[str, Any], signer: LocalAccount) -> dict[str, Any]:
+        """A draft whose manifest is signed and pinned (the manifest a change moves to)."""
+        draft = self._call("POST", "/v1/drafts", json=manifest_fields)
+        return self._sign(f"/v1/drafts/{draft['id']}/manifest-signature", draft["to_sign"], signer)
+
+    def holder_action(self, registration_id: int, action: str, signer: LocalAccount, **body: Any) -> WriteAccepted:
+        """A change (draft_id=...), an annual review (report_digest=...) or a cancellation (reason_digest=...)."""
+        base = f"/v1/registrations/{registration_id}/holder-actions/{action}"
+        typed = self._call("POST", f"{base}/typed-data", json=body)
+        message = typed["message"]
+        signed = {
+            **body,
+            "nonce": message["nonce"],
+            "deadline": message["deadline"],
+            "signature": self._signature(typed, signer),
+        }
+        return WriteAccepted.model_validate(self._call("POST", base, json=signed, params={"wait": "true"}))
+
+    def approve_change(self, registration_id: int) -> WriteAccepted:
+        return self._write(f"/v1/registrations/{registration_id}/change/approval")
+
     def _signature(self, typed: dict[str, Any], signer: LocalAccount) -> str:
         return "0x" + bytes(signer.sign_message(encode_typed_data(full_message=typed)).signature).hex()
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Request
 from sqlalchemy.orm import Session
 
 from api.errors import ProblemError
@@ -69,3 +69,9 @@ def require(*roles: Role) -> Callable[[Principal | None], Principal]:
 def idempotency_key(idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> str | None:
     """The client's `Idempotency-Key` header, if any."""
     return idempotency_key
+
+
+# Ids are uint64 on chain; the index stores them as signed 64-bit integers.
+MAX_ID = 2**63 - 1
+RegistrationId = Annotated[int, Path(ge=1, le=MAX_ID, description="A registration id")]
+ObjectionId = Annotated[int, Path(ge=1, le=MAX_ID, description="An objection id")]

@@ -13,7 +13,16 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from api.deps import DbSession, MaybePrincipal, Principal, Runtime, idempotency_key, require
+from api.deps import (
+    DbSession,
+    MaybePrincipal,
+    ObjectionId,
+    Principal,
+    RegistrationId,
+    Runtime,
+    idempotency_key,
+    require,
+)
 from api.errors import ProblemError
 from api.reviews import record_review, registry_action
 from api.tokens import Role
@@ -104,7 +113,7 @@ def review_queue(principal: Reviewer, session: DbSession, runtime: Runtime) -> l
 
 @router.post("/registrations/{registration_id}/accept", response_model=WriteAccepted, status_code=202)
 def accept(
-    registration_id: int,
+    registration_id: RegistrationId,
     principal: Reviewer,
     session: DbSession,
     runtime: Runtime,
@@ -117,7 +126,7 @@ def accept(
 
 @router.post("/registrations/{registration_id}/reject", response_model=WriteAccepted, status_code=202)
 def reject(
-    registration_id: int,
+    registration_id: RegistrationId,
     body: Reason,
     principal: Reviewer,
     session: DbSession,
@@ -131,7 +140,7 @@ def reject(
 
 @router.post("/registrations/{registration_id}/approve", response_model=WriteAccepted, status_code=202)
 def approve(
-    registration_id: int,
+    registration_id: RegistrationId,
     principal: Authority,
     session: DbSession,
     runtime: Runtime,
@@ -144,7 +153,7 @@ def approve(
 
 @router.post("/registrations/{registration_id}/certify", response_model=WriteAccepted, status_code=202)
 def certify(
-    registration_id: int,
+    registration_id: RegistrationId,
     principal: Authority,
     session: DbSession,
     runtime: Runtime,
@@ -157,7 +166,7 @@ def certify(
 
 @router.post("/registrations/{registration_id}/change/approval", response_model=WriteAccepted, status_code=202)
 def approve_change(
-    registration_id: int,
+    registration_id: RegistrationId,
     principal: Authority,
     session: DbSession,
     runtime: Runtime,
@@ -170,7 +179,7 @@ def approve_change(
 
 @router.post("/registrations/{registration_id}/change/rejection", response_model=WriteAccepted, status_code=202)
 def reject_change(
-    registration_id: int,
+    registration_id: RegistrationId,
     body: Reason,
     principal: Authority,
     session: DbSession,
@@ -184,7 +193,7 @@ def reject_change(
 
 @router.post("/registrations/{registration_id}/renewal", response_model=WriteAccepted, status_code=202)
 def renew(
-    registration_id: int,
+    registration_id: RegistrationId,
     body: Reason,
     principal: Authority,
     session: DbSession,
@@ -198,7 +207,7 @@ def renew(
 
 @router.post("/registrations/{registration_id}/evidence-certificate", response_model=WriteAccepted, status_code=202)
 def evidence_certificate(
-    registration_id: int,
+    registration_id: RegistrationId,
     principal: Authority,
     session: DbSession,
     runtime: Runtime,
@@ -211,7 +220,7 @@ def evidence_certificate(
 
 @router.post("/objections/{objection_id}/resolution", response_model=WriteAccepted, status_code=202)
 def resolve_objection(
-    objection_id: int,
+    objection_id: ObjectionId,
     body: Resolution,
     principal: Authority,
     session: DbSession,
@@ -242,7 +251,7 @@ def resolve_objection(
 
 @router.post("/registrations/{registration_id}/objections", response_model=WriteAccepted, status_code=202)
 def file_objection(
-    registration_id: int,
+    registration_id: RegistrationId,
     body: ObjectionBody,
     principal: MaybePrincipal,
     runtime: Runtime,

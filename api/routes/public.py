@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request, Response, UploadFile
 from pydantic import BaseModel
 from sqlalchemy import case, func, select
 
-from api.deps import DbSession, Runtime
+from api.deps import MAX_ID, DbSession, RegistrationId, Runtime
 from api.errors import ProblemError
 from api.etag import respond_with_etag
 from ledger.bundles import BundleUnavailableError, build_bundle
@@ -49,7 +49,7 @@ def verify_query(
     session: DbSession,
     sha256: Annotated[str | None, Query(pattern=HEX64.pattern)] = None,
     certificate: Annotated[str | None, Query(pattern=r"^\d{12,20}$")] = None,
-    registration: Annotated[int | None, Query(ge=1)] = None,
+    registration: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
     """The verification report (DESIGN.md §4) of a data hash, a certificate number or a registration id."""
     given = [value for value in (sha256, certificate, registration) if value is not None]
@@ -73,7 +73,7 @@ async def verify_file(session: DbSession, file: UploadFile) -> VerificationRepor
 
 
 @router.get("/registrations/{registration_id}", response_model=RegistrationReport)
-def get_registration(registration_id: int, session: DbSession) -> RegistrationReport:
+def get_registration(registration_id: RegistrationId, session: DbSession) -> RegistrationReport:
     """A registration with its status, history, certificates, manifest check and lineage."""
     report = registration_report(session, registration_id)
     if report is None:
@@ -83,7 +83,7 @@ def get_registration(registration_id: int, session: DbSession) -> RegistrationRe
 
 @router.get("/registrations/{registration_id}/bundle", response_model=ProofBundle)
 def get_bundle(
-    registration_id: int,
+    registration_id: RegistrationId,
     request: Request,
     session: DbSession,
     runtime: Runtime,
@@ -111,7 +111,7 @@ def get_bundle(
 
 
 @router.get("/registrations/{registration_id}/lineage", response_model=LineageGraph)
-def get_lineage(registration_id: int, session: DbSession) -> LineageGraph:
+def get_lineage(registration_id: RegistrationId, session: DbSession) -> LineageGraph:
     """The derivation graph around a registration: its ancestors and its descendants."""
     if queries.registration(session, registration_id) is None:
         raise ProblemError(404, "registration_not_found", "No such registration")
@@ -196,7 +196,7 @@ def _listing(session: DbSession, statuses: list[Status], offset: int, limit: int
 
 GradeName = Annotated[str | None, Query(pattern="^(general|important|core)$")]
 OriginName = Annotated[str | None, Query(pattern="^(public|enterprise|personal)$")]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=200)]
 
 

@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import JSON, DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.deps import DbSession, Principal, Runtime, idempotency_key, require
+from api.deps import DbSession, Principal, RegistrationId, Runtime, idempotency_key, require
 from api.errors import ProblemError
 from api.tokens import Role
 from api.writes import WriteAccepted, send
@@ -70,6 +70,15 @@ class DraftView(BaseModel):
 
 class SignatureBody(BaseModel):
     signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$")
+
+
+def _signed_by(typed: dict[str, Any], signature: str, address: str) -> bool:
+    """Whether `signature` over the typed data recovers to `address` (a malformed signature does not)."""
+    try:
+        signer = Account.recover_message(encode_typed_data(full_message=typed), signature=bytes.fromhex(signature[2:]))
+    except (ValueError, TypeError):
+        return False
+    return bool(signer == address)
 
 
 def _owned(session: DbSession, draft_id: str, principal: Principal) -> Draft:
@@ -238,8 +247,7 @@ def submit(
     submission = submission_of(
         document.manifest, sha256(block), draft.submission["nonce"], draft.submission["deadline"]
     )
-    signable = encode_typed_data(full_message=draft.submission["typed_data"])
-    if Account.recover_message(signable, signature=bytes.fromhex(body.signature[2:])) != principal.address:
+    if not _signed_by(draft.submission["typed_data"], body.signature, principal.address):
         raise ProblemError(422, "invalid_signature", "The application signature is not the registrant's")
     call = runtime.contract("Registrations").functions.submit(submission.as_tuple(), bytes.fromhex(body.signature[2:]))
     written = send(
@@ -257,3 +265,110 @@ def submit(
     draft.write_key = written.key
     session.commit()
     return _view(runtime, draft)
+
+
+HOLDER_ACTIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    # path segment: (EIP-712 type, registry function, digest fields in signing order)
+    "change": ("ChangeRequest", "requestChange", ("manifestDigest", "dataCommitment")),
+    "annual-review": ("AnnualReview", "fileAnnualReview", ("reportDigest",)),
+    "cancellation": ("Cancellation", "cancel", ("reasonDigest",)),
+}
+Digest32 = Annotated[str, Field(pattern=r"^0x[0-9a-f]{64}$")]
+
+
+class HolderActionRequest(BaseModel):
+    """The digests an action names (a change names the draft whose signed manifest it moves to)."""
+
+    draft_id: str | None = None
+    report_digest: Digest32 | None = None
+    reason_digest: Digest32 | None = None
+
+
+class HolderActionSigned(HolderActionRequest):
+    nonce: int = Field(ge=0)
+    deadline: int = Field(ge=0)
+    signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$")
+
+
+def _holder_action(action: str) -> tuple[str, str, tuple[str, ...]]:
+    if action not in HOLDER_ACTIONS:
+        raise ProblemError(404, "unknown_action", "No such holder action", f"one of {sorted(HOLDER_ACTIONS)}")
+    return HOLDER_ACTIONS[action]
+
+
+def _digests(action: str, body: HolderActionRequest, session: DbSession, principal: Principal) -> dict[str, str]:
+    if action == "change":
+        if body.draft_id is None:
+            raise ProblemError(422, "draft_required", "A change names the draft of the new manifest")
+        draft = _owned(session, body.draft_id, principal)
+        if not draft.signed:
+            raise ProblemError(409, "manifest_not_signed", "Sign the new manifest first")
+        document = SignedManifest.model_validate(draft.signed)
+        return {
+            "manifestDigest": "0x" + sha256(canonical_json(document)).hex(),
+            "dataCommitment": document.manifest.data_commitment.root,
+        }
+    digest = body.report_digest if action == "annual-review" else body.reason_digest
+    if digest is None:
+        raise ProblemError(422, "digest_required", "The action needs the digest of its document")
+    return {_holder_action(action)[2][0]: digest}
+
+
+@router.post("/registrations/{registration_id}/holder-actions/{action}/typed-data")
+def holder_action_typed_data(
+    registration_id: RegistrationId,
+    action: str,
+    body: HolderActionRequest,
+    principal: Registrant,
+    session: DbSession,
+    runtime: Runtime,
+) -> dict[str, Any]:
+    """The EIP-712 typed data the holder signs for a change, an annual review or a cancellation."""
+    primary, _, _ = _holder_action(action)
+    registry = runtime.contract("Registrations")
+    nonce = runtime.outbox.next_signer_nonce(principal.address, registry.functions.nonces(principal.address).call())
+    deadline = runtime.w3.eth.get_block("latest")["timestamp"] + runtime.settings.signature_validity_days * DAY
+    message = {
+        "registrationId": registration_id,
+        **_digests(action, body, session, principal),
+        "nonce": nonce,
+        "deadline": deadline,
+    }
+    return typed_data(primary, message, runtime.deployment.chain_id, runtime.deployment.registrations)
+
+
+@router.post("/registrations/{registration_id}/holder-actions/{action}", response_model=WriteAccepted, status_code=202)
+def holder_action(
+    registration_id: RegistrationId,
+    action: str,
+    body: HolderActionSigned,
+    principal: Registrant,
+    session: DbSession,
+    runtime: Runtime,
+    key: IdempotencyKey = None,
+    wait: Annotated[bool, Query(description="Wait (up to 30 s) until the chain includes it")] = False,
+) -> WriteAccepted:
+    """Checks the holder's signature and relays the action; the contract checks it again."""
+    primary, function, fields = _holder_action(action)
+    digests = _digests(action, body, session, principal)
+    message = {"registrationId": registration_id, **digests, "nonce": body.nonce, "deadline": body.deadline}
+    typed = typed_data(primary, message, runtime.deployment.chain_id, runtime.deployment.registrations)
+    signature = bytes.fromhex(body.signature[2:])
+    if not _signed_by(typed, body.signature, principal.address):
+        raise ProblemError(422, "invalid_signature", "The signature is not the token holder's")
+    arguments = [bytes.fromhex(digests[name][2:]) for name in fields]
+    call = getattr(runtime.contract("Registrations").functions, function)(
+        registration_id, *arguments, body.nonce, body.deadline, signature
+    )
+    return send(
+        runtime,
+        runtime.relayer.address,
+        "Registrations",
+        call,
+        function,
+        scope=f"{action}:{registration_id}:{principal.address}:{body.nonce}",
+        idempotency_key=key or "signed",
+        signer=principal.address,
+        signer_nonce=body.nonce,
+        wait=wait,
+    )

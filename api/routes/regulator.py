@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from api.deps import DbSession, Principal, Runtime, idempotency_key, require
+from api.deps import MAX_ID, DbSession, Principal, RegistrationId, Runtime, idempotency_key, require
 from api.reviews import registry_action
 from api.routes.public import Page
 from api.tokens import Role
@@ -42,10 +42,10 @@ class AuditFilter(BaseModel):
     """Which events: by registrant, registration, event kind and time range (unix seconds)."""
 
     registrant: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{40}$")
-    registration: int | None = Field(default=None, ge=1)
+    registration: int | None = Field(default=None, ge=1, le=MAX_ID)
     kind: str | None = Field(default=None, max_length=64)
-    since: int | None = Field(default=None, ge=0)
-    until: int | None = Field(default=None, ge=0)
+    since: int | None = Field(default=None, ge=0, le=MAX_ID)
+    until: int | None = Field(default=None, ge=0, le=MAX_ID)
 
 
 def _event_row(event: ChainEvent) -> dict[str, Any]:
@@ -84,7 +84,7 @@ def audit_events(
     principal: Regulator,
     session: DbSession,
     audit: Annotated[AuditFilter, Depends()],
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Page:
     """Events filtered by registrant, registration, kind and time range, in chain order, paginated."""
@@ -190,7 +190,7 @@ def conflicts(principal: Regulator, session: DbSession, runtime: Runtime) -> Con
 
 @router.post("/registrations/{registration_id}/freeze", response_model=WriteAccepted, status_code=202)
 def freeze(
-    registration_id: int,
+    registration_id: RegistrationId,
     body: Reason,
     principal: Regulator,
     session: DbSession,
@@ -204,7 +204,7 @@ def freeze(
 
 @router.post("/registrations/{registration_id}/unfreeze", response_model=WriteAccepted, status_code=202)
 def unfreeze(
-    registration_id: int,
+    registration_id: RegistrationId,
     principal: Regulator,
     session: DbSession,
     runtime: Runtime,
@@ -217,7 +217,7 @@ def unfreeze(
 
 @router.post("/registrations/{registration_id}/revocation", response_model=WriteAccepted, status_code=202)
 def revoke(
-    registration_id: int,
+    registration_id: RegistrationId,
     body: Reason,
     principal: Annotated[Principal, Depends(require(Role.REGULATOR, Role.AUTHORITY))],
     session: DbSession,

@@ -201,3 +201,47 @@ def test_readiness_reports_every_component(service: Service) -> None:
     ready = httpx.get(f"{service.url}/readyz").json()
     assert ready["ready"] is True
     assert set(ready["checks"]) == {"chain", "ipfs", "database", "outbox"}
+
+
+def test_holder_changes_then_cancels_a_certified_registration(service: Service, w3: Web3) -> None:
+    registrant, authority, reviewer = (
+        service.client("registrant"),
+        service.client("authority"),
+        service.client("reviewer"),
+    )
+    registrant.register(_fields(service, "e2e change"), service.registrant)
+    registration_id = eventually(
+        lambda: [
+            m.registration_id
+            for m in service.client().verify_sha256(hashlib.sha256(DATA[0]).hexdigest()).matches
+            if m.status == "submitted"
+        ]
+    )[-1]
+    reviewer.accept(registration_id)
+    authority.approve(registration_id)
+    advance_time(w3, 8 * 86_400)
+    authority.certify(registration_id)
+    eventually(lambda: _status(service, registration_id) == "certified")
+
+    new_version = registrant.sign_draft(_fields(service, "e2e change, second edition"), service.registrant)
+    requested = registrant.holder_action(registration_id, "change", service.registrant, draft_id=new_version["id"])
+    assert requested.status == "mined"
+    assert authority.approve_change(registration_id).status == "mined"
+    changed = eventually(lambda: (r := service.client().registration(registration_id)).version == 2 and r)
+    assert changed.manifest.title == "e2e change, second edition" or changed.manifest.cid == new_version["cid"]
+
+    with pytest.raises(ApiError) as forged:
+        service.client("registrant")._call(
+            "POST",
+            f"/v1/registrations/{registration_id}/holder-actions/cancellation",
+            json={"reason_digest": "0x" + "11" * 32, "nonce": 0, "deadline": 2**40, "signature": "0x" + "22" * 65},
+        )
+    assert forged.value.code == "invalid_signature"
+    cancelled = registrant.holder_action(
+        registration_id,
+        "cancellation",
+        service.registrant,
+        reason_digest="0x" + hashlib.sha256(b"no longer offered").hexdigest(),
+    )
+    assert cancelled.status == "mined"
+    eventually(lambda: _status(service, registration_id) == "cancelled")
