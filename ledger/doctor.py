@@ -60,7 +60,7 @@ def _ipfs(settings: Settings) -> Check:
         listen = httpx.post(f"{api}/api/v0/swarm/addrs/listen", timeout=5).json().get("Strings") or []
         routing = httpx.post(f"{api}/api/v0/config", params={"arg": "Routing.Type"}, timeout=5).json()["Value"]
     except (httpx.HTTPError, KeyError, ValueError) as error:
-        return Check("ipfs", False, f"{api} unreachable: {type(error).__name__}")
+        return Check("ipfs node", False, f"{api} unreachable: {type(error).__name__}")
     exposed = [address for address in listen if not address.startswith(("/ip4/127.", "/ip6/::1/"))]
     if peers or exposed or routing != "none":
         return Check(
@@ -68,7 +68,7 @@ def _ipfs(settings: Settings) -> Check:
             False,
             f"Kubo {version} is not isolated: bootstrap={peers} swarm={exposed} routing={routing}",
         )
-    return Check("ipfs", True, f"Kubo {version} at {api}, loopback only, no bootstrap peers, routing off")
+    return Check("ipfs node", True, f"Kubo {version} at {api}, loopback only, no bootstrap peers, routing off")
 
 
 def _deployment(settings: Settings) -> Check:
