@@ -64,7 +64,7 @@ def _ipfs(settings: Settings) -> Check:
     exposed = [address for address in listen if not address.startswith(("/ip4/127.", "/ip6/::1/"))]
     if peers or exposed or routing != "none":
         return Check(
-            "ipfs",
+            "ipfs node",
             False,
             f"Kubo {version} is not isolated: bootstrap={peers} swarm={exposed} routing={routing}",
         )
