@@ -9,6 +9,7 @@ import typer
 import uvicorn
 
 from api.app import create_app
+from api.logs import configure_logging
 from api.tokens import ApiToken, Role, issue_token
 from ledger.cli import UP_SERVICES, DataDirOption, app, console, ledger_runtime, load_settings, run_background_workers
 from ledger.runtime import LedgerRuntime
@@ -25,6 +26,7 @@ def _server(runtime: LedgerRuntime) -> uvicorn.Server:
 
 def serve_in_thread(runtime: LedgerRuntime, stop: threading.Event) -> list[threading.Thread]:
     """Runs the HTTP service on the configured loopback address until `stop` is set."""
+    configure_logging()
     server = _server(runtime)
 
     def run() -> None:
@@ -47,6 +49,7 @@ UP_SERVICES.append(serve_in_thread)
 @app.command()
 def serve(data_dir: DataDirOption = None) -> None:
     """Run the HTTP service, the outbox worker and the indexer against the configured chain, IPFS and database."""
+    configure_logging()
     runtime = LedgerRuntime(load_settings(data_dir))
     stop = threading.Event()
     workers = run_background_workers(runtime, stop)
