@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Request
+from fastapi import Depends, Header, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from api.errors import ProblemError
@@ -75,3 +75,7 @@ def idempotency_key(idempotency_key: Annotated[str | None, Header(max_length=200
 MAX_ID = 2**63 - 1
 RegistrationId = Annotated[int, Path(ge=1, le=MAX_ID, description="A registration id")]
 ObjectionId = Annotated[int, Path(ge=1, le=MAX_ID, description="An objection id")]
+
+
+IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
+Wait = Annotated[bool, Query(description="Wait (up to 30 s) until the chain includes it")]

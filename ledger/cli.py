@@ -412,7 +412,7 @@ def verify_command(
         _synced(runtime)
         with runtime.sessions() as session:
             try:
-                report = verify(session, query)
+                report = verify(session, query, allow_files=True)
             except ValueError as error:
                 raise fail(str(error), EXIT_BAD_INPUT) from error
             except DataFolderError as error:

@@ -23,8 +23,6 @@ from ledger.manifest.signing import sign_manifest
 from ledger.outbox import WriteResult
 from ledger.runtime import LedgerRuntime
 
-DAY = 86_400
-
 KINDS = {
     model.Kind.RESOURCE: chain.Kind.DATA_RESOURCE,
     model.Kind.PRODUCT: chain.Kind.DATA_PRODUCT,
@@ -103,8 +101,7 @@ def register(runtime: LedgerRuntime, manifest: model.Manifest, registrant: Local
     if stored != cid:
         raise RuntimeError(f"the node stored the manifest as {stored}, expected {cid}")
     contract = runtime.contract("Registrations")
-    nonce = runtime.outbox.next_signer_nonce(registrant.address, contract.functions.nonces(registrant.address).call())
-    deadline = runtime.w3.eth.get_block("latest")["timestamp"] + runtime.settings.signature_validity_days * DAY
+    nonce, deadline = runtime.signing_terms(registrant.address)
     submission = submission_of(manifest, sha256(block), nonce, deadline)
     signature = submission.sign(registrant, chain_id, registry)
     data = bytes.fromhex(contract.functions.submit(submission.as_tuple(), signature)._encode_transaction_data()[2:])

@@ -104,6 +104,17 @@ class LedgerRuntime:
     def follower(self) -> ChainFollower:
         return ChainFollower(self.w3, self.deployment, self.sessions, confirmations=self.settings.confirmations)
 
+    def signing_terms(self, signer: str) -> tuple[int, int]:
+        """The nonce and deadline the next registry signature of `signer` carries.
+
+        The nonce follows the chain's and any signature of `signer` still in the outbox; the deadline is
+        `signature_validity_days` of chain time away.
+        """
+        on_chain = self.contract("Registrations").functions.nonces(signer).call()
+        nonce = self.outbox.next_signer_nonce(signer, on_chain)
+        deadline = self.w3.eth.get_block("latest")["timestamp"] + self.settings.signature_validity_days * 86_400
+        return nonce, int(deadline)
+
     def contract(self, name: str) -> Contract:
         """A deployed contract."""
         return self.deployment.contract(self.w3, name)

@@ -207,12 +207,12 @@ def _certificate_view(certificate: CertificateRow) -> CertificateView:
 
 HEX_DIGEST = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
 CERTIFICATE_NUMBER = re.compile(r"^\d{12,}$")
-REGISTRATION_ID = re.compile(r"^(reg:|#)?(\d{1,11})$")
+REGISTRATION_ID = re.compile(r"^(reg:|#)?(\d{1,19})$")
 
 
-def classify(query: str) -> str:
-    """What a query is: `file`, `sha256`, `certificate` or `registration`."""
-    if Path(query).is_file():
+def classify(query: str, allow_files: bool = False) -> str:
+    """What a query is: `file` (only where local files may be read), `sha256`, `certificate` or `registration`."""
+    if allow_files and Path(query).is_file():
         return "file"
     if HEX_DIGEST.match(query):
         return "sha256"
@@ -226,9 +226,11 @@ def classify(query: str) -> str:
     )
 
 
-def verify(session: Session, query: str) -> VerificationReport:
-    """The verification report of a file path, sha256, certificate number or registration id."""
-    kind = classify(query)
+def verify(session: Session, query: str, allow_files: bool = False) -> VerificationReport:
+    """The verification report of a sha256, certificate number or registration id, or (for the command line,
+    with `allow_files`) of a local file. The service never passes `allow_files`: a query string must not make
+    it read its own files."""
+    kind = classify(query, allow_files)
     matches: list[RegistrationReport] = []
     if kind in ("file", "sha256"):
         digest = "0x" + (sha256_file(Path(query)).hex() if kind == "file" else query.lower().removeprefix("0x"))

@@ -9,18 +9,19 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from api.deps import (
     DbSession,
+    IdempotencyKey,
     MaybePrincipal,
     ObjectionId,
     Principal,
     RegistrationId,
     Runtime,
-    idempotency_key,
+    Wait,
     require,
 )
 from api.errors import ProblemError
@@ -35,8 +36,6 @@ router = APIRouter(prefix="/v1", tags=["authority"])
 Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER, Role.AUTHORITY))]
 Authority = Annotated[Principal, Depends(require(Role.AUTHORITY))]
 PartyAdmin = Annotated[Principal, Depends(require(Role.AUTHORITY, Role.ADMIN))]
-IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
-Wait = Annotated[bool, Query(description="Wait (up to 30 s) until the chain includes it")]
 
 
 class Reason(BaseModel):

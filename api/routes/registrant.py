@@ -21,12 +21,12 @@ from typing import Annotated, Any
 
 from eth_account import Account
 from eth_account.messages import encode_typed_data
-from fastapi import APIRouter, Depends, Form, Query, UploadFile
+from fastapi import APIRouter, Depends, Form, UploadFile
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import JSON, DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.deps import DbSession, Principal, RegistrationId, Runtime, idempotency_key, require
+from api.deps import DbSession, IdempotencyKey, Principal, RegistrationId, Runtime, Wait, require
 from api.errors import ProblemError
 from api.tokens import Role
 from api.writes import WriteAccepted, send
@@ -37,11 +37,10 @@ from ledger.manifest.canonical import canonical_json, document_digest, sha256
 from ledger.manifest.cid import raw_cid
 from ledger.manifest.model import Evidence, EvidenceKind, Manifest, RegistrantSignature, SignedManifest
 from ledger.manifest.signing import ManifestSignatureError, verify_manifest_signature
-from ledger.registration import DAY, submission_of
+from ledger.registration import submission_of
 
 router = APIRouter(prefix="/v1", tags=["registrant"])
 Registrant = Annotated[Principal, Depends(require(Role.REGISTRANT))]
-IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
 MAX_EVIDENCE_BYTES = 512 << 20
 
 
@@ -209,9 +208,7 @@ def sign_manifest(
         runtime.ipfs.put_raw_block(block)
     except IpfsError as error:
         raise ProblemError(503, "ipfs_unavailable", "The manifest could not be stored", str(error)) from error
-    registry = runtime.contract("Registrations")
-    nonce = runtime.outbox.next_signer_nonce(principal.address, registry.functions.nonces(principal.address).call())
-    deadline = runtime.w3.eth.get_block("latest")["timestamp"] + runtime.settings.signature_validity_days * DAY
+    nonce, deadline = runtime.signing_terms(principal.address)
     submission = submission_of(manifest, sha256(block), nonce, deadline)
     message = {k: ("0x" + v.hex() if isinstance(v, bytes) else v) for k, v in submission.message().items()}
     draft.signed = document.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -232,7 +229,7 @@ def submit(
     session: DbSession,
     runtime: Runtime,
     key: IdempotencyKey = None,
-    wait: Annotated[bool, Query(description="Wait (up to 30 s) until the chain includes it")] = False,
+    wait: Wait = False,
 ) -> DraftView:
     """Checks the registrant's signature of the application and queues it; repeating it changes nothing."""
     draft = _owned(session, draft_id, principal)
@@ -325,9 +322,7 @@ def holder_action_typed_data(
 ) -> dict[str, Any]:
     """The EIP-712 typed data the holder signs for a change, an annual review or a cancellation."""
     primary, _, _ = _holder_action(action)
-    registry = runtime.contract("Registrations")
-    nonce = runtime.outbox.next_signer_nonce(principal.address, registry.functions.nonces(principal.address).call())
-    deadline = runtime.w3.eth.get_block("latest")["timestamp"] + runtime.settings.signature_validity_days * DAY
+    nonce, deadline = runtime.signing_terms(principal.address)
     message = {
         "registrationId": registration_id,
         **_digests(action, body, session, principal),
@@ -346,7 +341,7 @@ def holder_action(
     session: DbSession,
     runtime: Runtime,
     key: IdempotencyKey = None,
-    wait: Annotated[bool, Query(description="Wait (up to 30 s) until the chain includes it")] = False,
+    wait: Wait = False,
 ) -> WriteAccepted:
     """Checks the holder's signature and relays the action; the contract checks it again."""
     primary, function, fields = _holder_action(action)

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from api.deps import MAX_ID, DbSession, Principal, RegistrationId, Runtime, idempotency_key, require
+from api.deps import MAX_ID, DbSession, IdempotencyKey, Principal, RegistrationId, Runtime, Wait, require
 from api.reviews import registry_action
 from api.routes.public import Page
 from api.tokens import Role
@@ -29,8 +29,6 @@ from ledger.runtime import LedgerRuntime
 
 router = APIRouter(prefix="/v1", tags=["regulator"])
 Regulator = Annotated[Principal, Depends(require(Role.REGULATOR))]
-IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
-Wait = Annotated[bool, Query(description="Wait (up to 30 s) until the chain includes it")]
 EXPORT_BATCH = 2_000
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
 from eth_account import Account
@@ -15,6 +16,7 @@ from ledger.manifest.cid import digest_of_raw_cid, raw_cid, raw_cid_of_digest
 from ledger.manifest.model import Manifest, SignedManifest
 from ledger.manifest.schema import SCHEMA_PATH, render
 from ledger.manifest.signing import ManifestSignatureError, sign_manifest, verify_manifest_signature
+from ledger.verification import classify
 
 from ..factories import make_manifest, manifest_fields
 
@@ -107,3 +109,12 @@ def test_the_exported_json_schema_matches_the_model() -> None:
 def test_the_fast_cid_encoder_agrees_with_multiformats(data: bytes) -> None:
     digest = hashlib.sha256(data).digest()
     assert raw_cid_of_digest(digest) == str(CID("base32", 1, "raw", multihash.wrap(digest, "sha2-256")))
+
+
+def test_a_verification_query_reads_local_files_only_when_allowed(tmp_path: Path) -> None:
+    secret = tmp_path / "server-secret.txt"
+    secret.write_text("not for buyers")
+    assert classify(str(secret), allow_files=True) == "file"
+    with pytest.raises(ValueError, match="neither"):
+        classify(str(secret))
+    assert classify("reg:9223372036854775807") == "registration"
