@@ -16,6 +16,8 @@ contract LedgerAccess is AccessControl, ILedgerAccess {
     bytes32 public constant PARTY_ADMIN_ROLE = LedgerRoles.PARTY_ADMIN;
     /// @inheritdoc ILedgerAccess
     bytes32 public constant PAUSER_ROLE = LedgerRoles.PAUSER;
+    /// @inheritdoc ILedgerAccess
+    bytes32 public constant AGENCY_ROLE = LedgerRoles.AGENCY;
 
     mapping(address account => Party) private _parties;
 

@@ -416,12 +416,61 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
     }
 
     // ---------------------------------------------------------------------------------------------------------
+    // Rights module hook
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @notice The rights module records that one of the registration's rights changed hands. The registry keeps
+    /// the set of rights that have left the registrant, so that for every other right it knows the holder without
+    /// asking the module; and when the right is the one the certificate follows, it retires the current property
+    /// registration certificate and issues a new one, with a new number, to the new holder.
+    /// @dev Only the connected rights module may call it, and only for a registration that has a certificate.
+    /// @param rightBit the right, as its bit in the registration's `rights` set
+    /// @param reissueCertificate whether the certificate follows this right
+    /// @return tokenId the new certificate token, 0 when none is reissued
+    function recordTransfer(uint256 registrationId, uint8 rightBit, address holder, bool reissueCertificate)
+        external
+        returns (uint256 tokenId)
+    {
+        if (msg.sender != address(rights)) revert Unauthorized(msg.sender);
+        Registration storage record = _existing(registrationId);
+        uint64 previousNumber = record.certificateNumber;
+        if (previousNumber == 0) revert InvalidStatus(registrationId, record.status);
+        record.transferredRights |= rightBit;
+        if (!reissueCertificate) return 0;
+        uint16 authorityId = record.authorityId;
+        ICertificates.CertificateType property = ICertificates.CertificateType.PropertyRegistration;
+        uint256 previousTokenId = certificates.tokenIdOf(registrationId, authorityId, property, previousNumber);
+        certificates.retire(previousTokenId);
+        uint64 number;
+        (tokenId, number) = certificates.issue(holder, registrationId, authorityId, property);
+        record.certificateNumber = number;
+        emit CertificateReissued(registrationId, previousTokenId, tokenId, number);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
     // Views
     // ---------------------------------------------------------------------------------------------------------
 
     /// @notice The registration record; reverts for an unknown id.
     function registration(uint256 registrationId) external view returns (Registration memory) {
         return _existing(registrationId);
+    }
+
+    /// @notice What the rights module needs of a registration in one call: status, open objections, identity and
+    /// whether the ledger is paused. Reverts for an unknown id.
+    function rightsContext(uint256 registrationId) external view returns (RightsContext memory) {
+        Registration storage record = _existing(registrationId);
+        return RightsContext(
+            record.status,
+            record.openObjections,
+            record.registrant,
+            record.authorityId,
+            record.kind,
+            record.origin,
+            record.grade,
+            record.rights,
+            paused()
+        );
     }
 
     /// @notice The status of a registration (None for an unknown id).
@@ -435,11 +484,12 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
         return record.openObjections > 0 && _isLive(record.status);
     }
 
-    /// @notice The holder who signs for the registration: the rights module's answer, or the registrant.
+    /// @notice The holder who signs for the registration: the registrant while none of its rights has changed hands,
+    /// then the rights module's answer.
     function holderOf(uint256 registrationId) public view returns (address) {
-        IRightsView rightsModule = rights;
-        if (address(rightsModule) == address(0)) return _registrations[registrationId].registrant;
-        return rightsModule.primaryHolder(registrationId);
+        Registration storage record = _registrations[registrationId];
+        if (record.transferredRights == 0) return record.registrant;
+        return rights.primaryHolder(registrationId);
     }
 
     /// @notice The manifest digest of a pending change, or zero.
@@ -488,9 +538,10 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
             uint256 parentId = parents[i];
             Registration storage parent = _registrations[parentId];
             if (parent.status != Status.Certified) revert ParentNotCertified(parentId, parent.status);
-            bool allowed = address(rightsModule) == address(0)
-                ? parent.registrant == registrant && parent.rights & 2 != 0
-                : rightsModule.mayProcess(parentId, registrant);
+            // The registrant still holding its processing right needs no question to the rights module.
+            bool allowed =
+                (parent.registrant == registrant && parent.rights & 2 != 0 && parent.transferredRights & 2 == 0)
+                    || (address(rightsModule) != address(0) && rightsModule.mayProcess(parentId, registrant));
             if (!allowed) revert ProcessingRightNotHeld(parentId, registrant);
         }
     }

@@ -3,6 +3,8 @@ pragma solidity 0.8.28;
 
 import {LedgerFixture} from "./utils/LedgerFixture.sol";
 import {IRegistrations} from "../src/interfaces/IRegistrations.sol";
+import {IRights} from "../src/interfaces/IRights.sol";
+import {IEndorsements} from "../src/interfaces/IEndorsements.sol";
 
 /// @notice The gas of each ledger action, recorded in the "registry" snapshot group (contracts/snapshots).
 /// @dev setUp leaves one registration in every state an action starts from, so each test is one transaction on
@@ -251,5 +253,258 @@ contract GasTest is LedgerFixture {
         vm.prank(alice);
         anchors.anchor(keccak256("batch root"), 1_000_000, keccak256("batch description"));
         _measure("anchor");
+    }
+}
+
+/// @notice The gas of each rights action, recorded in the "rights" snapshot group (contracts/snapshots).
+/// @dev As for the registry: setUp leaves a right in every state an action starts from, the ledger's accounts are
+/// cooled before the measured call, and the figures are execution gas without the 21,000 intrinsic gas and calldata
+/// (docs/gas.md has the real transaction gas, measured on anvil).
+contract RightsGasTest is LedgerFixture {
+    string internal constant GROUP = "rights";
+    IRights.Right internal constant HOLDING = IRights.Right.ResourceHolding;
+    IRights.Right internal constant PROCESSING = IRights.Right.ProcessingAndUse;
+    IRights.Right internal constant OPERATION = IRights.Right.ProductOperation;
+
+    address internal dave;
+    uint256 internal daveKey;
+    uint256 internal generalId;
+    uint256 internal pendingId;
+    uint256 internal importantId;
+    uint256 internal parentLicenceId;
+    uint256 internal awaitingLicenceId;
+    uint256 internal pledgedId;
+    bytes32 internal endorsedReport;
+
+    function setUp() public override {
+        super.setUp();
+        (dave, daveKey) = actorWithKey("dave");
+        vm.prank(partyAdmin);
+        access.admitParty(dave, keccak256("identity:dave"));
+
+        generalId = certified(aliceKey);
+        pendingId = certified(aliceKey);
+        requestTransferAs(aliceKey, bobKey, pendingId, PROCESSING);
+        requestTransferAs(aliceKey, bobKey, pendingId, HOLDING);
+        IRegistrations.Submission memory a = application(alice);
+        a.grade = IRegistrations.Grade.Important;
+        importantId = submitSigned(aliceKey, a);
+        driveToCertified(importantId);
+        requestTransferAs(aliceKey, bobKey, importantId, PROCESSING);
+        vm.prank(authority);
+        rights.approveTransfer(importantId, PROCESSING);
+        awaitingLicenceId = licensed(
+            aliceKey,
+            importantId,
+            OPERATION,
+            dave,
+            IRights.LicenceType.NonExclusive,
+            block.timestamp,
+            block.timestamp + 365 days
+        );
+        IRights.LicenceTerms memory t = licenceTerms(
+            generalId,
+            PROCESSING,
+            alice,
+            bob,
+            IRights.LicenceType.NonExclusive,
+            block.timestamp,
+            block.timestamp + 365 days
+        );
+        t.sublicensable = true;
+        parentLicenceId = grantLicenceAs(aliceKey, t);
+        pledgedId = certified(aliceKey);
+        encumberAs(aliceKey, pledgedId, PROCESSING, IRights.EncumbranceKind.Pledge, bob);
+        endorsedReport = keccak256("valuation report");
+        vm.prank(agency);
+        endorsements.endorse(generalId, IEndorsements.ReportKind.Valuation, endorsedReport);
+    }
+
+    function _coolLedger() internal {
+        vm.cool(address(access));
+        vm.cool(address(certificates));
+        vm.cool(address(registrations));
+        vm.cool(address(rights));
+        vm.cool(address(endorsements));
+    }
+
+    function _measure(string memory name) internal {
+        vm.assertTrue(vm.snapshotGasLastCall(GROUP, name) > 0, name);
+    }
+
+    // =========================================================================================================
+    // Transfers
+    // =========================================================================================================
+
+    function test_gas_request_transfer() public {
+        IRights.TransferTerms memory t = transferTerms(generalId, PROCESSING, bob);
+        bytes memory holderSignature = signTransfer(aliceKey, t);
+        bytes memory newHolderSignature = signTransfer(bobKey, t);
+        _coolLedger();
+        vm.prank(relayer);
+        rights.requestTransfer(t, holderSignature, newHolderSignature);
+        _measure("requestTransfer");
+    }
+
+    function test_gas_approve_transfer() public {
+        _coolLedger();
+        vm.prank(authority);
+        rights.approveTransfer(pendingId, PROCESSING);
+        _measure("approveTransfer");
+    }
+
+    function test_gas_approve_transfer_reissuing_the_certificate() public {
+        _coolLedger();
+        vm.prank(authority);
+        rights.approveTransfer(pendingId, HOLDING);
+        _measure("approveTransfer_reissue");
+    }
+
+    function test_gas_regulator_approve_transfer() public {
+        _coolLedger();
+        vm.prank(regulator);
+        rights.regulatorApproveTransfer(importantId, PROCESSING);
+        _measure("regulatorApproveTransfer");
+    }
+
+    function test_gas_reject_transfer() public {
+        _coolLedger();
+        vm.prank(authority);
+        rights.rejectTransfer(pendingId, PROCESSING, keccak256("reason"));
+        _measure("rejectTransfer");
+    }
+
+    function test_gas_transfer_by_operation_of_law() public {
+        _coolLedger();
+        vm.prank(authority);
+        rights.transferByOperationOfLaw(generalId, PROCESSING, bob, keccak256("court ruling"));
+        _measure("transferByOperationOfLaw");
+    }
+
+    // =========================================================================================================
+    // Licences
+    // =========================================================================================================
+
+    function _grantMeasured(uint256 key, IRights.LicenceTerms memory t, string memory name) internal {
+        bytes memory signature = signLicence(key, t);
+        _coolLedger();
+        vm.prank(relayer);
+        rights.grantLicence(t, signature);
+        _measure(name);
+    }
+
+    function test_gas_grant_licence() public {
+        _grantMeasured(
+            aliceKey,
+            licenceTerms(
+                generalId,
+                OPERATION,
+                alice,
+                dave,
+                IRights.LicenceType.NonExclusive,
+                block.timestamp,
+                block.timestamp + 365 days
+            ),
+            "grantLicence"
+        );
+    }
+
+    function test_gas_grant_processing_licence() public {
+        _grantMeasured(
+            aliceKey,
+            licenceTerms(
+                generalId,
+                PROCESSING,
+                alice,
+                dave,
+                IRights.LicenceType.NonExclusive,
+                block.timestamp,
+                block.timestamp + 365 days
+            ),
+            "grantLicence_processing"
+        );
+    }
+
+    function test_gas_grant_exclusive_licence() public {
+        _grantMeasured(
+            aliceKey,
+            licenceTerms(
+                generalId,
+                HOLDING,
+                alice,
+                dave,
+                IRights.LicenceType.Exclusive,
+                block.timestamp,
+                block.timestamp + 365 days
+            ),
+            "grantLicence_exclusive"
+        );
+    }
+
+    function test_gas_grant_sublicence() public {
+        IRights.LicenceTerms memory t = licenceTerms(
+            generalId, PROCESSING, bob, dave, IRights.LicenceType.SubLicence, block.timestamp, block.timestamp + 30 days
+        );
+        t.parentLicenceId = parentLicenceId;
+        _grantMeasured(bobKey, t, "grantLicence_sublicence");
+    }
+
+    function test_gas_regulator_approve_licence() public {
+        _coolLedger();
+        vm.prank(regulator);
+        rights.regulatorApproveLicence(awaitingLicenceId);
+        _measure("regulatorApproveLicence");
+    }
+
+    function test_gas_revoke_licence() public {
+        _coolLedger();
+        vm.prank(alice);
+        rights.revokeLicence(parentLicenceId, keccak256("reason"));
+        _measure("revokeLicence");
+    }
+
+    // =========================================================================================================
+    // Pledges and trusts
+    // =========================================================================================================
+
+    function test_gas_pledge() public {
+        IRights.EncumbranceTerms memory t = encumbranceTerms(generalId, HOLDING, IRights.EncumbranceKind.Pledge, bob);
+        bytes memory signature = signEncumbrance(aliceKey, t);
+        _coolLedger();
+        vm.prank(relayer);
+        rights.encumber(t, signature);
+        _measure("encumber");
+    }
+
+    function test_gas_release() public {
+        _coolLedger();
+        vm.prank(bob);
+        rights.release(pledgedId, PROCESSING);
+        _measure("release");
+    }
+
+    function test_gas_release_by_court_order() public {
+        _coolLedger();
+        vm.prank(authority);
+        rights.releaseByCourtOrder(pledgedId, PROCESSING, keccak256("court order"));
+        _measure("releaseByCourtOrder");
+    }
+
+    // =========================================================================================================
+    // Endorsements
+    // =========================================================================================================
+
+    function test_gas_endorse() public {
+        _coolLedger();
+        vm.prank(agency);
+        endorsements.endorse(generalId, IEndorsements.ReportKind.Compliance, keccak256("compliance opinion"));
+        _measure("endorse");
+    }
+
+    function test_gas_withdraw_endorsement() public {
+        _coolLedger();
+        vm.prank(agency);
+        endorsements.withdraw(endorsedReport, keccak256("reason"));
+        _measure("withdrawEndorsement");
     }
 }

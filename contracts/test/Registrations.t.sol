@@ -1848,78 +1848,66 @@ contract RegistrationsTest is LedgerFixture {
     }
 
     // =========================================================================================================
-    // Rights module
+    // Rights module (connected by the fixture, as in production; the registry on its own is tested below)
     // =========================================================================================================
 
-    function test_rights_module_is_connected_once_and_only_by_the_admin() public {
-        StubRights rightsModule = new StubRights();
-        address[] memory callers = new address[](3);
-        callers[0] = regulator;
-        callers[1] = authority;
-        callers[2] = stranger;
-        _assertUnauthorized(callers, abi.encodeCall(Registrations.setRights, (rightsModule)));
-
-        vm.expectEmit(true, true, true, true, address(registrations));
-        emit IRegistrations.RightsModuleSet(address(rightsModule));
-        vm.prank(admin);
-        registrations.setRights(rightsModule);
-        vm.assertEq(address(registrations.rights()), address(rightsModule), "connected");
-
+    function test_connected_rights_module_cannot_be_replaced() public {
+        vm.assertEq(address(registrations.rights()), address(rights), "connected by the deployment");
         StubRights another = new StubRights();
         vm.expectRevert(IRegistrations.RightsModuleAlreadySet.selector);
         vm.prank(admin);
         registrations.setRights(another);
     }
 
-    function test_connected_rights_module_names_the_holder_who_signs() public {
+    function test_transfers_are_recorded_only_by_the_rights_module() public {
         uint256 id = certified(aliceKey);
-        StubRights rightsModule = new StubRights();
-        vm.prank(admin);
-        registrations.setRights(rightsModule);
-        rightsModule.setHolder(id, bob);
-        vm.assertEq(registrations.holderOf(id), bob, "holder from the rights module");
-
-        _expectChangeRefused(
-            id, nextDigest("v2"), abi.encodeWithSelector(IRegistrations.InvalidSignature.selector, bob)
-        );
-        requestChangeAs(bobKey, id, nextDigest("v2"));
+        address[] memory callers = new address[](4);
+        callers[0] = authority;
+        callers[1] = admin;
+        callers[2] = alice;
+        callers[3] = stranger;
+        _assertUnauthorized(callers, abi.encodeCall(Registrations.recordTransfer, (id, 1, bob, true)));
+        _assertUnauthorized(callers, abi.encodeCall(Registrations.recordTransfer, (id, 2, bob, false)));
     }
 
-    function test_cancel_is_refused_while_the_rights_module_reports_an_encumbrance() public {
-        uint256 id = certified(aliceKey);
-        StubRights rightsModule = new StubRights();
-        vm.prank(admin);
-        registrations.setRights(rightsModule);
-        rightsModule.setHolder(id, alice);
-        rightsModule.setEncumbered(id, true);
-        bytes32 reason = keccak256("r");
-        (uint256 nonce, uint256 deadline, bytes memory signature) =
-            signHolderAction(aliceKey, CANCELLATION_TYPEHASH, id, reason);
-        vm.expectRevert(invalidStatus(id, IRegistrations.Status.Certified));
-        vm.prank(relayer);
-        registrations.cancel(id, reason, nonce, deadline, signature);
-
-        rightsModule.setEncumbered(id, false);
-        vm.prank(relayer);
-        registrations.cancel(id, reason, nonce, deadline, signature);
-        assertStatus(id, IRegistrations.Status.Cancelled, "cancelled once released");
+    function test_transfer_of_an_uncertified_registration_cannot_be_recorded() public {
+        uint256 id = inNotice(aliceKey);
+        vm.expectRevert(invalidStatus(id, IRegistrations.Status.PublicNotice));
+        vm.prank(address(rights));
+        registrations.recordTransfer(id, 1, bob, true);
     }
 
-    function test_derivation_under_a_connected_rights_module_needs_its_processing_licence() public {
-        uint256 parent = certified(bobKey);
-        StubRights rightsModule = new StubRights();
-        vm.prank(admin);
-        registrations.setRights(rightsModule);
-        _expectParentRefused(
-            parent, abi.encodeWithSelector(IRegistrations.ProcessingRightNotHeld.selector, parent, alice)
-        );
+    function test_recorded_transfer_of_another_right_keeps_the_certificate_and_asks_the_module() public {
+        uint256 id = certified(aliceKey);
+        uint64 number = registrations.registration(id).certificateNumber;
+        vm.recordLogs();
+        vm.prank(address(rights));
+        uint256 tokenId = registrations.recordTransfer(id, 2, bob, false);
+        vm.assertEq(tokenId, 0, "no certificate reissued");
+        vm.assertEq(vm.getRecordedLogs().length, 0, "no event: the rights module's event tells the transfer");
+        IRegistrations.Registration memory r = registrations.registration(id);
+        vm.assertEq(r.transferredRights, 2, "processing right left the registrant");
+        vm.assertEq(r.certificateNumber, number, "same certificate");
+        vm.assertEq(registrations.holderOf(id), alice, "the module still names the registrant");
+    }
 
-        rightsModule.setProcessor(parent, alice, true);
-        IRegistrations.Submission memory a = application(alice);
-        a.parents = new uint256[](1);
-        a.parents[0] = parent;
-        uint256 child = submitSigned(aliceKey, a);
-        assertStatus(child, IRegistrations.Status.Submitted, "licensed derivation accepted");
+    function test_reissued_certificate_retires_the_old_one_and_numbers_the_new_one() public {
+        uint256 id = certified(aliceKey);
+        uint64 oldNumber = registrations.registration(id).certificateNumber;
+        uint256 oldToken =
+            certificates.tokenIdOf(id, authorityId, ICertificates.CertificateType.PropertyRegistration, oldNumber);
+        uint256 newToken =
+            certificates.tokenIdOf(id, authorityId, ICertificates.CertificateType.PropertyRegistration, oldNumber + 1);
+        vm.expectEmit(true, true, true, true, address(registrations));
+        emit IRegistrations.CertificateReissued(id, oldToken, newToken, oldNumber + 1);
+        vm.prank(address(rights));
+        uint256 tokenId = registrations.recordTransfer(id, 1, bob, true);
+
+        vm.assertEq(tokenId, newToken, "new token");
+        vm.assertEq(registrations.registration(id).certificateNumber, oldNumber + 1, "number updated");
+        vm.assertEq(registrations.registration(id).transferredRights, 1, "resource holding right left the registrant");
+        vm.assertEq(certificates.ownerOf(newToken), bob, "issued to the new holder");
+        vm.assertEq(certificates.balanceOf(alice), 0, "old certificate retired");
     }
 
     // =========================================================================================================
@@ -1964,5 +1952,156 @@ contract RegistrationsTest is LedgerFixture {
         callers[3] = pauser;
         callers[4] = alice;
         callers[5] = stranger;
+    }
+}
+
+/// @notice The registry on its own, before a rights module is connected: the registrant holds every right it
+/// claimed, and a connected module (here a stub whose answers the test sets) is deferred to. Every test of
+/// `RegistrationsTest` runs again in this configuration.
+contract RegistrationsWithoutRightsModuleTest is LedgerFixture {
+    function connectsRights() internal pure override returns (bool) {
+        return false;
+    }
+
+    function test_before_a_module_is_connected_the_registrant_holds_and_may_derive() public {
+        uint256 parent = certified(bobKey);
+        vm.assertEq(address(registrations.rights()), address(0), "not connected");
+        vm.assertEq(registrations.holderOf(parent), bob, "registrant holds");
+        _expectParentRefused(
+            parent, abi.encodeWithSelector(IRegistrations.ProcessingRightNotHeld.selector, parent, alice)
+        );
+        IRegistrations.Submission memory a = application(bob);
+        a.parents = new uint256[](1);
+        a.parents[0] = parent;
+        uint256 child = submitSigned(bobKey, a);
+        assertStatus(child, IRegistrations.Status.Submitted, "own processing right");
+    }
+
+    function test_before_a_module_is_connected_no_one_can_record_a_transfer() public {
+        uint256 id = certified(aliceKey);
+        address[] memory callers = new address[](3);
+        callers[0] = authority;
+        callers[1] = address(rights);
+        callers[2] = admin;
+        _assertUnauthorized(callers, abi.encodeCall(Registrations.recordTransfer, (id, 1, bob, true)));
+    }
+
+    function test_rights_module_is_connected_once_and_only_by_the_admin() public {
+        StubRights rightsModule = new StubRights();
+        address[] memory callers = new address[](3);
+        callers[0] = regulator;
+        callers[1] = authority;
+        callers[2] = stranger;
+        _assertUnauthorized(callers, abi.encodeCall(Registrations.setRights, (rightsModule)));
+
+        vm.expectEmit(true, true, true, true, address(registrations));
+        emit IRegistrations.RightsModuleSet(address(rightsModule));
+        vm.prank(admin);
+        registrations.setRights(rightsModule);
+        vm.assertEq(address(registrations.rights()), address(rightsModule), "connected");
+
+        StubRights another = new StubRights();
+        vm.expectRevert(IRegistrations.RightsModuleAlreadySet.selector);
+        vm.prank(admin);
+        registrations.setRights(another);
+    }
+
+    function test_connected_rights_module_names_the_holder_who_signs_once_a_right_moved() public {
+        uint256 id = certified(aliceKey);
+        StubRights rightsModule = new StubRights();
+        vm.prank(admin);
+        registrations.setRights(rightsModule);
+        rightsModule.setHolder(id, bob);
+        vm.assertEq(registrations.holderOf(id), alice, "no right moved: the registrant, without asking");
+        vm.prank(address(rightsModule));
+        registrations.recordTransfer(id, 1, bob, true);
+        vm.assertEq(registrations.holderOf(id), bob, "holder from the rights module");
+
+        _expectChangeRefused(
+            id, nextDigest("v2"), abi.encodeWithSelector(IRegistrations.InvalidSignature.selector, bob)
+        );
+        requestChangeAs(bobKey, id, nextDigest("v2"));
+    }
+
+    function test_cancel_is_refused_while_the_rights_module_reports_an_encumbrance() public {
+        uint256 id = certified(aliceKey);
+        StubRights rightsModule = new StubRights();
+        vm.prank(admin);
+        registrations.setRights(rightsModule);
+        rightsModule.setHolder(id, alice);
+        rightsModule.setEncumbered(id, true);
+        bytes32 reason = keccak256("r");
+        (uint256 nonce, uint256 deadline, bytes memory signature) =
+            signHolderAction(aliceKey, CANCELLATION_TYPEHASH, id, reason);
+        vm.expectRevert(invalidStatus(id, IRegistrations.Status.Certified));
+        vm.prank(relayer);
+        registrations.cancel(id, reason, nonce, deadline, signature);
+
+        rightsModule.setEncumbered(id, false);
+        vm.prank(relayer);
+        registrations.cancel(id, reason, nonce, deadline, signature);
+        assertStatus(id, IRegistrations.Status.Cancelled, "cancelled once released");
+    }
+
+    function test_derivation_from_a_processing_right_that_left_the_registrant_asks_the_module() public {
+        uint256 parent = certified(aliceKey);
+        StubRights rightsModule = new StubRights();
+        vm.prank(admin);
+        registrations.setRights(rightsModule);
+        vm.prank(address(rightsModule));
+        registrations.recordTransfer(parent, 2, bob, false);
+        _expectParentRefused(
+            parent, abi.encodeWithSelector(IRegistrations.ProcessingRightNotHeld.selector, parent, alice)
+        );
+        rightsModule.setProcessor(parent, alice, true);
+        IRegistrations.Submission memory a = application(alice);
+        a.parents = new uint256[](1);
+        a.parents[0] = parent;
+        submitSigned(aliceKey, a);
+    }
+
+    function test_derivation_under_a_connected_rights_module_needs_its_processing_licence() public {
+        uint256 parent = certified(bobKey);
+        StubRights rightsModule = new StubRights();
+        vm.prank(admin);
+        registrations.setRights(rightsModule);
+        _expectParentRefused(
+            parent, abi.encodeWithSelector(IRegistrations.ProcessingRightNotHeld.selector, parent, alice)
+        );
+
+        rightsModule.setProcessor(parent, alice, true);
+        IRegistrations.Submission memory a = application(alice);
+        a.parents = new uint256[](1);
+        a.parents[0] = parent;
+        uint256 child = submitSigned(aliceKey, a);
+        assertStatus(child, IRegistrations.Status.Submitted, "licensed derivation accepted");
+    }
+
+    function _assertUnauthorized(address[] memory callers, bytes memory data) internal {
+        for (uint256 i = 0; i < callers.length; ++i) {
+            vm.prank(callers[i]);
+            (bool ok, bytes memory returned) = address(registrations).call(data);
+            string memory label = string.concat("caller ", vm.toString(i));
+            vm.assertFalse(ok, label);
+            vm.assertEq(keccak256(returned), keccak256(unauthorized(callers[i])), label);
+        }
+    }
+
+    function _expectParentRefused(uint256 parent, bytes memory expected) internal {
+        IRegistrations.Submission memory a = application(alice);
+        a.parents = new uint256[](1);
+        a.parents[0] = parent;
+        bytes memory signature = signSubmission(aliceKey, a);
+        vm.expectRevert(expected);
+        vm.prank(relayer);
+        registrations.submit(a, signature);
+    }
+
+    function _expectChangeRefused(uint256 id, bytes32 manifest, bytes memory expected) internal {
+        bytes32 data = nextDigest("data");
+        (uint256 nonce, uint256 deadline, bytes memory signature) = signChangeRequest(aliceKey, id, manifest, data);
+        vm.expectRevert(expected);
+        vm.prank(relayer);
+        registrations.requestChange(id, manifest, data, nonce, deadline, signature);
     }
 }

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 ARTIFACT_DIR = Path(__file__).resolve().parent / "artifacts"
-DEPLOYED_CONTRACTS = ("LedgerAccess", "Certificates", "Registrations", "EvidenceAnchors")
+DEPLOYED_CONTRACTS = ("LedgerAccess", "Certificates", "Registrations", "EvidenceAnchors", "Rights", "Endorsements")
 
 
 @cache

@@ -34,6 +34,8 @@ class Deployment(BaseModel):
     certificates: str
     registrations: str
     evidence_anchors: str
+    rights: str
+    endorsements: str
 
     def addresses(self) -> dict[str, str]:
         """Contract name to address."""
@@ -42,6 +44,8 @@ class Deployment(BaseModel):
             "Certificates": self.certificates,
             "Registrations": self.registrations,
             "EvidenceAnchors": self.evidence_anchors,
+            "Rights": self.rights,
+            "Endorsements": self.endorsements,
         }
 
     def contract(self, w3: Web3, name: str) -> Contract:
@@ -72,11 +76,19 @@ def _deploy_contract(w3: Web3, account: LocalAccount, name: str, *args: object) 
 
 
 def deploy(w3: Web3, admin: LocalAccount) -> Deployment:
-    """Deploys the contracts, with `admin` holding the default admin role; the registry creates the certificates."""
+    """Deploys the contracts, with `admin` holding the default admin role; the registry creates the certificates.
+
+    The rights module and the endorsements are deployed after the registry, and `admin` connects the rights module
+    to the registry (`setRights`, once).
+    """
     access, first_block = _deploy_contract(w3, admin, "LedgerAccess", admin.address)
     registrations, _ = _deploy_contract(w3, admin, "Registrations", access)
     anchors, _ = _deploy_contract(w3, admin, "EvidenceAnchors")
+    rights, _ = _deploy_contract(w3, admin, "Rights", registrations)
+    endorsements, _ = _deploy_contract(w3, admin, "Endorsements", registrations)
     registry = w3.eth.contract(address=Web3.to_checksum_address(registrations), abi=abi_of("Registrations"))
+    connect = registry.functions.setRights(Web3.to_checksum_address(rights))
+    send_and_wait(w3, admin, connect.build_transaction({"from": admin.address}))
     return Deployment(
         chain_id=w3.eth.chain_id,
         deployment_block=first_block,
@@ -85,6 +97,8 @@ def deploy(w3: Web3, admin: LocalAccount) -> Deployment:
         certificates=registry.functions.certificates().call(),
         registrations=registrations,
         evidence_anchors=anchors,
+        rights=rights,
+        endorsements=endorsements,
     )
 
 

@@ -1,7 +1,8 @@
-"""EIP-712 typed data of the registrant actions: the one place that builds the ledger's signing domain.
+"""EIP-712 typed data of the registrant and holder actions: the one place that builds the ledger's signing domain.
 
-The types mirror the type hashes in `contracts/src/Registrations.sol`; a test signs each one here and
-has the contract recover the signer on a real chain.
+The types mirror the type hashes in `contracts/src/Registrations.sol` and `contracts/src/Rights.sol`; both
+contracts use the domain `DataRightsLedger` / `1`, each with its own address as the verifying contract. A test
+signs each type here and has the contract recover the signer on a real chain.
 """
 
 from __future__ import annotations
@@ -38,17 +39,56 @@ def _registration_action(*digest_fields: str) -> list[dict[str, str]]:
     ]
 
 
+RIGHT_TRANSFER_TYPE = [
+    {"name": "registrationId", "type": "uint256"},
+    {"name": "right", "type": "uint8"},
+    {"name": "holder", "type": "address"},
+    {"name": "newHolder", "type": "address"},
+    {"name": "agreementDigest", "type": "bytes32"},
+    {"name": "nonce", "type": "uint256"},
+    {"name": "deadline", "type": "uint256"},
+]
+
+LICENCE_TYPE = [
+    {"name": "registrationId", "type": "uint256"},
+    {"name": "right", "type": "uint8"},
+    {"name": "licensor", "type": "address"},
+    {"name": "licensee", "type": "address"},
+    {"name": "licenceType", "type": "uint8"},
+    {"name": "scopeDigest", "type": "bytes32"},
+    {"name": "startsAt", "type": "uint40"},
+    {"name": "endsAt", "type": "uint40"},
+    {"name": "sublicensable", "type": "bool"},
+    {"name": "parentLicenceId", "type": "uint256"},
+    {"name": "nonce", "type": "uint256"},
+    {"name": "deadline", "type": "uint256"},
+]
+
+ENCUMBRANCE_TYPE = [
+    {"name": "registrationId", "type": "uint256"},
+    {"name": "right", "type": "uint8"},
+    {"name": "kind", "type": "uint8"},
+    {"name": "holder", "type": "address"},
+    {"name": "creditor", "type": "address"},
+    {"name": "agreementDigest", "type": "bytes32"},
+    {"name": "nonce", "type": "uint256"},
+    {"name": "deadline", "type": "uint256"},
+]
+
 PRIMARY_TYPES: dict[str, list[dict[str, str]]] = {
     "Submission": SUBMISSION_TYPE,
     "Manifest": [{"name": "registrant", "type": "address"}, {"name": "manifestHash", "type": "bytes32"}],
     "ChangeRequest": _registration_action("manifestDigest", "dataCommitment"),
     "AnnualReview": _registration_action("reportDigest"),
     "Cancellation": _registration_action("reasonDigest"),
+    "RightTransfer": RIGHT_TRANSFER_TYPE,
+    "Licence": LICENCE_TYPE,
+    "Encumbrance": ENCUMBRANCE_TYPE,
 }
 
 
 def domain(chain_id: int, verifying_contract: str) -> dict[str, Any]:
-    """The ledger's EIP-712 domain on one chain and registry."""
+    """The ledger's EIP-712 domain on one chain, for one of its contracts (the registry or the rights module)."""
     return {
         "name": DOMAIN_NAME,
         "version": DOMAIN_VERSION,

@@ -1,5 +1,5 @@
-"""Gas of every registry action, measured as real transactions on anvil (receipt gasUsed, intrinsic gas
-and calldata included), written to docs/gas.md.
+"""Gas of every registry and rights action, measured as real transactions on anvil (receipt gasUsed, intrinsic
+gas and calldata included), written to docs/gas.md.
 
 Run: .venv/bin/python scripts/benchmarks/gas.py
 """
@@ -23,6 +23,15 @@ from web3.logs import EventLogErrorFlags
 
 from ledger.chain.deployment import Deployment, deploy
 from ledger.chain.registry import Grade, Kind, Origin, Right, Submission
+from ledger.chain.rights import (
+    EncumbranceKind,
+    EncumbranceTerms,
+    LicenceTerms,
+    LicenceType,
+    ReportKind,
+    RightId,
+    TransferTerms,
+)
 from ledger.chain.transactions import send_and_wait
 from ledger.chain.typed_data import signable
 from ledger.stack.anvil import anvil_process
@@ -32,8 +41,11 @@ from ledger.toolchain import ANVIL, PROJECT_ROOT
 
 DAY = 86_400
 # Targets of the foundation issue: submit <= 150,000; each later transition <= 80,000; anchor <= 50,000.
+# Targets of the rights issue: each action <= 80,000, a transfer that reissues the certificate <= 150,000.
 TARGETS = {"submit": 150_000, "anchor": 50_000}
 LATER_TRANSITION_TARGET = 80_000
+REISSUE_TARGET = 150_000
+YEAR = 365 * DAY
 
 
 def _free_port() -> int:
@@ -54,10 +66,13 @@ class Bench:
         self.rows: list[tuple[str, int, int | None]] = []
         self._counter = 0
 
-    def send(self, sender: LocalAccount, call: Any, label: str | None) -> Any:
+    def send(self, sender: LocalAccount, call: Any, label: str | None, target: int | None = None) -> Any:
         receipt = send_and_wait(self.w3, sender, call.build_transaction({"from": sender.address}))
         if label:
-            target = None if label.startswith("one-off") else TARGETS.get(label.split(" ")[0], LATER_TRANSITION_TARGET)
+            if label.startswith("one-off"):
+                target = None
+            elif target is None:
+                target = TARGETS.get(label.split(" ")[0], LATER_TRANSITION_TARGET)
             self.rows.append((label, int(receipt["gasUsed"]), target))
         return receipt
 
@@ -73,14 +88,20 @@ class Bench:
             self.admin, self.access.functions.admitParty(account.address, Web3.keccak(text=account.address)), None
         )
 
-    def submit(self, registrant: LocalAccount, label: str | None, parents: tuple[int, ...] = ()) -> int:
+    def submit(
+        self,
+        registrant: LocalAccount,
+        label: str | None,
+        parents: tuple[int, ...] = (),
+        grade: Grade = Grade.GENERAL,
+    ) -> int:
         self._counter += 1
         application = Submission(
             registrant=registrant.address,
             authority_id=1,
             kind=Kind.DATA_PRODUCT if parents else Kind.DATA_RESOURCE,
             origin=Origin.ENTERPRISE,
-            grade=Grade.GENERAL,
+            grade=grade,
             personal_info=False,
             rights=Right.RESOURCE_HOLDING | Right.PROCESSING_AND_USE | Right.PRODUCT_OPERATION,
             manifest_digest=hashlib.sha256(f"manifest {self._counter}".encode()).digest(),
@@ -99,8 +120,9 @@ class Bench:
         labels: bool = False,
         certify_label: str | None = None,
         parents: tuple[int, ...] = (),
+        grade: Grade = Grade.GENERAL,
     ) -> int:
-        registration_id = self.submit(registrant, None, parents)
+        registration_id = self.submit(registrant, None, parents, grade)
         fn = self.registry.functions
         self.send(self.admin, fn.accept(registration_id), "accept" if labels else None)
         self.send(self.admin, fn.approve(registration_id), "approve (into public notice)" if labels else None)
@@ -177,6 +199,237 @@ def measure(bench: Bench) -> None:
         bench.send(first, anchors.functions.anchor(root, size, b"\x09" * 32), f"anchor (batch of {size:,})")
 
 
+class RightsBench:
+    """Signs rights terms as their parties and relays them through the administrator's key, as the service does."""
+
+    def __init__(self, bench: Bench) -> None:
+        self.bench = bench
+        self.rights = bench.deployment.contract(bench.w3, "Rights")
+        self.address = bench.deployment.rights
+        self._counter = 0
+
+    def digest(self, tag: str) -> bytes:
+        self._counter += 1
+        return hashlib.sha256(f"{tag} {self._counter}".encode()).digest()
+
+    def nonce(self, account: LocalAccount) -> int:
+        return int(self.rights.functions.nonces(account.address).call())
+
+    def request_transfer(
+        self, holder: LocalAccount, new_holder: LocalAccount, registration_id: int, right: RightId, label: str | None
+    ) -> None:
+        terms = TransferTerms(
+            registration_id=registration_id,
+            right=right,
+            holder=holder.address,
+            new_holder=new_holder.address,
+            agreement_digest=self.digest("transfer agreement"),
+            nonce=self.nonce(holder),
+            deadline=self.bench.now() + 3600,
+        )
+        signatures = (terms.sign(party, LOCAL_CHAIN_ID, self.address) for party in (holder, new_holder))
+        call = self.rights.functions.requestTransfer(terms.as_tuple(), *signatures)
+        self.bench.send(self.bench.admin, call, label)
+
+    def approve(self, registration_id: int, right: RightId, label: str | None, target: int | None = None) -> None:
+        call = self.rights.functions.approveTransfer(registration_id, right)
+        self.bench.send(self.bench.admin, call, label, target)
+
+    def grant(
+        self,
+        licensor: LocalAccount,
+        licensee: LocalAccount,
+        registration_id: int,
+        right: RightId,
+        licence_type: LicenceType,
+        term: tuple[int, int],
+        label: str | None,
+        sublicensable: bool = False,
+        parent_licence_id: int = 0,
+    ) -> int:
+        terms = LicenceTerms(
+            registration_id=registration_id,
+            right=right,
+            licensor=licensor.address,
+            licensee=licensee.address,
+            licence_type=licence_type,
+            scope_digest=self.digest("licence scope"),
+            starts_at=term[0],
+            ends_at=term[1],
+            sublicensable=sublicensable,
+            parent_licence_id=parent_licence_id,
+            nonce=self.nonce(licensor),
+            deadline=self.bench.now() + 3600,
+        )
+        signature = terms.sign(licensor, LOCAL_CHAIN_ID, self.address)
+        receipt = self.bench.send(
+            self.bench.admin, self.rights.functions.grantLicence(terms.as_tuple(), signature), label
+        )
+        return int(_event(self.rights, "LicenceGranted", receipt)["licenceId"])
+
+    def encumber(
+        self,
+        holder: LocalAccount,
+        creditor: LocalAccount,
+        registration_id: int,
+        right: RightId,
+        kind: EncumbranceKind,
+        label: str | None,
+    ) -> None:
+        terms = EncumbranceTerms(
+            registration_id=registration_id,
+            right=right,
+            kind=kind,
+            holder=holder.address,
+            creditor=creditor.address,
+            agreement_digest=self.digest("encumbrance agreement"),
+            nonce=self.nonce(holder),
+            deadline=self.bench.now() + 3600,
+        )
+        signature = terms.sign(holder, LOCAL_CHAIN_ID, self.address)
+        self.bench.send(self.bench.admin, self.rights.functions.encumber(terms.as_tuple(), signature), label)
+
+
+def measure_rights(bench: Bench) -> None:
+    """Each rights action in its steady state; first writes of a party's nonce, a right's licensing bookkeeping or
+    a holder's certificate balance are shown apart as one-off rows."""
+    r = RightsBench(bench)
+    fn = r.rights.functions
+    holder, buyer, creditor, agency = (dev_account(i, LOCAL_CHAIN_ID) for i in (6, 7, 8, 9))
+    licensees = [dev_account(i, LOCAL_CHAIN_ID) for i in (10, 11, 12, 13)]
+    for account in (holder, buyer, creditor, agency, *licensees):
+        bench.admit(account)
+    agency_role = bench.access.functions.AGENCY_ROLE().call()
+    bench.send(bench.admin, bench.access.functions.grantRole(agency_role, agency.address), None)
+    holding, processing, operation = RightId.RESOURCE_HOLDING, RightId.PROCESSING_AND_USE, RightId.PRODUCT_OPERATION
+    now = bench.now()
+    year = (now, now + YEAR)
+
+    # Licences
+    licensed = bench.certified(holder)
+    r.grant(
+        holder,
+        licensees[0],
+        licensed,
+        operation,
+        LicenceType.NON_EXCLUSIVE,
+        year,
+        "one-off: grantLicence, the licensor's first signature and the right's first licence (slots created)",
+    )
+    r.grant(holder, licensees[1], licensed, operation, LicenceType.NON_EXCLUSIVE, year, "grantLicence (non-exclusive)")
+    r.grant(holder, licensees[0], licensed, holding, LicenceType.SOLE, (now, now + 30 * DAY), None)
+    r.grant(
+        holder,
+        licensees[1],
+        licensed,
+        holding,
+        LicenceType.EXCLUSIVE,
+        (now + 30 * DAY, now + YEAR),
+        "grantLicence (exclusive, after an earlier sole one)",
+    )
+    r.grant(holder, licensees[3], licensed, processing, LicenceType.NON_EXCLUSIVE, year, None)
+    parent = r.grant(
+        holder,
+        licensees[0],
+        licensed,
+        processing,
+        LicenceType.NON_EXCLUSIVE,
+        year,
+        "grantLicence (processing and use: the licensee's first, its lineage index slot created)",
+        sublicensable=True,
+    )
+    r.grant(
+        holder,
+        licensees[3],
+        licensed,
+        processing,
+        LicenceType.NON_EXCLUSIVE,
+        (now, now + 2 * YEAR),
+        "grantLicence (processing and use: a licensee's later licence)",
+    )
+    half_year = (now, now + YEAR // 2)
+    r.grant(
+        licensees[0],
+        licensees[1],
+        licensed,
+        processing,
+        LicenceType.SUB_LICENCE,
+        half_year,
+        "one-off: grantLicence (sub-licence, the sub-licensor's first signature)",
+        parent_licence_id=parent,
+    )
+    sublicence = r.grant(
+        licensees[0],
+        licensees[1],
+        licensed,
+        processing,
+        LicenceType.SUB_LICENCE,
+        half_year,
+        "grantLicence (sub-licence)",
+        parent_licence_id=parent,
+    )
+    bench.send(bench.admin, fn.revokeLicence(sublicence, r.digest("reason")), None)
+    bench.send(bench.admin, fn.revokeLicence(parent, r.digest("reason")), "revokeLicence (by the authority)")
+
+    important = bench.certified(holder, grade=Grade.IMPORTANT)
+    r.grant(holder, licensees[0], important, operation, LicenceType.NON_EXCLUSIVE, year, None)
+    awaiting = r.grant(
+        holder,
+        licensees[1],
+        important,
+        operation,
+        LicenceType.NON_EXCLUSIVE,
+        year,
+        "grantLicence (important data: awaits a regulator)",
+    )
+    bench.send(bench.admin, fn.regulatorApproveLicence(awaiting), "regulatorApproveLicence")
+
+    # Transfers
+    sold = bench.certified(holder)
+    r.request_transfer(holder, buyer, sold, processing, "requestTransfer")
+    r.approve(sold, processing, "approveTransfer (the right's first transfer)")
+    r.request_transfer(holder, buyer, sold, holding, None)
+    r.approve(sold, holding, "one-off: approveTransfer reissuing the certificate to a first-time certificate holder")
+    again = bench.certified(holder)
+    r.request_transfer(holder, buyer, again, holding, None)
+    r.approve(again, holding, "approveTransfer (reissues the certificate)", REISSUE_TARGET)
+    r.request_transfer(holder, buyer, again, processing, None)
+    bench.send(bench.admin, fn.rejectTransfer(again, processing, r.digest("reason")), "rejectTransfer")
+    evidence = r.digest("court ruling")
+    bench.send(
+        bench.admin,
+        fn.transferByOperationOfLaw(again, processing, buyer.address, evidence),
+        "transferByOperationOfLaw (takes effect)",
+    )
+    r.request_transfer(holder, buyer, important, processing, None)
+    r.approve(important, processing, "approveTransfer (important data: awaits a regulator)")
+    bench.send(
+        bench.admin, fn.regulatorApproveTransfer(important, processing), "regulatorApproveTransfer (takes effect)"
+    )
+    bench.send(
+        bench.admin,
+        fn.transferByOperationOfLaw(important, operation, buyer.address, r.digest("merger record")),
+        "transferByOperationOfLaw (important data: awaits a regulator)",
+    )
+
+    # Pledges and trusts
+    pledged = bench.certified(holder)
+    r.encumber(holder, creditor, pledged, holding, EncumbranceKind.PLEDGE, "encumber (pledge)")
+    bench.send(creditor, fn.release(pledged, holding), "release (by the pledgee)")
+    r.encumber(holder, creditor, pledged, operation, EncumbranceKind.TRUST, "encumber (trust)")
+    bench.send(
+        bench.admin,
+        fn.releaseByCourtOrder(pledged, operation, r.digest("court order")),
+        "releaseByCourtOrder",
+    )
+
+    # Endorsements
+    endorsements = bench.deployment.contract(bench.w3, "Endorsements").functions
+    report = r.digest("valuation report")
+    bench.send(agency, endorsements.endorse(pledged, ReportKind.VALUATION, report), "endorse")
+    bench.send(agency, endorsements.withdraw(report, r.digest("reason")), "withdraw (endorsement)")
+
+
 def _machine() -> str:
     cpu = next(
         (
@@ -226,6 +479,7 @@ def main() -> int:
         bootstrap_local_ledger(w3, deployment, admin, notice_days=7, review_interval_days=365)
         bench = Bench(w3, deployment, admin)
         measure(bench)
+        measure_rights(bench)
     report = PROJECT_ROOT / "docs" / "gas.md"
     within = write_report(bench.rows, report)
     print(report.read_text())

@@ -37,6 +37,9 @@ interface ILedgerAccess {
     function PARTY_ADMIN_ROLE() external view returns (bytes32);
     /// @notice Role of those who may pause and unpause the ledger in an emergency.
     function PAUSER_ROLE() external view returns (bytes32);
+    /// @notice Role of the third-party agencies (law firms, assessment and valuation institutions) whose report
+    /// endorsements the ledger records; an agency must also be an admitted party.
+    function AGENCY_ROLE() external view returns (bytes32);
 
     /// @notice Whether `account` has `role`.
     function hasRole(bytes32 role, address account) external view returns (bool);

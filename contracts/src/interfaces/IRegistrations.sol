@@ -64,6 +64,8 @@ interface IRegistrations {
     /// @param registrant the party that applied, first holder of the rights it claimed
     /// @param authorityId the registration authority that handles it
     /// @param rights bit set of the rights claimed: 1 resource holding, 2 processing and use, 4 product operation
+    /// @param transferredRights bit set of the rights that have left the registrant (recorded by the rights module):
+    /// for the others the registrant still holds them, and the registry answers without asking the module
     /// @param manifestDigest sha256 of the manifest's raw IPFS block, i.e. the digest of its CIDv1
     struct Registration {
         Status status;
@@ -80,7 +82,22 @@ interface IRegistrations {
         Grade grade;
         bool personalInfo;
         uint8 rights;
+        uint8 transferredRights;
         bytes32 manifestDigest;
+    }
+
+    /// @notice What the rights module reads of a registration, in one call.
+    /// @param paused whether the ledger is paused (the registry's emergency stop, which the rights module honours)
+    struct RightsContext {
+        Status status;
+        uint16 openObjections;
+        address registrant;
+        uint16 authorityId;
+        Kind kind;
+        Origin origin;
+        Grade grade;
+        uint8 rights;
+        bool paused;
     }
 
     /// @notice The application a registrant signs (EIP-712 type `Submission`).
@@ -166,6 +183,14 @@ interface IRegistrations {
     event RegistrationRevoked(uint256 indexed registrationId, address indexed by, bytes32 reasonDigest);
     /// @notice The holder cancelled the registration (注销登记).
     event RegistrationCancelled(uint256 indexed registrationId, bytes32 reasonDigest);
+    /// @notice The right the certificate follows changed hands: the rights module had the property registration
+    /// certificate retired and a new one, with a new number, issued to the new holder.
+    event CertificateReissued(
+        uint256 indexed registrationId,
+        uint256 indexed previousTokenId,
+        uint256 indexed tokenId,
+        uint64 certificateNumber
+    );
     /// @notice The rights module was connected (once).
     event RightsModuleSet(address indexed rights);
 

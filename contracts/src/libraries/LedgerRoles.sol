@@ -14,4 +14,6 @@ library LedgerRoles {
     bytes32 internal constant PARTY_ADMIN = keccak256("PARTY_ADMIN_ROLE");
     /// @notice Those who may pause and unpause the ledger in an emergency.
     bytes32 internal constant PAUSER = keccak256("PAUSER_ROLE");
+    /// @notice Third-party agencies (law firms, assessment and valuation institutions) that endorse reports.
+    bytes32 internal constant AGENCY = keccak256("AGENCY_ROLE");
 }

@@ -1,20 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {RegistrantSigning} from "./RegistrantSigning.sol";
+import {RightsSigning} from "./RightsSigning.sol";
 import {ContractWallet} from "./ContractWallet.sol";
 import {LedgerAccess} from "../../src/LedgerAccess.sol";
 import {Certificates} from "../../src/Certificates.sol";
 import {Registrations} from "../../src/Registrations.sol";
 import {EvidenceAnchors} from "../../src/EvidenceAnchors.sol";
+import {Rights} from "../../src/Rights.sol";
+import {Endorsements} from "../../src/Endorsements.sol";
 import {IRegistrations} from "../../src/interfaces/IRegistrations.sol";
+import {IRights} from "../../src/interfaces/IRights.sol";
 import {LedgerRoles} from "../../src/libraries/LedgerRoles.sol";
 
 /// @title LedgerFixture
 /// @notice The ledger deployed as production deploys it (the registry creates its certificate token and keeps its
-/// authorities), its actors, and the lifecycle driven as the service drives it: registrant actions signed (EIP-712)
-/// and relayed, reviewer and authority actions sent by their keys.
-abstract contract LedgerFixture is RegistrantSigning {
+/// authorities; the rights module and the endorsements are deployed after it and the rights module connected), its
+/// actors, and the lifecycle driven as the service drives it: registrant and holder actions signed (EIP-712) and
+/// relayed, reviewer and authority actions sent by their keys.
+abstract contract LedgerFixture is RightsSigning {
     /// @notice 2025-03-01 00:00 China Standard Time (2025-02-28 16:00 UTC).
     uint256 internal constant START = 1740758400;
     uint40 internal constant NOTICE_PERIOD = 30 days;
@@ -28,6 +32,8 @@ abstract contract LedgerFixture is RegistrantSigning {
     Certificates internal certificates;
     Registrations internal registrations;
     EvidenceAnchors internal anchors;
+    Rights internal rights;
+    Endorsements internal endorsements;
 
     address internal admin;
     address internal reviewer;
@@ -38,6 +44,8 @@ abstract contract LedgerFixture is RegistrantSigning {
     address internal otherAuthority;
     address internal relayer;
     address internal stranger;
+    /// @dev Holds the agency role and is admitted.
+    address internal agency;
     uint16 internal authorityId;
     uint16 internal otherAuthorityId;
 
@@ -64,6 +72,7 @@ abstract contract LedgerFixture is RegistrantSigning {
         otherAuthority = actor("otherAuthority");
         relayer = actor("relayer");
         stranger = actor("stranger");
+        agency = actor("agency");
         (alice, aliceKey) = actorWithKey("alice");
         (bob, bobKey) = actorWithKey("bob");
         (carol, carolKey) = actorWithKey("carol");
@@ -74,6 +83,8 @@ abstract contract LedgerFixture is RegistrantSigning {
         registrations = new Registrations(access);
         certificates = Certificates(address(registrations.certificates()));
         anchors = new EvidenceAnchors();
+        rights = new Rights(registrations);
+        endorsements = new Endorsements(registrations);
         wallet = new ContractWallet(walletOwner);
         vm.label(address(wallet), "wallet");
 
@@ -82,6 +93,8 @@ abstract contract LedgerFixture is RegistrantSigning {
         access.grantRole(LedgerRoles.REGULATOR, regulator);
         access.grantRole(LedgerRoles.PARTY_ADMIN, partyAdmin);
         access.grantRole(LedgerRoles.PAUSER, pauser);
+        access.grantRole(LedgerRoles.AGENCY, agency);
+        if (connectsRights()) registrations.setRights(rights);
         authorityId =
             registrations.registerAuthority(authority, keccak256("authority:SZDEX"), NOTICE_PERIOD, REVIEW_INTERVAL);
         otherAuthorityId = registrations.registerAuthority(
@@ -93,7 +106,14 @@ abstract contract LedgerFixture is RegistrantSigning {
         access.admitParty(alice, keccak256("identity:alice"));
         access.admitParty(bob, keccak256("identity:bob"));
         access.admitParty(address(wallet), keccak256("identity:wallet"));
+        access.admitParty(agency, keccak256("identity:agency"));
         vm.stopPrank();
+    }
+
+    /// @notice Whether setUp connects the rights module to the registry, as production does. Tests of the registry
+    /// on its own (before a module is connected, or with a stub) turn it off.
+    function connectsRights() internal pure virtual returns (bool) {
+        return true;
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -264,6 +284,143 @@ abstract contract LedgerFixture is RegistrantSigning {
         registrationId = certified(key);
         vm.warp(registrations.registration(registrationId).reviewDueAt + 1);
         registrations.lapse(registrationId);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Rights: signed terms, relayed as the service would
+    // ---------------------------------------------------------------------------------------------------------
+
+    function rightsDigest(bytes32 structHash) internal view returns (bytes32) {
+        return typedDigest(address(rights), block.chainid, structHash);
+    }
+
+    /// @notice Transfer terms from the right's current holder to `newHolder`, with the holder's next nonce and a
+    /// one-hour deadline.
+    function transferTerms(uint256 registrationId, IRights.Right right, address newHolder)
+        internal
+        returns (IRights.TransferTerms memory t)
+    {
+        t.registrationId = registrationId;
+        t.right = right;
+        t.holder = rights.holderOf(registrationId, right);
+        t.newHolder = newHolder;
+        t.agreementDigest = nextDigest("transfer agreement");
+        t.nonce = rights.nonces(t.holder);
+        t.deadline = block.timestamp + 1 hours;
+    }
+
+    function signTransfer(uint256 key, IRights.TransferTerms memory t) internal view returns (bytes memory) {
+        return signDigest(key, rightsDigest(transferStructHash(t)));
+    }
+
+    /// @notice The holder (`holderKey`) and the new holder (`newHolderKey`) sign a transfer, and the relayer
+    /// registers it.
+    function requestTransferAs(uint256 holderKey, uint256 newHolderKey, uint256 registrationId, IRights.Right right)
+        internal
+        returns (IRights.TransferTerms memory t)
+    {
+        t = transferTerms(registrationId, right, vm.addr(newHolderKey));
+        bytes memory holderSignature = signTransfer(holderKey, t);
+        bytes memory newHolderSignature = signTransfer(newHolderKey, t);
+        vm.prank(relayer);
+        rights.requestTransfer(t, holderSignature, newHolderSignature);
+    }
+
+    /// @notice A transfer requested and approved by the authority (general data: it takes effect).
+    function transferredAs(uint256 holderKey, uint256 newHolderKey, uint256 registrationId, IRights.Right right)
+        internal
+    {
+        requestTransferAs(holderKey, newHolderKey, registrationId, right);
+        vm.prank(authorityOf(registrationId));
+        rights.approveTransfer(registrationId, right);
+    }
+
+    /// @notice Licence terms signed by `licensor` for a term of [startsAt, endsAt), not sublicensable, no parent.
+    function licenceTerms(
+        uint256 registrationId,
+        IRights.Right right,
+        address licensor,
+        address licensee,
+        IRights.LicenceType licenceType,
+        uint256 startsAt,
+        uint256 endsAt
+    ) internal returns (IRights.LicenceTerms memory t) {
+        t.registrationId = registrationId;
+        t.right = right;
+        t.licensor = licensor;
+        t.licensee = licensee;
+        t.licenceType = licenceType;
+        t.scopeDigest = nextDigest("licence scope");
+        // casting to uint40 is safe: the tests' instants are decades from now, far below 2^40 seconds
+        // forge-lint: disable-next-line(unsafe-typecast)
+        t.startsAt = uint40(startsAt);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        t.endsAt = uint40(endsAt);
+        t.nonce = rights.nonces(licensor);
+        t.deadline = block.timestamp + 1 hours;
+    }
+
+    function signLicence(uint256 key, IRights.LicenceTerms memory t) internal view returns (bytes memory) {
+        return signDigest(key, rightsDigest(licenceStructHash(t)));
+    }
+
+    function grantLicenceAs(uint256 key, IRights.LicenceTerms memory t) internal returns (uint256 licenceId) {
+        bytes memory signature = signLicence(key, t);
+        vm.prank(relayer);
+        licenceId = rights.grantLicence(t, signature);
+    }
+
+    /// @notice The holder (`key`) licenses `licensee` for [startsAt, endsAt).
+    function licensed(
+        uint256 key,
+        uint256 registrationId,
+        IRights.Right right,
+        address licensee,
+        IRights.LicenceType licenceType,
+        uint256 startsAt,
+        uint256 endsAt
+    ) internal returns (uint256 licenceId) {
+        return grantLicenceAs(
+            key, licenceTerms(registrationId, right, vm.addr(key), licensee, licenceType, startsAt, endsAt)
+        );
+    }
+
+    function encumbranceTerms(
+        uint256 registrationId,
+        IRights.Right right,
+        IRights.EncumbranceKind kind,
+        address creditor
+    ) internal returns (IRights.EncumbranceTerms memory t) {
+        t.registrationId = registrationId;
+        t.right = right;
+        t.kind = kind;
+        t.holder = rights.holderOf(registrationId, right);
+        t.creditor = creditor;
+        t.agreementDigest = nextDigest("encumbrance agreement");
+        t.nonce = rights.nonces(t.holder);
+        t.deadline = block.timestamp + 1 hours;
+    }
+
+    function signEncumbrance(uint256 key, IRights.EncumbranceTerms memory t) internal view returns (bytes memory) {
+        return signDigest(key, rightsDigest(encumbranceStructHash(t)));
+    }
+
+    /// @notice The holder (`key`) pledges the right to, or places it in trust with, `creditor`.
+    function encumberAs(
+        uint256 key,
+        uint256 registrationId,
+        IRights.Right right,
+        IRights.EncumbranceKind kind,
+        address creditor
+    ) internal returns (IRights.EncumbranceTerms memory t) {
+        t = encumbranceTerms(registrationId, right, kind, creditor);
+        bytes memory signature = signEncumbrance(key, t);
+        vm.prank(relayer);
+        rights.encumber(t, signature);
+    }
+
+    function authorityOf(uint256 registrationId) internal view returns (address account) {
+        (account,,) = registrations.authorityTerms(registrations.registration(registrationId).authorityId);
     }
 
     // ---------------------------------------------------------------------------------------------------------

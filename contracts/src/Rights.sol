@@ -1,0 +1,716 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {ILedgerAccess} from "./interfaces/ILedgerAccess.sol";
+import {IRegistrations} from "./interfaces/IRegistrations.sol";
+import {IRights} from "./interfaces/IRights.sol";
+import {IRightsView} from "./interfaces/IRightsView.sol";
+import {Registrations} from "./Registrations.sol";
+import {LedgerRoles} from "./libraries/LedgerRoles.sol";
+
+/// @title Rights
+/// @notice The three rights of every certified registration and what happens to them (DESIGN.md §2): transfer
+/// registration (转移登记) signed by both holders and approved by the authority, transfer by operation of law,
+/// licence registration (许可登记), pledges (质押) and trusts (信托), and a regulator's approval of transfers and
+/// licences of data graded important or core. The registry asks it, through `IRightsView`, who holds a
+/// registration, who may derive from it and whether it may be cancelled.
+/// @dev Holders are set lazily, so certification costs nothing here: a right's holder is the stored one once it has
+/// been transferred, and before that the registrant, if the registration claimed the right and was certified. After
+/// a revocation or cancellation the holders stay as they were last, for the record, and nothing can move any more:
+/// every transfer, licence and encumbrance needs a Certified registration. Only releases, revocations and
+/// rejections, which end something, are possible in any status.
+///
+/// Signed requests are EIP-712 messages in the domain `DataRightsLedger` / `1` / chain id / this contract, with the
+/// signer's nonce and a deadline, checked with OpenZeppelin `SignatureChecker` so contract wallets sign through
+/// ERC-1271; anyone may relay them. No state-changing function loops.
+///
+/// The ledger's emergency stop is the registry's: while it is paused nothing new starts and no right moves here;
+/// revoking a licence and rejecting a transfer, which only stop things, stay possible.
+contract Rights is IRights, EIP712, Nonces {
+    bytes32 private constant TRANSFER_TYPEHASH = keccak256(
+        "RightTransfer(uint256 registrationId,uint8 right,address holder,address newHolder,bytes32 agreementDigest,"
+        "uint256 nonce,uint256 deadline)"
+    );
+    bytes32 private constant LICENCE_TYPEHASH = keccak256(
+        "Licence(uint256 registrationId,uint8 right,address licensor,address licensee,uint8 licenceType,"
+        "bytes32 scopeDigest,uint40 startsAt,uint40 endsAt,bool sublicensable,uint256 parentLicenceId,uint256 nonce,"
+        "uint256 deadline)"
+    );
+    bytes32 private constant ENCUMBRANCE_TYPEHASH = keccak256(
+        "Encumbrance(uint256 registrationId,uint8 right,uint8 kind,address holder,address creditor,"
+        "bytes32 agreementDigest,uint256 nonce,uint256 deadline)"
+    );
+
+    /// @dev Bit positions of a licence id: `registrationId << 48 | right << 40 | sublicensable << 32 |
+    /// parentSequence << 16 | sequence`, the sequences counting the licences of one right from 1.
+    uint256 private constant REGISTRATION_SHIFT = 48;
+    uint256 private constant RIGHT_SHIFT = 40;
+    uint256 private constant SUBLICENSABLE_SHIFT = 32;
+    uint256 private constant PARENT_SHIFT = 16;
+    uint256 private constant SEQUENCE_MASK = 0xffff;
+
+    /// @dev What stands on a right, one thing at a time: nothing, a pledge, a trust, or a transfer awaiting its
+    /// approvals. Pledged and InTrust have the values of EncumbranceKind.Pledge and EncumbranceKind.Trust.
+    enum Standing {
+        Free,
+        Pledged,
+        InTrust,
+        TransferPending
+    }
+
+    /// @dev What stands on a right, in one slot: the pledgee, the trustee or the incoming holder, and for a pending
+    /// transfer its approvals. A right with a transfer pending cannot be pledged or placed in trust, nor an encumbered
+    /// one transferred, so one slot serves the creditor and the incoming holder.
+    struct Dealing {
+        address counterparty;
+        Standing standing;
+        bool authorityApproved;
+        bool regulatorApproved;
+        bool lawful;
+    }
+
+    /// @dev One right of one registration, in two slots: its holder (zero until it first moves) with the licensing
+    /// bookkeeping, and what stands on it.
+    struct RightState {
+        address holder;
+        uint40 exclusiveEndsAt;
+        uint40 licencesEndAt;
+        uint16 licenceCount;
+        Dealing dealing;
+    }
+
+    /// @dev A licence in one slot; the registration, right, parent and whether it is sublicensable are in its id.
+    struct LicenceRecord {
+        address licensee;
+        uint40 startsAt;
+        uint40 endsAt;
+        LicenceType licenceType;
+        LicenceStatus status;
+    }
+
+    /// @notice The registry whose registrations these rights belong to.
+    Registrations public immutable registrations;
+    /// @notice Roles and admitted parties (the registry's).
+    ILedgerAccess public immutable access;
+
+    mapping(uint256 registrationId => RightState[3]) private _rights;
+    mapping(uint256 licenceId => LicenceRecord) private _licences;
+    mapping(uint256 registrationId => mapping(address licensee => uint256 licenceId)) private _processingLicences;
+
+    /// @param registrations_ the registry; its administrator then connects this module with `setRights`
+    constructor(Registrations registrations_) EIP712("DataRightsLedger", "1") {
+        registrations = registrations_;
+        access = registrations_.access();
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Transfer registration (转移登记)
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @notice Registers a transfer of one right signed by its holder and by the new holder, both over the same
+    /// `RightTransfer` message; it waits for the authority's approval (and a regulator's, for important or core
+    /// data). Anyone may relay it.
+    /// @dev Refused while the right is pledged or in trust, while another transfer of it is pending, while an
+    /// objection stands against the registration, or unless both parties are admitted.
+    function requestTransfer(
+        TransferTerms calldata terms,
+        bytes calldata holderSignature,
+        bytes calldata newHolderSignature
+    ) external {
+        uint256 registrationId = terms.registrationId;
+        IRegistrations.RightsContext memory context = _certified(registrationId);
+        if (context.openObjections != 0) revert RegistrationDisputed(registrationId);
+        if (terms.agreementDigest == bytes32(0)) revert MissingDigest();
+        RightState storage state = _rights[registrationId][uint8(terms.right)];
+        address holder = _holderOf(state, context, terms.right);
+        if (holder == address(0) || holder != terms.holder) {
+            revert RightNotHeld(registrationId, terms.right, terms.holder);
+        }
+        address newHolder = terms.newHolder;
+        _checkFree(state, registrationId, terms.right);
+        _checkCounterparty(holder, newHolder);
+        bytes32 digest = _hashTypedDataV4(keccak256(abi.encode(TRANSFER_TYPEHASH, terms)));
+        _checkSignature(holder, digest, terms.deadline, holderSignature);
+        _checkSignature(newHolder, digest, terms.deadline, newHolderSignature);
+        _useCheckedNonce(holder, terms.nonce);
+        state.dealing = Dealing(newHolder, Standing.TransferPending, false, false, false);
+        emit TransferRequested(registrationId, terms.right, newHolder, holder, terms.agreementDigest, false);
+    }
+
+    /// @notice The registration's authority approves a pending transfer. It takes effect now, unless the data is
+    /// graded important or core and no regulator has approved it yet; if the right is the one the registration's
+    /// certificate follows, the certificate is reissued to the new holder.
+    function approveTransfer(uint256 registrationId, Right right) external {
+        IRegistrations.RightsContext memory context = _certified(registrationId);
+        _checkAuthority(context.authorityId);
+        RightState storage state = _pendingTransfer(registrationId, right);
+        if (state.dealing.authorityApproved) revert AlreadyApproved(registrationId, right);
+        if (!state.dealing.lawful && context.openObjections != 0) revert RegistrationDisputed(registrationId);
+        emit TransferApproved(registrationId, right, msg.sender, false);
+        if (context.grade == IRegistrations.Grade.General || state.dealing.regulatorApproved) {
+            _transfer(state, context, registrationId, right, state.dealing.counterparty, state.dealing.lawful);
+        } else {
+            state.dealing.authorityApproved = true;
+        }
+    }
+
+    /// @notice A regulator approves a pending transfer of data graded important or core. It takes effect now if
+    /// the authority has approved it (or initiated it by operation of law), otherwise on the authority's approval.
+    function regulatorApproveTransfer(uint256 registrationId, Right right) external {
+        _checkRole(LedgerRoles.REGULATOR);
+        IRegistrations.RightsContext memory context = _certified(registrationId);
+        if (context.grade == IRegistrations.Grade.General) revert RegulatorApprovalNotNeeded();
+        RightState storage state = _pendingTransfer(registrationId, right);
+        if (state.dealing.regulatorApproved) revert AlreadyApproved(registrationId, right);
+        if (!state.dealing.lawful && context.openObjections != 0) revert RegistrationDisputed(registrationId);
+        emit TransferApproved(registrationId, right, msg.sender, true);
+        if (state.dealing.authorityApproved) {
+            _transfer(state, context, registrationId, right, state.dealing.counterparty, state.dealing.lawful);
+        } else {
+            state.dealing.regulatorApproved = true;
+        }
+    }
+
+    /// @notice The registration's authority or a regulator refuses a pending transfer. Possible in any status and
+    /// while paused.
+    /// @param reasonDigest hash of the written decision
+    function rejectTransfer(uint256 registrationId, Right right, bytes32 reasonDigest) external {
+        IRegistrations.RightsContext memory context = registrations.rightsContext(registrationId);
+        if (!_isAuthority(context.authorityId) && !access.hasRole(LedgerRoles.REGULATOR, msg.sender)) {
+            revert Unauthorized(msg.sender);
+        }
+        RightState storage state = _pendingTransfer(registrationId, right);
+        delete state.dealing;
+        emit TransferRejected(registrationId, right, msg.sender, reasonDigest);
+    }
+
+    /// @notice Transfer by operation of law: on the holder's merger, division, dissolution or bankruptcy the
+    /// registration's authority transfers the right on the evidence (court ruling, merger record), without the old
+    /// holder's signature. It takes effect at once, or for important or core data when a regulator approves it.
+    /// Refused like a transfer by agreement while the right is pledged or in trust, or another transfer is pending;
+    /// an objection does not stop it.
+    /// @param evidenceDigest hash of the evidence
+    function transferByOperationOfLaw(uint256 registrationId, Right right, address newHolder, bytes32 evidenceDigest)
+        external
+    {
+        IRegistrations.RightsContext memory context = _certified(registrationId);
+        _checkAuthority(context.authorityId);
+        if (evidenceDigest == bytes32(0)) revert MissingDigest();
+        RightState storage state = _rights[registrationId][uint8(right)];
+        address holder = _holderOf(state, context, right);
+        if (holder == address(0)) revert RightNotHeld(registrationId, right, address(0));
+        _checkFree(state, registrationId, right);
+        if (newHolder == holder || newHolder == address(0)) revert InvalidCounterparty(newHolder);
+        emit TransferRequested(registrationId, right, newHolder, holder, evidenceDigest, true);
+        if (context.grade == IRegistrations.Grade.General) {
+            _transfer(state, context, registrationId, right, newHolder, true);
+        } else {
+            _checkAdmitted(newHolder);
+            state.dealing = Dealing(newHolder, Standing.TransferPending, true, false, true);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Licence registration (许可登记)
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @notice Registers a licence signed by its licensor (the right's holder; for a sub-licence, the licensee of a
+    /// current parent licence that allows sub-licensing and covers the term). Anyone may relay it. A licence of data
+    /// graded important or core waits for a regulator's approval.
+    /// @dev Overlap rule, conservative and O(1): per right the ledger keeps the latest end of any exclusive or sole
+    /// licence and the latest end of any licence. A new exclusive or sole licence must start at or after the latest
+    /// end of every earlier licence of the right; any other licence at or after the latest end of the exclusive and
+    /// sole ones. This refuses every overlap, and also some back-dated licences that overlap nothing (one lying
+    /// wholly before an earlier licence); ends of revoked and still-unapproved licences keep counting. A sub-licence
+    /// lies within its parent's term and is not checked against or counted in these ends.
+    /// For public data (Origin.Public) the event marks the scope document public: the service checks before
+    /// relaying that its CID resolves, since public-data authorisations must be public.
+    /// @return licenceId the new licence's id, encoding registration, right, sublicensable flag and parent
+    function grantLicence(LicenceTerms calldata terms, bytes calldata signature) external returns (uint256 licenceId) {
+        (IRegistrations.Grade grade, IRegistrations.Origin origin, uint256 parentSequence) =
+            _checkLicence(terms, signature);
+        _useCheckedNonce(terms.licensor, terms.nonce);
+        bool awaitingApproval = grade != IRegistrations.Grade.General;
+        licenceId = _recordLicence(terms, parentSequence, awaitingApproval);
+        _emitLicenceGranted(terms, licenceId, origin == IRegistrations.Origin.Public, awaitingApproval);
+    }
+
+    /// @notice A regulator approves a licence of data graded important or core; it counts from now on.
+    function regulatorApproveLicence(uint256 licenceId) external {
+        _checkRole(LedgerRoles.REGULATOR);
+        LicenceRecord storage licence_ = _existingLicence(licenceId);
+        LicenceStatus status = licence_.status;
+        if (status != LicenceStatus.AwaitingApproval) revert LicenceNotInStatus(licenceId, status);
+        uint256 registrationId = licenceId >> REGISTRATION_SHIFT;
+        _certified(registrationId);
+        licence_.status = LicenceStatus.Granted;
+        emit LicenceApproved(licenceId, registrationId, msg.sender);
+    }
+
+    /// @notice Revokes a licence: by its licensor (the right's current holder, or for a sub-licence the parent's
+    /// licensee), by the registration's authority, or while it awaits approval by a regulator. Possible in any
+    /// status and while paused; licences also end by themselves at the end of their term.
+    /// @param reasonDigest hash of the written reason
+    function revokeLicence(uint256 licenceId, bytes32 reasonDigest) external {
+        LicenceRecord storage licence_ = _existingLicence(licenceId);
+        LicenceStatus status = licence_.status;
+        if (status == LicenceStatus.Revoked) revert LicenceNotInStatus(licenceId, status);
+        uint256 registrationId = licenceId >> REGISTRATION_SHIFT;
+        IRegistrations.RightsContext memory record = registrations.rightsContext(registrationId);
+        if (
+            msg.sender != _licensorOf(licenceId, record) && !_isAuthority(record.authorityId)
+                && !(status == LicenceStatus.AwaitingApproval && access.hasRole(LedgerRoles.REGULATOR, msg.sender))
+        ) revert Unauthorized(msg.sender);
+        licence_.status = LicenceStatus.Revoked;
+        emit LicenceRevoked(licenceId, registrationId, msg.sender, reasonDigest);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Pledge (质押) and trust (信托)
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @notice Pledges a right to a pledgee, or places it in trust with a trustee, on the holder's signature. While
+    /// encumbered the right cannot be transferred, and the registration cannot be cancelled. Refused while a transfer
+    /// of the right is pending.
+    function encumber(EncumbranceTerms calldata terms, bytes calldata signature) external {
+        uint256 registrationId = terms.registrationId;
+        IRegistrations.RightsContext memory context = _certified(registrationId);
+        if (terms.kind == EncumbranceKind.None) revert RightNotEncumbered(registrationId, terms.right);
+        if (terms.agreementDigest == bytes32(0)) revert MissingDigest();
+        RightState storage state = _rights[registrationId][uint8(terms.right)];
+        address holder = _holderOf(state, context, terms.right);
+        if (holder == address(0) || holder != terms.holder) {
+            revert RightNotHeld(registrationId, terms.right, terms.holder);
+        }
+        _checkFree(state, registrationId, terms.right);
+        address creditor = terms.creditor;
+        _checkCounterparty(holder, creditor);
+        _checkSignature(
+            holder, _hashTypedDataV4(keccak256(abi.encode(ENCUMBRANCE_TYPEHASH, terms))), terms.deadline, signature
+        );
+        _useCheckedNonce(holder, terms.nonce);
+        state.dealing = Dealing(creditor, Standing(uint8(terms.kind)), false, false, false);
+        emit RightEncumbered(registrationId, terms.right, creditor, terms.kind, terms.agreementDigest);
+    }
+
+    /// @notice The pledgee or trustee releases the right.
+    function release(uint256 registrationId, Right right) external {
+        if (registrations.paused()) revert LedgerPaused();
+        (RightState storage state, EncumbranceKind kind) = _encumbered(registrationId, right);
+        if (msg.sender != state.dealing.counterparty) revert Unauthorized(msg.sender);
+        delete state.dealing;
+        emit EncumbranceReleased(registrationId, right, msg.sender, kind, bytes32(0));
+    }
+
+    /// @notice The registration's authority releases a pledge or trust by court order.
+    /// @param evidenceDigest hash of the court order
+    function releaseByCourtOrder(uint256 registrationId, Right right, bytes32 evidenceDigest) external {
+        IRegistrations.RightsContext memory context = registrations.rightsContext(registrationId);
+        if (context.paused) revert LedgerPaused();
+        _checkAuthority(context.authorityId);
+        if (evidenceDigest == bytes32(0)) revert MissingDigest();
+        (RightState storage state, EncumbranceKind kind) = _encumbered(registrationId, right);
+        delete state.dealing;
+        emit EncumbranceReleased(registrationId, right, msg.sender, kind, evidenceDigest);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Views
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @notice The holder of one right: zero if the registration did not claim it or was never certified. Reverts
+    /// for an unknown registration.
+    function holderOf(uint256 registrationId, Right right) external view returns (address) {
+        return _holderOf(_rights[registrationId][uint8(right)], registrations.rightsContext(registrationId), right);
+    }
+
+    /// @inheritdoc IRightsView
+    /// @dev The holder of the right the registration's certificate follows: for a data product the product operation
+    /// right, otherwise the resource holding right; if that one was not claimed, the first claimed right in the order
+    /// resource holding, processing and use, product operation. Reverts for an unknown registration.
+    function primaryHolder(uint256 registrationId) external view returns (address) {
+        IRegistrations.RightsContext memory record = registrations.rightsContext(registrationId);
+        Right right = _primaryRight(record);
+        return _holderOf(_rights[registrationId][uint8(right)], record, right);
+    }
+
+    /// @inheritdoc IRightsView
+    /// @dev True for the holder of the processing and use right, and for the licensee of a current licence of it
+    /// (started, not ended, not revoked, approved if it had to be, and for a sub-licence its parent current too).
+    /// O(1): per registration and licensee only the processing licence with the latest end is consulted, so a
+    /// licensee whose latest licence is not current (not yet started, awaiting approval, revoked) is answered false
+    /// even if an earlier licence of it still runs. The registry adds its own rule that the parent is Certified.
+    function mayProcess(uint256 registrationId, address account) external view returns (bool) {
+        if (account == address(0)) return false;
+        uint256 licenceId = _processingLicences[registrationId][account];
+        if (licenceId != 0 && _isCurrent(licenceId)) return true;
+        address stored = _rights[registrationId][uint8(Right.ProcessingAndUse)].holder;
+        if (stored != address(0)) return stored == account;
+        IRegistrations.RightsContext memory context = registrations.rightsContext(registrationId);
+        return context.registrant == account && _wasCertified(context.status)
+            && context.rights & _bit(Right.ProcessingAndUse) != 0;
+    }
+
+    /// @inheritdoc IRightsView
+    function isUnencumbered(uint256 registrationId) external view returns (bool) {
+        RightState[3] storage states = _rights[registrationId];
+        return !_isEncumbered(states[0].dealing.standing) && !_isEncumbered(states[1].dealing.standing)
+            && !_isEncumbered(states[2].dealing.standing);
+    }
+
+    /// @notice The pledge or trust over one right (kind None when there is none).
+    function encumbranceOf(uint256 registrationId, Right right) external view returns (Encumbrance memory) {
+        RightState storage state = _rights[registrationId][uint8(right)];
+        Standing standing = state.dealing.standing;
+        if (!_isEncumbered(standing)) return Encumbrance(address(0), EncumbranceKind.None);
+        return Encumbrance(state.dealing.counterparty, EncumbranceKind(uint8(standing)));
+    }
+
+    /// @notice The pending transfer of one right (zero new holder when there is none).
+    function pendingTransferOf(uint256 registrationId, Right right) external view returns (PendingTransfer memory) {
+        RightState storage state = _rights[registrationId][uint8(right)];
+        if (state.dealing.standing != Standing.TransferPending) {
+            return PendingTransfer(address(0), false, false, false);
+        }
+        return PendingTransfer(
+            state.dealing.counterparty,
+            state.dealing.authorityApproved,
+            state.dealing.regulatorApproved,
+            state.dealing.lawful
+        );
+    }
+
+    /// @notice The licensing bookkeeping of one right: the latest ends the overlap rule checks, and the count.
+    function licensingOf(uint256 registrationId, Right right) external view returns (Licensing memory) {
+        RightState storage state = _rights[registrationId][uint8(right)];
+        return Licensing(state.exclusiveEndsAt, state.licencesEndAt, state.licenceCount);
+    }
+
+    /// @notice A licence; reverts for an unknown id.
+    function licence(uint256 licenceId) external view returns (Licence memory) {
+        LicenceRecord storage record = _existingLicence(licenceId);
+        uint256 parentSequence = _parentSequenceOf(licenceId);
+        return Licence({
+            registrationId: licenceId >> REGISTRATION_SHIFT,
+            right: _rightOf(licenceId),
+            licenceType: record.licenceType,
+            parentLicenceId: parentSequence == 0 ? 0 : _parentLicenceId(licenceId),
+            licensee: record.licensee,
+            startsAt: record.startsAt,
+            endsAt: record.endsAt,
+            status: record.status,
+            sublicensable: (licenceId >> SUBLICENSABLE_SHIFT) & 1 == 1
+        });
+    }
+
+    /// @notice Whether a licence is in force now: granted (approved if it had to be), started, not ended, not
+    /// revoked, and for a sub-licence its parent too.
+    function isLicenceCurrent(uint256 licenceId) external view returns (bool) {
+        return _isCurrent(licenceId);
+    }
+
+    /// @notice The processing and use licence of `licensee` that `mayProcess` consults (the one with the latest end).
+    function processingLicenceOf(uint256 registrationId, address licensee) external view returns (uint256) {
+        return _processingLicences[registrationId][licensee];
+    }
+
+    /// @notice The EIP-712 domain separator of this contract (chain id and address bound).
+    function domainSeparator() external view returns (bytes32) {
+        return _domainSeparatorV4();
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Internal state changes
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @dev Moves the right now; the caller has checked the approvals. The registry is told when the right first
+    /// leaves the registrant (so it stops answering for it) and whenever it is the right the certificate follows (so
+    /// it reissues the certificate to the new holder).
+    function _transfer(
+        RightState storage state,
+        IRegistrations.RightsContext memory context,
+        uint256 registrationId,
+        Right right,
+        address newHolder,
+        bool lawful
+    ) private {
+        _checkAdmitted(newHolder);
+        address stored = state.holder;
+        address previous = stored == address(0) ? context.registrant : stored;
+        state.holder = newHolder;
+        delete state.dealing;
+        emit RightTransferred(registrationId, right, newHolder, previous, lawful);
+        bool primary = right == _primaryRight(context);
+        if (stored == address(0) || primary) {
+            registrations.recordTransfer(registrationId, _bit(right), newHolder, primary);
+        }
+    }
+
+    function _emitLicenceGranted(
+        LicenceTerms calldata terms,
+        uint256 licenceId,
+        bool scopePublic,
+        bool awaitingApproval
+    ) private {
+        emit LicenceGranted(
+            licenceId,
+            terms.registrationId,
+            terms.licensee,
+            terms.licensor,
+            terms.scopeDigest,
+            scopePublic,
+            terms.startsAt,
+            terms.endsAt,
+            terms.sublicensable,
+            awaitingApproval
+        );
+    }
+
+    function _indexProcessingLicence(uint256 registrationId, address licensee, uint256 licenceId, uint40 endsAt)
+        private
+    {
+        uint256 indexed_ = _processingLicences[registrationId][licensee];
+        if (indexed_ == 0 || endsAt > _licences[indexed_].endsAt) {
+            _processingLicences[registrationId][licensee] = licenceId;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Internal checks
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @dev Nothing stands on the right: neither a pledge or trust nor a pending transfer.
+    function _checkFree(RightState storage state, uint256 registrationId, Right right) private view {
+        Standing standing = state.dealing.standing;
+        if (standing == Standing.TransferPending) revert TransferPending(registrationId, right, true);
+        if (standing != Standing.Free) revert RightIsEncumbered(registrationId, right);
+    }
+
+    /// @dev The holder may start a deal and the counterparty is another admitted party.
+    function _checkCounterparty(address holder, address counterparty) private view {
+        if (counterparty == holder || counterparty == address(0)) revert InvalidCounterparty(counterparty);
+        _checkAdmitted(holder);
+        _checkAdmitted(counterparty);
+    }
+
+    /// @dev Everything a licence needs but the overlap rule: a certified registration, a scope, a term that has
+    /// not ended, the licensor's position (the holder, or the licensee of a parent that allows sub-licensing),
+    /// admitted parties and the licensor's signature. Returns the parent's sequence number for a sub-licence.
+    function _checkLicence(LicenceTerms calldata terms, bytes calldata signature)
+        private
+        view
+        returns (IRegistrations.Grade grade, IRegistrations.Origin origin, uint256 parentSequence)
+    {
+        uint256 registrationId = terms.registrationId;
+        IRegistrations.RightsContext memory record = _certified(registrationId);
+        if (terms.scopeDigest == bytes32(0)) revert MissingDigest();
+        if (terms.startsAt >= terms.endsAt || terms.endsAt <= block.timestamp) {
+            revert InvalidLicenceTerm(terms.startsAt, terms.endsAt);
+        }
+        address licensor = terms.licensor;
+        address licensee = terms.licensee;
+        if (licensee == licensor || licensee == address(0)) revert InvalidCounterparty(licensee);
+        if (terms.licenceType == LicenceType.SubLicence) {
+            parentSequence = _checkParentLicence(terms);
+        } else {
+            if (terms.parentLicenceId != 0) revert InvalidLicenceType();
+            address holder = _holderOf(_rights[registrationId][uint8(terms.right)], record, terms.right);
+            if (holder == address(0) || holder != licensor) revert RightNotHeld(registrationId, terms.right, licensor);
+        }
+        _checkAdmitted(licensor);
+        _checkAdmitted(licensee);
+        _checkSignature(
+            licensor, _hashTypedDataV4(keccak256(abi.encode(LICENCE_TYPEHASH, terms))), terms.deadline, signature
+        );
+        return (record.grade, record.origin, parentSequence);
+    }
+
+    /// @dev A sub-licence needs a parent licence of the same right that allows sub-licensing, is held by the
+    /// licensor, is current and covers the sub-licence's term; a sub-licence itself is never sublicensable.
+    function _checkParentLicence(LicenceTerms calldata terms) private view returns (uint256 parentSequence) {
+        uint256 parentId = terms.parentLicenceId;
+        if (parentId == 0 || terms.sublicensable) revert InvalidLicenceType();
+        parentSequence = parentId & SEQUENCE_MASK;
+        if (parentSequence == 0 || parentId != _licenceId(terms.registrationId, terms.right, true, 0, parentSequence)) {
+            revert SublicenceNotAllowed(parentId);
+        }
+        LicenceRecord storage parent = _licences[parentId];
+        if (
+            parent.licensee != terms.licensor || !_isCurrent(parentId) || terms.startsAt < parent.startsAt
+                || terms.endsAt > parent.endsAt
+        ) revert SublicenceNotAllowed(parentId);
+    }
+
+    /// @dev Applies the overlap rule to a direct licence (see `grantLicence`), numbers the licence and records it.
+    function _recordLicence(LicenceTerms calldata terms, uint256 parentSequence, bool awaitingApproval)
+        private
+        returns (uint256 licenceId)
+    {
+        uint256 registrationId = terms.registrationId;
+        RightState storage state = _rights[registrationId][uint8(terms.right)];
+        LicenceType licenceType = terms.licenceType;
+        uint40 endsAt = terms.endsAt;
+        if (licenceType != LicenceType.SubLicence) {
+            bool exclusive = licenceType == LicenceType.Exclusive || licenceType == LicenceType.Sole;
+            uint40 exclusiveEndsAt = state.exclusiveEndsAt;
+            uint40 licencesEndAt = state.licencesEndAt;
+            uint40 mustStartAt = exclusive ? licencesEndAt : exclusiveEndsAt;
+            if (terms.startsAt < mustStartAt) revert LicenceOverlap(registrationId, terms.right, mustStartAt);
+            if (endsAt > licencesEndAt) state.licencesEndAt = endsAt;
+            if (exclusive && endsAt > exclusiveEndsAt) state.exclusiveEndsAt = endsAt;
+        }
+        uint16 sequence = state.licenceCount;
+        if (sequence == type(uint16).max) revert TooManyLicences(registrationId, terms.right);
+        sequence += 1;
+        state.licenceCount = sequence;
+        licenceId = _licenceId(registrationId, terms.right, terms.sublicensable, parentSequence, sequence);
+        _licences[licenceId] = LicenceRecord(
+            terms.licensee,
+            terms.startsAt,
+            endsAt,
+            licenceType,
+            awaitingApproval ? LicenceStatus.AwaitingApproval : LicenceStatus.Granted
+        );
+        if (terms.right == Right.ProcessingAndUse) {
+            _indexProcessingLicence(registrationId, terms.licensee, licenceId, endsAt);
+        }
+    }
+
+    function _pendingTransfer(uint256 registrationId, Right right) private view returns (RightState storage state) {
+        state = _rights[registrationId][uint8(right)];
+        if (state.dealing.standing != Standing.TransferPending) revert TransferPending(registrationId, right, false);
+    }
+
+    function _encumbered(uint256 registrationId, Right right)
+        private
+        view
+        returns (RightState storage state, EncumbranceKind kind)
+    {
+        state = _rights[registrationId][uint8(right)];
+        Standing standing = state.dealing.standing;
+        if (!_isEncumbered(standing)) revert RightNotEncumbered(registrationId, right);
+        kind = EncumbranceKind(uint8(standing));
+    }
+
+    function _existingLicence(uint256 licenceId) private view returns (LicenceRecord storage record) {
+        record = _licences[licenceId];
+        if (record.licensee == address(0)) revert UnknownLicence(licenceId);
+    }
+
+    /// @dev The registration's context, if the ledger is not paused and the registration is Certified.
+    function _certified(uint256 registrationId) private view returns (IRegistrations.RightsContext memory record) {
+        record = registrations.rightsContext(registrationId);
+        if (record.paused) revert LedgerPaused();
+        if (record.status != IRegistrations.Status.Certified) revert RegistrationNotCertified(registrationId);
+    }
+
+    function _checkSignature(address signer, bytes32 digest, uint256 deadline, bytes calldata signature) private view {
+        if (block.timestamp > deadline) revert SignatureExpired(deadline);
+        if (!SignatureChecker.isValidSignatureNowCalldata(signer, digest, signature)) revert InvalidSignature(signer);
+    }
+
+    function _checkAdmitted(address party) private view {
+        if (!access.isAdmitted(party)) revert PartyNotAdmitted(party);
+    }
+
+    function _checkRole(bytes32 role) private view {
+        if (!access.hasRole(role, msg.sender)) revert Unauthorized(msg.sender);
+    }
+
+    function _checkAuthority(uint16 authorityId) private view {
+        if (!_isAuthority(authorityId)) revert Unauthorized(msg.sender);
+    }
+
+    function _isAuthority(uint16 authorityId) private view returns (bool) {
+        (address account,,) = registrations.authorityTerms(authorityId);
+        return msg.sender == account;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Internal reads
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// @dev The stored holder once the right has moved; before that the registrant, if the right was claimed and
+    /// the registration was certified at some point.
+    function _holderOf(RightState storage state, IRegistrations.RightsContext memory record, Right right)
+        private
+        view
+        returns (address)
+    {
+        address stored = state.holder;
+        if (stored != address(0)) return stored;
+        if (!_wasCertified(record.status) || record.rights & _bit(right) == 0) return address(0);
+        return record.registrant;
+    }
+
+    /// @dev Who may revoke a licence as its licensor: the right's holder, or for a sub-licence the parent's licensee.
+    function _licensorOf(uint256 licenceId, IRegistrations.RightsContext memory record) private view returns (address) {
+        if (_parentSequenceOf(licenceId) != 0) return _licences[_parentLicenceId(licenceId)].licensee;
+        Right right = _rightOf(licenceId);
+        return _holderOf(_rights[licenceId >> REGISTRATION_SHIFT][uint8(right)], record, right);
+    }
+
+    function _isCurrent(uint256 licenceId) private view returns (bool) {
+        LicenceRecord storage record = _licences[licenceId];
+        if (
+            record.status != LicenceStatus.Granted || block.timestamp < record.startsAt
+                || block.timestamp >= record.endsAt
+        ) return false;
+        if (_parentSequenceOf(licenceId) == 0) return true;
+        // A parent is never a sub-licence itself, so this looks one level up at most.
+        return _isCurrent(_parentLicenceId(licenceId));
+    }
+
+    /// @dev The right the certificate follows (see `primaryHolder`).
+    function _primaryRight(IRegistrations.RightsContext memory record) private pure returns (Right) {
+        uint8 claimed = record.rights;
+        if (record.kind == IRegistrations.Kind.DataProduct && claimed & _bit(Right.ProductOperation) != 0) {
+            return Right.ProductOperation;
+        }
+        if (claimed & _bit(Right.ResourceHolding) != 0) return Right.ResourceHolding;
+        if (claimed & _bit(Right.ProcessingAndUse) != 0) return Right.ProcessingAndUse;
+        return Right.ProductOperation;
+    }
+
+    function _isEncumbered(Standing standing) private pure returns (bool) {
+        return standing == Standing.Pledged || standing == Standing.InTrust;
+    }
+
+    /// @dev Certified, lapsed, frozen, or ended after certification (revoked, cancelled): the right exists.
+    function _wasCertified(IRegistrations.Status status) private pure returns (bool) {
+        return status >= IRegistrations.Status.Certified;
+    }
+
+    function _bit(Right right) private pure returns (uint8) {
+        return uint8(1) << uint8(right);
+    }
+
+    function _licenceId(
+        uint256 registrationId,
+        Right right,
+        bool sublicensable,
+        uint256 parentSequence,
+        uint256 sequence
+    ) private pure returns (uint256) {
+        return (registrationId << REGISTRATION_SHIFT) | (uint256(uint8(right)) << RIGHT_SHIFT)
+            | ((sublicensable ? uint256(1) : 0) << SUBLICENSABLE_SHIFT) | (parentSequence << PARENT_SHIFT) | sequence;
+    }
+
+    /// @dev A parent is sublicensable and has no parent of its own: its id follows from the child's.
+    function _parentLicenceId(uint256 licenceId) private pure returns (uint256) {
+        return ((licenceId >> RIGHT_SHIFT) << RIGHT_SHIFT) | (uint256(1) << SUBLICENSABLE_SHIFT)
+            | _parentSequenceOf(licenceId);
+    }
+
+    function _rightOf(uint256 licenceId) private pure returns (Right) {
+        return Right((licenceId >> RIGHT_SHIFT) & 0xff);
+    }
+
+    function _parentSequenceOf(uint256 licenceId) private pure returns (uint256) {
+        return (licenceId >> PARENT_SHIFT) & SEQUENCE_MASK;
+    }
+}

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {IRightsView} from "./IRightsView.sol";
+
+/// @title IRights
+/// @notice Types, events and errors of the rights of certified registrations (DESIGN.md §2): the three rights and
+/// their holders, transfer registration (voluntary and by operation of law), licence registration, pledges and
+/// trusts, and the regulator's approval of deals in important or core data.
+interface IRights is IRightsView {
+    /// @notice The three rights a registration can claim; the registration's `rights` bit set holds `1 << right`.
+    enum Right {
+        ResourceHolding, // 数据资源持有权
+        ProcessingAndUse, // 数据加工使用权
+        ProductOperation // 数据产品经营权
+    }
+
+    /// @notice Licence categories (borrowed from intellectual-property practice).
+    enum LicenceType {
+        Exclusive, // 独占: nobody else may use, not even the licensor
+        Sole, // 排他: the licensor may use, no other licensee
+        NonExclusive, // 普通
+        SubLicence, // 分许可: granted by the licensee of a parent licence that allows it
+        CrossLicence // 交叉许可: one side of a mutual licence; the other side is registered on the other registration
+    }
+
+    /// @notice State of a licence record; whether a granted licence is current also depends on its term.
+    enum LicenceStatus {
+        None,
+        AwaitingApproval,
+        Granted,
+        Revoked
+    }
+
+    /// @notice What encumbers a right.
+    enum EncumbranceKind {
+        None,
+        Pledge, // 质押, to a pledgee (creditor)
+        Trust // 信托, the income right placed in a trust plan with a trustee
+    }
+
+    /// @notice A transfer of one right waiting for its approvals.
+    /// @param newHolder the party the right goes to (zero when none is pending)
+    /// @param authorityApproved the registration's authority approved (or, by operation of law, initiated) it
+    /// @param regulatorApproved a regulator approved it (needed for data graded important or core)
+    /// @param lawful a transfer by operation of law (merger, division, dissolution, bankruptcy)
+    struct PendingTransfer {
+        address newHolder;
+        bool authorityApproved;
+        bool regulatorApproved;
+        bool lawful;
+    }
+
+    /// @notice A pledge or trust over one right.
+    /// @param creditor the pledgee or trustee, who alone may release it
+    struct Encumbrance {
+        address creditor;
+        EncumbranceKind kind;
+    }
+
+    /// @notice Licensing bookkeeping of one right, kept so every overlap check is O(1).
+    /// @param exclusiveEndsAt latest end of any exclusive or sole licence granted so far
+    /// @param licencesEndAt latest end of any licence granted so far (sub-licences aside)
+    /// @param licenceCount licences granted so far; the last is the sequence number in the latest licence id
+    struct Licensing {
+        uint40 exclusiveEndsAt;
+        uint40 licencesEndAt;
+        uint16 licenceCount;
+    }
+
+    /// @notice A licence, as `licence(licenceId)` reports it. The registration, right, type and parent are encoded
+    /// in the licence id; the rest is stored.
+    struct Licence {
+        uint256 registrationId;
+        Right right;
+        LicenceType licenceType;
+        uint256 parentLicenceId;
+        address licensee;
+        uint40 startsAt;
+        uint40 endsAt;
+        LicenceStatus status;
+        bool sublicensable;
+    }
+
+    /// @notice A transfer the holder and the new holder both sign (EIP-712 type `RightTransfer`); the holder's nonce
+    /// makes the one message single-use for both signatures.
+    struct TransferTerms {
+        uint256 registrationId;
+        Right right;
+        address holder;
+        address newHolder;
+        bytes32 agreementDigest;
+        uint256 nonce;
+        uint256 deadline;
+    }
+
+    /// @notice A licence the licensor signs (EIP-712 type `Licence`).
+    /// @param licensor the right's holder, or for a sub-licence the licensee of the parent licence
+    /// @param scopeDigest digest of the scope document: usage scenario, purpose, volume, territory
+    /// @param startsAt start of the term (may be in the past: a contract already running can be registered)
+    /// @param endsAt end of the term, exclusive
+    /// @param sublicensable whether the licensee may grant sub-licences (never for a sub-licence)
+    /// @param parentLicenceId the parent licence of a sub-licence, 0 otherwise
+    struct LicenceTerms {
+        uint256 registrationId;
+        Right right;
+        address licensor;
+        address licensee;
+        LicenceType licenceType;
+        bytes32 scopeDigest;
+        uint40 startsAt;
+        uint40 endsAt;
+        bool sublicensable;
+        uint256 parentLicenceId;
+        uint256 nonce;
+        uint256 deadline;
+    }
+
+    /// @notice A pledge or trust the holder signs (EIP-712 type `Encumbrance`).
+    struct EncumbranceTerms {
+        uint256 registrationId;
+        Right right;
+        EncumbranceKind kind;
+        address holder;
+        address creditor;
+        bytes32 agreementDigest;
+        uint256 nonce;
+        uint256 deadline;
+    }
+
+    /// @notice A transfer was registered and awaits approval; `lawful` marks one by operation of law, whose
+    /// `digest` is the evidence (court ruling, merger record) instead of the transfer agreement.
+    event TransferRequested(
+        uint256 indexed registrationId,
+        Right indexed right,
+        address indexed newHolder,
+        address holder,
+        bytes32 digest,
+        bool lawful
+    );
+    /// @notice The authority or a regulator approved a pending transfer.
+    event TransferApproved(
+        uint256 indexed registrationId, Right indexed right, address indexed approver, bool byRegulator
+    );
+    /// @notice The authority or a regulator refused a pending transfer.
+    event TransferRejected(
+        uint256 indexed registrationId, Right indexed right, address indexed by, bytes32 reasonDigest
+    );
+    /// @notice A right changed hands.
+    event RightTransferred(
+        uint256 indexed registrationId,
+        Right indexed right,
+        address indexed newHolder,
+        address previousHolder,
+        bool lawful
+    );
+    /// @notice A licence was registered; its right, type and parent are encoded in `licenceId`. `scopePublic` marks
+    /// the scope document of a public-data licence, which must be public (公共数据授权公开).
+    event LicenceGranted(
+        uint256 indexed licenceId,
+        uint256 indexed registrationId,
+        address indexed licensee,
+        address licensor,
+        bytes32 scopeDigest,
+        bool scopePublic,
+        uint40 startsAt,
+        uint40 endsAt,
+        bool sublicensable,
+        bool awaitingApproval
+    );
+    /// @notice A regulator approved a licence of important or core data; it counts from now on.
+    event LicenceApproved(uint256 indexed licenceId, uint256 indexed registrationId, address indexed regulator);
+    /// @notice A licence was revoked by its licensor, the authority, or (before approval) a regulator.
+    event LicenceRevoked(
+        uint256 indexed licenceId, uint256 indexed registrationId, address indexed by, bytes32 reasonDigest
+    );
+    /// @notice A right was pledged or placed in trust.
+    event RightEncumbered(
+        uint256 indexed registrationId,
+        Right indexed right,
+        address indexed creditor,
+        EncumbranceKind kind,
+        bytes32 agreementDigest
+    );
+    /// @notice A pledge or trust was released by its creditor, or by the authority on a court order (`evidenceDigest`).
+    event EncumbranceReleased(
+        uint256 indexed registrationId,
+        Right indexed right,
+        address indexed by,
+        EncumbranceKind kind,
+        bytes32 evidenceDigest
+    );
+
+    /// @notice The ledger is paused (the registry's emergency stop).
+    error LedgerPaused();
+    /// @notice The caller lacks the role or position the action needs.
+    error Unauthorized(address caller);
+    /// @notice The party is not admitted, or is suspended.
+    error PartyNotAdmitted(address party);
+    /// @notice The signature does not recover to (or is not accepted by) the expected signer.
+    error InvalidSignature(address signer);
+    /// @notice The signed request's deadline has passed.
+    error SignatureExpired(uint256 deadline);
+    /// @notice Rights move, are licensed and are encumbered only while the registration is Certified.
+    error RegistrationNotCertified(uint256 registrationId);
+    /// @notice An objection stands against the registration: its rights cannot be transferred by agreement.
+    error RegistrationDisputed(uint256 registrationId);
+    /// @notice `account` does not hold the right (or the registration did not claim it, or is not certified).
+    error RightNotHeld(uint256 registrationId, Right right, address account);
+    /// @notice The right is pledged or in trust: it cannot be transferred or encumbered again.
+    error RightIsEncumbered(uint256 registrationId, Right right);
+    /// @notice The right is not pledged or in trust.
+    error RightNotEncumbered(uint256 registrationId, Right right);
+    /// @notice A transfer of the right is pending (`pending`), or none is.
+    error TransferPending(uint256 registrationId, Right right, bool pending);
+    /// @notice The counterparty is the holder (or licensor) itself, or zero.
+    error InvalidCounterparty(address counterparty);
+    /// @notice A digest that must be given is zero.
+    error MissingDigest();
+    /// @notice Only data graded important or core needs a regulator's approval.
+    error RegulatorApprovalNotNeeded();
+    /// @notice The caller's side has already approved the pending transfer.
+    error AlreadyApproved(uint256 registrationId, Right right);
+    /// @notice The licence term is empty, or already over.
+    error InvalidLicenceTerm(uint40 startsAt, uint40 endsAt);
+    /// @notice The licence would overlap an exclusive or sole licence of the same right: it must start at or after
+    /// `mustStartAt` (the conservative O(1) rule of `Rights`).
+    error LicenceOverlap(uint256 registrationId, Right right, uint40 mustStartAt);
+    /// @notice The type and the parent do not agree: a sub-licence needs a parent, and only a sub-licence has one; or
+    /// a sub-licence was marked sublicensable.
+    error InvalidLicenceType();
+    /// @notice The parent licence is not of this right, does not allow sub-licensing, is not current, is not held by
+    /// the licensor, or does not cover the sub-licence's term.
+    error SublicenceNotAllowed(uint256 parentLicenceId);
+    /// @notice The licence does not exist.
+    error UnknownLicence(uint256 licenceId);
+    /// @notice The licence is revoked, or (for an approval) not awaiting one.
+    error LicenceNotInStatus(uint256 licenceId, LicenceStatus status);
+    /// @notice The right has had the most licences its bookkeeping can number (65,535).
+    error TooManyLicences(uint256 registrationId, Right right);
+}
