@@ -21,12 +21,16 @@ from ledger.index.tables import (
     CertificateRow,
     ChainEvent,
     DataFileRow,
+    EndorsementRow,
+    LicenceRow,
     LineageEdge,
     ManifestRecord,
     ManifestVersion,
     ObjectionRow,
     PartyRow,
+    PendingTransferRow,
     RegistrationRow,
+    RightRow,
     RoleRow,
 )
 
@@ -85,6 +89,8 @@ def clear_scope(session: Session, scope: str) -> None:
         session.execute(delete(CertificateRow).where(CertificateRow.registration_id == registration_id))
         session.execute(delete(ManifestRecord).where(ManifestRecord.registration_id == registration_id))
         session.execute(delete(DataFileRow).where(DataFileRow.registration_id == registration_id))
+        for table in (RightRow, PendingTransferRow, LicenceRow, EndorsementRow):
+            session.execute(delete(table).where(table.registration_id == registration_id))
     elif kind == "authority":
         session.execute(delete(AuthorityRow).where(AuthorityRow.id == int(key)))
     elif kind == "party":
@@ -178,6 +184,9 @@ def _certified(session: Session, event: ChainEvent, args: dict[str, Any]) -> Non
     row.review_due_at = int(args["reviewDueAt"])
     row.certificate_number = int(args["certificateNumber"])
     row.certificate_token = str(args["tokenId"])
+    for right in range(3):
+        if row.rights & (1 << right) and session.get(RightRow, (row.id, right)) is None:
+            session.add(RightRow(registration_id=row.id, right=right, holder=row.registrant, encumbrance="none"))
 
 
 @handles("Registrations.ChangeRequested")
@@ -354,6 +363,135 @@ def _anchored(session: Session, event: ChainEvent, args: dict[str, Any]) -> None
             tx_hash=event.tx_hash,
         )
     )
+
+
+# ---------------------------------------------------------------------------------------------- rights
+
+
+ENCUMBRANCES = {0: "none", 1: "pledge", 2: "trust"}
+
+
+def _right(session: Session, event: ChainEvent, args: dict[str, Any]) -> RightRow:
+    right = session.get(RightRow, (int(args["registrationId"]), int(args["right"])))
+    if right is None:
+        raise LookupError(f"{event.name} for an unknown right {args['right']} of {args['registrationId']}")
+    return right
+
+
+@handles("Registrations.CertificateReissued")
+def _reissued(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    row = _registration(session, event)
+    row.certificate_number = int(args["certificateNumber"])
+    row.certificate_token = str(args["tokenId"])
+
+
+@handles("Rights.TransferRequested")
+def _transfer_requested(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    session.merge(
+        PendingTransferRow(
+            registration_id=int(args["registrationId"]),
+            right=int(args["right"]),
+            holder=args["holder"],
+            new_holder=args["newHolder"],
+            digest=args["digest"],
+            lawful=bool(args["lawful"]),
+            authority_approved=False,
+            regulator_approved=False,
+            requested_block=event.block_number,
+        )
+    )
+
+
+@handles("Rights.TransferApproved")
+def _transfer_approved(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    pending = session.get(PendingTransferRow, (int(args["registrationId"]), int(args["right"])))
+    if pending is None:
+        return  # the approval that completed the transfer came after RightTransferred removed it
+    if args["byRegulator"]:
+        pending.regulator_approved = True
+    else:
+        pending.authority_approved = True
+
+
+@handles("Rights.TransferRejected")
+def _transfer_rejected(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    session.execute(
+        delete(PendingTransferRow).where(
+            PendingTransferRow.registration_id == int(args["registrationId"]),
+            PendingTransferRow.right == int(args["right"]),
+        )
+    )
+
+
+@handles("Rights.RightTransferred")
+def _transferred(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    _right(session, event, args).holder = args["newHolder"]
+    _transfer_rejected(session, event, args)
+
+
+@handles("Rights.RightEncumbered")
+def _encumbered(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    right = _right(session, event, args)
+    right.encumbrance = ENCUMBRANCES[int(args["kind"])]
+    right.creditor = args["creditor"]
+    right.agreement_digest = args["agreementDigest"]
+
+
+@handles("Rights.EncumbranceReleased")
+def _released(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    right = _right(session, event, args)
+    right.encumbrance, right.creditor, right.agreement_digest = "none", None, None
+
+
+@handles("Rights.LicenceGranted")
+def _licence_granted(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    licence_id = int(args["licenceId"])
+    session.add(
+        LicenceRow(
+            id=str(licence_id),
+            registration_id=int(args["registrationId"]),
+            right=(licence_id >> 40) & 0xFF,
+            licence_type=int(args["licenceType"]) if "licenceType" in args else None,
+            licensee=args["licensee"],
+            licensor=args["licensor"],
+            scope_digest=args["scopeDigest"],
+            scope_public=bool(args["scopePublic"]),
+            starts_at=int(args["startsAt"]),
+            ends_at=int(args["endsAt"]),
+            sublicensable=bool(args["sublicensable"]),
+            status="awaiting_approval" if args["awaitingApproval"] else "granted",
+            granted_block=event.block_number,
+        )
+    )
+
+
+@handles("Rights.LicenceApproved", "Rights.LicenceRevoked")
+def _licence_changed(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    licence = session.get(LicenceRow, str(int(args["licenceId"])))
+    if licence is None:
+        raise LookupError(f"{event.name} for unknown licence {args['licenceId']}")
+    licence.status = "granted" if event.name == "LicenceApproved" else "revoked"
+
+
+@handles("Endorsements.ReportEndorsed")
+def _endorsed(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    session.merge(
+        EndorsementRow(
+            report_digest=args["reportDigest"],
+            registration_id=int(args["registrationId"]),
+            agency=args["agency"],
+            kind=int(args["kind"]),
+            withdrawn=False,
+            block_number=event.block_number,
+        )
+    )
+
+
+@handles("Endorsements.EndorsementWithdrawn")
+def _endorsement_withdrawn(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    endorsement = session.get(EndorsementRow, args["reportDigest"])
+    if endorsement is not None:
+        endorsement.withdrawn = True
 
 
 def events_of_scopes(session: Session, scopes: set[str]) -> list[ChainEvent]:

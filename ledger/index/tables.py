@@ -216,7 +216,73 @@ class DataFileRow(Base):
     size: Mapped[int] = mapped_column(BigInteger)
 
 
+class RightRow(Base):
+    """One of the three rights of a certified registration: its holder and what encumbers it."""
+
+    __tablename__ = "rights"
+
+    registration_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    right: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    holder: Mapped[str] = mapped_column(String(42), index=True)
+    encumbrance: Mapped[str] = mapped_column(String(8), default="none")
+    creditor: Mapped[str | None] = mapped_column(String(42), index=True)
+    agreement_digest: Mapped[str | None] = mapped_column(String(66))
+
+
+class PendingTransferRow(Base):
+    """A transfer registration waiting for its approvals."""
+
+    __tablename__ = "pending_transfers"
+
+    registration_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    right: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    holder: Mapped[str] = mapped_column(String(42))
+    new_holder: Mapped[str] = mapped_column(String(42), index=True)
+    digest: Mapped[str] = mapped_column(String(66))
+    lawful: Mapped[bool] = mapped_column(Boolean)
+    authority_approved: Mapped[bool] = mapped_column(Boolean, default=False)
+    regulator_approved: Mapped[bool] = mapped_column(Boolean, default=False)
+    requested_block: Mapped[int] = mapped_column(BigInteger)
+
+
+class LicenceRow(Base):
+    """A licence registration (许可登记)."""
+
+    __tablename__ = "licences"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    registration_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    right: Mapped[int] = mapped_column(Integer)
+    licence_type: Mapped[int | None] = mapped_column(Integer)
+    licensee: Mapped[str] = mapped_column(String(42), index=True)
+    licensor: Mapped[str] = mapped_column(String(42), index=True)
+    scope_digest: Mapped[str] = mapped_column(String(66))
+    scope_public: Mapped[bool] = mapped_column(Boolean)
+    starts_at: Mapped[int] = mapped_column(BigInteger)
+    ends_at: Mapped[int] = mapped_column(BigInteger)
+    sublicensable: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(20))
+    granted_block: Mapped[int] = mapped_column(BigInteger)
+
+
+class EndorsementRow(Base):
+    """An agency's endorsement of a report about a registration."""
+
+    __tablename__ = "endorsements"
+
+    report_digest: Mapped[str] = mapped_column(String(66), primary_key=True)
+    registration_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    agency: Mapped[str] = mapped_column(String(42), index=True)
+    kind: Mapped[int] = mapped_column(Integer)
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+
+
 STATE_TABLES: tuple[type[Base], ...] = (
+    RightRow,
+    PendingTransferRow,
+    LicenceRow,
+    EndorsementRow,
     ManifestRecord,
     DataFileRow,
     RoleRow,

@@ -11,6 +11,15 @@ from web3 import Web3
 
 from ledger.chain.deployment import Deployment
 from ledger.chain.registry import Status
+from ledger.chain.rights import (
+    EncumbranceKind,
+    EncumbranceTerms,
+    LicenceTerms,
+    LicenceType,
+    ReportKind,
+    RightId,
+    TransferTerms,
+)
 from ledger.chain.typed_data import signable
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
 
@@ -120,3 +129,83 @@ def drive_mixed_history(history: History, rounds: int, seed: int = 7) -> None:
             history.registrants[batch % len(history.registrants)],
             anchors.functions.anchor(digest(f"root {batch} {history.counter}"), 1000 + batch, digest(f"batch {batch}")),
         )
+
+
+def drive_rights(history: History, seed: int = 11) -> None:
+    """Transfers, licences, pledges and endorsements on a fresh certified registration."""
+    rng = random.Random(seed)
+    w3, admin, deployment = history.w3, history.admin, history.deployment
+    rights = deployment.contract(w3, "Rights")
+    holder, newcomer = rng.sample(history.registrants, 2)
+    registration_id = history.submit(holder)
+    history.to_notice(registration_id)
+    history.certify(registration_id)
+    now = w3.eth.get_block("latest")["timestamp"]
+
+    def nonce(account: LocalAccount) -> int:
+        return int(rights.functions.nonces(account.address).call())
+
+    licence = LicenceTerms(
+        registration_id,
+        RightId.PROCESSING_AND_USE,
+        holder.address,
+        newcomer.address,
+        LicenceType.NON_EXCLUSIVE,
+        digest(f"scope {registration_id}"),
+        now,
+        now + 365 * DAY,
+        False,
+        0,
+        nonce(holder),
+        now + 3600,
+    )
+    transact(
+        w3,
+        admin,
+        rights.functions.grantLicence(licence.as_tuple(), licence.sign(holder, LOCAL_CHAIN_ID, deployment.rights)),
+    )
+
+    pledge = EncumbranceTerms(
+        registration_id,
+        RightId.RESOURCE_HOLDING,
+        EncumbranceKind.PLEDGE,
+        holder.address,
+        admin.address,
+        digest("loan agreement"),
+        nonce(holder),
+        now + 3600,
+    )
+    transact(
+        w3, admin, rights.functions.encumber(pledge.as_tuple(), pledge.sign(holder, LOCAL_CHAIN_ID, deployment.rights))
+    )
+    transact(w3, admin, rights.functions.release(registration_id, int(RightId.RESOURCE_HOLDING)))
+
+    transfer = TransferTerms(
+        registration_id,
+        RightId.RESOURCE_HOLDING,
+        holder.address,
+        newcomer.address,
+        digest("sale agreement"),
+        nonce(holder),
+        now + 3600,
+    )
+    transact(
+        w3,
+        admin,
+        rights.functions.requestTransfer(
+            transfer.as_tuple(),
+            transfer.sign(holder, LOCAL_CHAIN_ID, deployment.rights),
+            transfer.sign(newcomer, LOCAL_CHAIN_ID, deployment.rights),
+        ),
+    )
+    transact(w3, admin, rights.functions.approveTransfer(registration_id, int(RightId.RESOURCE_HOLDING)))
+
+    access = deployment.contract(w3, "LedgerAccess")
+    role = access.functions.AGENCY_ROLE().call()
+    if not access.functions.hasRole(role, admin.address).call():
+        transact(w3, admin, access.functions.grantRole(role, admin.address))
+    endorsements = deployment.contract(w3, "Endorsements")
+    report = digest(f"compliance opinion {registration_id}")
+    transact(w3, admin, endorsements.functions.endorse(registration_id, int(ReportKind.COMPLIANCE), report))
+    if rng.random() < 0.5:
+        transact(w3, admin, endorsements.functions.withdraw(report, digest("superseded")))

@@ -15,13 +15,13 @@ from ledger.chain.deployment import Deployment, deploy
 from ledger.chain.registry import Status
 from ledger.db import create_schema, make_engine, make_sessionmaker
 from ledger.index.follower import ChainFollower, reset_index
-from ledger.index.tables import STATE_TABLES, ChainEvent, RegistrationRow
+from ledger.index.tables import STATE_TABLES, ChainEvent, RegistrationRow, RightRow
 from ledger.stack.anvil import anvil_process
 from ledger.stack.bootstrap import bootstrap_local_ledger
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
 
 from ..conftest import free_port
-from .history import History, drive_mixed_history
+from .history import History, drive_mixed_history, drive_rights
 
 pytestmark = pytest.mark.integration
 
@@ -64,8 +64,9 @@ def test_an_index_rebuilt_from_the_chain_equals_the_incremental_one_after_a_long
     follower = ChainFollower(w3, deployment, incremental, batch_blocks=7)
     history = History(w3, deployment, dev_account(0, LOCAL_CHAIN_ID))
     history.admit(4)
-    for _ in range(6):
+    for round_number in range(6):
         drive_mixed_history(history, rounds=6, seed=len(history.registrants) + history.counter)
+        drive_rights(history, seed=round_number)
         follower.sync()
 
     rebuilt = _database(tmp_path / "rebuilt.db")
@@ -81,6 +82,19 @@ def test_an_index_rebuilt_from_the_chain_equals_the_incremental_one_after_a_long
         names = set(session.scalars(select(ChainEvent.name)))
     assert {Status.REJECTED, Status.CERTIFIED, Status.REVOKED, Status.CANCELLED} <= statuses
     assert {"RegistrationChanged", "ObjectionResolved", "RootAnchored", "Transfer", "PartyAdmitted"} <= names
+    assert {
+        "RightTransferred",
+        "LicenceGranted",
+        "RightEncumbered",
+        "EncumbranceReleased",
+        "ReportEndorsed",
+        "CertificateReissued",
+    } <= names
+    with rebuilt() as session:
+        holders = {(row.registration_id, row.right): row.holder for row in session.scalars(select(RightRow))}
+    for (registration_id, right), holder in holders.items():
+        on_chain = deployment.contract(w3, "Rights").functions.holderOf(registration_id, right).call()
+        assert on_chain == holder
 
 
 def test_a_reorganisation_is_detected_and_the_index_rewound_to_equal_a_fresh_build(
