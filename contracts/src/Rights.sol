@@ -356,10 +356,25 @@ contract Rights is IRights, EIP712, Nonces {
     }
 
     /// @inheritdoc IRightsView
+    /// @dev False while a right is pledged or in trust, and while the rights are split between holders: the primary
+    /// holder, who signs the cancellation, must hold every right the registration claimed, so that nobody else's
+    /// right is cancelled with it. Licences are not checked: they end with the registration.
     function isUnencumbered(uint256 registrationId) external view returns (bool) {
         RightState[3] storage states = _rights[registrationId];
-        return !_isEncumbered(states[0].dealing.standing) && !_isEncumbered(states[1].dealing.standing)
-            && !_isEncumbered(states[2].dealing.standing);
+        bool moved;
+        for (uint256 i = 0; i < 3; ++i) {
+            if (_isEncumbered(states[i].dealing.standing)) return false;
+            moved = moved || states[i].holder != address(0);
+        }
+        if (!moved) return true;
+        IRegistrations.RightsContext memory context = registrations.rightsContext(registrationId);
+        address primary = _holderOf(states[uint8(_primaryRight(context))], context, _primaryRight(context));
+        for (uint256 i = 0; i < 3; ++i) {
+            Right right = Right(i);
+            address holder = _holderOf(states[i], context, right);
+            if (holder != address(0) && holder != primary) return false;
+        }
+        return true;
     }
 
     /// @notice The pledge or trust over one right (kind None when there is none).

@@ -28,6 +28,7 @@ contract LedgerAccessTest is LedgerFixture {
         vm.assertEq(access.REGULATOR_ROLE(), keccak256("REGULATOR_ROLE"), "regulator");
         vm.assertEq(access.PARTY_ADMIN_ROLE(), keccak256("PARTY_ADMIN_ROLE"), "party admin");
         vm.assertEq(access.PAUSER_ROLE(), keccak256("PAUSER_ROLE"), "pauser");
+        vm.assertEq(access.AGENCY_ROLE(), keccak256("AGENCY_ROLE"), "agency");
         vm.assertTrue(access.hasRole(LedgerRoles.ADMIN, admin), "admin holds the admin role");
     }
 
