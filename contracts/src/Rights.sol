@@ -476,6 +476,7 @@ contract Rights is IRights, EIP712, Nonces {
             terms.registrationId,
             terms.licensee,
             terms.licensor,
+            terms.licenceType,
             terms.scopeDigest,
             scopePublic,
             terms.startsAt,

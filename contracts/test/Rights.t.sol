@@ -760,7 +760,19 @@ contract RightsTest is LedgerFixture {
         t.sublicensable = true;
         uint256 expectedId = (id << 48) | (uint256(2) << 40) | (uint256(1) << 32) | 1;
         vm.expectEmit(true, true, true, true, address(rights));
-        emit IRights.LicenceGranted(expectedId, id, bob, alice, t.scopeDigest, false, t.startsAt, t.endsAt, true, false);
+        emit IRights.LicenceGranted(
+            expectedId,
+            id,
+            bob,
+            alice,
+            IRights.LicenceType.Sole,
+            t.scopeDigest,
+            false,
+            t.startsAt,
+            t.endsAt,
+            true,
+            false
+        );
         uint256 licenceId = grantLicenceAs(aliceKey, t);
 
         vm.assertEq(licenceId, expectedId, "id: registration, right, sublicensable, parent, sequence");
@@ -848,7 +860,17 @@ contract RightsTest is LedgerFixture {
         );
         vm.expectEmit(true, true, true, true, address(rights));
         emit IRights.LicenceGranted(
-            (id << 48) | (uint256(1) << 40) | 1, id, bob, alice, t.scopeDigest, true, t.startsAt, t.endsAt, false, false
+            (id << 48) | (uint256(1) << 40) | 1,
+            id,
+            bob,
+            alice,
+            IRights.LicenceType.NonExclusive,
+            t.scopeDigest,
+            true,
+            t.startsAt,
+            t.endsAt,
+            false,
+            false
         );
         grantLicenceAs(aliceKey, t);
     }

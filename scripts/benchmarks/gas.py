@@ -371,6 +371,13 @@ def measure_rights(bench: Bench) -> None:
     bench.send(bench.admin, fn.revokeLicence(sublicence, r.digest("reason")), None)
     bench.send(bench.admin, fn.revokeLicence(parent, r.digest("reason")), "revokeLicence (by the authority)")
 
+    # Lineage under licences: a later application of a licensee, derived from two parents it may process by licence
+    lineage = (bench.certified(holder), bench.certified(holder))
+    for parent_id in lineage:
+        r.grant(holder, licensees[2], parent_id, processing, LicenceType.NON_EXCLUSIVE, (now, now + YEAR), None)
+    bench.submit(licensees[2], None)
+    bench.submit(licensees[2], "submit (derived from 2 parents under processing licences)", parents=lineage)
+
     important = bench.certified(holder, grade=Grade.IMPORTANT)
     r.grant(holder, licensees[0], important, operation, LicenceType.NON_EXCLUSIVE, year, None)
     awaiting = r.grant(

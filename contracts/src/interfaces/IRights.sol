@@ -154,13 +154,15 @@ interface IRights is IRightsView {
         address previousHolder,
         bool lawful
     );
-    /// @notice A licence was registered; its right, type and parent are encoded in `licenceId`. `scopePublic` marks
-    /// the scope document of a public-data licence, which must be public (公共数据授权公开).
+    /// @notice A licence was registered; its right, whether it is sublicensable and its parent are also encoded in
+    /// `licenceId`. `scopePublic` marks the scope document of a public-data licence, which must be public
+    /// (公共数据授权公开).
     event LicenceGranted(
         uint256 indexed licenceId,
         uint256 indexed registrationId,
         address indexed licensee,
         address licensor,
+        LicenceType licenceType,
         bytes32 scopeDigest,
         bool scopePublic,
         uint40 startsAt,
