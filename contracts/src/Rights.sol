@@ -220,7 +220,9 @@ contract Rights is IRights, EIP712, Nonces {
 
     /// @notice Registers a licence signed by its licensor (the right's holder; for a sub-licence, the licensee of a
     /// current parent licence that allows sub-licensing and covers the term). Anyone may relay it. A licence of data
-    /// graded important or core waits for a regulator's approval.
+    /// graded important or core waits for a regulator's approval. The holder cannot license a right that is pledged
+    /// or in trust (as a pledged intellectual-property right may not be licensed without the pledgee, Civil Code
+    /// art. 444) or that is being transferred (the new holder signed for the right as it stood).
     /// @dev Overlap rule, conservative and O(1): per right the ledger keeps the latest end of any exclusive or sole
     /// licence and the latest end of any licence. A new exclusive or sole licence must start at or after the latest
     /// end of every earlier licence of the right; any other licence at or after the latest end of the exclusive and
@@ -514,8 +516,9 @@ contract Rights is IRights, EIP712, Nonces {
     }
 
     /// @dev Everything a licence needs but the overlap rule: a certified registration, a scope, a term that has
-    /// not ended, the licensor's position (the holder, or the licensee of a parent that allows sub-licensing),
-    /// admitted parties and the licensor's signature. Returns the parent's sequence number for a sub-licence.
+    /// not ended, the licensor's position (the holder of a right that is neither encumbered nor being transferred,
+    /// or the licensee of a parent that allows sub-licensing), admitted parties and the licensor's signature.
+    /// Returns the parent's sequence number for a sub-licence.
     function _checkLicence(LicenceTerms calldata terms, bytes calldata signature)
         private
         view
@@ -534,8 +537,10 @@ contract Rights is IRights, EIP712, Nonces {
             parentSequence = _checkParentLicence(terms);
         } else {
             if (terms.parentLicenceId != 0) revert InvalidLicenceType();
-            address holder = _holderOf(_rights[registrationId][uint8(terms.right)], record, terms.right);
+            RightState storage state = _rights[registrationId][uint8(terms.right)];
+            address holder = _holderOf(state, record, terms.right);
             if (holder == address(0) || holder != licensor) revert RightNotHeld(registrationId, terms.right, licensor);
+            _checkFree(state, registrationId, terms.right);
         }
         _checkAdmitted(licensor);
         _checkAdmitted(licensee);

@@ -293,6 +293,7 @@ contract RightsGasTest is LedgerFixture {
         requestTransferAs(aliceKey, bobKey, importantId, PROCESSING);
         vm.prank(authority);
         rights.approveTransfer(importantId, PROCESSING);
+        requestTransferAs(aliceKey, bobKey, importantId, HOLDING);
         awaitingLicenceId = licensed(
             aliceKey,
             importantId,
@@ -358,6 +359,20 @@ contract RightsGasTest is LedgerFixture {
         vm.prank(authority);
         rights.approveTransfer(pendingId, HOLDING);
         _measure("approveTransfer_reissue");
+    }
+
+    function test_gas_approve_transfer_of_important_data_awaiting_a_regulator() public {
+        _coolLedger();
+        vm.prank(authority);
+        rights.approveTransfer(importantId, HOLDING);
+        _measure("approveTransfer_awaitingRegulator");
+    }
+
+    function test_gas_transfer_by_operation_of_law_of_important_data() public {
+        _coolLedger();
+        vm.prank(authority);
+        rights.transferByOperationOfLaw(importantId, OPERATION, bob, keccak256("merger record"));
+        _measure("transferByOperationOfLaw_awaitingRegulator");
     }
 
     function test_gas_regulator_approve_transfer() public {

@@ -220,6 +220,31 @@ contract RightsTest is LedgerFixture {
         vm.assertEq(rights.primaryHolder(asset), dave, "processing leads an asset without resource holding");
     }
 
+    /// @notice Whatever the kind and the claimed rights, the primary holder is the holder of the right the
+    /// certificate follows; once that right moves, the certificate and the registry follow it, and moving any other
+    /// right changes neither.
+    function testFuzz_certificate_and_registry_follow_the_primary_right(uint8 kind, uint8 claimed) public {
+        IRegistrations.Kind k = IRegistrations.Kind(bound(kind, 0, 2));
+        claimed = uint8(bound(claimed, 1, 7));
+        uint256 id = certifiedAs(aliceKey, k, IRegistrations.Origin.Enterprise, IRegistrations.Grade.General, claimed);
+        IRights.Right primary;
+        if (k == IRegistrations.Kind.DataProduct && claimed & 4 != 0) primary = OPERATION;
+        else if (claimed & 1 != 0) primary = HOLDING;
+        else if (claimed & 2 != 0) primary = PROCESSING;
+        else primary = OPERATION;
+        for (uint8 r = 0; r < 3; ++r) {
+            IRights.Right right = IRights.Right(r);
+            if (right == primary || claimed & (uint8(1) << r) == 0) continue;
+            transferredAs(aliceKey, daveKey, id, right);
+            vm.assertEq(rights.primaryHolder(id), alice, "another right moved");
+            vm.assertEq(certificates.ownerOf(propertyToken(id)), alice, "certificate stays");
+        }
+        transferredAs(aliceKey, bobKey, id, primary);
+        vm.assertEq(rights.primaryHolder(id), bob, "primary right moved");
+        vm.assertEq(registrations.holderOf(id), bob, "registry follows");
+        vm.assertEq(certificates.ownerOf(propertyToken(id)), bob, "certificate follows");
+    }
+
     function test_revoked_registration_keeps_its_last_holders_and_nothing_moves() public {
         uint256 id = certified(aliceKey);
         transferredAs(aliceKey, bobKey, id, PROCESSING);
@@ -842,6 +867,18 @@ contract RightsTest is LedgerFixture {
         grantLicenceAs(aliceKey, t); // a running contract may be registered back-dated
     }
 
+    function testFuzz_licence_term_is_accepted_only_if_not_empty_and_not_over(uint40 startsAt, uint40 endsAt) public {
+        uint256 id = certified(aliceKey);
+        IRights.LicenceTerms memory t =
+            licenceTerms(id, PROCESSING, alice, bob, IRights.LicenceType.NonExclusive, startsAt, endsAt);
+        bytes memory signature = signLicence(aliceKey, t);
+        if (startsAt >= endsAt || endsAt <= block.timestamp) {
+            vm.expectRevert(abi.encodeWithSelector(IRights.InvalidLicenceTerm.selector, startsAt, endsAt));
+        }
+        vm.prank(relayer);
+        rights.grantLicence(t, signature);
+    }
+
     function test_licence_without_a_scope_document_is_refused() public {
         uint256 id = certified(aliceKey);
         IRights.LicenceTerms memory t = licenceTerms(
@@ -919,6 +956,40 @@ contract RightsTest is LedgerFixture {
             ),
             abi.encodeWithSelector(IRights.RegistrationNotCertified.selector, pending)
         );
+    }
+
+    function test_holder_cannot_license_a_right_pledged_in_trust_or_being_transferred() public {
+        uint256 id = certified(aliceKey);
+        uint256 t0 = block.timestamp;
+        encumberAs(aliceKey, id, HOLDING, IRights.EncumbranceKind.Pledge, dave);
+        encumberAs(aliceKey, id, OPERATION, IRights.EncumbranceKind.Trust, dave);
+        requestTransferAs(aliceKey, bobKey, id, PROCESSING);
+        expectLicenceRefused(
+            aliceKey,
+            licenceTerms(id, HOLDING, alice, erin, IRights.LicenceType.NonExclusive, t0, t0 + YEAR),
+            encumbered(id, HOLDING)
+        );
+        expectLicenceRefused(
+            aliceKey,
+            licenceTerms(id, OPERATION, alice, erin, IRights.LicenceType.NonExclusive, t0, t0 + YEAR),
+            encumbered(id, OPERATION)
+        );
+        expectLicenceRefused(
+            aliceKey,
+            licenceTerms(id, PROCESSING, alice, erin, IRights.LicenceType.NonExclusive, t0, t0 + YEAR),
+            transferPending(id, PROCESSING, true)
+        );
+        vm.prank(dave);
+        rights.release(id, HOLDING);
+        licensed(aliceKey, id, HOLDING, erin, IRights.LicenceType.NonExclusive, t0, t0 + YEAR);
+    }
+
+    function test_sublicence_under_a_licence_granted_before_a_pledge_remains_possible() public {
+        uint256 id = certified(aliceKey);
+        uint256 t0 = block.timestamp;
+        uint256 parent = sublicensableParent(id, t0, t0 + YEAR);
+        encumberAs(aliceKey, id, PROCESSING, IRights.EncumbranceKind.Pledge, dave);
+        grantLicenceAs(bobKey, sublicenceTerms(id, parent, bob, t0, t0 + 30 days));
     }
 
     function test_licence_expires_at_the_end_of_its_term() public {

@@ -452,14 +452,18 @@ def _machine() -> str:
 
 def write_report(rows: list[tuple[str, int, int | None]], path: Path) -> bool:
     lines = [
-        "# Gas of the registry's actions",
+        "# Gas of the registry's and the rights module's actions",
         "",
         "Measured by `scripts/benchmarks/gas.py` as real transactions on anvil: receipt `gasUsed`, which includes",
-        "the 21,000 intrinsic gas and the calldata. Signed actions are relayed by another key, as the service does.",
+        "the 21,000 intrinsic gas and the calldata. Signed actions are relayed by another key, as the service does,",
+        "and the ledger is deployed as in production, the rights module connected to the registry.",
         "Targets: submit <= 150,000; every later transition <= 80,000; anchoring a batch root <= 50,000 whatever",
-        "the batch size. Rows marked one-off pay, once, for storage that every later call reuses (a registry's",
+        "the batch size; every rights action <= 80,000, except a transfer that reissues the certificate",
+        "<= 150,000. Rows marked one-off pay, once, for storage that every later call reuses (a registry's",
         "first counter, a holder's first ERC-721 balance, an authority's first daily sequence of a certificate",
-        "type): they are shown, not held to the targets.",
+        "type, a signer's first nonce in the rights module, a right's licensing bookkeeping): they are shown, not",
+        "held to the targets. Why the signed rights actions miss their target is in",
+        "[contracts.md](contracts.md#storage-and-gas).",
         f"Measured {datetime.now(UTC):%Y-%m-%d} on {_machine()}.",
         "",
         "| action | gas | target | within |",
