@@ -138,6 +138,21 @@ class LedgerClient:
         result: dict[str, Any] = self._call("POST", path, json={"signature": self._signature(typed, signer)})
         return result
 
+    def signed_terms(self, path: str, body: dict[str, Any], *signers: LocalAccount) -> dict[str, Any]:
+        """Asks `path/terms` for the typed data and returns the body with nonce, deadline and each signature."""
+        typed = self._call("POST", f"{path}/terms", json=body)
+        signatures = [self._signature(typed, signer) for signer in signers]
+        return {
+            **body,
+            "nonce": typed["message"]["nonce"],
+            "deadline": typed["message"]["deadline"],
+            "signatures": signatures,
+        }
+
+    def post_write(self, path: str, body: dict[str, Any] | None = None, key: str | None = None) -> WriteAccepted:
+        """Any write endpoint, waiting for the chain."""
+        return self._write(path, body, key)
+
     # authority, reviewer, regulator ------------------------------------------------------------------------
     def accept(self, registration_id: int, key: str | None = None) -> WriteAccepted:
         return self._write(f"/v1/registrations/{registration_id}/accept", key=key)

@@ -137,6 +137,7 @@ class Outbox:
         self._w3 = w3
         self._signers = {Web3.to_checksum_address(address): account for address, account in signers.items()}
         self._policy = policy or OutboxPolicy()
+        self._pass = threading.Lock()
 
     # ------------------------------------------------------------------ enqueue and read
 
@@ -219,7 +220,15 @@ class Outbox:
     # ------------------------------------------------------------------ the worker
 
     def run_once(self) -> None:
-        """One pass: reconcile in-flight writes, then send queued ones. A node that is down is retried later."""
+        """One pass: reconcile in-flight writes, then send queued ones. A node that is down is retried later.
+
+        Passes are serialised within the process (the worker thread and a request waiting for its write may both
+        run one); across processes, one worker per relayer key.
+        """
+        with self._pass:
+            self._run_pass()
+
+    def _run_pass(self) -> None:
         for sender in self._signers:
             try:
                 self._reconcile(sender)

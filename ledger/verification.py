@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ledger.chain.registry import Grade, Kind, Origin, Status
 from ledger.index import queries
-from ledger.index.tables import CertificateRow
+from ledger.index.tables import CertificateRow, LicenceRow
 from ledger.manifest.cid import raw_cid_of_digest
 from ledger.manifest.data import file_entry, sha256_file
 from ledger.manifest.model import SignedManifest
@@ -56,6 +56,40 @@ class EventView(BaseModel):
     args: dict[str, Any]
 
 
+RIGHT_NAMES = ("resource_holding", "processing_and_use", "product_operation")
+LICENCE_TYPES = ("exclusive", "sole", "non_exclusive", "sub_licence", "cross_licence")
+REPORT_KINDS = ("compliance", "quality", "valuation")
+
+
+class RightView(BaseModel):
+    """Who holds one of the three rights now, and whether it is pledged or in trust."""
+
+    right: str
+    holder: str
+    encumbrance: str
+    creditor: str | None
+
+
+class LicenceView(BaseModel):
+    licence_id: str
+    right: str
+    licence_type: str | None
+    licensee: str
+    licensor: str
+    starts_at: int
+    ends_at: int
+    status: str
+    scope_digest: str
+    scope_public: bool
+
+
+class EndorsementView(BaseModel):
+    report_digest: str
+    agency: str
+    kind: str
+    withdrawn: bool
+
+
 class FileMatch(BaseModel):
     """The file asked about, when it is one of a registered folder's files."""
 
@@ -83,6 +117,10 @@ class RegistrationReport(BaseModel):
     matched_version: int | None = None
     matched_file: FileMatch | None = None
     certificates: list[CertificateView]
+    rights: list[RightView] = []
+    licences: list[LicenceView] = []
+    pending_transfers: list[dict[str, Any]] = []
+    endorsements: list[EndorsementView] = []
     history: list[EventView]
     parents: list[RegistrationReport] = []
 
@@ -178,6 +216,28 @@ def registration_report(
         if matched_path and matched_version
         else None,
         certificates=[_certificate_view(certificate) for certificate in queries.certificates_of(session, row.id)],
+        rights=[
+            RightView(right=RIGHT_NAMES[r.right], holder=r.holder, encumbrance=r.encumbrance, creditor=r.creditor)
+            for r in queries.rights_of(session, row.id)
+        ],
+        licences=[_licence_view(licence) for licence in queries.licences_of(session, row.id)],
+        pending_transfers=[
+            {
+                "right": RIGHT_NAMES[p.right],
+                "holder": p.holder,
+                "new_holder": p.new_holder,
+                "lawful": p.lawful,
+                "authority_approved": p.authority_approved,
+                "regulator_approved": p.regulator_approved,
+            }
+            for p in queries.pending_transfers_of(session, row.id)
+        ],
+        endorsements=[
+            EndorsementView(
+                report_digest=e.report_digest, agency=e.agency, kind=REPORT_KINDS[e.kind], withdrawn=e.withdrawn
+            )
+            for e in queries.endorsements_of(session, row.id)
+        ],
         history=[
             EventView(
                 block_number=e.block_number,
@@ -190,6 +250,21 @@ def registration_report(
             for e in queries.history(session, row.id)
         ],
         parents=parents,
+    )
+
+
+def _licence_view(licence: LicenceRow) -> LicenceView:
+    return LicenceView(
+        licence_id=licence.id,
+        right=RIGHT_NAMES[licence.right],
+        licence_type=LICENCE_TYPES[licence.licence_type] if licence.licence_type is not None else None,
+        licensee=licence.licensee,
+        licensor=licence.licensor,
+        starts_at=licence.starts_at,
+        ends_at=licence.ends_at,
+        status=licence.status,
+        scope_digest=licence.scope_digest,
+        scope_public=licence.scope_public,
     )
 
 

@@ -11,10 +11,14 @@ from ledger.index.tables import (
     CertificateRow,
     ChainEvent,
     DataFileRow,
+    EndorsementRow,
+    LicenceRow,
     LineageEdge,
     ManifestRecord,
     ManifestVersion,
+    PendingTransferRow,
     RegistrationRow,
+    RightRow,
 )
 
 
@@ -105,3 +109,29 @@ def search_text(session: Session, text: str, limit: int = 50) -> list[int]:
         .limit(limit)
     )
     return sorted(set(rows))
+
+
+def rights_of(session: Session, registration_id: int) -> Sequence[RightRow]:
+    return session.scalars(
+        select(RightRow).where(RightRow.registration_id == registration_id).order_by(RightRow.right)
+    ).all()
+
+
+def licences_of(session: Session, registration_id: int) -> Sequence[LicenceRow]:
+    return session.scalars(
+        select(LicenceRow).where(LicenceRow.registration_id == registration_id).order_by(LicenceRow.granted_block)
+    ).all()
+
+
+def pending_transfers_of(session: Session, registration_id: int) -> Sequence[PendingTransferRow]:
+    return session.scalars(
+        select(PendingTransferRow).where(PendingTransferRow.registration_id == registration_id)
+    ).all()
+
+
+def endorsements_of(session: Session, registration_id: int) -> Sequence[EndorsementRow]:
+    return session.scalars(
+        select(EndorsementRow)
+        .where(EndorsementRow.registration_id == registration_id)
+        .order_by(EndorsementRow.block_number)
+    ).all()

@@ -77,6 +77,7 @@ def service(
             "reviewer": issue_token(session, admin.address, [Role.REVIEWER], "reviewer"),
             "authority": issue_token(session, admin.address, [Role.AUTHORITY], "authority"),
             "regulator": issue_token(session, admin.address, [Role.REGULATOR], "regulator"),
+            "creditor": issue_token(session, admin.address, [Role.REGISTRANT], "creditor"),
         }
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from eth_account.signers.local import LocalAccount
 from typer.testing import CliRunner
 from web3 import Web3
 
@@ -20,19 +21,24 @@ from ledger.cli import app as cli
 from ledger.manifest.data import file_entry
 from ledger.manifest.model import FileDigest
 from ledger.proofs.merkle import MerkleTree
+from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
 
 from ..factories import manifest_fields
-from ..integration.registry import advance_time
+from ..integration.registry import advance_time, transact
 from .conftest import Service, eventually
 
 pytestmark = pytest.mark.integration
-DATA = [b"road,count\nA1,100\n", b"road,count\nA2,250\n", b"road,count\nB7,13\n"]
 
 
-def _folder_commitment() -> dict[str, Any]:
+def _data(title: str) -> list[bytes]:
+    """Three data files of their own for each registration, so a hash finds exactly it."""
+    return [f"road,count\n{title},{i}\n".encode() for i in range(3)]
+
+
+def _folder_commitment(title: str) -> dict[str, Any]:
     files = [
         FileDigest(path=f"part-{i}.csv", size=len(data), sha256="0x" + hashlib.sha256(data).hexdigest())
-        for i, data in enumerate(DATA)
+        for i, data in enumerate(_data(title))
     ]
     tree = MerkleTree.build([file_entry(file) for file in files])
     return {
@@ -45,7 +51,7 @@ def _folder_commitment() -> dict[str, Any]:
 
 
 def _fields(service: Service, title: str) -> dict[str, Any]:
-    fields = manifest_fields(service.registrant.address, title=title, data_commitment=_folder_commitment())
+    fields = manifest_fields(service.registrant.address, title=title, data_commitment=_folder_commitment(title))
     fields.pop("registrant")
     return json.loads(json.dumps(fields, default=str))
 
@@ -67,7 +73,7 @@ def test_register_object_certify_verify_bundle_freeze_and_export(
     assert again["cid"] == draft["cid"]
     assert again["write"]["tx_hash"] == draft["write"]["tx_hash"]
 
-    report = eventually(lambda: public.verify_sha256(hashlib.sha256(DATA[1]).hexdigest()).matches)
+    report = eventually(lambda: public.verify_sha256(hashlib.sha256(_data("e2e traffic")[1]).hexdigest()).matches)
     registration_id = report[0].registration_id
     assert report[0].matched_file is not None
 
@@ -106,14 +112,16 @@ def test_register_object_certify_verify_bundle_freeze_and_export(
     assert authority.certify(registration_id).status == "mined"
     certified = eventually(
         lambda: [
-            m for m in public.verify_sha256(hashlib.sha256(DATA[0]).hexdigest()).matches if m.status == "certified"
+            m
+            for m in public.verify_sha256(hashlib.sha256(_data("e2e traffic")[0]).hexdigest()).matches
+            if m.status == "certified"
         ]
     )[0]
     number = certified.certificates[0].number
     assert public.verify_certificate(number).matches[0].registration_id == registration_id
     assert public.catalogue(q="e2e traffic")["total"] >= 1
 
-    bundle = public.bundle(registration_id, file_sha256=hashlib.sha256(DATA[2]).hexdigest())
+    bundle = public.bundle(registration_id, file_sha256=hashlib.sha256(_data("e2e traffic")[2]).hexdigest())
     bundle_file = tmp_path / "bundle.json"
     bundle_file.write_text(bundle.model_dump_json())
     checked = CliRunner().invoke(cli, ["verify-bundle", str(bundle_file), "--rpc", anvil_url, "--ipfs", kubo_api])
@@ -156,7 +164,7 @@ def test_wrong_role_calls_get_403_and_change_nothing(service: Service, w3: Web3,
     registration_id = eventually(
         lambda: [
             m.registration_id
-            for m in service.client().verify_sha256(hashlib.sha256(DATA[0]).hexdigest()).matches
+            for m in service.client().verify_sha256(hashlib.sha256(_data("e2e roles")[0]).hexdigest()).matches
             if m.status == "submitted"
         ]
     )[-1]
@@ -213,7 +221,7 @@ def test_holder_changes_then_cancels_a_certified_registration(service: Service, 
     registration_id = eventually(
         lambda: [
             m.registration_id
-            for m in service.client().verify_sha256(hashlib.sha256(DATA[0]).hexdigest()).matches
+            for m in service.client().verify_sha256(hashlib.sha256(_data("e2e change")[0]).hexdigest()).matches
             if m.status == "submitted"
         ]
     )[-1]
@@ -245,3 +253,93 @@ def test_holder_changes_then_cancels_a_certified_registration(service: Service, 
     )
     assert cancelled.status == "mined"
     eventually(lambda: _status(service, registration_id) == "cancelled")
+
+
+def test_licence_pledge_blocks_transfer_release_then_transfer(
+    service: Service, w3: Web3, deployment: Deployment, admin: LocalAccount
+) -> None:
+    registrant, authority, reviewer = (
+        service.client("registrant"),
+        service.client("authority"),
+        service.client("reviewer"),
+    )
+    creditor = service.client("creditor")
+    newcomer = dev_account(7, LOCAL_CHAIN_ID)
+    admin_account = admin
+    access = deployment.contract(w3, "LedgerAccess")
+    transact(w3, admin_account, access.functions.admitParty(newcomer.address, Web3.keccak(text="newcomer")))
+
+    registrant.register(_fields(service, "e2e rights"), service.registrant)
+    registration_id = eventually(
+        lambda: [
+            m.registration_id
+            for m in service.client().verify_sha256(hashlib.sha256(_data("e2e rights")[0]).hexdigest()).matches
+            if m.status == "submitted"
+        ]
+    )[-1]
+    reviewer.accept(registration_id)
+    authority.approve(registration_id)
+    advance_time(w3, 8 * 86_400)
+    authority.certify(registration_id)
+    eventually(lambda: _status(service, registration_id) == "certified")
+    base = f"/v1/registrations/{registration_id}"
+    now = w3.eth.get_block("latest")["timestamp"]
+
+    licence = registrant.signed_terms(
+        f"{base}/licences",
+        {
+            "right": "processing_and_use",
+            "licensee": newcomer.address,
+            "licence_type": "non_exclusive",
+            "scope_digest": "0x" + hashlib.sha256(b"scope: analytics, mainland China, 1 year").hexdigest(),
+            "starts_at": now,
+            "ends_at": now + 365 * 86_400,
+        },
+        service.registrant,
+    )
+    licence["signature"] = licence.pop("signatures")[0]
+    assert registrant.post_write(f"{base}/licences", licence).status == "mined"
+
+    pledge = registrant.signed_terms(
+        f"{base}/encumbrances",
+        {
+            "right": "resource_holding",
+            "kind": "pledge",
+            "creditor": admin_account.address,
+            "agreement_digest": "0x" + hashlib.sha256(b"loan 2026-001").hexdigest(),
+        },
+        service.registrant,
+    )
+    pledge["signature"] = pledge.pop("signatures")[0]
+    assert registrant.post_write(f"{base}/encumbrances", pledge).status == "mined"
+
+    transfer_body = {
+        "right": "resource_holding",
+        "new_holder": newcomer.address,
+        "agreement_digest": "0x" + hashlib.sha256(b"sale 2026-002").hexdigest(),
+    }
+    transfer = registrant.signed_terms(f"{base}/transfers", transfer_body, service.registrant, newcomer)
+    transfer["holder_signature"], transfer["new_holder_signature"] = transfer.pop("signatures")
+    with pytest.raises(ApiError) as blocked:
+        registrant.post_write(f"{base}/transfers", transfer)
+    assert blocked.value.code == "contract_refused"
+
+    assert creditor.post_write(f"{base}/rights/resource_holding/release").status == "mined"
+    transfer = registrant.signed_terms(f"{base}/transfers", transfer_body, service.registrant, newcomer)
+    transfer["holder_signature"], transfer["new_holder_signature"] = transfer.pop("signatures")
+    assert registrant.post_write(f"{base}/transfers", transfer).status == "mined"
+    assert authority.post_write(f"{base}/rights/resource_holding/transfer/approval").status == "mined"
+
+    report = eventually(
+        lambda: (
+            (r := service.client().registration(registration_id)).rights
+            and any(x.holder == newcomer.address for x in r.rights)
+            and r
+        )
+    )
+    holders = {right.right: right.holder for right in report.rights}
+    assert holders["resource_holding"] == newcomer.address
+    assert [licence.licensee for licence in report.licences] == [newcomer.address]
+    assert all(right.encumbrance == "none" for right in report.rights)
+    live = [c for c in report.certificates if not c.retired and c.certificate_type == "property_registration"]
+    assert [c.holder for c in live] == [newcomer.address]
