@@ -262,9 +262,9 @@ contract Rights is IRights, EIP712, Nonces {
         LicenceStatus status = licence_.status;
         if (status == LicenceStatus.Revoked) revert LicenceNotInStatus(licenceId, status);
         uint256 registrationId = licenceId >> REGISTRATION_SHIFT;
-        IRegistrations.RightsContext memory record = registrations.rightsContext(registrationId);
+        IRegistrations.RightsContext memory context = registrations.rightsContext(registrationId);
         if (
-            msg.sender != _licensorOf(licenceId, record) && !_isAuthority(record.authorityId)
+            msg.sender != _licensorOf(licenceId, context) && !_isAuthority(context.authorityId)
                 && !(status == LicenceStatus.AwaitingApproval && access.hasRole(LedgerRoles.REGULATOR, msg.sender))
         ) revert Unauthorized(msg.sender);
         licence_.status = LicenceStatus.Revoked;
@@ -335,9 +335,9 @@ contract Rights is IRights, EIP712, Nonces {
     /// right, otherwise the resource holding right; if that one was not claimed, the first claimed right in the order
     /// resource holding, processing and use, product operation. Reverts for an unknown registration.
     function primaryHolder(uint256 registrationId) external view returns (address) {
-        IRegistrations.RightsContext memory record = registrations.rightsContext(registrationId);
-        Right right = _primaryRight(record);
-        return _holderOf(_rights[registrationId][uint8(right)], record, right);
+        IRegistrations.RightsContext memory context = registrations.rightsContext(registrationId);
+        Right right = _primaryRight(context);
+        return _holderOf(_rights[registrationId][uint8(right)], context, right);
     }
 
     /// @inheritdoc IRightsView
@@ -525,7 +525,7 @@ contract Rights is IRights, EIP712, Nonces {
         returns (IRegistrations.Grade grade, IRegistrations.Origin origin, uint256 parentSequence)
     {
         uint256 registrationId = terms.registrationId;
-        IRegistrations.RightsContext memory record = _certified(registrationId);
+        IRegistrations.RightsContext memory context = _certified(registrationId);
         if (terms.scopeDigest == bytes32(0)) revert MissingDigest();
         if (terms.startsAt >= terms.endsAt || terms.endsAt <= block.timestamp) {
             revert InvalidLicenceTerm(terms.startsAt, terms.endsAt);
@@ -538,7 +538,7 @@ contract Rights is IRights, EIP712, Nonces {
         } else {
             if (terms.parentLicenceId != 0) revert InvalidLicenceType();
             RightState storage state = _rights[registrationId][uint8(terms.right)];
-            address holder = _holderOf(state, record, terms.right);
+            address holder = _holderOf(state, context, terms.right);
             if (holder == address(0) || holder != licensor) revert RightNotHeld(registrationId, terms.right, licensor);
             _checkFree(state, registrationId, terms.right);
         }
@@ -547,7 +547,7 @@ contract Rights is IRights, EIP712, Nonces {
         _checkSignature(
             licensor, _hashTypedDataV4(keccak256(abi.encode(LICENCE_TYPEHASH, terms))), terms.deadline, signature
         );
-        return (record.grade, record.origin, parentSequence);
+        return (context.grade, context.origin, parentSequence);
     }
 
     /// @dev A sub-licence needs a parent licence of the same right that allows sub-licensing, is held by the
@@ -623,15 +623,21 @@ contract Rights is IRights, EIP712, Nonces {
     }
 
     /// @dev The registration's context, if the ledger is not paused and the registration is Certified.
-    function _certified(uint256 registrationId) private view returns (IRegistrations.RightsContext memory record) {
-        record = registrations.rightsContext(registrationId);
-        if (record.paused) revert LedgerPaused();
-        if (record.status != IRegistrations.Status.Certified) revert RegistrationNotCertified(registrationId);
+    function _certified(uint256 registrationId) private view returns (IRegistrations.RightsContext memory context) {
+        context = registrations.rightsContext(registrationId);
+        if (context.paused) revert LedgerPaused();
+        if (context.status != IRegistrations.Status.Certified) revert RegistrationNotCertified(registrationId);
     }
 
+    /// @dev An ECDSA signature of the signer's key is tried first, so that an externally owned account costs no look
+    /// at its code; otherwise the signer is asked through ERC-1271 (`SignatureChecker`), as a contract wallet is.
     function _checkSignature(address signer, bytes32 digest, uint256 deadline, bytes calldata signature) private view {
         if (block.timestamp > deadline) revert SignatureExpired(deadline);
-        if (!SignatureChecker.isValidSignatureNowCalldata(signer, digest, signature)) revert InvalidSignature(signer);
+        (address recovered, ECDSA.RecoverError error_,) = ECDSA.tryRecoverCalldata(digest, signature);
+        if (error_ == ECDSA.RecoverError.NoError && recovered == signer) return;
+        if (!SignatureChecker.isValidERC1271SignatureNowCalldata(signer, digest, signature)) {
+            revert InvalidSignature(signer);
+        }
     }
 
     function _checkAdmitted(address party) private view {
@@ -657,22 +663,26 @@ contract Rights is IRights, EIP712, Nonces {
 
     /// @dev The stored holder once the right has moved; before that the registrant, if the right was claimed and
     /// the registration was certified at some point.
-    function _holderOf(RightState storage state, IRegistrations.RightsContext memory record, Right right)
+    function _holderOf(RightState storage state, IRegistrations.RightsContext memory context, Right right)
         private
         view
         returns (address)
     {
         address stored = state.holder;
         if (stored != address(0)) return stored;
-        if (!_wasCertified(record.status) || record.rights & _bit(right) == 0) return address(0);
-        return record.registrant;
+        if (!_wasCertified(context.status) || context.rights & _bit(right) == 0) return address(0);
+        return context.registrant;
     }
 
     /// @dev Who may revoke a licence as its licensor: the right's holder, or for a sub-licence the parent's licensee.
-    function _licensorOf(uint256 licenceId, IRegistrations.RightsContext memory record) private view returns (address) {
+    function _licensorOf(uint256 licenceId, IRegistrations.RightsContext memory context)
+        private
+        view
+        returns (address)
+    {
         if (_parentSequenceOf(licenceId) != 0) return _licences[_parentLicenceId(licenceId)].licensee;
         Right right = _rightOf(licenceId);
-        return _holderOf(_rights[licenceId >> REGISTRATION_SHIFT][uint8(right)], record, right);
+        return _holderOf(_rights[licenceId >> REGISTRATION_SHIFT][uint8(right)], context, right);
     }
 
     function _isCurrent(uint256 licenceId) private view returns (bool) {
@@ -687,9 +697,9 @@ contract Rights is IRights, EIP712, Nonces {
     }
 
     /// @dev The right the certificate follows (see `primaryHolder`).
-    function _primaryRight(IRegistrations.RightsContext memory record) private pure returns (Right) {
-        uint8 claimed = record.rights;
-        if (record.kind == IRegistrations.Kind.DataProduct && claimed & _bit(Right.ProductOperation) != 0) {
+    function _primaryRight(IRegistrations.RightsContext memory context) private pure returns (Right) {
+        uint8 claimed = context.rights;
+        if (context.kind == IRegistrations.Kind.DataProduct && claimed & _bit(Right.ProductOperation) != 0) {
             return Right.ProductOperation;
         }
         if (claimed & _bit(Right.ResourceHolding) != 0) return Right.ResourceHolding;
