@@ -152,7 +152,7 @@ contract Rights is IRights, EIP712, Nonces {
         if (!state.dealing.lawful && context.openObjections != 0) revert RegistrationDisputed(registrationId);
         emit TransferApproved(registrationId, right, msg.sender, false);
         if (context.grade == IRegistrations.Grade.General || state.dealing.regulatorApproved) {
-            _transfer(state, context, registrationId, right, state.dealing.counterparty, state.dealing.lawful);
+            _transfer(state, context, registrationId, right, state.dealing.counterparty, state.dealing.lawful, 0);
         } else {
             state.dealing.authorityApproved = true;
         }
@@ -169,7 +169,7 @@ contract Rights is IRights, EIP712, Nonces {
         if (!state.dealing.lawful && context.openObjections != 0) revert RegistrationDisputed(registrationId);
         emit TransferApproved(registrationId, right, msg.sender, true);
         if (state.dealing.authorityApproved) {
-            _transfer(state, context, registrationId, right, state.dealing.counterparty, state.dealing.lawful);
+            _transfer(state, context, registrationId, right, state.dealing.counterparty, state.dealing.lawful, 0);
         } else {
             state.dealing.regulatorApproved = true;
         }
@@ -190,7 +190,8 @@ contract Rights is IRights, EIP712, Nonces {
 
     /// @notice Transfer by operation of law: on the holder's merger, division, dissolution or bankruptcy the
     /// registration's authority transfers the right on the evidence (court ruling, merger record), without the old
-    /// holder's signature. It takes effect at once, or for important or core data when a regulator approves it.
+    /// holder's signature. It takes effect at once (one RightTransferred carrying the evidence), or for important or
+    /// core data, registered as pending (TransferRequested), when a regulator approves it.
     /// Refused like a transfer by agreement while the right is pledged or in trust, or another transfer is pending;
     /// an objection does not stop it.
     /// @param evidenceDigest hash of the evidence
@@ -205,12 +206,12 @@ contract Rights is IRights, EIP712, Nonces {
         if (holder == address(0)) revert RightNotHeld(registrationId, right, address(0));
         _checkFree(state, registrationId, right);
         if (newHolder == holder || newHolder == address(0)) revert InvalidCounterparty(newHolder);
-        emit TransferRequested(registrationId, right, newHolder, holder, evidenceDigest, true);
         if (context.grade == IRegistrations.Grade.General) {
-            _transfer(state, context, registrationId, right, newHolder, true);
+            _transfer(state, context, registrationId, right, newHolder, true, evidenceDigest);
         } else {
             _checkAdmitted(newHolder);
             state.dealing = Dealing(newHolder, Standing.TransferPending, true, false, true);
+            emit TransferRequested(registrationId, right, newHolder, holder, evidenceDigest, true);
         }
     }
 
@@ -453,14 +454,15 @@ contract Rights is IRights, EIP712, Nonces {
         uint256 registrationId,
         Right right,
         address newHolder,
-        bool lawful
+        bool lawful,
+        bytes32 evidenceDigest
     ) private {
         _checkAdmitted(newHolder);
         address stored = state.holder;
         address previous = stored == address(0) ? context.registrant : stored;
         state.holder = newHolder;
         delete state.dealing;
-        emit RightTransferred(registrationId, right, newHolder, previous, lawful);
+        emit RightTransferred(registrationId, right, newHolder, previous, lawful, evidenceDigest);
         bool primary = right == _primaryRight(context);
         if (stored == address(0) || primary) {
             registrations.recordTransfer(registrationId, _bit(right), newHolder, primary);

@@ -329,7 +329,7 @@ contract RightsHandler is RightsSigning {
             uint256 id = uint256(entry.topics[1]);
             IRights.Right right = IRights.Right(uint8(uint256(entry.topics[2])));
             address newHolder = address(uint160(uint256(entry.topics[3])));
-            (address previousHolder,) = abi.decode(entry.data, (address, bool));
+            (address previousHolder,,) = abi.decode(entry.data, (address, bool, bytes32));
             if (previousHolder != expectedHolder(id, right)) transfersFromTheWrongHolder += 1;
             movedTo[id][uint8(right)] = newHolder;
         }

@@ -128,8 +128,9 @@ interface IRights is IRightsView {
         uint256 deadline;
     }
 
-    /// @notice A transfer was registered and awaits approval; `lawful` marks one by operation of law, whose
-    /// `digest` is the evidence (court ruling, merger record) instead of the transfer agreement.
+    /// @notice A transfer was registered and awaits approval; `lawful` marks one by operation of law (of important
+    /// or core data: others take effect at once), whose `digest` is the evidence (court ruling, merger record)
+    /// instead of the transfer agreement.
     event TransferRequested(
         uint256 indexed registrationId,
         Right indexed right,
@@ -146,13 +147,16 @@ interface IRights is IRightsView {
     event TransferRejected(
         uint256 indexed registrationId, Right indexed right, address indexed by, bytes32 reasonDigest
     );
-    /// @notice A right changed hands.
+    /// @notice A right changed hands. `evidenceDigest` is the evidence of a transfer by operation of law that took
+    /// effect at once (it had no TransferRequested); it is zero for a transfer that waited for its approvals, whose
+    /// agreement or evidence is in its TransferRequested.
     event RightTransferred(
         uint256 indexed registrationId,
         Right indexed right,
         address indexed newHolder,
         address previousHolder,
-        bool lawful
+        bool lawful,
+        bytes32 evidenceDigest
     );
     /// @notice A licence was registered; its right, whether it is sublicensable and its parent are also encoded in
     /// `licenceId`. `scopePublic` marks the scope document of a public-data licence, which must be public
