@@ -281,7 +281,7 @@ def _certificate_view(certificate: CertificateRow) -> CertificateView:
 
 
 HEX_DIGEST = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
-CERTIFICATE_NUMBER = re.compile(r"^\d{12,}$")
+CERTIFICATE_NUMBER = re.compile(r"^\d{12,18}$")  # yyyymmdd + sequence; 18 digits fit the index
 REGISTRATION_ID = re.compile(r"^(reg:|#)?(\d{1,19})$")
 
 
@@ -293,7 +293,8 @@ def classify(query: str, allow_files: bool = False) -> str:
         return "sha256"
     if CERTIFICATE_NUMBER.match(query):
         return "certificate"
-    if REGISTRATION_ID.match(query):
+    match = REGISTRATION_ID.match(query)
+    if match and int(match.group(2)) < 2**63:
         return "registration"
     raise ValueError(
         f"{query!r} is neither a readable file, a sha256 (64 hex digits), a certificate number (12 digits) "

@@ -48,7 +48,7 @@ class LineageGraph(BaseModel):
 def verify_query(
     session: DbSession,
     sha256: Annotated[str | None, Query(pattern=HEX64.pattern)] = None,
-    certificate: Annotated[str | None, Query(pattern=r"^\d{12,20}$")] = None,
+    certificate: Annotated[str | None, Query(pattern=r"^\d{12,18}$")] = None,
     registration: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
     """The verification report (DESIGN.md §4) of a data hash, a certificate number or a registration id."""
@@ -141,8 +141,8 @@ def get_lineage(registration_id: RegistrationId, session: DbSession) -> LineageG
 @router.get("/certificates/{number}", response_model=VerificationReport)
 def get_certificate(number: str, session: DbSession) -> VerificationReport:
     """Certificate lookup by number (the certificate's QR code points here)."""
-    if not re.fullmatch(r"\d{12,20}", number):
-        raise ProblemError(400, "invalid_certificate_number", "A certificate number is 12 digits or more")
+    if not re.fullmatch(r"\d{12,18}", number):
+        raise ProblemError(400, "invalid_certificate_number", "A certificate number has 12 to 18 digits")
     report = verify(session, number)
     if not report.matches:
         raise ProblemError(404, "certificate_not_found", "No such certificate", number)

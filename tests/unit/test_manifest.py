@@ -118,3 +118,12 @@ def test_a_verification_query_reads_local_files_only_when_allowed(tmp_path: Path
     with pytest.raises(ValueError, match="neither"):
         classify(str(secret))
     assert classify("reg:9223372036854775807") == "registration"
+
+
+def test_certificate_numbers_too_long_for_the_index_are_not_numbers() -> None:
+    assert classify("202503010001") == "certificate"
+    assert classify("202503010001000000") == "certificate"
+    with pytest.raises(ValueError, match="neither"):
+        classify("99999999999999999999")
+    with pytest.raises(ValueError, match="neither"):
+        classify("reg:9999999999999999999")
