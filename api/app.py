@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import errors, reviews, tokens  # noqa: F401 - registers the API tables on Base
-from api.routes import authority, health, public, registrant, regulator, rights
+from api.routes import authority, certificates, health, public, registrant, regulator, rights
 from api.routes.registrant import Draft  # noqa: F401
 from ledger.config import Settings
 from ledger.db import Base
@@ -77,6 +77,15 @@ def create_app(runtime: LedgerRuntime | None = None) -> FastAPI:
 
     app.add_middleware(RequestContext)
 
-    for router in (health.router, public.router, registrant.router, authority.router, regulator.router, rights.router):
+    routers = (
+        health.router,
+        public.router,
+        certificates.router,
+        registrant.router,
+        authority.router,
+        regulator.router,
+        rights.router,
+    )
+    for router in routers:
         app.include_router(router)
     return app

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     signature_validity_days: int = Field(default=7, ge=1, le=90, description="Deadline of registrant signatures.")
     api_host: str = Field(default="127.0.0.1", description="Address the HTTP service listens on.")
     api_port: int = Field(default=8000, ge=1, le=65535)
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000", description="Where buyers reach the service; printed in certificate QR codes."
+    )
     anvil_port: int = Field(default=8545, ge=1, le=65535)
     ipfs_api_port: int = Field(default=5001, ge=1, le=65535)
     ipfs_gateway_port: int = Field(default=8080, ge=1, le=65535)

@@ -16,14 +16,14 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from api.deps import MAX_ID, DbSession, IdempotencyKey, Principal, RegistrationId, Runtime, Wait, require
 from api.reviews import registry_action
 from api.routes.public import Page
 from api.tokens import Role
 from api.writes import WriteAccepted, digest_of, send
-from ledger.index.tables import ChainEvent, RegistrationRow
+from ledger.index.tables import ChainEvent, LicenceRow, RegistrationRow
 from ledger.outbox import OutboxStatus, OutboxWrite
 from ledger.runtime import LedgerRuntime
 
@@ -154,6 +154,7 @@ class Conflicts(BaseModel):
     """What a regulator should look at."""
 
     same_data_different_registrants: list[dict[str, Any]]
+    overlapping_licences: list[dict[str, Any]]
     refused_writes: list[dict[str, Any]]
 
 
@@ -179,11 +180,35 @@ def conflicts(principal: Regulator, session: DbSession, runtime: Runtime) -> Con
     ).all()
     return Conflicts(
         same_data_different_registrants=same_data,
+        overlapping_licences=_overlapping_licences(session),
         refused_writes=[
             {"purpose": w.purpose, "status": w.status, "error": w.error, "sender": w.sender, "tx_hash": w.tx_hash}
             for w in refused
         ],
     )
+
+
+EXCLUSIVE_TYPES = (0, 1)  # exclusive (独占) and sole (排他)
+
+
+def _overlapping_licences(session: Session) -> list[dict[str, Any]]:
+    """Live licences of one right overlapping in time where one is exclusive or sole (the contract refuses these;
+    the check stands guard over the index and any other deployment)."""
+    first, second = aliased(LicenceRow), aliased(LicenceRow)
+    pairs = session.execute(
+        select(first, second)
+        .join(second, (first.registration_id == second.registration_id) & (first.right == second.right))
+        .where(
+            first.id < second.id,
+            first.status != "revoked",
+            second.status != "revoked",
+            first.starts_at < second.ends_at,
+            second.starts_at < first.ends_at,
+            first.licence_type.in_(EXCLUSIVE_TYPES) | second.licence_type.in_(EXCLUSIVE_TYPES),
+        )
+        .limit(200)
+    ).all()
+    return [{"registration_id": a.registration_id, "right": a.right, "licences": [a.id, b.id]} for a, b in pairs]
 
 
 @router.post("/registrations/{registration_id}/freeze", response_model=WriteAccepted, status_code=202)

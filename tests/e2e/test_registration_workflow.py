@@ -15,7 +15,8 @@ from eth_account.signers.local import LocalAccount
 from typer.testing import CliRunner
 from web3 import Web3
 
-from api.client import ApiError
+from api.client import ApiError, LedgerClient
+from api.tokens import Role, issue_token
 from ledger.chain.deployment import Deployment
 from ledger.cli import app as cli
 from ledger.manifest.data import file_entry
@@ -54,6 +55,11 @@ def _fields(service: Service, title: str) -> dict[str, Any]:
     fields = manifest_fields(service.registrant.address, title=title, data_commitment=_folder_commitment(title))
     fields.pop("registrant")
     return json.loads(json.dumps(fields, default=str))
+
+
+def _document(service: Service, number: int) -> dict[str, Any] | None:
+    response = httpx.get(f"{service.url}/v1/certificates/{number}/document")
+    return response.json() if response.status_code == 200 else None
 
 
 def _status(service: Service, registration_id: int) -> str:
@@ -120,6 +126,18 @@ def test_register_object_certify_verify_bundle_freeze_and_export(
     number = certified.certificates[0].number
     assert public.verify_certificate(number).matches[0].registration_id == registration_id
     assert public.catalogue(q="e2e traffic")["total"] >= 1
+
+    published = authority._call("POST", f"/v1/certificates/{number}/document", params={"wait": "true"})
+    assert published["write"]["status"] == "mined"
+    document = eventually(lambda: _document(service, number))
+    assert document["certificate_number"] == str(number)
+    assert document["holder"] == service.registrant.address
+    assert "not conclusive title" in document["statement"]
+    token_uri = deployment.contract(w3, "Certificates").functions.tokenURI(int(document["token_id"])).call()
+    assert token_uri == f"ipfs://{document['cid']}" == f"ipfs://{published['cid']}"
+    qr = httpx.get(f"{service.url}/v1/certificates/{number}/qr.svg")
+    assert qr.headers["content-type"] == "image/svg+xml"
+    assert qr.content.startswith(b"<?xml")
 
     bundle = public.bundle(registration_id, file_sha256=hashlib.sha256(_data("e2e traffic")[2]).hexdigest())
     bundle_file = tmp_path / "bundle.json"
@@ -343,3 +361,24 @@ def test_licence_pledge_blocks_transfer_release_then_transfer(
     assert all(right.encumbrance == "none" for right in report.rights)
     live = [c for c in report.certificates if not c.retired and c.certificate_type == "property_registration"]
     assert [c.holder for c in live] == [newcomer.address]
+
+
+def test_conflicts_list_the_same_data_claimed_by_different_registrants(
+    service: Service, w3: Web3, deployment: Deployment, admin: LocalAccount
+) -> None:
+    other = dev_account(8, LOCAL_CHAIN_ID)
+    access = deployment.contract(w3, "LedgerAccess")
+    transact(w3, admin, access.functions.admitParty(other.address, Web3.keccak(text="second claimant")))
+    with service.runtime.sessions.begin() as session:
+        token = issue_token(session, other.address, [Role.REGISTRANT], "second claimant")
+    fields = _fields(service, "e2e contested")
+    service.client("registrant").register(fields, service.registrant)
+    LedgerClient(service.url, token).register({**fields, "title": "e2e contested, again"}, other)
+    conflicts = eventually(
+        lambda: [
+            c
+            for c in service.client("regulator")._call("GET", "/v1/audit/conflicts")["same_data_different_registrants"]
+            if {r["registrant"] for r in c["registrations"]} >= {service.registrant.address, other.address}
+        ]
+    )
+    assert conflicts

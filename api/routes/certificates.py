@@ -1,0 +1,102 @@
+"""Certificate documents: the authority publishes them; anyone downloads them, checked against the chain."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Annotated, Any
+
+import qrcode
+import qrcode.image.svg
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel
+
+from api.deps import DbSession, IdempotencyKey, Principal, Runtime, Wait, require
+from api.errors import ProblemError
+from api.etag import respond_with_etag
+from api.tokens import Role
+from api.writes import WriteAccepted, send
+from ledger.certificates import CertificateNotFoundError, certificate_document, document_block
+from ledger.index import queries
+from ledger.ipfs import IpfsError
+from ledger.manifest.canonical import sha256
+from ledger.manifest.cid import raw_cid, raw_cid_of_digest
+
+router = APIRouter(prefix="/v1", tags=["certificates"])
+Authority = Annotated[Principal, Depends(require(Role.AUTHORITY))]
+
+
+class PublishedDocument(BaseModel):
+    cid: str
+    write: WriteAccepted
+
+
+def _number(text: str) -> int:
+    if not text.isdigit() or not 12 <= len(text) <= 18:
+        raise ProblemError(400, "invalid_certificate_number", "A certificate number has 12 to 18 digits")
+    return int(text)
+
+
+@router.post("/certificates/{number}/document", response_model=PublishedDocument, status_code=202)
+def publish_document(
+    number: str,
+    principal: Authority,
+    session: DbSession,
+    runtime: Runtime,
+    key: IdempotencyKey = None,
+    wait: Wait = False,
+) -> PublishedDocument:
+    """Builds the certificate document from the chain's record, pins it, and names its digest on chain."""
+    try:
+        document, certificate = certificate_document(
+            session,
+            _number(number),
+            runtime.deployment.chain_id,
+            runtime.deployment.registrations,
+            runtime.settings.public_base_url,
+        )
+    except CertificateNotFoundError as error:
+        raise ProblemError(404, "certificate_not_found", "No such certificate", str(error)) from error
+    block = document_block(document)
+    try:
+        cid = runtime.ipfs.put_raw_block(block)
+    except IpfsError as error:
+        raise ProblemError(503, "ipfs_unavailable", "The document could not be stored", str(error)) from error
+    call = runtime.contract("Certificates").functions.publishDocument(int(certificate.token_id), sha256(block))
+    written = send(
+        runtime,
+        principal.address,
+        "Certificates",
+        call,
+        "publishDocument",
+        scope=f"certificate-document:{certificate.token_id}",
+        idempotency_key=key,
+        wait=wait,
+    )
+    return PublishedDocument(cid=cid, write=written)
+
+
+@router.get("/certificates/{number}/document")
+def get_document(number: str, request: Request, session: DbSession, runtime: Runtime) -> Response:
+    """The certificate document, whose CID the certificate token names on chain (re-hashed on the way)."""
+    live = [c for c in queries.certificates_by_number(session, _number(number)) if c.document_digest]
+    if not live:
+        raise ProblemError(404, "document_not_published", "No published document for this certificate")
+    digest = live[-1].document_digest
+    assert digest is not None
+    try:
+        block = runtime.ipfs.get_raw_block(raw_cid_of_digest(bytes.fromhex(digest[2:])), offline=True)
+    except IpfsError as error:
+        raise ProblemError(503, "document_unavailable", "The document cannot be read from IPFS", str(error)) from error
+    body: dict[str, Any] = json.loads(block)
+    body["cid"] = raw_cid(block)
+    return respond_with_etag(request, body)
+
+
+@router.get("/certificates/{number}/qr.svg", response_class=Response)
+def get_qr(number: str, runtime: Runtime) -> Response:
+    """The certificate's QR code (SVG): it points at the certificate lookup of this service."""
+    url = f"{runtime.settings.public_base_url.rstrip('/')}/v1/certificates/{_number(number)}"
+    out = io.BytesIO()
+    qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage).save(out)
+    return Response(out.getvalue(), media_type="image/svg+xml")

@@ -1,0 +1,98 @@
+"""Certificate documents (登记证书): what a certificate states, as one raw IPFS block named on chain.
+
+The chain assigns the certificate number at certification; the authority then publishes the document
+that prints it, whose digest the certificate token's `tokenURI` names (`ipfs://<CID>`). The document says
+what the certificate is evidence of, and that registration is evidence of rights, not conclusive title.
+Its QR code carries the verification address.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.orm import Session
+
+from ledger.chain.registry import Grade, Kind, Origin
+from ledger.index import queries
+from ledger.index.tables import CertificateRow
+from ledger.manifest.canonical import canonical_json
+
+STATEMENT = (
+    "本证书是数据产权登记的证明，不是终局的权属认定。 This certificate evidences a registration of data property "
+    "rights; registration is evidence of rights, not conclusive title."
+)
+RIGHT_NAMES = {0: "resource_holding", 1: "processing_and_use", 2: "product_operation"}
+
+
+class CertifiedRight(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    right: str
+    holder: str
+
+
+class CertificateDocument(BaseModel):
+    """A certificate document (version 1)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: Literal["drl.certificate/1"] = "drl.certificate/1"
+    certificate_number: str
+    certificate_type: Literal["property_registration", "evidence"]
+    token_id: str
+    registration_id: int
+    authority_id: int
+    chain_id: int
+    registry: str
+    kind: str
+    origin: str
+    grade: str
+    holder: str
+    rights: list[CertifiedRight]
+    manifest_digest: str
+    data_commitment: str
+    issued_block: int
+    verification_url: str
+    statement: str = STATEMENT
+
+
+class CertificateNotFoundError(LookupError):
+    """No indexed certificate has this number."""
+
+
+def certificate_document(
+    session: Session, number: int, chain_id: int, registry: str, public_base_url: str
+) -> tuple[CertificateDocument, CertificateRow]:
+    """The document of the live certificate with this number, from the index."""
+    candidates = [c for c in queries.certificates_by_number(session, number) if not c.retired]
+    if not candidates:
+        raise CertificateNotFoundError(f"no live certificate {number}")
+    certificate = candidates[0]
+    row = queries.registration(session, certificate.registration_id)
+    assert row is not None
+    rights = [CertifiedRight(right=RIGHT_NAMES[r.right], holder=r.holder) for r in queries.rights_of(session, row.id)]
+    document = CertificateDocument(
+        certificate_number=str(certificate.number),
+        certificate_type="property_registration" if certificate.certificate_type == 0 else "evidence",
+        token_id=certificate.token_id,
+        registration_id=row.id,
+        authority_id=certificate.authority_id,
+        chain_id=chain_id,
+        registry=registry,
+        kind=Kind(row.kind).name.lower(),
+        origin=Origin(row.origin).name.lower(),
+        grade=Grade(row.grade).name.lower(),
+        holder=certificate.holder,
+        rights=rights,
+        manifest_digest=row.manifest_digest,
+        data_commitment=row.data_commitment,
+        issued_block=certificate.issued_block,
+        verification_url=f"{public_base_url.rstrip('/')}/v1/certificates/{certificate.number}",
+    )
+    return document, certificate
+
+
+def document_block(document: CertificateDocument) -> bytes:
+    """The raw block stored on IPFS: the document's canonical JSON."""
+    return canonical_json(document)
