@@ -17,12 +17,12 @@ from ledger.chain.registry import Grade, Kind, Origin
 from ledger.index import queries
 from ledger.index.tables import CertificateRow
 from ledger.manifest.canonical import canonical_json
+from ledger.verification import RIGHT_NAMES
 
 STATEMENT = (
     "本证书是数据产权登记的证明，不是终局的权属认定。 This certificate evidences a registration of data property "
     "rights; registration is evidence of rights, not conclusive title."
 )
-RIGHT_NAMES = {0: "resource_holding", 1: "processing_and_use", 2: "product_operation"}
 
 
 class CertifiedRight(BaseModel):

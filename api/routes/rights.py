@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import DbSession, IdempotencyKey, Principal, RegistrationId, Runtime, Wait, require
 from api.errors import ProblemError
-from api.reviews import ReviewRecord
+from api.reviews import record_review
 from api.tokens import Role
 from api.writes import WriteAccepted, digest_of, send
 from ledger.chain.registry import Origin
@@ -500,16 +500,7 @@ def court_release(
     written = _right_action(
         runtime, principal, "releaseByCourtOrder", registration_id, right, key, wait, digest_of(body.evidence)
     )
-    session.add(
-        ReviewRecord(
-            registration_id=registration_id,
-            reviewer=principal.address,
-            decision="court_release",
-            reason=body.evidence,
-            key=written.key,
-        )
-    )
-    session.commit()
+    record_review(session, registration_id, principal, "court_release", body.evidence, written)
     return written
 
 

@@ -63,7 +63,7 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
     // Administration
     // ---------------------------------------------------------------------------------------------------------
 
-    /// @notice Connects the rights module once; from then on it answers who holds and may process each record.
+    /// @notice Connects the rights module once; from then on it answers who holds and may process each registration.
     function setRights(IRightsView rights_) external {
         _checkRole(LedgerRoles.ADMIN);
         if (address(rights) != address(0)) revert RightsModuleAlreadySet();
@@ -179,7 +179,7 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
     }
 
     /// @notice The authority issues an evidence (存证) certificate: proof that the registered data existed in the
-    /// submitted form by now, without the review and public notice of a property record.
+    /// submitted form by now, without the review and public notice of a property registration.
     function issueEvidenceCertificate(uint256 registrationId) external whenNotPaused returns (uint256 tokenId) {
         Registration storage record = _existing(registrationId);
         Status status = record.status;
@@ -198,7 +198,7 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
     // Objections (异议登记)
     // ---------------------------------------------------------------------------------------------------------
 
-    /// @notice Files an entry. During public notice it blocks certification until resolved; against a
+    /// @notice Files an objection. During public notice it blocks certification until resolved; against a
     /// certified, lapsed or frozen registration it marks the registration disputed.
     /// @param evidenceDigest hash of the objection and its evidence
     /// @return objectionId the new objection's id
@@ -225,7 +225,7 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
         emit ObjectionFiled(objectionId, registrationId, msg.sender, evidenceDigest);
     }
 
-    /// @notice The objector withdraws an open entry.
+    /// @notice The objector withdraws an open objection.
     function withdrawObjection(uint256 objectionId) external whenNotPaused {
         Objection storage entry = _openObjection(objectionId);
         if (entry.objector != msg.sender) revert Unauthorized(msg.sender);
@@ -235,7 +235,7 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
         _closeObjection(registrationId);
     }
 
-    /// @notice The registration's authority resolves an entry. Upheld during notice rejects the registration;
+    /// @notice The registration's authority resolves an objection. Upheld during notice rejects the registration;
     /// upheld against a certified, lapsed or frozen one revokes it. Dismissed, the notice resumes when no objection
     /// is left.
     /// @param decisionDigest hash of the written decision
@@ -361,7 +361,7 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
         emit RegistrationRenewed(registrationId, reportDigest, reviewDueAt);
     }
 
-    /// @notice A regulator freezes a certified record. Allowed while paused.
+    /// @notice A regulator freezes a certified registration. Allowed while paused.
     function freeze(uint256 registrationId, bytes32 reasonDigest) external {
         Registration storage record = _inStatus(registrationId, Status.Certified);
         _checkRole(LedgerRoles.REGULATOR);
@@ -369,7 +369,7 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
         emit RegistrationFrozen(registrationId, msg.sender, reasonDigest);
     }
 
-    /// @notice A regulator unfreezes a frozen record. Allowed while paused.
+    /// @notice A regulator unfreezes a frozen registration. Allowed while paused.
     function unfreeze(uint256 registrationId) external {
         Registration storage record = _inStatus(registrationId, Status.Frozen);
         _checkRole(LedgerRoles.REGULATOR);
@@ -377,7 +377,7 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
         emit RegistrationUnfrozen(registrationId, msg.sender);
     }
 
-    /// @notice The registration's authority or a regulator revokes a certified, lapsed or frozen record.
+    /// @notice The registration's authority or a regulator revokes a certified, lapsed or frozen registration.
     /// Allowed while paused.
     function revoke(uint256 registrationId, bytes32 reasonDigest) external {
         Registration storage record = _existing(registrationId);
