@@ -68,7 +68,19 @@ class DraftView(BaseModel):
 
 
 class SignatureBody(BaseModel):
-    signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$")
+    """The registrant's signature; omitted, the service signs with the registrant's custodied key (if it holds one)."""
+
+    signature: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{130}$")
+
+
+def _signature_or_custody(runtime: Runtime, principal: Principal, typed: dict[str, Any], given: str | None) -> str:
+    """The given signature, or one made now with the key the service holds for the caller (custody)."""
+    if given is not None:
+        return given
+    account = runtime.custody.get(principal.address)
+    if account is None:
+        raise ProblemError(422, "signature_required", "Sign the typed data, or choose custody of your key first")
+    return "0x" + bytes(account.sign_message(encode_typed_data(full_message=typed)).signature).hex()
 
 
 def _signed_by(typed: dict[str, Any], signature: str, address: str) -> bool:
@@ -194,8 +206,9 @@ def sign_manifest(
     if draft.signed:
         return _view(runtime, draft)
     manifest = Manifest.model_validate(draft.manifest)
+    signature = _signature_or_custody(runtime, principal, _manifest_typed_data(runtime, manifest), body.signature)
     document = SignedManifest(
-        manifest=manifest, signature=RegistrantSignature(signer=principal.address, value=body.signature.lower())
+        manifest=manifest, signature=RegistrantSignature(signer=principal.address, value=signature.lower())
     )
     try:
         verify_manifest_signature(document, runtime.deployment.chain_id, runtime.deployment.registrations)
@@ -244,9 +257,10 @@ def submit(
     submission = submission_of(
         document.manifest, sha256(block), draft.submission["nonce"], draft.submission["deadline"]
     )
-    if not _signed_by(draft.submission["typed_data"], body.signature, principal.address):
+    signature = _signature_or_custody(runtime, principal, draft.submission["typed_data"], body.signature)
+    if not _signed_by(draft.submission["typed_data"], signature, principal.address):
         raise ProblemError(422, "invalid_signature", "The application signature is not the registrant's")
-    call = runtime.contract("Registrations").functions.submit(submission.as_tuple(), bytes.fromhex(body.signature[2:]))
+    call = runtime.contract("Registrations").functions.submit(submission.as_tuple(), bytes.fromhex(signature[2:]))
     written = send(
         runtime,
         runtime.relayer.address,
@@ -282,9 +296,15 @@ class HolderActionRequest(BaseModel):
 
 
 class HolderActionSigned(HolderActionRequest):
+    """A holder action signed in the holder's wallet over the typed data `.../typed-data` answered."""
+
     nonce: int = Field(ge=0)
     deadline: int = Field(ge=0)
     signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$")
+
+
+class HolderActionCustodial(HolderActionRequest):
+    """A holder action the service signs with the holder's custodied key."""
 
 
 def _holder_action(action: str) -> tuple[str, str, tuple[str, ...]]:
@@ -344,16 +364,54 @@ def holder_action(
     wait: Wait = False,
 ) -> WriteAccepted:
     """Checks the holder's signature and relays the action; the contract checks it again."""
+    return _relay_holder_action(
+        registration_id, action, body, body.nonce, body.deadline, body.signature, principal, session, runtime, key, wait
+    )
+
+
+@router.post(
+    "/registrations/{registration_id}/holder-actions/{action}/custodial", response_model=WriteAccepted, status_code=202
+)
+def holder_action_custodial(
+    registration_id: RegistrationId,
+    action: str,
+    body: HolderActionCustodial,
+    principal: Registrant,
+    session: DbSession,
+    runtime: Runtime,
+    key: IdempotencyKey = None,
+    wait: Wait = False,
+) -> WriteAccepted:
+    """The same action, signed by the service with the holder's custodied key (422 without custody)."""
+    nonce, deadline = runtime.signing_terms(principal.address)
+    return _relay_holder_action(
+        registration_id, action, body, nonce, deadline, None, principal, session, runtime, key, wait
+    )
+
+
+def _relay_holder_action(
+    registration_id: int,
+    action: str,
+    body: HolderActionRequest,
+    nonce: int,
+    deadline: int,
+    given: str | None,
+    principal: Principal,
+    session: DbSession,
+    runtime: Runtime,
+    key: str | None,
+    wait: bool,
+) -> WriteAccepted:
     primary, function, fields = _holder_action(action)
     digests = _digests(action, body, session, principal)
-    message = {"registrationId": registration_id, **digests, "nonce": body.nonce, "deadline": body.deadline}
+    message = {"registrationId": registration_id, **digests, "nonce": nonce, "deadline": deadline}
     typed = typed_data(primary, message, runtime.deployment.chain_id, runtime.deployment.registrations)
-    signature = bytes.fromhex(body.signature[2:])
-    if not _signed_by(typed, body.signature, principal.address):
+    signed = _signature_or_custody(runtime, principal, typed, given)
+    if not _signed_by(typed, signed, principal.address):
         raise ProblemError(422, "invalid_signature", "The signature is not the token holder's")
     arguments = [bytes.fromhex(digests[name][2:]) for name in fields]
     call = getattr(runtime.contract("Registrations").functions, function)(
-        registration_id, *arguments, body.nonce, body.deadline, signature
+        registration_id, *arguments, nonce, deadline, bytes.fromhex(signed[2:])
     )
     return send(
         runtime,
@@ -361,9 +419,9 @@ def holder_action(
         "Registrations",
         call,
         function,
-        scope=f"{action}:{registration_id}:{principal.address}:{body.nonce}",
+        scope=f"{action}:{registration_id}:{principal.address}:{nonce}",
         idempotency_key=key or "signed",
         signer=principal.address,
-        signer_nonce=body.nonce,
+        signer_nonce=nonce,
         wait=wait,
     )

@@ -19,6 +19,7 @@ from api.app import create_app
 from api.client import LedgerClient
 from api.tokens import Role, issue_token
 from ledger.chain.deployment import Deployment
+from ledger.chain.keystore import import_key
 from ledger.cli import run_background_workers
 from ledger.config import Settings
 from ledger.runtime import LedgerRuntime
@@ -65,12 +66,23 @@ def service(
     data_dir: Path = tmp_path_factory.mktemp("service")
     deployment.save(data_dir / "deployment.json")
     port = free_port()
-    settings = Settings(data_dir=data_dir, rpc_url=anvil_url, ipfs_api_url=kubo_api, api_port=port)
+    custodial = dev_account(9, LOCAL_CHAIN_ID)
+    (data_dir / "custody-password").write_text("custody secret")
+    import_key(data_dir / "keystore", custodial.key.hex(), "custody secret")
+    settings = Settings(
+        data_dir=data_dir,
+        rpc_url=anvil_url,
+        ipfs_api_url=kubo_api,
+        api_port=port,
+        custody_addresses=[custodial.address],
+        custody_password_file=data_dir / "custody-password",
+    )
     runtime = LedgerRuntime(settings)
     app = create_app(runtime)
     registrant = dev_account(6, LOCAL_CHAIN_ID)
     access = deployment.contract(w3, "LedgerAccess")
     transact(w3, admin, access.functions.admitParty(registrant.address, Web3.keccak(text="e2e registrant")))
+    transact(w3, admin, access.functions.admitParty(custodial.address, Web3.keccak(text="e2e custodial")))
     with runtime.sessions.begin() as session:
         tokens = {
             "registrant": issue_token(session, registrant.address, [Role.REGISTRANT], "registrant"),
@@ -78,6 +90,7 @@ def service(
             "authority": issue_token(session, admin.address, [Role.AUTHORITY], "authority"),
             "regulator": issue_token(session, admin.address, [Role.REGULATOR], "regulator"),
             "creditor": issue_token(session, admin.address, [Role.REGISTRANT], "creditor"),
+            "custodial": issue_token(session, custodial.address, [Role.REGISTRANT], "custodial registrant"),
         }
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -382,3 +382,23 @@ def test_conflicts_list_the_same_data_claimed_by_different_registrants(
         ]
     )
     assert conflicts
+
+
+def test_a_registrant_who_chose_custody_registers_without_signing(service: Service) -> None:
+    custodial = service.client("custodial")
+    fields = _fields(service, "e2e custody")
+    draft = custodial._call("POST", "/v1/drafts", json=fields)
+    signed = custodial._call("POST", f"/v1/drafts/{draft['id']}/manifest-signature", json={})
+    assert signed["state"] == "manifest_signed"
+    submitted = custodial._call("POST", f"/v1/drafts/{draft['id']}/submission", json={}, params={"wait": "true"})
+    assert submitted["write"]["status"] == "mined"
+    match = eventually(
+        lambda: service.client().verify_sha256(hashlib.sha256(_data("e2e custody")[0]).hexdigest()).matches
+    )
+    assert match[0].manifest.signature_valid
+
+    own_keys = service.client("registrant")
+    draft = own_keys._call("POST", "/v1/drafts", json=_fields(service, "e2e no custody"))
+    with pytest.raises(ApiError) as unsigned:
+        own_keys._call("POST", f"/v1/drafts/{draft['id']}/manifest-signature", json={})
+    assert unsigned.value.code == "signature_required"
