@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Annotated
 
@@ -47,18 +48,34 @@ UP_SERVICES.append(serve_in_thread)
 
 
 @app.command()
-def serve(data_dir: DataDirOption = None) -> None:
+def serve(
+    data_dir: DataDirOption = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="HTTP worker processes (one per core).")] = 1,
+) -> None:
     """Run the HTTP service, the outbox worker and the indexer against the configured chain, IPFS and database."""
     configure_logging()
+    if data_dir is not None:
+        os.environ["DRL_DATA_DIR"] = str(data_dir)  # the worker processes read their settings from the environment
     runtime = LedgerRuntime(load_settings(data_dir))
     stop = threading.Event()
-    workers = run_background_workers(runtime, stop)
+    background = run_background_workers(runtime, stop)
     try:
-        _server(runtime).run()
+        if workers == 1:
+            _server(runtime).run()
+        else:
+            settings = runtime.settings
+            uvicorn.run(
+                "api.app:create_app",
+                factory=True,
+                host=settings.api_host,
+                port=settings.api_port,
+                workers=workers,
+                log_level="warning",
+            )
     finally:
         stop.set()
-        for worker in workers:
-            worker.join(timeout=30)
+        for thread in background:
+            thread.join(timeout=30)
         runtime.close()
 
 
