@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -101,15 +100,14 @@ def ledger_runtime(data_dir: Path | None) -> Iterator[LedgerRuntime]:
         runtime.close()
 
 
-def read_password(password_file: Path | None, confirm: bool = False) -> str:
-    """The keystore password: from a file, the environment, or a hidden prompt on a terminal."""
-    if password_file is not None:
-        try:
-            return password_file.read_text().rstrip("\n")
-        except OSError as error:
-            raise fail(f"cannot read the password file {password_file}: {error.strerror}", EXIT_BAD_INPUT) from error
-    if "DRL_KEYSTORE_PASSWORD" in os.environ:
-        return os.environ["DRL_KEYSTORE_PASSWORD"]
+def read_password(settings: Settings, password_file: Path | None, confirm: bool = False) -> str:
+    """The keystore password: from a file, the settings (DRL_KEYSTORE_PASSWORD), or a hidden prompt on a terminal."""
+    try:
+        password = settings.password(settings.keystore_password, password_file)
+    except OSError as error:
+        raise fail(f"cannot read the password file {password_file}: {error.strerror}", EXIT_BAD_INPUT) from error
+    if password is not None:
+        return password
     if sys.stdin.isatty():
         return str(typer.prompt("keystore password", hide_input=True, confirmation_prompt=confirm))
     raise fail("no password: use --password-file or DRL_KEYSTORE_PASSWORD", EXIT_BAD_INPUT)
@@ -117,7 +115,7 @@ def read_password(password_file: Path | None, confirm: bool = False) -> str:
 
 def unlock_key(settings: Settings, address: str, password_file: Path | None) -> LocalAccount:
     try:
-        return keystore.unlock(settings.resolved_keystore_dir, address, read_password(password_file))
+        return keystore.unlock(settings.resolved_keystore_dir, address, read_password(settings, password_file))
     except keystore.KeystoreError as error:
         raise fail(str(error), EXIT_BAD_INPUT) from error
 
@@ -190,7 +188,7 @@ def keys_new(password_file: PasswordFileOption = None, data_dir: DataDirOption =
     """Create a key, stored encrypted in the keystore directory."""
     settings = load_settings(data_dir)
     try:
-        account = keystore.new_key(settings.resolved_keystore_dir, read_password(password_file, confirm=True))
+        account = keystore.new_key(settings.resolved_keystore_dir, read_password(settings, password_file, confirm=True))
     except keystore.KeystoreError as error:
         raise fail(str(error), EXIT_BAD_INPUT) from error
     console.print(account.address)
@@ -209,7 +207,9 @@ def keys_import(
     except OSError as error:
         raise fail(f"cannot read {key_file}: {error.strerror}", EXIT_BAD_INPUT) from error
     try:
-        account = keystore.import_key(settings.resolved_keystore_dir, private_key, read_password(password_file, True))
+        account = keystore.import_key(
+            settings.resolved_keystore_dir, private_key, read_password(settings, password_file, confirm=True)
+        )
     except keystore.KeystoreError as error:
         raise fail(str(error), EXIT_BAD_INPUT) from error
     console.print(account.address)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -41,13 +41,16 @@ class Settings(BaseSettings):
     relayer_address: str | None = Field(
         default=None, description="The key that pays gas for relayed writes; its keystore is in keystore_dir."
     )
+    relayer_password: SecretStr | None = Field(default=None, description="The relayer keystore's password.")
     relayer_password_file: Path | None = Field(default=None, description="File holding the relayer keystore password.")
     custody_addresses: list[str] = Field(
         default_factory=list, description="Keys the service holds for authorities and regulators (keystores)."
     )
+    custody_password: SecretStr | None = Field(default=None, description="The custody keystores' password.")
     custody_password_file: Path | None = Field(
         default=None, description="File holding the custody keystores' password."
     )
+    keystore_password: SecretStr | None = Field(default=None, description="Password of registrant keys for the CLI.")
     negative_list_file: Path | None = Field(
         default=None,
         description="JSON negative list (负面清单): categories, industries and terms that may not circulate.",
@@ -74,6 +77,15 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """Explicit arguments win, then the environment, then the TOML file."""
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=_config_file()))
+
+    @staticmethod
+    def password(value: SecretStr | None, file: Path | None) -> str | None:
+        """A password given directly (environment) or, failing that, in a file; None when neither is set."""
+        if value is not None:
+            return value.get_secret_value()
+        if file is not None:
+            return file.read_text().rstrip("\n")
+        return None
 
     @property
     def deployment_file(self) -> Path:

@@ -6,7 +6,6 @@ it to its routes through dependency injection. Nothing here is global.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -70,9 +69,7 @@ class LedgerRuntime:
     def relayer(self) -> LocalAccount:
         settings = self.settings
         if settings.relayer_address:
-            password = os.environ.get("DRL_RELAYER_PASSWORD")
-            if password is None and settings.relayer_password_file:
-                password = settings.relayer_password_file.read_text().rstrip("\n")
+            password = settings.password(settings.relayer_password, settings.relayer_password_file)
             if password is None:
                 raise RelayerNotConfiguredError("set DRL_RELAYER_PASSWORD or DRL_RELAYER_PASSWORD_FILE")
             return unlock(settings.resolved_keystore_dir, settings.relayer_address, password)
@@ -86,9 +83,7 @@ class LedgerRuntime:
         keys: dict[str, LocalAccount] = {self.relayer.address: self.relayer}
         settings = self.settings
         if settings.custody_addresses:
-            password = os.environ.get("DRL_CUSTODY_PASSWORD")
-            if password is None and settings.custody_password_file:
-                password = settings.custody_password_file.read_text().rstrip("\n")
+            password = settings.password(settings.custody_password, settings.custody_password_file)
             if password is None:
                 raise RelayerNotConfiguredError("set DRL_CUSTODY_PASSWORD or DRL_CUSTODY_PASSWORD_FILE")
             for address in settings.custody_addresses:
