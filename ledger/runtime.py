@@ -106,9 +106,11 @@ class LedgerRuntime:
         `signature_validity_days` of chain time away.
         """
         on_chain = self.contract("Registrations").functions.nonces(signer).call()
-        nonce = self.outbox.next_signer_nonce(signer, on_chain)
-        deadline = self.w3.eth.get_block("latest")["timestamp"] + self.settings.signature_validity_days * 86_400
-        return nonce, int(deadline)
+        return self.outbox.next_signer_nonce(signer, on_chain), self.signature_deadline()
+
+    def signature_deadline(self) -> int:
+        """The deadline of a signature made now: `signature_validity_days` of chain time away."""
+        return int(self.w3.eth.get_block("latest")["timestamp"]) + self.settings.signature_validity_days * 86_400
 
     def contract(self, name: str) -> Contract:
         """A deployed contract."""

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from api.deps import DbSession, IdempotencyKey, Principal, RegistrationId, Runtime, Wait, require
 from api.errors import ProblemError
 from api.tokens import Role
-from api.writes import WriteAccepted, send
+from api.writes import WriteAccepted, accepted, send
 from ledger.chain.typed_data import typed_data
 from ledger.db import Base
 from ledger.ipfs import IpfsError
@@ -108,7 +108,7 @@ def _view(runtime: Runtime, draft: Draft) -> DraftView:
     manifest = Manifest.model_validate(draft.manifest)
     if draft.write_key:
         result = runtime.outbox.result(draft.write_key)
-        write = None if result is None else WriteAccepted(**{**result.__dict__, "status": result.status.value})
+        write = None if result is None else accepted(result)
         return DraftView(id=draft.id, state="submitted", manifest=draft.manifest, cid=_cid(draft), write=write)
     if draft.submission:
         return DraftView(

@@ -118,9 +118,7 @@ def _terms_typed_data(runtime: LedgerRuntime, terms: TransferTerms | LicenceTerm
 
 
 def _signing_terms(runtime: LedgerRuntime, signer: str) -> tuple[int, int]:
-    nonce = int(runtime.contract("Rights").functions.nonces(signer).call())
-    deadline = runtime.w3.eth.get_block("latest")["timestamp"] + runtime.settings.signature_validity_days * 86_400
-    return nonce, int(deadline)
+    return int(runtime.contract("Rights").functions.nonces(signer).call()), runtime.signature_deadline()
 
 
 def _check_signature(runtime: LedgerRuntime, terms: Any, signature: str, signer: str) -> bytes:
