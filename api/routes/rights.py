@@ -117,8 +117,10 @@ def _terms_typed_data(runtime: LedgerRuntime, terms: TransferTerms | LicenceTerm
     return typed_data(terms.PRIMARY_TYPE, message, runtime.deployment.chain_id, runtime.deployment.rights)
 
 
-def _signing_terms(runtime: LedgerRuntime, signer: str) -> tuple[int, int]:
-    return int(runtime.contract("Rights").functions.nonces(signer).call()), runtime.signature_deadline()
+def _signing_terms(runtime: LedgerRuntime, registration_id: int, right: str) -> tuple[int, int]:
+    """The right's nonce, which the request must carry (every change of the right raises it), and a deadline."""
+    nonce = runtime.contract("Rights").functions.nonceOf(registration_id, int(RIGHTS[right])).call()
+    return int(nonce), runtime.signature_deadline()
 
 
 def _check_signature(runtime: LedgerRuntime, terms: Any, signature: str, signer: str) -> bytes:
@@ -190,7 +192,7 @@ def transfer_terms(
     registration_id: RegistrationId, body: TransferRequest, principal: Party, runtime: Runtime
 ) -> dict[str, Any]:
     """The typed data the holder (the caller) and the new holder both sign."""
-    nonce, deadline = _signing_terms(runtime, principal.address)
+    nonce, deadline = _signing_terms(runtime, registration_id, body.right)
     return _terms_typed_data(runtime, _transfer_terms(registration_id, body, principal.address, nonce, deadline))
 
 
@@ -351,7 +353,7 @@ def licence_terms(
     registration_id: RegistrationId, body: LicenceRequest, principal: Party, runtime: Runtime
 ) -> dict[str, Any]:
     """The typed data the licensor (the caller) signs."""
-    nonce, deadline = _signing_terms(runtime, principal.address)
+    nonce, deadline = _signing_terms(runtime, registration_id, body.right)
     return _terms_typed_data(runtime, _licence_terms(registration_id, body, principal.address, nonce, deadline))
 
 
@@ -378,7 +380,7 @@ def grant_licence(
         "Rights",
         call,
         "grantLicence",
-        scope=f"licence:{registration_id}:{principal.address}:{body.nonce}",
+        scope=f"licence:{registration_id}:{body.right}:{body.nonce}",
         idempotency_key=key or "signed",
         wait=wait,
     )
@@ -439,7 +441,7 @@ def encumbrance_terms(
     registration_id: RegistrationId, body: EncumbranceRequest, principal: Party, runtime: Runtime
 ) -> dict[str, Any]:
     """The typed data the holder (the caller) signs to pledge a right or place it in trust."""
-    nonce, deadline = _signing_terms(runtime, principal.address)
+    nonce, deadline = _signing_terms(runtime, registration_id, body.right)
     return _terms_typed_data(runtime, _encumbrance_terms(registration_id, body, principal.address, nonce, deadline))
 
 
@@ -462,7 +464,7 @@ def encumber(
         "Rights",
         call,
         "encumber",
-        scope=f"encumber:{registration_id}:{principal.address}:{body.nonce}",
+        scope=f"encumber:{registration_id}:{body.right}:{body.nonce}",
         idempotency_key=key or "signed",
         wait=wait,
     )

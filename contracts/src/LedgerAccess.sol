@@ -57,4 +57,13 @@ contract LedgerAccess is AccessControl, ILedgerAccess {
     function isAdmitted(address account) external view returns (bool) {
         return _parties[account].status == PartyStatus.Admitted;
     }
+
+    /// @inheritdoc ILedgerAccess
+    function admissionOf(address first, address second)
+        external
+        view
+        returns (bool firstAdmitted, bool secondAdmitted)
+    {
+        return (_parties[first].status == PartyStatus.Admitted, _parties[second].status == PartyStatus.Admitted);
+    }
 }

@@ -4,7 +4,6 @@ pragma solidity 0.8.28;
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
-import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {ILedgerAccess} from "./interfaces/ILedgerAccess.sol";
 import {IRegistrations} from "./interfaces/IRegistrations.sol";
 import {IRights} from "./interfaces/IRights.sol";
@@ -25,12 +24,16 @@ import {LedgerRoles} from "./libraries/LedgerRoles.sol";
 /// rejections, which end something, are possible in any status.
 ///
 /// Signed requests are EIP-712 messages in the domain `DataRightsLedger` / `1` / chain id / this contract, with the
-/// signer's nonce and a deadline, checked with OpenZeppelin `SignatureChecker` so contract wallets sign through
-/// ERC-1271; anyone may relay them. No state-changing function loops.
+/// right's nonce and a deadline, checked with OpenZeppelin `SignatureChecker` so contract wallets sign through
+/// ERC-1271; anyone may relay them. The nonce belongs to the right, not to the signer: every change of the right (a
+/// licence, a transfer taking effect or refused, a release) raises it, so a signature is good for the right only as
+/// it stood when it was signed, and cannot be used twice. It is kept in the slot each of those changes writes
+/// anyway, which is what makes a signed request about 5,000 gas cheaper than with a per-signer nonce (see
+/// docs/contracts.md). No state-changing function loops.
 ///
 /// The ledger's emergency stop is the registry's: while it is paused nothing new starts and no right moves here;
 /// revoking a licence and rejecting a transfer, which only stop things, stay possible.
-contract Rights is IRights, EIP712, Nonces {
+contract Rights is IRights, EIP712 {
     bytes32 private constant TRANSFER_TYPEHASH = keccak256(
         "RightTransfer(uint256 registrationId,uint8 right,address holder,address newHolder,bytes32 agreementDigest,"
         "uint256 nonce,uint256 deadline)"
@@ -46,7 +49,8 @@ contract Rights is IRights, EIP712, Nonces {
     );
 
     /// @dev Bit positions of a licence id: `registrationId << 48 | right << 40 | sublicensable << 32 |
-    /// parentSequence << 16 | sequence`, the sequences counting the licences of one right from 1.
+    /// parentSequence << 16 | sequence`, a licence's sequence being the nonce its grant raised the right to: from 1,
+    /// increasing, not consecutive (transfers and releases raise the nonce too).
     uint256 private constant REGISTRATION_SHIFT = 48;
     uint256 private constant RIGHT_SHIFT = 40;
     uint256 private constant SUBLICENSABLE_SHIFT = 32;
@@ -74,12 +78,13 @@ contract Rights is IRights, EIP712, Nonces {
     }
 
     /// @dev One right of one registration, in two slots: its holder (zero until it first moves) with the licensing
-    /// bookkeeping, and what stands on it.
+    /// bookkeeping and the right's nonce, and what stands on it. A licence's sequence number is the nonce its grant
+    /// raised the right to.
     struct RightState {
         address holder;
         uint40 exclusiveEndsAt;
         uint40 licencesEndAt;
-        uint16 licenceCount;
+        uint16 nonce;
         Dealing dealing;
     }
 
@@ -134,9 +139,9 @@ contract Rights is IRights, EIP712, Nonces {
         _checkFree(state, registrationId, terms.right);
         _checkCounterparty(holder, newHolder);
         bytes32 digest = _hashTypedDataV4(keccak256(abi.encode(TRANSFER_TYPEHASH, terms)));
+        _checkNonce(state, registrationId, terms.right, terms.nonce);
         _checkSignature(holder, digest, terms.deadline, holderSignature);
         _checkSignature(newHolder, digest, terms.deadline, newHolderSignature);
-        _useCheckedNonce(holder, terms.nonce);
         state.dealing = Dealing(newHolder, Standing.TransferPending, false, false, false);
         emit TransferRequested(registrationId, terms.right, newHolder, holder, terms.agreementDigest, false);
     }
@@ -185,6 +190,7 @@ contract Rights is IRights, EIP712, Nonces {
         }
         RightState storage state = _pendingTransfer(registrationId, right);
         delete state.dealing;
+        _raiseNonce(state, registrationId, right);
         emit TransferRejected(registrationId, right, msg.sender, reasonDigest);
     }
 
@@ -236,7 +242,6 @@ contract Rights is IRights, EIP712, Nonces {
     function grantLicence(LicenceTerms calldata terms, bytes calldata signature) external returns (uint256 licenceId) {
         (IRegistrations.Grade grade, IRegistrations.Origin origin, uint256 parentSequence) =
             _checkLicence(terms, signature);
-        _useCheckedNonce(terms.licensor, terms.nonce);
         bool awaitingApproval = grade != IRegistrations.Grade.General;
         licenceId = _recordLicence(terms, parentSequence, awaitingApproval);
         _emitLicenceGranted(terms, licenceId, origin == IRegistrations.Origin.Public, awaitingApproval);
@@ -292,10 +297,10 @@ contract Rights is IRights, EIP712, Nonces {
         _checkFree(state, registrationId, terms.right);
         address creditor = terms.creditor;
         _checkCounterparty(holder, creditor);
+        _checkNonce(state, registrationId, terms.right, terms.nonce);
         _checkSignature(
             holder, _hashTypedDataV4(keccak256(abi.encode(ENCUMBRANCE_TYPEHASH, terms))), terms.deadline, signature
         );
-        _useCheckedNonce(holder, terms.nonce);
         state.dealing = Dealing(creditor, Standing(uint8(terms.kind)), false, false, false);
         emit RightEncumbered(registrationId, terms.right, creditor, terms.kind, terms.agreementDigest);
     }
@@ -306,6 +311,7 @@ contract Rights is IRights, EIP712, Nonces {
         (RightState storage state, EncumbranceKind kind) = _encumbered(registrationId, right);
         if (msg.sender != state.dealing.counterparty) revert Unauthorized(msg.sender);
         delete state.dealing;
+        _raiseNonce(state, registrationId, right);
         emit EncumbranceReleased(registrationId, right, msg.sender, kind, bytes32(0));
     }
 
@@ -318,6 +324,7 @@ contract Rights is IRights, EIP712, Nonces {
         if (evidenceDigest == bytes32(0)) revert MissingDigest();
         (RightState storage state, EncumbranceKind kind) = _encumbered(registrationId, right);
         delete state.dealing;
+        _raiseNonce(state, registrationId, right);
         emit EncumbranceReleased(registrationId, right, msg.sender, kind, evidenceDigest);
     }
 
@@ -402,10 +409,15 @@ contract Rights is IRights, EIP712, Nonces {
         );
     }
 
-    /// @notice The licensing bookkeeping of one right: the latest ends the overlap rule checks, and the count.
+    /// @notice The licensing bookkeeping of one right: the latest ends the overlap rule checks.
     function licensingOf(uint256 registrationId, Right right) external view returns (Licensing memory) {
         RightState storage state = _rights[registrationId][uint8(right)];
-        return Licensing(state.exclusiveEndsAt, state.licencesEndAt, state.licenceCount);
+        return Licensing(state.exclusiveEndsAt, state.licencesEndAt);
+    }
+
+    /// @notice The nonce the next signed request about one right (transfer, licence, pledge or trust) must carry.
+    function nonceOf(uint256 registrationId, Right right) external view returns (uint256) {
+        return _rights[registrationId][uint8(right)].nonce;
     }
 
     /// @notice A licence; reverts for an unknown id.
@@ -462,11 +474,28 @@ contract Rights is IRights, EIP712, Nonces {
         address previous = stored == address(0) ? context.registrant : stored;
         state.holder = newHolder;
         delete state.dealing;
+        _raiseNonce(state, registrationId, right);
         emit RightTransferred(registrationId, right, newHolder, previous, lawful, evidenceDigest);
         bool primary = right == _primaryRight(context);
         if (stored == address(0) || primary) {
             registrations.recordTransfer(registrationId, _bit(right), newHolder, primary);
         }
+    }
+
+    /// @dev Every change of a right raises its nonce, so no signature made before the change can be used after it.
+    /// Returns the new nonce, which numbers a licence the change grants.
+    function _raiseNonce(RightState storage state, uint256 registrationId, Right right)
+        private
+        returns (uint256 raised)
+    {
+        uint16 nonce = state.nonce;
+        if (nonce == type(uint16).max) revert TooManyChanges(registrationId, right);
+        unchecked {
+            raised = nonce + 1;
+        }
+        // casting to uint16 is safe: the nonce was below type(uint16).max before it was raised by one
+        // forge-lint: disable-next-line(unsafe-typecast)
+        state.nonce = uint16(raised);
     }
 
     function _emitLicenceGranted(
@@ -510,11 +539,16 @@ contract Rights is IRights, EIP712, Nonces {
         if (standing != Standing.Free) revert RightIsEncumbered(registrationId, right);
     }
 
+    /// @dev A signed request carries the right's current nonce.
+    function _checkNonce(RightState storage state, uint256 registrationId, Right right, uint256 nonce) private view {
+        uint256 current = state.nonce;
+        if (nonce != current) revert InvalidRightNonce(registrationId, right, current);
+    }
+
     /// @dev The holder may start a deal and the counterparty is another admitted party.
     function _checkCounterparty(address holder, address counterparty) private view {
         if (counterparty == holder || counterparty == address(0)) revert InvalidCounterparty(counterparty);
-        _checkAdmitted(holder);
-        _checkAdmitted(counterparty);
+        _checkAdmitted(holder, counterparty);
     }
 
     /// @dev Everything a licence needs but the overlap rule: a certified registration, a scope, a term that has
@@ -535,17 +569,17 @@ contract Rights is IRights, EIP712, Nonces {
         address licensor = terms.licensor;
         address licensee = terms.licensee;
         if (licensee == licensor || licensee == address(0)) revert InvalidCounterparty(licensee);
+        RightState storage state = _rights[registrationId][uint8(terms.right)];
         if (terms.licenceType == LicenceType.SubLicence) {
             parentSequence = _checkParentLicence(terms);
         } else {
             if (terms.parentLicenceId != 0) revert InvalidLicenceType();
-            RightState storage state = _rights[registrationId][uint8(terms.right)];
             address holder = _holderOf(state, context, terms.right);
             if (holder == address(0) || holder != licensor) revert RightNotHeld(registrationId, terms.right, licensor);
             _checkFree(state, registrationId, terms.right);
         }
-        _checkAdmitted(licensor);
-        _checkAdmitted(licensee);
+        _checkNonce(state, registrationId, terms.right, terms.nonce);
+        _checkAdmitted(licensor, licensee);
         _checkSignature(
             licensor, _hashTypedDataV4(keccak256(abi.encode(LICENCE_TYPEHASH, terms))), terms.deadline, signature
         );
@@ -586,10 +620,7 @@ contract Rights is IRights, EIP712, Nonces {
             if (endsAt > licencesEndAt) state.licencesEndAt = endsAt;
             if (exclusive && endsAt > exclusiveEndsAt) state.exclusiveEndsAt = endsAt;
         }
-        uint16 sequence = state.licenceCount;
-        if (sequence == type(uint16).max) revert TooManyLicences(registrationId, terms.right);
-        sequence += 1;
-        state.licenceCount = sequence;
+        uint256 sequence = _raiseNonce(state, registrationId, terms.right);
         licenceId = _licenceId(registrationId, terms.right, terms.sublicensable, parentSequence, sequence);
         _licences[licenceId] = LicenceRecord(
             terms.licensee,
@@ -644,6 +675,13 @@ contract Rights is IRights, EIP712, Nonces {
 
     function _checkAdmitted(address party) private view {
         if (!access.isAdmitted(party)) revert PartyNotAdmitted(party);
+    }
+
+    /// @dev Both parties of a deal, in one call to LedgerAccess.
+    function _checkAdmitted(address first, address second) private view {
+        (bool firstAdmitted, bool secondAdmitted) = access.admissionOf(first, second);
+        if (!firstAdmitted) revert PartyNotAdmitted(first);
+        if (!secondAdmitted) revert PartyNotAdmitted(second);
     }
 
     function _checkRole(bytes32 role) private view {

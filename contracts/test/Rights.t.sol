@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {LedgerFixture} from "./utils/LedgerFixture.sol";
 import {Vm} from "./utils/Vm.sol";
 import {IRights} from "../src/interfaces/IRights.sol";
@@ -102,7 +101,6 @@ contract RightsTest is LedgerFixture {
     ) internal {
         IRights.TransferTerms memory t = transferTerms(id, right, vm.addr(newHolderKey));
         t.holder = vm.addr(holderKey);
-        t.nonce = rights.nonces(t.holder);
         expectTransferRefused(t, signTransfer(holderKey, t), signTransfer(newHolderKey, t), expected);
     }
 
@@ -298,7 +296,7 @@ contract RightsTest is LedgerFixture {
         vm.assertEq(pending.newHolder, bob, "pending new holder");
         vm.assertFalse(pending.authorityApproved || pending.regulatorApproved || pending.lawful, "no approval yet");
         vm.assertEq(rights.holderOf(id, PROCESSING), alice, "holder unchanged while pending");
-        vm.assertEq(rights.nonces(alice), 1, "holder's nonce used");
+        vm.assertEq(rights.nonceOf(id, PROCESSING), 0, "a pending request does not change the right");
 
         vm.expectEmit(true, true, true, true, address(rights));
         emit IRights.TransferApproved(id, PROCESSING, authority, false);
@@ -404,7 +402,10 @@ contract RightsTest is LedgerFixture {
         rights.rejectTransfer(id, PROCESSING, keccak256("reason"));
 
         expectTransferRefused(
-            t, aliceSignature, bobSignature, abi.encodeWithSelector(Nonces.InvalidAccountNonce.selector, alice, 1)
+            t,
+            aliceSignature,
+            bobSignature,
+            abi.encodeWithSelector(IRights.InvalidRightNonce.selector, id, PROCESSING, 1)
         );
     }
 
@@ -819,8 +820,7 @@ contract RightsTest is LedgerFixture {
         IRights.Licensing memory bookkeeping = rights.licensingOf(id, OPERATION);
         vm.assertEq(bookkeeping.exclusiveEndsAt, start + YEAR, "sole counts as exclusive");
         vm.assertEq(bookkeeping.licencesEndAt, start + YEAR, "latest end");
-        vm.assertEq(bookkeeping.licenceCount, 1, "count");
-        vm.assertEq(rights.nonces(alice), 1, "licensor's nonce used");
+        vm.assertEq(rights.nonceOf(id, OPERATION), 1, "the licence raised the right's nonce");
     }
 
     function test_unknown_licence_cannot_be_read_approved_or_revoked() public {
@@ -842,7 +842,6 @@ contract RightsTest is LedgerFixture {
         );
         expectLicenceRefused(daveKey, t, abi.encodeWithSelector(IRights.InvalidSignature.selector, alice));
         t.licensor = dave;
-        t.nonce = rights.nonces(dave);
         expectLicenceRefused(daveKey, t, rightNotHeld(id, PROCESSING, dave));
     }
 
@@ -854,9 +853,53 @@ contract RightsTest is LedgerFixture {
         bytes memory signature = signLicence(aliceKey, t);
         vm.prank(relayer);
         rights.grantLicence(t, signature);
-        vm.expectRevert(abi.encodeWithSelector(Nonces.InvalidAccountNonce.selector, alice, 1));
+        vm.expectRevert(abi.encodeWithSelector(IRights.InvalidRightNonce.selector, id, PROCESSING, 1));
         vm.prank(relayer);
         rights.grantLicence(t, signature);
+    }
+
+    function test_a_change_of_the_right_makes_an_earlier_signature_stale() public {
+        uint256 id = certified(aliceKey);
+        IRights.TransferTerms memory t = transferTerms(id, PROCESSING, bob);
+        bytes memory aliceSignature = signTransfer(aliceKey, t);
+        bytes memory bobSignature = signTransfer(bobKey, t);
+        // The holder licenses the right before the transfer she signed is relayed: the new holder signed for the
+        // right as it stood, unlicensed, so the transfer must be signed again.
+        licensed(
+            aliceKey, id, PROCESSING, dave, IRights.LicenceType.NonExclusive, block.timestamp, block.timestamp + YEAR
+        );
+        expectTransferRefused(
+            t,
+            aliceSignature,
+            bobSignature,
+            abi.encodeWithSelector(IRights.InvalidRightNonce.selector, id, PROCESSING, 1)
+        );
+        vm.assertEq(rights.holderOf(id, PROCESSING), alice, "holder unchanged");
+        vm.assertEq(rights.pendingTransferOf(id, PROCESSING).newHolder, address(0), "nothing pending");
+    }
+
+    function test_requests_about_different_rights_do_not_wait_for_each_other() public {
+        uint256 id = certified(aliceKey);
+        // Signed together, before either is relayed: each carries its own right's nonce, 0.
+        IRights.LicenceTerms memory processing = licenceTerms(
+            id, PROCESSING, alice, bob, IRights.LicenceType.NonExclusive, block.timestamp, block.timestamp + YEAR
+        );
+        IRights.LicenceTerms memory operation = licenceTerms(
+            id, OPERATION, alice, dave, IRights.LicenceType.NonExclusive, block.timestamp, block.timestamp + YEAR
+        );
+        IRights.EncumbranceTerms memory pledge = encumbranceTerms(id, HOLDING, IRights.EncumbranceKind.Pledge, bob);
+        bytes memory processingSignature = signLicence(aliceKey, processing);
+        bytes memory operationSignature = signLicence(aliceKey, operation);
+        bytes memory pledgeSignature = signEncumbrance(aliceKey, pledge);
+        vm.startPrank(relayer);
+        rights.grantLicence(operation, operationSignature);
+        rights.encumber(pledge, pledgeSignature);
+        rights.grantLicence(processing, processingSignature);
+        vm.stopPrank();
+        vm.assertEq(rights.nonceOf(id, PROCESSING), 1, "processing licensed once");
+        vm.assertEq(rights.nonceOf(id, OPERATION), 1, "operation licensed once");
+        vm.assertEq(rights.nonceOf(id, HOLDING), 0, "a pledge does not raise the nonce until released");
+        vm.assertEq(rights.encumbranceOf(id, HOLDING).creditor, bob, "pledged");
     }
 
     function test_licence_term_must_be_non_empty_and_not_over() public {
@@ -1080,7 +1123,7 @@ contract RightsTest is LedgerFixture {
         licensed(aliceKey, id, PROCESSING, dave, IRights.LicenceType.NonExclusive, t0, t0 + 50 days);
         licensed(aliceKey, id, PROCESSING, bob, IRights.LicenceType.CrossLicence, t0 + 10 days, t0 + 20 days);
         vm.assertEq(rights.licensingOf(id, PROCESSING).licencesEndAt, t0 + 100 days, "latest end kept");
-        vm.assertEq(rights.licensingOf(id, PROCESSING).licenceCount, 3, "three licences");
+        vm.assertEq(rights.nonceOf(id, PROCESSING), 3, "three licences");
     }
 
     /// @dev The documented cost of an O(1) rule: an exclusive licence wholly before an earlier one overlaps nothing
@@ -1453,7 +1496,7 @@ contract RightsTest is LedgerFixture {
         rights.encumber(t, signature);
         vm.prank(dave);
         rights.release(id, HOLDING);
-        vm.expectRevert(abi.encodeWithSelector(Nonces.InvalidAccountNonce.selector, alice, 1));
+        vm.expectRevert(abi.encodeWithSelector(IRights.InvalidRightNonce.selector, id, HOLDING, 1));
         vm.prank(relayer);
         rights.encumber(t, signature);
     }

@@ -86,7 +86,7 @@ contract RightsHandler is RightsSigning {
             holder: holder,
             newHolder: vm.addr(newHolderKey),
             agreementDigest: keccak256(abi.encode("agreement", seed)),
-            nonce: rights.nonces(holder),
+            nonce: rights.nonceOf(id, right),
             deadline: block.timestamp + 1 hours
         });
         bytes32 digest = typedDigest(address(rights), block.chainid, transferStructHash(t));
@@ -143,7 +143,7 @@ contract RightsHandler is RightsSigning {
             holder: holder,
             creditor: vm.addr(_keys[(seed >> 16) % _keys.length]),
             agreementDigest: keccak256(abi.encode("pledge", seed)),
-            nonce: rights.nonces(holder),
+            nonce: rights.nonceOf(id, right),
             deadline: block.timestamp + 1 hours
         });
         bytes memory signature =
@@ -199,7 +199,7 @@ contract RightsHandler is RightsSigning {
         uint256 licensorKey = _keyOf(t.licensor);
         if (licensorKey == 0) return;
         t.licensee = vm.addr(_keys[(seed >> 16) % _keys.length]);
-        t.nonce = rights.nonces(t.licensor);
+        t.nonce = rights.nonceOf(id, right);
         t.deadline = block.timestamp + 1 hours;
         bytes memory signature =
             signDigest(licensorKey, typedDigest(address(rights), block.chainid, licenceStructHash(t)));

@@ -142,8 +142,8 @@ def drive_rights(history: History, seed: int = 11) -> None:
     history.certify(registration_id)
     now = w3.eth.get_block("latest")["timestamp"]
 
-    def nonce(account: LocalAccount) -> int:
-        return int(rights.functions.nonces(account.address).call())
+    def nonce(right: RightId) -> int:
+        return int(rights.functions.nonceOf(registration_id, int(right)).call())
 
     licence = LicenceTerms(
         registration_id,
@@ -156,7 +156,7 @@ def drive_rights(history: History, seed: int = 11) -> None:
         now + 365 * DAY,
         False,
         0,
-        nonce(holder),
+        nonce(RightId.PROCESSING_AND_USE),
         now + 3600,
     )
     transact(
@@ -172,7 +172,7 @@ def drive_rights(history: History, seed: int = 11) -> None:
         holder.address,
         admin.address,
         digest("loan agreement"),
-        nonce(holder),
+        nonce(RightId.RESOURCE_HOLDING),
         now + 3600,
     )
     transact(
@@ -186,7 +186,7 @@ def drive_rights(history: History, seed: int = 11) -> None:
         holder.address,
         newcomer.address,
         digest("sale agreement"),
-        nonce(holder),
+        nonce(RightId.RESOURCE_HOLDING),
         now + 3600,
     )
     transact(

@@ -47,4 +47,6 @@ interface ILedgerAccess {
     function party(address account) external view returns (Party memory);
     /// @notice Whether `account` is admitted and not suspended.
     function isAdmitted(address account) external view returns (bool);
+    /// @notice Whether each of two parties is admitted and not suspended: the two parties of a deal in one call.
+    function admissionOf(address first, address second) external view returns (bool firstAdmitted, bool secondAdmitted);
 }

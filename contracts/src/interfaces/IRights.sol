@@ -61,11 +61,9 @@ interface IRights is IRightsView {
     /// @notice Licensing bookkeeping of one right, kept so every overlap check is O(1).
     /// @param exclusiveEndsAt latest end of any exclusive or sole licence granted so far
     /// @param licencesEndAt latest end of any licence granted so far (sub-licences aside)
-    /// @param licenceCount licences granted so far; the last is the sequence number in the latest licence id
     struct Licensing {
         uint40 exclusiveEndsAt;
         uint40 licencesEndAt;
-        uint16 licenceCount;
     }
 
     /// @notice A licence, as `licence(licenceId)` reports it. The registration, right, type and parent are encoded
@@ -82,8 +80,8 @@ interface IRights is IRightsView {
         bool sublicensable;
     }
 
-    /// @notice A transfer the holder and the new holder both sign (EIP-712 type `RightTransfer`); the holder's nonce
-    /// makes the one message single-use for both signatures.
+    /// @notice A transfer the holder and the new holder both sign (EIP-712 type `RightTransfer`). Like every signed
+    /// request about a right, it carries the right's nonce (`nonceOf`), which every change of the right raises.
     struct TransferTerms {
         uint256 registrationId;
         Right right;
@@ -242,6 +240,9 @@ interface IRights is IRightsView {
     error UnknownLicence(uint256 licenceId);
     /// @notice The licence is revoked, or (for an approval) not awaiting one.
     error LicenceNotInStatus(uint256 licenceId, LicenceStatus status);
-    /// @notice The right has had the most licences its bookkeeping can number (65,535).
-    error TooManyLicences(uint256 registrationId, Right right);
+    /// @notice The right has had the most changes its nonce can count (65,535), licences included.
+    error TooManyChanges(uint256 registrationId, Right right);
+    /// @notice The signed request does not carry the right's current nonce: it was signed before the right last
+    /// changed, or has been used.
+    error InvalidRightNonce(uint256 registrationId, Right right, uint256 currentNonce);
 }

@@ -294,7 +294,7 @@ abstract contract LedgerFixture is RightsSigning {
         return typedDigest(address(rights), block.chainid, structHash);
     }
 
-    /// @notice Transfer terms from the right's current holder to `newHolder`, with the holder's next nonce and a
+    /// @notice Transfer terms from the right's current holder to `newHolder`, with the right's nonce and a
     /// one-hour deadline.
     function transferTerms(uint256 registrationId, IRights.Right right, address newHolder)
         internal
@@ -305,7 +305,7 @@ abstract contract LedgerFixture is RightsSigning {
         t.holder = rights.holderOf(registrationId, right);
         t.newHolder = newHolder;
         t.agreementDigest = nextDigest("transfer agreement");
-        t.nonce = rights.nonces(t.holder);
+        t.nonce = rights.nonceOf(registrationId, right);
         t.deadline = block.timestamp + 1 hours;
     }
 
@@ -356,7 +356,7 @@ abstract contract LedgerFixture is RightsSigning {
         t.startsAt = uint40(startsAt);
         // forge-lint: disable-next-line(unsafe-typecast)
         t.endsAt = uint40(endsAt);
-        t.nonce = rights.nonces(licensor);
+        t.nonce = rights.nonceOf(registrationId, right);
         t.deadline = block.timestamp + 1 hours;
     }
 
@@ -397,7 +397,7 @@ abstract contract LedgerFixture is RightsSigning {
         t.holder = rights.holderOf(registrationId, right);
         t.creditor = creditor;
         t.agreementDigest = nextDigest("encumbrance agreement");
-        t.nonce = rights.nonces(t.holder);
+        t.nonce = rights.nonceOf(registrationId, right);
         t.deadline = block.timestamp + 1 hours;
     }
 
