@@ -355,7 +355,7 @@ def measure_rights(bench: Bench) -> None:
         processing,
         LicenceType.SUB_LICENCE,
         half_year,
-        "one-off: grantLicence (sub-licence to a licensee of no processing licence yet: its lineage index slot created)",
+        "one-off: grantLicence (sub-licence to a first-time processing licensee: its lineage index slot created)",
         parent_licence_id=parent,
     )
     sublicence = r.grant(
