@@ -39,6 +39,11 @@ contract RightsHandler is RightsSigning {
     uint256 public transfersFromTheWrongHolder;
     /// @notice Holders that changed in a call that started with the right pledged or in trust (must stay 0).
     uint256 public holderChangesWhileEncumbered;
+    /// @notice Rights whose nonce went down in a call (must stay 0).
+    uint256 public nonceDecreases;
+    /// @notice Rights that changed hands, or had a pledge, trust or pending transfer end, without their nonce rising,
+    /// so that a signature made before could be used after (must stay 0).
+    uint256 public changesWithoutNonceRaise;
     /// @notice Objections filed and not yet closed, per registration.
     mapping(uint256 registrationId => uint256) public openObjections;
     mapping(string action => uint256) public succeeded;
@@ -300,25 +305,44 @@ contract RightsHandler is RightsSigning {
     /// events it emitted into the ghost state.
     modifier observed() {
         vm.warp(currentTime);
-        uint256 count = ids.length;
-        address[] memory holdersBefore = new address[](count * 3);
-        bool[] memory encumberedBefore = new bool[](count * 3);
-        for (uint256 i = 0; i < count; ++i) {
-            for (uint8 r = 0; r < 3; ++r) {
-                holdersBefore[i * 3 + r] = rights.holderOf(ids[i], IRights.Right(r));
-                encumberedBefore[i * 3 + r] = rights.encumbranceOf(ids[i], IRights.Right(r)).creditor != address(0);
-            }
-        }
+        RightsSnapshot memory before = _snapshot();
         vm.recordLogs();
         _;
         _foldEvents(vm.getRecordedLogs());
-        for (uint256 i = 0; i < count; ++i) {
-            for (uint8 r = 0; r < 3; ++r) {
-                address holderAfter = rights.holderOf(ids[i], IRights.Right(r));
-                if (encumberedBefore[i * 3 + r] && holderAfter != holdersBefore[i * 3 + r]) {
-                    holderChangesWhileEncumbered += 1;
-                }
-            }
+        _compare(before);
+    }
+
+    /// @dev Each right's holder, nonce, and whether it is encumbered or has a transfer pending.
+    struct RightsSnapshot {
+        address[] holders;
+        bool[] encumbered;
+        bool[] pending;
+        uint256[] nonces;
+    }
+
+    function _snapshot() internal view returns (RightsSnapshot memory snapshot) {
+        uint256 size = ids.length * 3;
+        snapshot = RightsSnapshot(new address[](size), new bool[](size), new bool[](size), new uint256[](size));
+        for (uint256 k = 0; k < size; ++k) {
+            (uint256 id, IRights.Right right) = (ids[k / 3], IRights.Right(k % 3));
+            snapshot.holders[k] = rights.holderOf(id, right);
+            snapshot.encumbered[k] = rights.encumbranceOf(id, right).creditor != address(0);
+            snapshot.pending[k] = rights.pendingTransferOf(id, right).newHolder != address(0);
+            snapshot.nonces[k] = rights.nonceOf(id, right);
+        }
+    }
+
+    /// @dev Counts what the call did that it must not: move an encumbered right, lower a nonce, or change a right
+    /// (its holder, or the end of a pledge, trust or pending transfer) without raising its nonce.
+    function _compare(RightsSnapshot memory before) internal {
+        RightsSnapshot memory afterwards = _snapshot();
+        for (uint256 k = 0; k < before.holders.length; ++k) {
+            bool moved = afterwards.holders[k] != before.holders[k];
+            if (before.encumbered[k] && moved) holderChangesWhileEncumbered += 1;
+            if (afterwards.nonces[k] < before.nonces[k]) nonceDecreases += 1;
+            bool dealingEnded =
+                (before.encumbered[k] && !afterwards.encumbered[k]) || (before.pending[k] && !afterwards.pending[k]);
+            if ((moved || dealingEnded) && afterwards.nonces[k] <= before.nonces[k]) changesWithoutNonceRaise += 1;
         }
     }
 
@@ -466,6 +490,15 @@ contract RightsInvariantTest is LedgerFixture {
                 }
             }
         }
+    }
+
+    /// @notice A right's nonce never goes down, and rises whenever the right changes hands or a pledge, trust or
+    /// pending transfer on it ends, so no signature outlives the state of the right it was made for.
+    /// forge-config: default.invariant.depth = 128
+    /// forge-config: ci.invariant.depth = 256
+    function invariant_a_rights_nonce_rises_with_every_change() public view {
+        vm.assertEq(handler.nonceDecreases(), 0, "a right's nonce went down");
+        vm.assertEq(handler.changesWithoutNonceRaise(), 0, "a right changed and its nonce did not rise");
     }
 
     /// @notice A pledged or trusted right never changes hands while encumbered.

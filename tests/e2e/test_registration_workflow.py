@@ -341,8 +341,14 @@ def test_licence_pledge_blocks_transfer_release_then_transfer(
     with pytest.raises(ApiError) as blocked:
         registrant.post_write(f"{base}/transfers", transfer)
     assert blocked.value.code == "contract_refused"
+    assert "RightIsEncumbered" in str(blocked.value.problem.get("detail"))
 
     assert creditor.post_write(f"{base}/rights/resource_holding/release").status == "mined"
+    # The release changed the right: the transfer signed while it was pledged is stale and must be signed again.
+    with pytest.raises(ApiError) as stale:
+        registrant.post_write(f"{base}/transfers", transfer)
+    assert stale.value.code == "contract_refused"
+    assert "InvalidRightNonce" in str(stale.value.problem.get("detail"))
     transfer = registrant.signed_terms(f"{base}/transfers", transfer_body, service.registrant, newcomer)
     transfer["holder_signature"], transfer["new_holder_signature"] = transfer.pop("signatures")
     assert registrant.post_write(f"{base}/transfers", transfer).status == "mined"
