@@ -16,11 +16,14 @@ def rpc_ready(rpc_url: str) -> bool:
     return response.status_code == 200 and "result" in response.json()
 
 
-def anvil_process(data_dir: Path, port: int, chain_id: int, *, persist: bool = True) -> ManagedProcess:
+def anvil_process(
+    data_dir: Path, port: int, chain_id: int, *, persist: bool = True, steps_tracing: bool = False
+) -> ManagedProcess:
     """An anvil node listening on 127.0.0.1:`port`.
 
     With `persist`, the chain state is loaded from and saved to `data_dir/anvil-state.json` (every few
-    seconds and on exit), so registrations survive a restart of the embedded stack.
+    seconds and on exit), so registrations survive a restart of the embedded stack. With `steps_tracing`,
+    `debug_traceTransaction` returns each opcode's gas (the gas breakdown benchmark needs it).
     """
     argv = [
         str(ANVIL.path),
@@ -32,6 +35,8 @@ def anvil_process(data_dir: Path, port: int, chain_id: int, *, persist: bool = T
         str(chain_id),
         "--silent",
     ]
+    if steps_tracing:
+        argv.append("--steps-tracing")
     if persist:
         argv += ["--state", str(data_dir / "anvil-state.json"), "--state-interval", "5"]
     url = f"http://127.0.0.1:{port}"

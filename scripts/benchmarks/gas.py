@@ -11,6 +11,8 @@ import platform
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -64,6 +66,7 @@ class Bench:
         self.registry = deployment.contract(w3, "Registrations")
         self.access = deployment.contract(w3, "LedgerAccess")
         self.rows: list[tuple[str, int, int | None]] = []
+        self.transactions: dict[str, str] = {}
         self._counter = 0
 
     def send(self, sender: LocalAccount, call: Any, label: str | None, target: int | None = None) -> Any:
@@ -74,6 +77,7 @@ class Bench:
             elif target is None:
                 target = TARGETS.get(label.split(" ")[0], LATER_TRANSITION_TARGET)
             self.rows.append((label, int(receipt["gasUsed"]), target))
+            self.transactions[label] = "0x" + bytes(receipt["transactionHash"]).hex()
         return receipt
 
     def now(self) -> int:
@@ -482,16 +486,27 @@ def write_report(rows: list[tuple[str, int, int | None]], path: Path) -> bool:
     return within_all
 
 
-def main() -> int:
+@contextmanager
+def measured_ledger(*, steps_tracing: bool = False) -> Iterator[Bench]:
+    """A fresh ledger on a throwaway anvil with every action measured; the node runs until the block ends."""
     port = _free_port()
-    with TemporaryDirectory() as tmp, anvil_process(Path(tmp), port, LOCAL_CHAIN_ID, persist=False):
-        w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}"))
+    with (
+        TemporaryDirectory() as tmp,
+        anvil_process(Path(tmp), port, LOCAL_CHAIN_ID, persist=False, steps_tracing=steps_tracing),
+    ):
+        w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}", request_kwargs={"timeout": 120}))
         admin = dev_account(0, LOCAL_CHAIN_ID)
         deployment = deploy(w3, admin)
         bootstrap_local_ledger(w3, deployment, admin, notice_days=7, review_interval_days=365)
         bench = Bench(w3, deployment, admin)
         measure(bench)
         measure_rights(bench)
+        yield bench
+
+
+def main() -> int:
+    with measured_ledger() as bench:
+        pass
     report = PROJECT_ROOT / "docs" / "gas.md"
     within = write_report(bench.rows, report)
     print(report.read_text())
