@@ -9,11 +9,9 @@ import uuid
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import errors, reviews, tokens  # noqa: F401 - registers the API tables on Base
+from api import errors
 from api.routes import authority, certificates, health, public, registrant, regulator, rights
-from api.routes.registrant import Draft  # noqa: F401
 from ledger.config import Settings
-from ledger.db import Base
 from ledger.runtime import LedgerRuntime
 
 log = logging.getLogger("api")
@@ -66,7 +64,7 @@ class RequestContext:
 def create_app(runtime: LedgerRuntime | None = None) -> FastAPI:
     """The service; with no runtime, one is built from the settings (environment and drl.toml)."""
     runtime = runtime or LedgerRuntime(Settings())
-    Base.metadata.create_all(runtime.engine)  # the API's own tables: tokens, drafts, review records
+    _ = runtime.engine  # migrates the database to the head revision before the first request, not during it
     app = FastAPI(
         title="Data Rights Ledger",
         version="1.0.0",

@@ -11,7 +11,7 @@ import uvicorn
 
 from api.app import create_app
 from api.logs import configure_logging
-from api.tokens import ApiToken, Role, issue_token
+from api.tokens import Role, issue_token
 from ledger.cli import UP_SERVICES, DataDirOption, app, console, ledger_runtime, load_settings, run_background_workers
 from ledger.runtime import LedgerRuntime
 
@@ -87,8 +87,6 @@ def tokens_create(
     data_dir: DataDirOption = None,
 ) -> None:
     """Create a token; it is printed once and only its hash is stored."""
-    with ledger_runtime(data_dir) as runtime:
-        ApiToken.metadata.create_all(runtime.engine)
-        with runtime.sessions.begin() as session:
-            token = issue_token(session, address, roles, label or address)
+    with ledger_runtime(data_dir) as runtime, runtime.sessions.begin() as session:
+        token = issue_token(session, address, roles, label or address)
     console.print(token)

@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from sqlalchemy import DateTime, Integer, String, Text
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
 from api.deps import Principal
+from api.tables import ReviewRecord
 from api.writes import WriteAccepted, digest_of, send
-from ledger.db import Base
 from ledger.runtime import LedgerRuntime
-
-
-class ReviewRecord(Base):
-    """A review decision, kept as Data Security Law Art. 33 asks."""
-
-    __tablename__ = "review_records"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    registration_id: Mapped[int] = mapped_column(Integer, index=True)
-    reviewer: Mapped[str] = mapped_column(String(42))
-    decision: Mapped[str] = mapped_column(String(40))
-    reason: Mapped[str | None] = mapped_column(Text)
-    key: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
 
 
 def record_review(

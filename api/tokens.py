@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, DateTime, Integer, String, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from web3 import Web3
 
-from ledger.db import Base
+from api.tables import ApiToken
 
 TOKEN_PREFIX = "drl_"  # noqa: S105 - a public prefix that marks a string as a ledger token, not a secret
 
@@ -25,20 +24,6 @@ class Role(StrEnum):
     REGULATOR = "regulator"
     AGENCY = "agency"
     ADMIN = "admin"
-
-
-class ApiToken(Base):
-    """A token: its hash, the account it acts for, its roles."""
-
-    __tablename__ = "api_tokens"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    address: Mapped[str] = mapped_column(String(42), index=True)
-    roles: Mapped[list[str]] = mapped_column(JSON)
-    label: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 def _hash(token: str) -> str:

@@ -22,16 +22,20 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from ledger.chain import keystore
 from ledger.chain.registry import Status
 from ledger.config import Settings
+from ledger.db import make_engine
 from ledger.doctor import run_checks
 from ledger.ipfs import IpfsUnavailableError
 from ledger.manifest.canonical import canonical_json
 from ledger.manifest.cid import raw_cid
 from ledger.manifest.data import DataFolderError, commit_file, commit_folder, folder_size
 from ledger.manifest.model import Manifest, SignedManifest
+from ledger.migrations import head_revision, schema_revision, upgrade_schema
 from ledger.outbox import OutboxStatus
 from ledger.runtime import LedgerRuntime, NotDeployedError
 from ledger.stack.process import ProcessFailedError
@@ -42,10 +46,12 @@ keys_app = typer.Typer(help="Encrypted registrant keys (V3 keystores).")
 index_app = typer.Typer(help="The event index.")
 retention_app = typer.Typer(help="Retention of everything the chain references.")
 manifest_app = typer.Typer(help="Manifests.")
+db_app = typer.Typer(help="The service database's schema (Alembic migrations).")
 app.add_typer(keys_app, name="keys")
 app.add_typer(index_app, name="index")
 app.add_typer(retention_app, name="retention")
 app.add_typer(manifest_app, name="manifest")
+app.add_typer(db_app, name="db")
 
 console = Console()
 errors = Console(stderr=True)
@@ -431,6 +437,41 @@ def verify_command(
         for parent in match.parents:
             console.print(f"  derived from registration {parent.registration_id}: {parent.status}")
     if not report.verified:
+        raise typer.Exit(EXIT_REFUSED)
+
+
+# ------------------------------------------------------------------------------------------------- database
+
+
+@contextmanager
+def database(settings: Settings) -> Iterator[Engine]:
+    """The configured database as it is (not migrated); unreachable becomes exit code 3."""
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        yield engine
+    except OperationalError as error:
+        raise fail(f"the database is unreachable: {error.orig}", EXIT_UNREACHABLE) from error
+    finally:
+        engine.dispose()
+
+
+@db_app.command("upgrade")
+def db_upgrade(data_dir: DataDirOption = None) -> None:
+    """Bring the database to the newest schema (`drl up` and `drl serve` do it on start too)."""
+    with database(load_settings(data_dir)) as engine:
+        upgrade_schema(engine)
+        revision = schema_revision(engine)
+    console.print(f"database at revision {revision} (head)")
+
+
+@db_app.command("current")
+def db_current(data_dir: DataDirOption = None) -> None:
+    """Print the database's schema revision and the newest one this code knows; exit 1 if they differ."""
+    with database(load_settings(data_dir)) as engine:
+        current = schema_revision(engine)
+    head = head_revision()
+    console.print(f"database at revision {current or 'none (empty, or created before migrations)'}; head {head}")
+    if current != head:
         raise typer.Exit(EXIT_REFUSED)
 
 

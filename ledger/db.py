@@ -1,11 +1,17 @@
 """The service database: SQLite (WAL) embedded, PostgreSQL in production. Never the source of truth:
-the outbox is durable intent, and the index can always be rebuilt from the chain."""
+the outbox is durable intent, and the index can always be rebuilt from the chain.
+
+This module holds the declarative base and the engine only: `ledger/tables.py` imports every table,
+and the migrations in `ledger/migrations/` create and upgrade the schema.
+"""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
 
@@ -22,24 +28,31 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def private_sqlite_file(path: Path) -> None:
+    """Creates the database file readable by its owner only, in a directory only the owner can enter.
+
+    The database holds API token hashes, commitment salts and signed transactions: nobody else on the
+    machine has a reason to read it. SQLite gives its WAL and shared-memory files the database file's
+    mode, so they follow. An existing file is narrowed too, so that an older install stops being readable.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists() and file.stat().st_mode & 0o077:
+            file.chmod(0o600)
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL mode, foreign keys and a busy timeout on every connection."""
-    if url.startswith("sqlite"):
+    """An engine for `url`; SQLite gets a private file, WAL mode, foreign keys and a busy timeout."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            private_sqlite_file(Path(parsed.database))
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # A server database may drop idle connections; SQLite cannot, so only servers pay for the ping.
     return create_engine(url, pool_pre_ping=True)
-
-
-def create_schema(engine: Engine) -> None:
-    """Creates every table that does not exist yet."""
-    # Importing the table modules registers their tables on Base.
-    import ledger.index.tables
-    import ledger.manifest.commitments
-    import ledger.outbox  # noqa: F401
-
-    Base.metadata.create_all(engine)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Any]:

@@ -18,9 +18,10 @@ from web3.contract import Contract
 from ledger.chain.deployment import Deployment
 from ledger.chain.keystore import unlock
 from ledger.config import Settings
-from ledger.db import create_schema, make_engine, make_sessionmaker
+from ledger.db import make_engine, make_sessionmaker
 from ledger.index.follower import ChainFollower
 from ledger.ipfs import IpfsClient
+from ledger.migrations import upgrade_schema
 from ledger.outbox import Outbox
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
 
@@ -52,9 +53,14 @@ class LedgerRuntime:
 
     @cached_property
     def engine(self) -> Engine:
-        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        """The database, upgraded to the schema this code expects before anything reads it.
+
+        The one place every process (`drl up`, `drl serve` and its workers, each command) migrates;
+        `upgrade_schema` makes concurrent starts safe.
+        """
+        self.settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         engine = make_engine(self.settings.resolved_database_url)
-        create_schema(engine)
+        upgrade_schema(engine)
         return engine
 
     @cached_property

@@ -23,15 +23,13 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from fastapi import APIRouter, Depends, Form, UploadFile
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import JSON, DateTime, String
-from sqlalchemy.orm import Mapped, mapped_column
 
 from api.deps import DbSession, IdempotencyKey, Principal, RegistrationId, Runtime, Wait, require
 from api.errors import ProblemError
+from api.tables import Draft
 from api.tokens import Role
 from api.writes import WriteAccepted, accepted, send
 from ledger.chain.typed_data import typed_data
-from ledger.db import Base
 from ledger.ipfs import IpfsError
 from ledger.manifest.canonical import canonical_json, document_digest, sha256
 from ledger.manifest.cid import raw_cid
@@ -42,20 +40,6 @@ from ledger.registration import submission_of
 router = APIRouter(prefix="/v1", tags=["registrant"])
 Registrant = Annotated[Principal, Depends(require(Role.REGISTRANT))]
 MAX_EVIDENCE_BYTES = 512 << 20
-
-
-class Draft(Base):
-    """An application being prepared: off chain until its signed submission is queued."""
-
-    __tablename__ = "drafts"
-
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    registrant: Mapped[str] = mapped_column(String(42), index=True)
-    manifest: Mapped[dict[str, Any]] = mapped_column(JSON)
-    signed: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    submission: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    write_key: Mapped[str | None] = mapped_column(String(200))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
 
 
 class DraftView(BaseModel):

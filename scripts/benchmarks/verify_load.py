@@ -29,7 +29,8 @@ from tempfile import TemporaryDirectory
 
 import httpx
 
-from ledger.db import create_schema, make_engine
+from ledger.db import make_engine
+from ledger.migrations import upgrade_schema
 from ledger.toolchain import PROJECT_ROOT
 
 BATCH = 50_000
@@ -42,7 +43,7 @@ def _digest(kind: str, i: int) -> str:
 def fill_index(path: Path, count: int) -> float:
     """Writes `count` submitted registrations into a fresh index database; returns seconds taken."""
     engine = make_engine(f"sqlite:///{path}")
-    create_schema(engine)
+    upgrade_schema(engine)
     engine.dispose()
     started = time.perf_counter()
     db = sqlite3.connect(path)

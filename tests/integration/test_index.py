@@ -13,9 +13,10 @@ from web3 import Web3
 
 from ledger.chain.deployment import Deployment, deploy
 from ledger.chain.registry import Status
-from ledger.db import create_schema, make_engine, make_sessionmaker
+from ledger.db import make_engine, make_sessionmaker
 from ledger.index.follower import ChainFollower, reset_index
 from ledger.index.tables import STATE_TABLES, ChainEvent, RegistrationRow, RightRow
+from ledger.migrations import upgrade_schema
 from ledger.stack.anvil import anvil_process
 from ledger.stack.bootstrap import bootstrap_local_ledger
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
@@ -39,7 +40,7 @@ def chain(tmp_path: Path) -> Iterator[tuple[Web3, Deployment]]:
 
 def _database(path: Path) -> sessionmaker[Session]:
     engine = make_engine(f"sqlite:///{path}")
-    create_schema(engine)
+    upgrade_schema(engine)
     return make_sessionmaker(engine)
 
 

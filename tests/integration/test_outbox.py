@@ -16,7 +16,8 @@ from sqlalchemy import select
 from web3 import Web3
 
 from ledger.chain.deployment import Deployment
-from ledger.db import create_schema, make_engine, make_sessionmaker
+from ledger.db import make_engine, make_sessionmaker
+from ledger.migrations import upgrade_schema
 from ledger.outbox import IdempotencyConflictError, Outbox, OutboxAttempt, OutboxPolicy, OutboxStatus, OutboxWrite
 from ledger.stack.anvil import anvil_process
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
@@ -30,7 +31,7 @@ RELAYER = dev_account(0, LOCAL_CHAIN_ID)
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'outbox.db'}"
-    create_schema(make_engine(url))
+    upgrade_schema(make_engine(url))
     return url
 
 

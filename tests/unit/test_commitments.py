@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from ledger.db import create_schema, make_engine, make_sessionmaker
+from ledger.db import make_engine, make_sessionmaker
 from ledger.manifest.canonical import canonical_json
 from ledger.manifest.commitments import SaltErasedError, commit, erase, opens
+from ledger.migrations import upgrade_schema
 
 from ..factories import make_manifest
 
@@ -17,7 +18,7 @@ REGISTRANT = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"
 
 def test_a_commitment_opens_with_its_value_until_the_salt_is_erased(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'salts.db'}")
-    create_schema(engine)
+    upgrade_schema(engine)
     sessions = make_sessionmaker(engine)
     with sessions.begin() as session:
         owner = commit(session, "张三 110101199003070011")

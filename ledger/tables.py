@@ -1,0 +1,54 @@
+"""Every table of the ledger, imported in one place so that `Base.metadata` describes the whole core.
+
+The service's own tables (tokens, drafts, review records) live in `api/tables.py` on the same base;
+the ledger never imports them (the migrations create them as plain DDL).
+"""
+
+from __future__ import annotations
+
+from ledger.index.tables import (
+    AnchorRow,
+    AuthorityRow,
+    CertificateRow,
+    ChainEvent,
+    DataFileRow,
+    EndorsementRow,
+    IndexCursor,
+    IndexedBlock,
+    LicenceRow,
+    LineageEdge,
+    ManifestRecord,
+    ManifestVersion,
+    ObjectionRow,
+    PartyRow,
+    PendingTransferRow,
+    RegistrationRow,
+    RightRow,
+    RoleRow,
+)
+from ledger.manifest.commitments import SaltRecord
+from ledger.outbox import OutboxAttempt, OutboxWrite
+
+__all__ = [
+    "AnchorRow",
+    "AuthorityRow",
+    "CertificateRow",
+    "ChainEvent",
+    "DataFileRow",
+    "EndorsementRow",
+    "IndexCursor",
+    "IndexedBlock",
+    "LicenceRow",
+    "LineageEdge",
+    "ManifestRecord",
+    "ManifestVersion",
+    "ObjectionRow",
+    "OutboxAttempt",
+    "OutboxWrite",
+    "PartyRow",
+    "PendingTransferRow",
+    "RegistrationRow",
+    "RightRow",
+    "RoleRow",
+    "SaltRecord",
+]
