@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
+import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from eth_account.signers.local import LocalAccount
+from sqlalchemy import create_engine, make_url, text
 from web3 import Web3
 
 from ledger.chain.deployment import Deployment, deploy
@@ -15,6 +19,7 @@ from ledger.stack.anvil import anvil_process
 from ledger.stack.bootstrap import bootstrap_local_ledger
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
 from ledger.stack.kubo import kubo_process
+from ledger.stack.postgres import init_cluster, postgres_process
 
 
 def free_port() -> int:
@@ -74,3 +79,40 @@ def private_chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[We
         deployed = deploy(chain, admin)
         bootstrap_local_ledger(chain, deployed, admin, notice_days=7, review_interval_days=365)
         yield chain, deployed
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL 15 server for the session on 127.0.0.1 (as `drl-pg` when the tests run as root).
+
+    Its directory is made by `tempfile`, not pytest: pytest's temporary root is closed to other users.
+    """
+    directory = Path(tempfile.mkdtemp(prefix="drl-postgres-"))
+    try:
+        cluster = init_cluster(directory)
+        port = free_port()
+        with postgres_process(cluster, port, durable=False):
+            yield cluster.url(port)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def fresh_postgres_url(postgres_url: str) -> Iterator[str]:
+    """An empty database of its own on the session's server, dropped after the test."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    server = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    server.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database on each engine the ledger supports: SQLite in a file, PostgreSQL 15 on a real server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'ledger.db'}"
+    return str(request.getfixturevalue("fresh_postgres_url"))

@@ -29,12 +29,14 @@ class ManagedProcess:
         log_path: Path,
         ready: Callable[[], bool],
         env: Mapping[str, str] | None = None,
+        stop_signal: signal.Signals = signal.SIGTERM,
     ) -> None:
         self.name = name
         self.argv = list(argv)
         self.log_path = log_path
         self._ready = ready
         self._env = {**os.environ, **(env or {})}
+        self._stop_signal = stop_signal
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60.0) -> None:
@@ -76,11 +78,11 @@ class ManagedProcess:
         return self._process.pid if self._process else None
 
     def stop(self, timeout: float = 20.0) -> None:
-        """Asks the child to stop (SIGTERM), and kills it if it does not within `timeout`."""
+        """Asks the child to stop (with its stop signal), and kills it if it does not within `timeout`."""
         process = self._process
         if process is None or process.poll() is not None:
             return
-        os.killpg(process.pid, signal.SIGTERM)
+        os.killpg(process.pid, self._stop_signal)
         try:
             process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
