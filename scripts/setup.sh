@@ -3,6 +3,8 @@
 #   - npm packages from package-lock.json: solc 0.8.28, forge, anvil, OpenZeppelin Contracts
 #   - Python packages from uv.lock into .venv (uv itself pinned, bootstrapped into the user's cache)
 #   - Kubo, built from the Go module proxy at the version pinned in tools/kubo/go.mod
+#   - PostgreSQL 15 for the tests: the system's, or Debian's pinned packages unpacked without root
+#     (scripts/setup-postgres.sh)
 # Downloads are cached in the user's cache directories (~/.npm, ~/.cache/uv, ~/go/pkg/mod, ~/.cache/go-build),
 # never in the repository.
 set -euo pipefail
@@ -58,6 +60,10 @@ if ! stamp_ok "$KUBO_DIR/.stamp" "$kubo_hash" || [ ! -x "$KUBO_DIR/ipfs" ]; then
   echo "$kubo_hash" > "$KUBO_DIR/.stamp"
 fi
 
+# 4. PostgreSQL 15: the tests start a real server from these binaries (tests/conftest.py).
+"$ROOT/scripts/setup-postgres.sh"
+
 say "ready: forge $(node_modules/@foundry-rs/forge-linux-amd64/bin/forge --version | head -1 | awk '{print $3}'), \
 solc $(tools/solc/solc --version | tail -1 | awk '{print $2}'), Kubo $("$KUBO_DIR/ipfs" version --number), \
-Python $(.venv/bin/python -c 'import platform; print(platform.python_version())')"
+Python $(.venv/bin/python -c 'import platform; print(platform.python_version())'), \
+PostgreSQL $(.venv/bin/python -c 'from ledger.stack.postgres import postgres_bin_dir; print(postgres_bin_dir())')"

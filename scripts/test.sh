@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything, then runs every check: contract format, build and tests (unit, fuzz, invariant),
-# the gas snapshot, Python lint, format and types, and the pytest suites (unit and integration).
+# the gas snapshot, Python lint, format and types, and the pytest suites (unit and integration; the
+# fixtures start anvil, Kubo and a PostgreSQL 15 server on loopback ports, and stop them at the end).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$ROOT/scripts/setup.sh"

@@ -55,7 +55,7 @@ def _unpacked_bin_dir(root: Path) -> Path:
 
 def _library_env(bin_dir: Path) -> dict[str, str]:
     """LD_LIBRARY_PATH for binaries unpacked from packages: their libraries (libpq, ICU, ...) lie beside them."""
-    root = bin_dir.parents[3]  # <root>/usr/lib/postgresql/15/bin
+    root = bin_dir.parents[4]  # <root>/usr/lib/postgresql/15/bin
     libraries = sorted(str(path) for path in (root / "usr" / "lib").glob("*-linux-gnu"))
     return {"LD_LIBRARY_PATH": ":".join(libraries)} if libraries and root != Path("/") else {}
 
