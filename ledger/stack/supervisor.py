@@ -39,7 +39,7 @@ class EmbeddedStack:
 
     def start(self) -> Deployment:
         """Starts every component, deploys (or attaches to) the contracts and sets up the local roles."""
-        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # keys, database: the owner's alone
         try:
             for process in self.processes:
                 process.start()
