@@ -7,11 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
-import sqlalchemy
 from web3 import Web3
 
 from ledger.chain.deployment import Deployment, check_deployment
 from ledger.config import Settings
+from ledger.db import make_engine
+from ledger.migrations import head_revision, schema_revision
 from ledger.toolchain import ALL_TOOLS, Tool
 
 
@@ -88,15 +89,19 @@ def _deployment(settings: Settings) -> Check:
 
 
 def _database(settings: Settings) -> Check:
-    url = settings.resolved_database_url
+    engine = make_engine(settings.resolved_database_url)  # a new SQLite file is created private, as on start
+    shown = engine.url.render_as_string(hide_password=True)
     try:
-        engine = sqlalchemy.create_engine(url)
-        with engine.connect() as connection:
-            connection.execute(sqlalchemy.text("SELECT 1"))
-        engine.dispose()
+        current = schema_revision(engine)
     except Exception as error:  # noqa: BLE001 - reported, not raised
-        return Check("database", False, f"{engine.url.render_as_string(hide_password=True)}: {error}")
-    return Check("database", True, engine.url.render_as_string(hide_password=True))
+        return Check("database", False, f"{shown}: {error}")
+    finally:
+        engine.dispose()
+    head = head_revision()
+    schema = (
+        "at the head revision" if current == head else f"at revision {current or 'none'}, upgraded to {head} on start"
+    )
+    return Check("database", True, f"{shown}, schema {schema}")
 
 
 def run_checks(settings: Settings) -> list[Check]:
