@@ -67,9 +67,11 @@ def _server_user() -> pwd.struct_passwd | None:
     try:
         return pwd.getpwnam(SERVER_USER)
     except KeyError:
+        # Not checked: another session may have created the account meanwhile; getpwnam says who won.
         subprocess.run(  # noqa: S603 - fixed arguments
             ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVER_USER],  # noqa: S607
-            check=True,
+            check=False,
+            capture_output=True,
         )
         return pwd.getpwnam(SERVER_USER)
 
@@ -153,9 +155,8 @@ def init_cluster(directory: Path) -> PostgresCluster:
     password_file.write_text(cluster.password)
     password_file.chmod(0o600)
     _chown(password_file, user)
-    for needed in (cluster.socket_dir,):
-        needed.mkdir(mode=0o700, exist_ok=True)
-        _chown(needed, user)
+    cluster.socket_dir.mkdir(mode=0o700, exist_ok=True)
+    _chown(cluster.socket_dir, user)
     try:
         subprocess.run(  # noqa: S603 - argv built here
             cluster.command(

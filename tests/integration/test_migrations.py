@@ -57,14 +57,13 @@ def _previous_revision() -> str:
 def _initial_metadata(*, with_service_tables: bool = True) -> MetaData:
     """The models as they were when migrations began: what `create_all` made before."""
     initial = MetaData()
-    service = {table.name for table in (api.tables.ApiToken.__table__, api.tables.Draft.__table__)}
-    service.add(api.tables.ReviewRecord.__table__.name)
+    service = {model.__tablename__ for model in (api.tables.ApiToken, api.tables.Draft, api.tables.ReviewRecord)}
     for table in Base.metadata.sorted_tables:
         if not with_service_tables and table.name in service:
             continue
         copy = table.to_metadata(initial)
         for column in ADDED_SINCE_INITIAL.get(table.name, ()):
-            copy._columns.remove(copy.c[column])
+            copy._columns.remove(copy.c[column])  # no index or constraint of the initial schema uses it
     return initial
 
 
