@@ -13,6 +13,7 @@ from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 
 from api.writes import WriteAccepted
+from ledger.encoding import to_hex
 from ledger.proofs.bundle import ProofBundle
 from ledger.verification import RegistrationReport, VerificationReport
 
@@ -132,7 +133,7 @@ class LedgerClient:
         return self._write(f"/v1/registrations/{registration_id}/change/approval")
 
     def _signature(self, typed: dict[str, Any], signer: LocalAccount) -> str:
-        return "0x" + bytes(signer.sign_message(encode_typed_data(full_message=typed)).signature).hex()
+        return to_hex(signer.sign_message(encode_typed_data(full_message=typed)).signature)
 
     def _sign(self, path: str, typed: dict[str, Any], signer: LocalAccount) -> dict[str, Any]:
         result: dict[str, Any] = self._call("POST", path, json={"signature": self._signature(typed, signer)})

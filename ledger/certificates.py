@@ -13,11 +13,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
-from ledger.chain.registry import Grade, Kind, Origin
 from ledger.index import queries
 from ledger.index.tables import CertificateRow
 from ledger.manifest.canonical import canonical_json
-from ledger.verification import RIGHT_NAMES
+from ledger.vocabulary import CertificateType, Grade, Kind, Origin, Right
 
 STATEMENT = (
     "本证书是数据产权登记的证明，不是终局的权属认定。 This certificate evidences a registration of data property "
@@ -71,18 +70,18 @@ def certificate_document(
     certificate = candidates[0]
     row = queries.registration(session, certificate.registration_id)
     assert row is not None
-    rights = [CertifiedRight(right=RIGHT_NAMES[r.right], holder=r.holder) for r in queries.rights_of(session, row.id)]
+    rights = [CertifiedRight(right=Right.of(r.right), holder=r.holder) for r in queries.rights_of(session, row.id)]
     document = CertificateDocument(
         certificate_number=str(certificate.number),
-        certificate_type="property_registration" if certificate.certificate_type == 0 else "evidence",
+        certificate_type=CertificateType.of(certificate.certificate_type).value,
         token_id=certificate.token_id,
         registration_id=row.id,
         authority_id=certificate.authority_id,
         chain_id=chain_id,
         registry=registry,
-        kind=Kind(row.kind).name.lower(),
-        origin=Origin(row.origin).name.lower(),
-        grade=Grade(row.grade).name.lower(),
+        kind=Kind.of(row.kind),
+        origin=Origin.of(row.origin),
+        grade=Grade.of(row.grade),
         holder=certificate.holder,
         rights=rights,
         manifest_digest=row.manifest_digest,

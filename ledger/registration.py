@@ -13,40 +13,39 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from eth_account.signers.local import LocalAccount
-from web3 import Web3
 
 from ledger.chain import registry as chain
+from ledger.encoding import from_hex
+from ledger.index import queries
 from ledger.manifest import model
 from ledger.manifest.canonical import canonical_json, sha256
 from ledger.manifest.cid import raw_cid
 from ledger.manifest.signing import sign_manifest
 from ledger.outbox import WriteResult
 from ledger.runtime import LedgerRuntime
+from ledger.vocabulary import Grade, Kind, Origin, Right, Status
 
+# The manifest names kinds by what is registered ("resource"); the chain and the service by "data_resource".
 KINDS = {
-    model.Kind.RESOURCE: chain.Kind.DATA_RESOURCE,
-    model.Kind.PRODUCT: chain.Kind.DATA_PRODUCT,
-    model.Kind.ASSET: chain.Kind.DATA_ASSET,
+    model.Kind.RESOURCE: Kind.DATA_RESOURCE,
+    model.Kind.PRODUCT: Kind.DATA_PRODUCT,
+    model.Kind.ASSET: Kind.DATA_ASSET,
 }
-ORIGINS = {
-    model.Origin.PUBLIC: chain.Origin.PUBLIC,
-    model.Origin.ENTERPRISE: chain.Origin.ENTERPRISE,
-    model.Origin.PERSONAL: chain.Origin.PERSONAL,
-}
-GRADES = {
-    model.Grade.GENERAL: chain.Grade.GENERAL,
-    model.Grade.IMPORTANT: chain.Grade.IMPORTANT,
-    model.Grade.CORE: chain.Grade.CORE,
-}
-RIGHTS = {
-    model.RightName.RESOURCE_HOLDING: chain.Right.RESOURCE_HOLDING,
-    model.RightName.PROCESSING_AND_USE: chain.Right.PROCESSING_AND_USE,
-    model.RightName.PRODUCT_OPERATION: chain.Right.PRODUCT_OPERATION,
-}
+# Registrations that do not stand in the way of registering the same data again.
+SETTLED = (Status.REJECTED, Status.CANCELLED)
 
 
 class RegistrantMismatchError(ValueError):
     """The signing key is not the manifest's registrant."""
+
+
+class AlreadyRegisteredError(ValueError):
+    """The registrant already registered (or queued) this data; registering it again must be asked for."""
+
+    def __init__(self, data_commitment: str, registrations: list[int], queued: int) -> None:
+        earlier = [f"registration {r}" for r in registrations] + (["a queued submission"] * min(queued, 1))
+        super().__init__(f"the data {data_commitment} is already registered by this registrant: {', '.join(earlier)}")
+        self.registrations = registrations
 
 
 @dataclass(frozen=True)
@@ -65,27 +64,46 @@ class Registered:
 
 def submission_of(manifest: model.Manifest, digest: bytes, nonce: int, deadline: int) -> chain.Submission:
     """The on-chain application of a manifest stored under `digest`."""
-    rights = chain.Right(0)
-    for right in manifest.rights_claimed:
-        rights |= RIGHTS[right]
     return chain.Submission(
         registrant=manifest.registrant,
         authority_id=manifest.authority_id,
         kind=KINDS[manifest.kind],
-        origin=ORIGINS[manifest.origin],
-        grade=GRADES[manifest.classification.grade],
+        origin=Origin(manifest.origin.value),
+        grade=Grade(manifest.classification.grade.value),
         personal_info=manifest.classification.personal_information,
-        rights=rights,
+        rights=frozenset(Right(right.value) for right in manifest.rights_claimed),
         manifest_digest=digest,
-        data_commitment=bytes.fromhex(manifest.data_commitment.root[2:]),
+        data_commitment=from_hex(manifest.data_commitment.root),
         nonce=nonce,
         deadline=deadline,
         parents=tuple(manifest.parents),
     )
 
 
-def register(runtime: LedgerRuntime, manifest: model.Manifest, registrant: LocalAccount) -> Registered:
-    """Signs, stores and queues a registration; registering the same manifest again returns the first."""
+def earlier_registrations(runtime: LedgerRuntime, registrant: str, data_commitment: str) -> tuple[list[int], int]:
+    """The registrations of this data by `registrant` that still stand (not rejected or cancelled), after bringing
+    the index up to the chain, and how many of its submissions of the same data are still in the outbox."""
+    runtime.follower.sync()
+    with runtime.sessions() as session:
+        standing = [
+            row.id
+            for row in queries.registrations_of_data(session, registrant, data_commitment)
+            if Status.of(row.status) not in SETTLED
+        ]
+        queued = queries.queued_submissions(session, registrant)
+    commitment = from_hex(data_commitment)
+    same = sum(1 for data in queued if chain.submitted_commitment(runtime.contracts, data) == commitment)
+    return standing, same
+
+
+def register(
+    runtime: LedgerRuntime, manifest: model.Manifest, registrant: LocalAccount, again: bool = False
+) -> Registered:
+    """Signs, stores and queues a registration; registering the same manifest again returns the first.
+
+    The same data (by its commitment) registered before by the same registrant, and still standing, is
+    refused with AlreadyRegisteredError unless `again` asks for a second registration explicitly.
+    """
     if registrant.address != manifest.registrant:
         raise RegistrantMismatchError(f"the key {registrant.address} is not the registrant {manifest.registrant}")
     registry = runtime.deployment.registrations
@@ -97,21 +115,23 @@ def register(runtime: LedgerRuntime, manifest: model.Manifest, registrant: Local
     existing = runtime.outbox.result(key)
     if existing is not None:
         return Registered(cid, document, existing)
+    if not again:
+        standing, queued = earlier_registrations(runtime, registrant.address, manifest.data_commitment.root)
+        if standing or queued:
+            raise AlreadyRegisteredError(manifest.data_commitment.root, standing, queued)
     stored = runtime.ipfs.put_raw_block(block)
     if stored != cid:
         raise RuntimeError(f"the node stored the manifest as {stored}, expected {cid}")
-    contract = runtime.contract("Registrations")
     nonce, deadline = runtime.signing_terms(registrant.address)
     submission = submission_of(manifest, sha256(block), nonce, deadline)
-    signature = submission.sign(registrant, chain_id, registry)
-    data = bytes.fromhex(contract.functions.submit(submission.as_tuple(), signature)._encode_transaction_data()[2:])
-    write = runtime.outbox.enqueue(
+    write = chain.submit(runtime.contracts, submission, submission.sign(registrant, chain_id, registry))
+    result = runtime.outbox.enqueue(
         key,
         runtime.relayer.address,
-        Web3.to_checksum_address(registry),
-        data,
-        "submit",
+        write.to,
+        write.data,
+        write.purpose,
         signer=registrant.address,
         signer_nonce=nonce,
     )
-    return Registered(cid, document, write)
+    return Registered(cid, document, result)

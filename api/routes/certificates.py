@@ -15,8 +15,10 @@ from api.deps import DbSession, IdempotencyKey, Principal, Runtime, Wait, requir
 from api.errors import ProblemError
 from api.etag import respond_with_etag
 from api.tokens import Role
-from api.writes import WriteAccepted, send
+from api.writes import WriteAccepted, relay
 from ledger.certificates import CertificateNotFoundError, certificate_document, document_block
+from ledger.chain import registry
+from ledger.encoding import from_hex
 from ledger.index import queries
 from ledger.ipfs import IpfsError
 from ledger.manifest.canonical import sha256
@@ -62,13 +64,10 @@ def publish_document(
         cid = runtime.ipfs.put_raw_block(block)
     except IpfsError as error:
         raise ProblemError(503, "ipfs_unavailable", "The document could not be stored", str(error)) from error
-    call = runtime.contract("Certificates").functions.publishDocument(int(certificate.token_id), sha256(block))
-    written = send(
+    written = relay(
         runtime,
-        principal.address,
-        "Certificates",
-        call,
-        "publishDocument",
+        registry.publish_document(runtime.contracts, int(certificate.token_id), sha256(block)),
+        sender=principal.address,
         scope=f"certificate-document:{certificate.token_id}",
         idempotency_key=key,
         wait=wait,
@@ -85,7 +84,7 @@ def get_document(number: str, request: Request, session: DbSession, runtime: Run
     digest = live[-1].document_digest
     assert digest is not None
     try:
-        block = runtime.ipfs.get_raw_block(raw_cid_of_digest(bytes.fromhex(digest[2:])), offline=True)
+        block = runtime.ipfs.get_raw_block(raw_cid_of_digest(from_hex(digest)), offline=True)
     except IpfsError as error:
         raise ProblemError(503, "document_unavailable", "The document cannot be read from IPFS", str(error)) from error
     body: dict[str, Any] = json.loads(block)
