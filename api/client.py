@@ -111,6 +111,11 @@ class LedgerClient:
         )
         return result
 
+    def draft(self, draft_id: str) -> dict[str, Any]:
+        """A draft as it stands: its state, its write and, once indexed, the registration it became."""
+        result: dict[str, Any] = self._call("GET", f"/v1/drafts/{draft_id}")
+        return result
+
     def sign_draft(self, manifest_fields: dict[str, Any], signer: LocalAccount) -> dict[str, Any]:
         """A draft whose manifest is signed and pinned (the manifest a change moves to)."""
         draft = self._call("POST", "/v1/drafts", json=manifest_fields)
@@ -181,6 +186,11 @@ class LedgerClient:
 
     def audit_events(self, **filters: Any) -> dict[str, Any]:
         result: dict[str, Any] = self._call("GET", "/v1/audit/events", params=filters)
+        return result
+
+    def conflicts(self) -> dict[str, Any]:
+        """What a regulator should look at: the same data claimed twice, overlapping licences, refused writes."""
+        result: dict[str, Any] = self._call("GET", "/v1/audit/conflicts")
         return result
 
     def audit_export(self, fmt: str = "jsonl", **filters: Any) -> str:

@@ -77,7 +77,7 @@ def _event_row(event: ChainEvent) -> dict[str, Any]:
 def audit_events(
     principal: Regulator,
     session: DbSession,
-    audit: Annotated[AuditFilter, Depends()],
+    audit: Annotated[AuditFilter, Query()],
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Page:
@@ -121,7 +121,7 @@ def _stream(runtime: LedgerRuntime, audit: AuditFilter, fmt: str) -> Iterator[by
 def audit_export(
     principal: Regulator,
     runtime: Runtime,
-    audit: Annotated[AuditFilter, Depends()],
+    audit: Annotated[AuditFilter, Query()],
     format: Annotated[str, Query(pattern="^(csv|jsonl)$")] = "jsonl",
 ) -> StreamingResponse:
     """Every matching event with its proof of position (block number and hash, transaction, log index); the same
