@@ -96,8 +96,13 @@ class LedgerClient:
         return result
 
     # registrant -------------------------------------------------------------------------------------------
-    def register(self, manifest_fields: dict[str, Any], signer: LocalAccount, key: str | None = None) -> dict[str, Any]:
-        """The whole client-side-key flow: draft, sign the manifest, sign the application, submit and wait."""
+    def register(
+        self, manifest_fields: dict[str, Any], signer: LocalAccount, key: str | None = None, again: bool = False
+    ) -> dict[str, Any]:
+        """The whole client-side-key flow: draft, sign the manifest, sign the application, submit and wait.
+
+        `again` registers data the signer registered before, a second time (else 409 `already_registered`).
+        """
         draft = self._call("POST", "/v1/drafts", json=manifest_fields)
         draft = self._sign(f"/v1/drafts/{draft['id']}/manifest-signature", draft["to_sign"], signer)
         headers = {"Idempotency-Key": key} if key else {}
@@ -105,7 +110,7 @@ class LedgerClient:
         result: dict[str, Any] = self._call(
             "POST",
             f"/v1/drafts/{draft['id']}/submission",
-            json={"signature": signature},
+            json={"signature": signature, "again": again},
             headers=headers,
             params={"wait": "true"},
         )

@@ -7,9 +7,9 @@ import secrets
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from eth_utils.address import to_checksum_address
 from sqlalchemy import JSON, DateTime, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
-from web3 import Web3
 
 from ledger.db import Base
 
@@ -51,7 +51,7 @@ def issue_token(session: Session, address: str, roles: list[Role], label: str) -
     session.add(
         ApiToken(
             token_hash=_hash(token),
-            address=Web3.to_checksum_address(address),
+            address=to_checksum_address(address),
             roles=sorted(role.value for role in roles),
             label=label,
         )

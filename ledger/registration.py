@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from eth_account.signers.local import LocalAccount
 
 from ledger.chain import registry as chain
-from ledger.encoding import from_hex
+from ledger.encoding import from_hex, to_hex
 from ledger.index import queries
 from ledger.manifest import model
 from ledger.manifest.canonical import canonical_json, sha256
@@ -24,6 +24,7 @@ from ledger.manifest.signing import sign_manifest
 from ledger.outbox import WriteResult
 from ledger.runtime import LedgerRuntime
 from ledger.vocabulary import Grade, Kind, Origin, Right, Status
+from ledger.writes import Signer, send
 
 # The manifest names kinds by what is registered ("resource"); the chain and the service by "data_resource".
 KINDS = {
@@ -80,10 +81,14 @@ def submission_of(manifest: model.Manifest, digest: bytes, nonce: int, deadline:
     )
 
 
-def earlier_registrations(runtime: LedgerRuntime, registrant: str, data_commitment: str) -> tuple[list[int], int]:
-    """The registrations of this data by `registrant` that still stand (not rejected or cancelled), after bringing
-    the index up to the chain, and how many of its submissions of the same data are still in the outbox."""
-    runtime.follower.sync()
+def refuse_registered_data(runtime: LedgerRuntime, registrant: str, data_commitment: str, sync: bool = True) -> None:
+    """Raises AlreadyRegisteredError when `registrant` registered this data before and that registration still
+    stands (it was not rejected or cancelled), or a submission of it is still in the outbox.
+
+    With `sync`, the index is first brought up to the chain (the CLI); the service leaves that to its indexer.
+    """
+    if sync:
+        runtime.follower.sync()
     with runtime.sessions() as session:
         standing = [
             row.id
@@ -93,7 +98,8 @@ def earlier_registrations(runtime: LedgerRuntime, registrant: str, data_commitme
         queued = queries.queued_submissions(session, registrant)
     commitment = from_hex(data_commitment)
     same = sum(1 for data in queued if chain.submitted_commitment(runtime.contracts, data) == commitment)
-    return standing, same
+    if standing or same:
+        raise AlreadyRegisteredError(data_commitment, standing, same)
 
 
 def register(
@@ -116,9 +122,7 @@ def register(
     if existing is not None:
         return Registered(cid, document, existing)
     if not again:
-        standing, queued = earlier_registrations(runtime, registrant.address, manifest.data_commitment.root)
-        if standing or queued:
-            raise AlreadyRegisteredError(manifest.data_commitment.root, standing, queued)
+        refuse_registered_data(runtime, registrant.address, manifest.data_commitment.root)
     stored = runtime.ipfs.put_raw_block(block)
     if stored != cid:
         raise RuntimeError(f"the node stored the manifest as {stored}, expected {cid}")
@@ -135,3 +139,23 @@ def register(
         signer_nonce=nonce,
     )
     return Registered(cid, document, result)
+
+
+def relay_application(
+    runtime: LedgerRuntime, submission: chain.Submission, signature: bytes, *, key: str, again: bool, wait: bool
+) -> WriteResult:
+    """Relays a registrant's signed application under `key` (the service's path; `register` is the CLI's).
+
+    A repeat under the same key answers the first write; data the registrant registered before is refused
+    with AlreadyRegisteredError unless `again` asks for a second registration.
+    """
+    if not again and runtime.outbox.result(key) is None:
+        refuse_registered_data(runtime, submission.registrant, to_hex(submission.data_commitment), sync=False)
+    return send(
+        runtime,
+        chain.submit(runtime.contracts, submission, signature),
+        sender=runtime.relayer.address,
+        key=key,
+        signer=Signer(submission.registrant, submission.nonce),
+        wait=wait,
+    )

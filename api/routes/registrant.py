@@ -41,8 +41,8 @@ from ledger.manifest.canonical import canonical_json, document_digest, sha256
 from ledger.manifest.cid import raw_cid
 from ledger.manifest.model import Evidence, EvidenceKind, Manifest, RegistrantSignature, SignedManifest
 from ledger.manifest.signing import ManifestSignatureError, verify_manifest_signature
-from ledger.registration import submission_of
-from ledger.writes import Signer
+from ledger.registration import AlreadyRegisteredError, relay_application, submission_of
+from ledger.writes import Signer, write_key
 
 router = APIRouter(prefix="/v1", tags=["registrant"])
 Registrant = Annotated[Principal, Depends(require(Role.REGISTRANT))]
@@ -77,6 +77,12 @@ class SignatureBody(BaseModel):
     """The registrant's signature; omitted, the service signs with the registrant's custodied key (if it holds one)."""
 
     signature: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{130}$")
+
+
+class SubmissionBody(SignatureBody):
+    """The signed application; `again` registers data this registrant already registered, a second time."""
+
+    again: bool = Field(default=False, description="Register data this registrant registered before, again")
 
 
 def _signature_or_custody(runtime: Runtime, principal: Principal, typed: dict[str, Any], given: str | None) -> str:
@@ -254,7 +260,7 @@ def sign_manifest(
 @router.post("/drafts/{draft_id}/submission", response_model=DraftView, status_code=202)
 def submit(
     draft_id: str,
-    body: SignatureBody,
+    body: SubmissionBody,
     principal: Registrant,
     session: DbSession,
     runtime: Runtime,
@@ -277,15 +283,20 @@ def submit(
     signature = _signature_or_custody(runtime, principal, draft.submission["typed_data"], body.signature)
     if not _signed_by(draft.submission["typed_data"], signature, principal.address):
         raise ProblemError(422, "invalid_signature", "The application signature is not the registrant's")
-    written = relay(
-        runtime,
-        registry.submit(runtime.contracts, submission, from_hex(signature)),
-        sender=runtime.relayer.address,
-        scope=f"submit:{principal.address}:{raw_cid(block)}",
-        idempotency_key=key or "draft",
-        signer=Signer(principal.address, submission.nonce),
-        wait=wait,
-    )
+    try:
+        result = relay_application(
+            runtime,
+            submission,
+            from_hex(signature),
+            key=write_key(f"submit:{principal.address}:{raw_cid(block)}", key or "draft"),
+            again=body.again,
+            wait=wait,
+        )
+    except AlreadyRegisteredError as error:
+        raise ProblemError(
+            409, "already_registered", "You registered this data before", f"{error}; send again: true"
+        ) from error
+    written = accepted(result)
     draft.write_key = written.key
     session.commit()
     return _view(runtime, draft, session)

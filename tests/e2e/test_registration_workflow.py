@@ -391,6 +391,21 @@ def test_a_submitted_draft_names_the_registration_it_became(service: Service) ->
     assert eventually(lambda: registrant.draft(draft["id"])["registration_id"]) == registration_id
 
 
+def test_the_same_data_submitted_again_is_refused_unless_asked_again(service: Service) -> None:
+    registrant = service.client("registrant")
+    fields = _fields(service, "e2e twice")
+    first = registrant.register(fields, service.registrant)
+    eventually(lambda: registrant.draft(first["id"])["registration_id"])
+    renamed = {**fields, "title": "e2e twice, renamed"}  # another manifest of the same data
+    with pytest.raises(ApiError) as refused:
+        registrant.register(renamed, service.registrant)
+    assert refused.value.status == 409
+    assert refused.value.code == "already_registered"
+    second = registrant.register(renamed, service.registrant, again=True)
+    assert second["write"]["status"] == "mined"
+    assert second["cid"] != first["cid"]
+
+
 def test_the_audit_time_range_is_documented(service: Service) -> None:
     schema = httpx.get(f"{service.url}/openapi.json").json()
     for path in ("/v1/audit/events", "/v1/audit/export"):
