@@ -8,14 +8,21 @@ Its QR code carries the verification address.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
+from ledger.chain.contracts import Write
+from ledger.chain.registry import publish_document
+from ledger.encoding import from_hex
 from ledger.index import queries
 from ledger.index.tables import CertificateRow
-from ledger.manifest.canonical import canonical_json
+from ledger.ipfs import IpfsClient
+from ledger.manifest.canonical import canonical_json, sha256
+from ledger.manifest.cid import raw_cid_of_digest
+from ledger.runtime import LedgerRuntime
 from ledger.vocabulary import CertificateType, Grade, Kind, Origin, Right
 
 STATEMENT = (
@@ -95,3 +102,33 @@ def certificate_document(
 def document_block(document: CertificateDocument) -> bytes:
     """The raw block stored on IPFS: the document's canonical JSON."""
     return canonical_json(document)
+
+
+@dataclass(frozen=True)
+class Publication:
+    """A certificate document pinned on the ledger's node, and the write that names it on chain."""
+
+    cid: str
+    token_id: str
+    write: Write
+
+
+def publication(session: Session, runtime: LedgerRuntime, number: int) -> Publication:
+    """Builds the document of the live certificate `number` from the index and pins it; the write to send then
+    names its digest on chain (`publishDocument`), so that `tokenURI` resolves to it."""
+    deployment = runtime.deployment
+    document, certificate = certificate_document(
+        session, number, deployment.chain_id, deployment.registrations, runtime.settings.public_base_url
+    )
+    block = document_block(document)
+    cid = runtime.ipfs.put_raw_block(block)
+    write = publish_document(runtime.contracts, int(certificate.token_id), sha256(block))
+    return Publication(cid, certificate.token_id, write)
+
+
+def published_document(session: Session, ipfs: IpfsClient, number: int) -> bytes | None:
+    """The document block the certificate `number` names on chain, re-hashed on the way; None if none is named."""
+    named = [c.document_digest for c in queries.certificates_by_number(session, number) if c.document_digest]
+    if not named:
+        return None
+    return ipfs.get_raw_block(raw_cid_of_digest(from_hex(named[-1])), offline=True)

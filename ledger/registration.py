@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
@@ -20,7 +21,7 @@ from ledger.index import queries
 from ledger.manifest import model
 from ledger.manifest.canonical import canonical_json, sha256
 from ledger.manifest.cid import raw_cid
-from ledger.manifest.signing import sign_manifest
+from ledger.manifest.signing import sign_manifest, verify_manifest_signature
 from ledger.outbox import WriteResult
 from ledger.runtime import LedgerRuntime
 from ledger.vocabulary import Grade, Kind, Origin, Right, Status
@@ -79,6 +80,30 @@ def submission_of(manifest: model.Manifest, digest: bytes, nonce: int, deadline:
         deadline=deadline,
         parents=tuple(manifest.parents),
     )
+
+
+@dataclass(frozen=True)
+class PinnedManifest:
+    """A manifest signed by its registrant and pinned, and the on-chain application the registrant signs next."""
+
+    document: model.SignedManifest
+    submission: chain.Submission
+    typed_data: dict[str, Any]
+
+
+def pin_signed_manifest(runtime: LedgerRuntime, manifest: model.Manifest, signature: str) -> PinnedManifest:
+    """Checks the registrant's signature of the manifest (ManifestSignatureError), pins the signed manifest on the
+    ledger's node (IpfsError), and builds the application with the registrant's next nonce and a deadline."""
+    deployment = runtime.deployment
+    document = model.SignedManifest(
+        manifest=manifest, signature=model.RegistrantSignature(signer=manifest.registrant, value=signature.lower())
+    )
+    verify_manifest_signature(document, deployment.chain_id, deployment.registrations)
+    block = canonical_json(document)
+    runtime.ipfs.put_raw_block(block)
+    nonce, deadline = runtime.signing_terms(manifest.registrant)
+    submission = submission_of(manifest, sha256(block), nonce, deadline)
+    return PinnedManifest(document, submission, submission.typed_data(deployment.chain_id, deployment.registrations))
 
 
 def refuse_registered_data(runtime: LedgerRuntime, registrant: str, data_commitment: str, sync: bool = True) -> None:

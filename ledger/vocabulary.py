@@ -139,18 +139,20 @@ class CertificateType(ChainEnum):
     EVIDENCE = "evidence"
 
 
-class ObjectionStatus(StrEnum):
-    """Where an objection (异议登记) stands, as the index keeps it."""
+class ObjectionStatus(ChainEnum):
+    """Where an objection registration (异议登记) stands (IRegistrations.ObjectionStatus)."""
 
+    NONE = "none"
     OPEN = "open"
     WITHDRAWN = "withdrawn"
-    UPHELD = "upheld"
     DISMISSED = "dismissed"
+    UPHELD = "upheld"
 
 
-class PartyStatus(StrEnum):
-    """An admitted party's standing, as the index keeps it."""
+class PartyStatus(ChainEnum):
+    """An admitted party's standing (ILedgerAccess.PartyStatus)."""
 
+    NONE = "none"
     ADMITTED = "admitted"
     SUSPENDED = "suspended"
 

@@ -103,28 +103,12 @@ def get_bundle(
 @router.get("/registrations/{registration_id}/lineage", response_model=LineageGraph)
 def get_lineage(registration_id: RegistrationId, session: DbSession) -> LineageGraph:
     """The derivation graph around a registration: its ancestors and its descendants."""
-    if queries.registration(session, registration_id) is None:
+    graph = queries.lineage(session, registration_id)
+    if graph is None:
         raise ProblemError(404, "registration_not_found", "No such registration")
-    nodes: dict[int, dict[str, Any]] = {}
-    edges: set[tuple[int, int]] = set()
-    frontier = [registration_id]
-    while frontier and len(nodes) < 1000:
-        current = frontier.pop()
-        if current in nodes:
-            continue
-        row = queries.registration(session, current)
-        if row is None:
-            continue
-        nodes[current] = {"id": current, "status": Status.of(row.status), "registrant": row.registrant}
-        for parent in queries.parents(session, current):
-            edges.add((current, parent))
-            frontier.append(parent)
-        for child in queries.children(session, current):
-            edges.add((child, current))
-            frontier.append(child)
     return LineageGraph(
-        nodes=sorted(nodes.values(), key=lambda node: node["id"]),
-        edges=[{"child": child, "parent": parent} for child, parent in sorted(edges)],
+        nodes=[{"id": row.id, "status": Status.of(row.status), "registrant": row.registrant} for row in graph.nodes],
+        edges=[{"child": child, "parent": parent} for child, parent in graph.edges],
     )
 
 

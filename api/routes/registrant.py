@@ -39,9 +39,9 @@ from ledger.index import queries
 from ledger.ipfs import IpfsError
 from ledger.manifest.canonical import canonical_json, document_digest, sha256
 from ledger.manifest.cid import raw_cid
-from ledger.manifest.model import Evidence, EvidenceKind, Manifest, RegistrantSignature, SignedManifest
-from ledger.manifest.signing import ManifestSignatureError, verify_manifest_signature
-from ledger.registration import AlreadyRegisteredError, relay_application, submission_of
+from ledger.manifest.model import Evidence, EvidenceKind, Manifest, SignedManifest
+from ledger.manifest.signing import ManifestSignatureError
+from ledger.registration import AlreadyRegisteredError, pin_signed_manifest, relay_application, submission_of
 from ledger.writes import Signer, write_key
 
 router = APIRouter(prefix="/v1", tags=["registrant"])
@@ -230,28 +230,19 @@ def sign_manifest(
         return _view(runtime, draft, session)
     manifest = Manifest.model_validate(draft.manifest)
     signature = _signature_or_custody(runtime, principal, _manifest_typed_data(runtime, manifest), body.signature)
-    document = SignedManifest(
-        manifest=manifest, signature=RegistrantSignature(signer=principal.address, value=signature.lower())
-    )
     try:
-        verify_manifest_signature(document, runtime.deployment.chain_id, runtime.deployment.registrations)
+        pinned = pin_signed_manifest(runtime, manifest, signature)
     except ManifestSignatureError as error:
         raise ProblemError(
             422, "invalid_signature", "The manifest signature is not the registrant's", str(error)
         ) from error
-    block = canonical_json(document)
-    try:
-        runtime.ipfs.put_raw_block(block)
     except IpfsError as error:
         raise ProblemError(503, "ipfs_unavailable", "The manifest could not be stored", str(error)) from error
-    nonce, deadline = runtime.signing_terms(principal.address)
-    submission = submission_of(manifest, sha256(block), nonce, deadline)
-    message = {k: (to_hex(v) if isinstance(v, bytes) else v) for k, v in submission.message().items()}
-    draft.signed = document.model_dump(mode="json", by_alias=True, exclude_none=True)
+    draft.signed = pinned.document.model_dump(mode="json", by_alias=True, exclude_none=True)
     draft.submission = {
-        "nonce": nonce,
-        "deadline": deadline,
-        "typed_data": typed_data("Submission", message, runtime.deployment.chain_id, runtime.deployment.registrations),
+        "nonce": pinned.submission.nonce,
+        "deadline": pinned.submission.deadline,
+        "typed_data": pinned.typed_data,
     }
     session.commit()
     return _view(runtime, draft, session)

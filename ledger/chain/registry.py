@@ -10,8 +10,8 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 
 from ledger.chain.contracts import Contracts, Write
-from ledger.chain.typed_data import signable
-from ledger.encoding import text_digest
+from ledger.chain.typed_data import signable, typed_data
+from ledger.encoding import text_digest, to_hex
 from ledger.vocabulary import (
     REASONED_DECISIONS,
     REGISTRY_DECISIONS,
@@ -63,6 +63,11 @@ class Submission:
     def as_tuple(self) -> tuple[Any, ...]:
         """The ABI tuple of `IRegistrations.Submission`, in field order."""
         return tuple(self.message().values())
+
+    def typed_data(self, chain_id: int, registry: str) -> dict[str, Any]:
+        """The EIP-712 document the registrant's wallet signs, bytes as 0x-hex (JSON-ready)."""
+        message = {key: to_hex(value) if isinstance(value, bytes) else value for key, value in self.message().items()}
+        return typed_data("Submission", message, chain_id, registry)
 
     def sign(self, signer: LocalAccount, chain_id: int, registry: str) -> bytes:
         """The registrant's EIP-712 signature over this application."""

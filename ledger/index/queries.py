@@ -421,3 +421,38 @@ def conflicts(session: Session, limit: int = CONFLICTS_LIMIT) -> Conflicts:
         overlapping_licences(session, limit),
         refused_writes(session, limit),
     )
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """The derivation graph around a registration: its nodes and (child, parent) edges."""
+
+    nodes: list[RegistrationRow]
+    edges: list[tuple[int, int]]
+
+
+MAX_LINEAGE_NODES = 1000
+
+
+def lineage(session: Session, registration_id: int, limit: int = MAX_LINEAGE_NODES) -> Lineage | None:
+    """The ancestors and descendants of a registration (up to `limit` nodes); None for an unknown registration."""
+    if registration(session, registration_id) is None:
+        return None
+    nodes: dict[int, RegistrationRow] = {}
+    edges: set[tuple[int, int]] = set()
+    frontier = [registration_id]
+    while frontier and len(nodes) < limit:
+        current = frontier.pop()
+        if current in nodes:
+            continue
+        row = registration(session, current)
+        if row is None:
+            continue
+        nodes[current] = row
+        for parent in parents(session, current):
+            edges.add((current, parent))
+            frontier.append(parent)
+        for child in children(session, current):
+            edges.add((child, current))
+            frontier.append(child)
+    return Lineage([nodes[n] for n in sorted(nodes)], sorted(edges))
