@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
+from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -113,6 +115,14 @@ class LedgerRuntime:
         """
         on_chain = signer_nonce(self.contracts, signer)
         return self.outbox.next_signer_nonce(signer, on_chain), self.signature_deadline()
+
+    def custodial_signature(self, address: str, document: dict[str, Any]) -> bytes | None:
+        """The signature of the typed-data `document` by the key the ledger holds for `address` (custody), or
+        None when it holds none."""
+        account = self.custody.get(address)
+        if account is None:
+            return None
+        return bytes(account.sign_message(encode_typed_data(full_message=document)).signature)
 
     def signature_deadline(self) -> int:
         """The deadline of a signature made now: `signature_validity_days` of chain time away."""

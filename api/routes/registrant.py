@@ -16,10 +16,10 @@ import hashlib
 import tempfile
 import uuid
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-from eth_account.messages import encode_typed_data
 from fastapi import APIRouter, Depends, Form, UploadFile
 from fastapi import Path as PathParameter
 from pydantic import BaseModel, Field, ValidationError
@@ -63,9 +63,17 @@ class Draft(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
 
 
+class DraftState(StrEnum):
+    """What a draft waits for: the manifest signature, the application signature, or the chain."""
+
+    DRAFT = "draft"
+    MANIFEST_SIGNED = "manifest_signed"
+    SUBMITTED = "submitted"
+
+
 class DraftView(BaseModel):
     id: str
-    state: str
+    state: DraftState
     manifest: dict[str, Any]
     cid: str | None = None
     registration_id: int | None = Field(default=None, description="The registration it became, once indexed")
@@ -89,10 +97,10 @@ def _signature_or_custody(runtime: Runtime, principal: Principal, typed: dict[st
     """The given signature, or one made now with the key the service holds for the caller (custody)."""
     if given is not None:
         return given
-    account = runtime.custody.get(principal.address)
-    if account is None:
+    signature = runtime.custodial_signature(principal.address, typed)
+    if signature is None:
         raise ProblemError(422, "signature_required", "Sign the typed data, or choose custody of your key first")
-    return to_hex(account.sign_message(encode_typed_data(full_message=typed)).signature)
+    return to_hex(signature)
 
 
 def _signed_by(typed: dict[str, Any], signature: str, address: str) -> bool:
@@ -119,7 +127,7 @@ def _view(runtime: Runtime, draft: Draft, session: DbSession) -> DraftView:
         write = None if result is None else accepted(result)
         return DraftView(
             id=draft.id,
-            state="submitted",
+            state=DraftState.SUBMITTED,
             manifest=draft.manifest,
             cid=_cid(draft),
             registration_id=_registration_of(session, draft),
@@ -128,13 +136,13 @@ def _view(runtime: Runtime, draft: Draft, session: DbSession) -> DraftView:
     if draft.submission:
         return DraftView(
             id=draft.id,
-            state="manifest_signed",
+            state=DraftState.MANIFEST_SIGNED,
             manifest=draft.manifest,
             cid=_cid(draft),
             to_sign=draft.submission["typed_data"],
         )
     return DraftView(
-        id=draft.id, state="draft", manifest=draft.manifest, to_sign=_manifest_typed_data(runtime, manifest)
+        id=draft.id, state=DraftState.DRAFT, manifest=draft.manifest, to_sign=_manifest_typed_data(runtime, manifest)
     )
 
 

@@ -66,13 +66,13 @@ def decode_revert(data: bytes) -> DecodedError:
     """The named error of revert `data`; `UnknownError` with the raw bytes when no ABI knows it."""
     known = _selectors().get(data[:4])
     if known is None:
-        return DecodedError("UnknownError", (data.hex(),))
+        return DecodedError("UnknownError", (to_hex(data),))
     name, types = known
     try:
         values = decode(types, data[4:])
         return DecodedError(name, tuple(_readable(kind, value) for kind, value in zip(types, values, strict=True)))
     except Exception:  # noqa: BLE001 - malformed revert data is still reported, undecoded
-        return DecodedError(name, (data[4:].hex(),))
+        return DecodedError(name, (to_hex(data[4:]),))
 
 
 def decode_refusal(refusal: ContractCustomError | ContractLogicError) -> DecodedError:

@@ -295,3 +295,17 @@ def test_registering_the_same_data_twice_is_refused_unless_asked_again(workspace
     third = register("twice, renamed", "--again")
     assert third.exit_code == 0, third.output
     assert json.loads(third.stdout)["registration_id"] not in (None, registration_id)
+
+
+def test_drl_bundle_writes_a_bundle_that_verify_bundle_checks(
+    workspace: Path, imported_key: str, tmp_path: Path, anvil_url: str
+) -> None:
+    registration_id = _register(workspace, imported_key, "bundled")["registration_id"]
+    assert "drl bundle" in drl("verify-bundle", "--help").output
+    out = tmp_path / "bundle.json"
+    written = drl("bundle", str(registration_id), "--output", str(out))
+    assert written.exit_code == 0, written.output
+    checked = drl("verify-bundle", str(out), "--rpc", anvil_url)
+    assert checked.exit_code == 0, checked.output
+    assert f"registration {registration_id}" in checked.output
+    assert drl("bundle", "999999", "--output", str(tmp_path / "none.json")).exit_code == 1
