@@ -19,6 +19,7 @@ from api.reviews import record_review
 from api.tokens import Role
 from api.writes import WriteAccepted, relay
 from ledger.chain import rights
+from ledger.chain.contracts import Write
 from ledger.chain.rights import EncumbranceTerms, LicenceTerms, TransferTerms
 from ledger.chain.typed_data import signer_of
 from ledger.encoding import from_hex
@@ -160,6 +161,26 @@ def _licence_id(text: str) -> int:
     return int(text)
 
 
+def _right_action(
+    runtime: LedgerRuntime,
+    principal: Principal,
+    write: Write,
+    registration_id: int,
+    right: Right,
+    key: str | None,
+    wait: bool,
+) -> WriteAccepted:
+    """An action on one right sent from the caller's own key, scoped to the function, the right and the caller."""
+    return relay(
+        runtime,
+        write,
+        sender=principal.address,
+        scope=f"{write.purpose}:{registration_id}:{right}:{principal.token_id}",
+        idempotency_key=key,
+        wait=wait,
+    )
+
+
 # ------------------------------------------------------------------------------------------------ transfers
 
 
@@ -210,14 +231,8 @@ def approve_transfer(
     wait: Wait = False,
 ) -> WriteAccepted:
     """The registration's authority approves the pending transfer (for important or core data, a regulator too)."""
-    return relay(
-        runtime,
-        rights.approve_transfer(runtime.contracts, registration_id, right),
-        sender=principal.address,
-        scope=f"approveTransfer:{registration_id}:{right}:{principal.token_id}",
-        idempotency_key=key,
-        wait=wait,
-    )
+    write = rights.approve_transfer(runtime.contracts, registration_id, right)
+    return _right_action(runtime, principal, write, registration_id, right, key, wait)
 
 
 @router.post(
@@ -234,14 +249,8 @@ def regulator_approve_transfer(
     wait: Wait = False,
 ) -> WriteAccepted:
     """A regulator approves a pending transfer of important or core data."""
-    return relay(
-        runtime,
-        rights.regulator_approve_transfer(runtime.contracts, registration_id, right),
-        sender=principal.address,
-        scope=f"regulatorApproveTransfer:{registration_id}:{right}:{principal.token_id}",
-        idempotency_key=key,
-        wait=wait,
-    )
+    write = rights.regulator_approve_transfer(runtime.contracts, registration_id, right)
+    return _right_action(runtime, principal, write, registration_id, right, key, wait)
 
 
 @router.post(
@@ -257,14 +266,8 @@ def reject_transfer(
     wait: Wait = False,
 ) -> WriteAccepted:
     """The authority or a regulator refuses the pending transfer."""
-    return relay(
-        runtime,
-        rights.reject_transfer(runtime.contracts, registration_id, right, body.reason),
-        sender=principal.address,
-        scope=f"rejectTransfer:{registration_id}:{right}:{principal.token_id}",
-        idempotency_key=key,
-        wait=wait,
-    )
+    write = rights.reject_transfer(runtime.contracts, registration_id, right, body.reason)
+    return _right_action(runtime, principal, write, registration_id, right, key, wait)
 
 
 @router.post(
@@ -280,14 +283,10 @@ def lawful_transfer(
     wait: Wait = False,
 ) -> WriteAccepted:
     """Transfer by operation of law (merger, division, dissolution, bankruptcy), on evidence, without the holder."""
-    return relay(
-        runtime,
-        rights.transfer_by_operation_of_law(runtime.contracts, registration_id, right, body.new_holder, body.evidence),
-        sender=principal.address,
-        scope=f"transferByOperationOfLaw:{registration_id}:{right}:{principal.token_id}",
-        idempotency_key=key,
-        wait=wait,
+    write = rights.transfer_by_operation_of_law(
+        runtime.contracts, registration_id, right, body.new_holder, body.evidence
     )
+    return _right_action(runtime, principal, write, registration_id, right, key, wait)
 
 
 # ------------------------------------------------------------------------------------------------ licences
@@ -412,14 +411,8 @@ def release(
     wait: Wait = False,
 ) -> WriteAccepted:
     """The pledgee or trustee (the caller, from its own key) releases the right."""
-    return relay(
-        runtime,
-        rights.release(runtime.contracts, registration_id, right),
-        sender=principal.address,
-        scope=f"release:{registration_id}:{right}:{principal.token_id}",
-        idempotency_key=key,
-        wait=wait,
-    )
+    write = rights.release(runtime.contracts, registration_id, right)
+    return _right_action(runtime, principal, write, registration_id, right, key, wait)
 
 
 @router.post(
@@ -436,14 +429,8 @@ def court_release(
     wait: Wait = False,
 ) -> WriteAccepted:
     """The authority releases a pledge or trust on a court order."""
-    written = relay(
-        runtime,
-        rights.release_by_court_order(runtime.contracts, registration_id, right, body.evidence),
-        sender=principal.address,
-        scope=f"releaseByCourtOrder:{registration_id}:{right}:{principal.token_id}",
-        idempotency_key=key,
-        wait=wait,
-    )
+    write = rights.release_by_court_order(runtime.contracts, registration_id, right, body.evidence)
+    written = _right_action(runtime, principal, write, registration_id, right, key, wait)
     record_review(session, registration_id, principal, ReviewDecision.COURT_RELEASE, body.evidence, written)
     return written
 
