@@ -8,6 +8,7 @@ Lineage is walked back to the sources, each ancestor reported the same way.
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -132,11 +133,20 @@ class RegistrationReport(BaseModel):
     parents: list[RegistrationReport] = []
 
 
+class QueryKind(StrEnum):
+    """What a verification query is."""
+
+    FILE = "file"  # a local file (the command line only)
+    SHA256 = "sha256"
+    CERTIFICATE = "certificate"
+    REGISTRATION = "registration"
+
+
 class VerificationReport(BaseModel):
     """The answer to one verification query."""
 
     query: str
-    query_kind: str
+    query_kind: QueryKind
     matches: list[RegistrationReport]
 
     @property
@@ -290,17 +300,17 @@ CERTIFICATE_NUMBER = re.compile(r"^\d{12,18}$")  # yyyymmdd + sequence; 18 digit
 REGISTRATION_ID = re.compile(r"^(reg:|#)?(\d{1,19})$")
 
 
-def classify(query: str, allow_files: bool = False) -> str:
+def classify(query: str, allow_files: bool = False) -> QueryKind:
     """What a query is: `file` (only where local files may be read), `sha256`, `certificate` or `registration`."""
     if allow_files and Path(query).is_file():
-        return "file"
+        return QueryKind.FILE
     if HEX_DIGEST.match(query):
-        return "sha256"
+        return QueryKind.SHA256
     if CERTIFICATE_NUMBER.match(query):
-        return "certificate"
+        return QueryKind.CERTIFICATE
     match = REGISTRATION_ID.match(query)
     if match and int(match.group(2)) < 2**63:
-        return "registration"
+        return QueryKind.REGISTRATION
     raise ValueError(
         f"{query!r} is neither a readable file, a sha256 (64 hex digits), a certificate number (12 digits) "
         "nor a registration id (reg:N)"
@@ -313,13 +323,13 @@ def verify(session: Session, query: str, allow_files: bool = False) -> Verificat
     it read its own files."""
     kind = classify(query, allow_files)
     matches: list[RegistrationReport] = []
-    if kind in ("file", "sha256"):
-        digest = to_hex(sha256_file(Path(query)) if kind == "file" else from_hex(query))
+    if kind in (QueryKind.FILE, QueryKind.SHA256):
+        digest = to_hex(sha256_file(Path(query)) if kind is QueryKind.FILE else from_hex(query))
         for registration_id, version, path in queries.registrations_by_data_hash(session, digest):
             report = registration_report(session, registration_id, matched=(version, path))
             if report:
                 matches.append(report)
-    elif kind == "certificate":
+    elif kind is QueryKind.CERTIFICATE:
         for certificate in queries.certificates_by_number(session, int(query)):
             report = registration_report(session, certificate.registration_id)
             if report:

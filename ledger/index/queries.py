@@ -228,18 +228,31 @@ REVIEW_QUEUE_LIMIT = 500
 
 
 def review_queue(session: Session, limit: int = REVIEW_QUEUE_LIMIT) -> list[Application]:
-    """Submitted and under-review applications in id order, each with the other registrations of its data."""
-    rows = session.scalars(
-        select(RegistrationRow)
+    """Submitted and under-review applications in id order, each with the other registrations of its data (whole,
+    or a file of theirs), read in three queries whatever the queue's length."""
+    rows = session.execute(
+        select(RegistrationRow, ManifestRecord)
+        .outerjoin(
+            ManifestRecord,
+            (ManifestRecord.registration_id == RegistrationRow.id) & (ManifestRecord.version == 1),
+        )
         .where(RegistrationRow.status.in_([Status.SUBMITTED.code, Status.UNDER_REVIEW.code]))
         .order_by(RegistrationRow.id)
         .limit(limit)
     ).all()
-    applications = []
-    for row in rows:
-        others = {r for r, _, _ in registrations_by_data_hash(session, row.data_commitment) if r != row.id}
-        applications.append(Application(row, manifest_record(session, row.id, 1), sorted(others)))
-    return applications
+    commitments = {row.data_commitment for row, _ in rows}
+    holders: dict[str, set[int]] = {commitment: set() for commitment in commitments}
+    for registration_id, digest in session.execute(
+        select(ManifestVersion.registration_id, ManifestVersion.data_commitment).where(
+            ManifestVersion.data_commitment.in_(commitments)
+        )
+    ):
+        holders[digest].add(registration_id)
+    for registration_id, digest in session.execute(
+        select(DataFileRow.registration_id, DataFileRow.sha256).where(DataFileRow.sha256.in_(commitments))
+    ):
+        holders[digest].add(registration_id)
+    return [Application(row, record, sorted(holders[row.data_commitment] - {row.id})) for row, record in rows]
 
 
 def registrations_of_data(session: Session, registrant: str, data_commitment: str) -> list[RegistrationRow]:

@@ -406,6 +406,32 @@ def test_the_same_data_submitted_again_is_refused_unless_asked_again(service: Se
     assert second["cid"] != first["cid"]
 
 
+def test_the_review_queue_screens_against_the_negative_list_and_names_the_same_data_elsewhere(
+    service: Service,
+) -> None:
+    negative_list = service.runtime.settings.negative_list_file
+    assert negative_list is not None
+    negative_list.write_text(json.dumps({"terms": ["Biometric"]}))
+    registrant = service.client("registrant")
+    fields = _fields(service, "e2e biometric gates")
+    drafts = [
+        registrant.register(fields, service.registrant),
+        registrant.register({**fields, "title": "e2e biometric gates, again"}, service.registrant, again=True),
+    ]
+    first, second = [eventually(lambda d=d: registrant.draft(d["id"])["registration_id"]) for d in drafts]
+
+    def queued() -> dict[int, Any]:
+        items = service.client("reviewer")._call("GET", "/v1/review/queue")
+        found = {item["registration_id"]: item for item in items if item["registration_id"] in (first, second)}
+        return found if len(found) == 2 and all(item["title"] for item in found.values()) else {}
+
+    queue = eventually(queued)
+    assert queue[first]["status"] == "submitted"
+    assert queue[first]["negative_list_hits"] == ["term Biometric"]
+    assert queue[first]["same_data_elsewhere"] == [second]
+    assert queue[second]["same_data_elsewhere"] == [first]
+
+
 def test_the_audit_time_range_is_documented(service: Service) -> None:
     schema = httpx.get(f"{service.url}/openapi.json").json()
     for path in ("/v1/audit/events", "/v1/audit/export"):
