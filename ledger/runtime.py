@@ -124,6 +124,10 @@ class LedgerRuntime:
             return None
         return bytes(account.sign_message(encode_typed_data(full_message=document)).signature)
 
+    def chain_head(self) -> int:
+        """The chain's latest block number: the readiness probe of the chain, for faces that hold no web3 object."""
+        return int(self.w3.eth.block_number)
+
     def signature_deadline(self) -> int:
         """The deadline of a signature made now: `signature_validity_days` of chain time away."""
         return int(self.w3.eth.get_block("latest")["timestamp"]) + self.settings.signature_validity_days * 86_400
