@@ -398,21 +398,21 @@ def measure_rights(bench: Bench) -> None:
     r.request_transfer(holder, buyer, again, holding, None)
     r.approve(again, holding, "approveTransfer (reissues the certificate)", REISSUE_TARGET)
     r.request_transfer(holder, buyer, again, processing, None)
-    bench.send(bench.admin, fn.rejectTransfer(again, processing, r.digest("reason")), "rejectTransfer")
+    bench.send(bench.admin, fn.rejectTransfer(again, processing.code, r.digest("reason")), "rejectTransfer")
     evidence = r.digest("court ruling")
     bench.send(
         bench.admin,
-        fn.transferByOperationOfLaw(again, processing, buyer.address, evidence),
+        fn.transferByOperationOfLaw(again, processing.code, buyer.address, evidence),
         "transferByOperationOfLaw (takes effect)",
     )
     r.request_transfer(holder, buyer, important, processing, None)
     r.approve(important, processing, "approveTransfer (important data: awaits a regulator)")
     bench.send(
-        bench.admin, fn.regulatorApproveTransfer(important, processing), "regulatorApproveTransfer (takes effect)"
+        bench.admin, fn.regulatorApproveTransfer(important, processing.code), "regulatorApproveTransfer (takes effect)"
     )
     bench.send(
         bench.admin,
-        fn.transferByOperationOfLaw(important, operation, buyer.address, r.digest("merger record")),
+        fn.transferByOperationOfLaw(important, operation.code, buyer.address, r.digest("merger record")),
         "transferByOperationOfLaw (important data: awaits a regulator)",
     )
 
