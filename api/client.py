@@ -13,6 +13,7 @@ from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 
 from api.writes import WriteAccepted
+from ledger.encoding import to_hex
 from ledger.proofs.bundle import ProofBundle
 from ledger.verification import RegistrationReport, VerificationReport
 
@@ -95,8 +96,13 @@ class LedgerClient:
         return result
 
     # registrant -------------------------------------------------------------------------------------------
-    def register(self, manifest_fields: dict[str, Any], signer: LocalAccount, key: str | None = None) -> dict[str, Any]:
-        """The whole client-side-key flow: draft, sign the manifest, sign the application, submit and wait."""
+    def register(
+        self, manifest_fields: dict[str, Any], signer: LocalAccount, key: str | None = None, again: bool = False
+    ) -> dict[str, Any]:
+        """The whole client-side-key flow: draft, sign the manifest, sign the application, submit and wait.
+
+        `again` registers data the signer registered before, a second time (else 409 `already_registered`).
+        """
         draft = self._call("POST", "/v1/drafts", json=manifest_fields)
         draft = self._sign(f"/v1/drafts/{draft['id']}/manifest-signature", draft["to_sign"], signer)
         headers = {"Idempotency-Key": key} if key else {}
@@ -104,10 +110,15 @@ class LedgerClient:
         result: dict[str, Any] = self._call(
             "POST",
             f"/v1/drafts/{draft['id']}/submission",
-            json={"signature": signature},
+            json={"signature": signature, "again": again},
             headers=headers,
             params={"wait": "true"},
         )
+        return result
+
+    def draft(self, draft_id: str) -> dict[str, Any]:
+        """A draft as it stands: its state, its write and, once indexed, the registration it became."""
+        result: dict[str, Any] = self._call("GET", f"/v1/drafts/{draft_id}")
         return result
 
     def sign_draft(self, manifest_fields: dict[str, Any], signer: LocalAccount) -> dict[str, Any]:
@@ -132,7 +143,7 @@ class LedgerClient:
         return self._write(f"/v1/registrations/{registration_id}/change/approval")
 
     def _signature(self, typed: dict[str, Any], signer: LocalAccount) -> str:
-        return "0x" + bytes(signer.sign_message(encode_typed_data(full_message=typed)).signature).hex()
+        return to_hex(signer.sign_message(encode_typed_data(full_message=typed)).signature)
 
     def _sign(self, path: str, typed: dict[str, Any], signer: LocalAccount) -> dict[str, Any]:
         result: dict[str, Any] = self._call("POST", path, json={"signature": self._signature(typed, signer)})
@@ -180,6 +191,11 @@ class LedgerClient:
 
     def audit_events(self, **filters: Any) -> dict[str, Any]:
         result: dict[str, Any] = self._call("GET", "/v1/audit/events", params=filters)
+        return result
+
+    def conflicts(self) -> dict[str, Any]:
+        """What a regulator should look at: the same data claimed twice, overlapping licences, refused writes."""
+        result: dict[str, Any] = self._call("GET", "/v1/audit/conflicts")
         return result
 
     def audit_export(self, fmt: str = "jsonl", **filters: Any) -> str:

@@ -14,6 +14,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ledger.ipfs import IpfsError
+from ledger.outbox import IdempotencyConflictError
+from ledger.writes import ContractRefusedError, NoCustodyKeyError
+
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
 
@@ -45,6 +49,24 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, error: ProblemError) -> JSONResponse:
         return problem(error.status, error.code, error.title, error.detail, **error.extra)
+
+    @app.exception_handler(ContractRefusedError)
+    async def _refused(request: Request, error: ContractRefusedError) -> JSONResponse:
+        return problem(
+            409, "contract_refused", "The ledger's contracts refuse this action", error.detail, rule=error.rule
+        )
+
+    @app.exception_handler(NoCustodyKeyError)
+    async def _no_custody(request: Request, error: NoCustodyKeyError) -> JSONResponse:
+        return problem(409, "no_custody_key", "The service holds no key for this account", str(error))
+
+    @app.exception_handler(IdempotencyConflictError)
+    async def _idempotency(request: Request, error: IdempotencyConflictError) -> JSONResponse:
+        return problem(409, "idempotency_conflict", "The idempotency key was used for another request")
+
+    @app.exception_handler(IpfsError)
+    async def _ipfs(request: Request, error: IpfsError) -> JSONResponse:
+        return problem(503, "ipfs_unavailable", "The ledger's IPFS node cannot serve this", str(error))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:

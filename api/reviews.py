@@ -6,15 +6,17 @@ from sqlalchemy.orm import Session
 
 from api.deps import Principal
 from api.tables import ReviewRecord
-from api.writes import WriteAccepted, digest_of, send
+from api.writes import WriteAccepted, relay
+from ledger.chain import registry
 from ledger.runtime import LedgerRuntime
+from ledger.vocabulary import ReviewDecision
 
 
 def record_review(
     session: Session,
     registration_id: int,
     principal: Principal,
-    decision: str,
+    decision: ReviewDecision,
     reason: str | None,
     written: WriteAccepted,
 ) -> None:
@@ -31,8 +33,8 @@ def record_review(
     session.commit()
 
 
-def registry_action(
-    name: str,
+def decide(
+    decision: ReviewDecision,
     registration_id: int,
     principal: Principal,
     session: Session,
@@ -41,18 +43,14 @@ def registry_action(
     wait: bool,
     reason: str | None = None,
 ) -> WriteAccepted:
-    """Sends `Registrations.<name>(id[, sha256(reason)])` from the caller's key and keeps the review record."""
-    function = getattr(runtime.contract("Registrations").functions, name)
-    call = function(registration_id, digest_of(reason)) if reason is not None else function(registration_id)
-    written = send(
+    """Sends a registry decision from the caller's key and keeps its review record."""
+    written = relay(
         runtime,
-        principal.address,
-        "Registrations",
-        call,
-        name,
-        scope=f"{name}:{registration_id}:{principal.token_id}",
+        registry.decide(runtime.contracts, decision, registration_id, reason),
+        sender=principal.address,
+        scope=f"{decision}:{registration_id}:{principal.token_id}",
         idempotency_key=key,
         wait=wait,
     )
-    record_review(session, registration_id, principal, name, reason, written)
+    record_review(session, registration_id, principal, decision, reason, written)
     return written

@@ -6,9 +6,9 @@ import hashlib
 import secrets
 from enum import StrEnum
 
+from eth_utils.address import to_checksum_address
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from web3 import Web3
 
 from api.tables import ApiToken
 
@@ -36,7 +36,7 @@ def issue_token(session: Session, address: str, roles: list[Role], label: str) -
     session.add(
         ApiToken(
             token_hash=_hash(token),
-            address=Web3.to_checksum_address(address),
+            address=to_checksum_address(address),
             roles=sorted(role.value for role in roles),
             label=label,
         )

@@ -7,6 +7,7 @@ import base64
 from sqlalchemy.orm import Session
 
 from ledger.chain.deployment import Deployment
+from ledger.encoding import from_hex, to_hex
 from ledger.index import queries
 from ledger.ipfs import IpfsClient
 from ledger.manifest.cid import raw_cid_of_digest
@@ -43,7 +44,7 @@ def _registration_bundle(
         )
         for event in queries.history(session, registration_id)
     ]
-    block = ipfs.get_raw_block(raw_cid_of_digest(bytes.fromhex(row.manifest_digest[2:])), offline=True)
+    block = ipfs.get_raw_block(raw_cid_of_digest(from_hex(row.manifest_digest)), offline=True)
     file = None
     if matched is not None:
         version, path = matched
@@ -84,3 +85,31 @@ def build_bundle(
         registry=deployment.registrations,
         registration=_registration_bundle(session, ipfs, deployment, registration_id, 0, matched),
     )
+
+
+class FileNotRegisteredError(LookupError):
+    """The file asked about is not part of the registration's data."""
+
+
+def bundle_of(
+    session: Session,
+    ipfs: IpfsClient,
+    deployment: Deployment,
+    registration_id: int,
+    file_sha256: str | None = None,
+) -> ProofBundle:
+    """The proof bundle of a registration; with `file_sha256`, with the Merkle proof of that file of its folder
+    (from the latest manifest version that holds it)."""
+    matched: tuple[int, str] | None = None
+    if file_sha256 is not None:
+        found = [
+            (version, path)
+            for registration, version, path in queries.registrations_by_data_hash(
+                session, to_hex(from_hex(file_sha256))
+            )
+            if registration == registration_id and path is not None
+        ]
+        if not found:
+            raise FileNotRegisteredError(f"the file {file_sha256} is not part of registration {registration_id}")
+        matched = found[-1]
+    return build_bundle(session, ipfs, deployment, registration_id, matched)

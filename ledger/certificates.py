@@ -8,16 +8,22 @@ Its QR code carries the verification address.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
-from ledger.chain.registry import Grade, Kind, Origin
+from ledger.chain.contracts import Write
+from ledger.chain.registry import publish_document
+from ledger.encoding import from_hex
 from ledger.index import queries
 from ledger.index.tables import CertificateRow
-from ledger.manifest.canonical import canonical_json
-from ledger.verification import RIGHT_NAMES
+from ledger.ipfs import IpfsClient
+from ledger.manifest.canonical import canonical_json, sha256
+from ledger.manifest.cid import raw_cid_of_digest
+from ledger.runtime import LedgerRuntime
+from ledger.vocabulary import CertificateType, Grade, Kind, Origin, Right
 
 STATEMENT = (
     "本证书是数据产权登记的证明，不是终局的权属认定。 This certificate evidences a registration of data property "
@@ -71,18 +77,18 @@ def certificate_document(
     certificate = candidates[0]
     row = queries.registration(session, certificate.registration_id)
     assert row is not None
-    rights = [CertifiedRight(right=RIGHT_NAMES[r.right], holder=r.holder) for r in queries.rights_of(session, row.id)]
+    rights = [CertifiedRight(right=Right.of(r.right), holder=r.holder) for r in queries.rights_of(session, row.id)]
     document = CertificateDocument(
         certificate_number=str(certificate.number),
-        certificate_type="property_registration" if certificate.certificate_type == 0 else "evidence",
+        certificate_type=CertificateType.of(certificate.certificate_type).value,
         token_id=certificate.token_id,
         registration_id=row.id,
         authority_id=certificate.authority_id,
         chain_id=chain_id,
         registry=registry,
-        kind=Kind(row.kind).name.lower(),
-        origin=Origin(row.origin).name.lower(),
-        grade=Grade(row.grade).name.lower(),
+        kind=Kind.of(row.kind),
+        origin=Origin.of(row.origin),
+        grade=Grade.of(row.grade),
         holder=certificate.holder,
         rights=rights,
         manifest_digest=row.manifest_digest,
@@ -96,3 +102,33 @@ def certificate_document(
 def document_block(document: CertificateDocument) -> bytes:
     """The raw block stored on IPFS: the document's canonical JSON."""
     return canonical_json(document)
+
+
+@dataclass(frozen=True)
+class Publication:
+    """A certificate document pinned on the ledger's node, and the write that names it on chain."""
+
+    cid: str
+    token_id: str
+    write: Write
+
+
+def publication(session: Session, runtime: LedgerRuntime, number: int) -> Publication:
+    """Builds the document of the live certificate `number` from the index and pins it; the write to send then
+    names its digest on chain (`publishDocument`), so that `tokenURI` resolves to it."""
+    deployment = runtime.deployment
+    document, certificate = certificate_document(
+        session, number, deployment.chain_id, deployment.registrations, runtime.settings.public_base_url
+    )
+    block = document_block(document)
+    cid = runtime.ipfs.put_raw_block(block)
+    write = publish_document(runtime.contracts, int(certificate.token_id), sha256(block))
+    return Publication(cid, certificate.token_id, write)
+
+
+def published_document(session: Session, ipfs: IpfsClient, number: int) -> bytes | None:
+    """The document block the certificate `number` names on chain, re-hashed on the way; None if none is named."""
+    named = [c.document_digest for c in queries.certificates_by_number(session, number) if c.document_digest]
+    if not named:
+        return None
+    return ipfs.get_raw_block(raw_cid_of_digest(from_hex(named[-1])), offline=True)

@@ -26,10 +26,10 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from ledger.chain import keystore
-from ledger.chain.registry import Status
 from ledger.config import Settings
 from ledger.db import make_engine
 from ledger.doctor import run_checks
+from ledger.encoding import to_hex
 from ledger.ipfs import IpfsUnavailableError
 from ledger.manifest.canonical import canonical_json
 from ledger.manifest.cid import raw_cid
@@ -40,6 +40,8 @@ from ledger.outbox import OutboxStatus
 from ledger.runtime import LedgerRuntime, NotDeployedError
 from ledger.stack.process import ProcessFailedError
 from ledger.toolchain import ALL_TOOLS
+from ledger.unreachable import is_unreachable
+from ledger.vocabulary import Status
 
 app = typer.Typer(help="Data Rights Ledger: register data rights, verify certificates, audit the trail.")
 keys_app = typer.Typer(help="Encrypted registrant keys (V3 keystores).")
@@ -94,14 +96,10 @@ def ledger_runtime(data_dir: Path | None) -> Iterator[LedgerRuntime]:
         raise fail(str(error), EXIT_UNREACHABLE) from error
     except IpfsUnavailableError as error:
         raise fail(f"{error}; nothing was submitted", EXIT_UNREACHABLE) from error
-    except (ConnectionError, OSError) as error:
-        if isinstance(error, FileNotFoundError):
+    except Exception as error:
+        if not is_unreachable(error):
             raise
         raise fail(f"the chain at {runtime.settings.rpc_url} is unreachable: {error}", EXIT_UNREACHABLE) from error
-    except Exception as error:
-        if type(error).__module__.startswith("requests"):
-            raise fail(f"the chain at {runtime.settings.rpc_url} is unreachable", EXIT_UNREACHABLE) from error
-        raise
     finally:
         runtime.close()
 
@@ -308,18 +306,26 @@ def register(
         Path | None, typer.Option("--metadata", help="With --data: the manifest's other fields (JSON).")
     ] = None,
     write_manifest: Annotated[Path | None, typer.Option("--write-manifest", help="Save the signed manifest.")] = None,
+    again: Annotated[
+        bool,
+        typer.Option("--again", help="Register data this registrant already registered, as a second registration."),
+    ] = False,
     wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for the chain to include it.")] = 60.0,
     password_file: PasswordFileOption = None,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Register data: sign the manifest and the application with the registrant's key, pin, and submit once."""
+    from ledger.registration import AlreadyRegisteredError
     from ledger.registration import register as register_manifest
 
     manifest = _manifest_from(manifest_path, data, metadata)
     with ledger_runtime(data_dir) as runtime:
         registrant = unlock_key(runtime.settings, manifest.registrant, password_file)
-        registered = register_manifest(runtime, manifest, registrant)
+        try:
+            registered = register_manifest(runtime, manifest, registrant, again=again)
+        except AlreadyRegisteredError as error:
+            raise fail(f"{error}; --again registers it a second time", EXIT_REFUSED) from error
         if write_manifest is not None:
             write_manifest.write_bytes(canonical_json(registered.document))
         result = runtime.outbox.wait(registered.write.key, timeout=wait) if wait > 0 else registered.write
@@ -329,8 +335,7 @@ def register(
             from ledger.index import queries
 
             with runtime.sessions() as session:
-                found = queries.registrations_by_manifest(session, "0x" + registered.digest.hex())
-                registration_id = found[-1] if found else None
+                registration_id = queries.registration_of_manifest(session, to_hex(registered.digest))
     summary = {
         "cid": registered.cid,
         "status": result.status.value,
@@ -531,9 +536,35 @@ def export_command(
     console.print(f"wrote {output} with {roots} roots")
 
 
+@app.command("bundle")
+def bundle_command(
+    registration_id: Annotated[int, typer.Argument(help="The registration id.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the bundle (JSON).")],
+    file_sha256: Annotated[
+        str | None, typer.Option("--file-sha256", help="Include the Merkle proof of this file of the folder.")
+    ] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Write the proof bundle of a registration, for `drl verify-bundle` on any machine."""
+    from ledger.bundles import BundleUnavailableError, bundle_of
+
+    with ledger_runtime(data_dir) as runtime:
+        _synced(runtime)
+        with runtime.sessions() as session:
+            try:
+                bundle = bundle_of(session, runtime.ipfs, runtime.deployment, registration_id, file_sha256)
+            except BundleUnavailableError as error:
+                raise fail(str(error), EXIT_REFUSED) from error
+    output.write_text(bundle.model_dump_json(indent=2) + "\n")
+    console.print(f"wrote the proof bundle of registration {registration_id} to {output}")
+
+
 @app.command("verify-bundle")
 def verify_bundle_command(
-    bundle_path: Annotated[Path, typer.Argument(help="A proof bundle (JSON) from the service or `drl bundle`.")],
+    bundle_path: Annotated[
+        Path,
+        typer.Argument(help="A proof bundle (JSON): from `drl bundle` or the service's /v1/registrations/ID/bundle."),
+    ],
     rpc: Annotated[str, typer.Option("--rpc", help="Any JSON-RPC node of the chain.")],
     ipfs: Annotated[str | None, typer.Option("--ipfs", help="A Kubo RPC API to fetch the manifests from too.")] = None,
 ) -> None:
@@ -567,12 +598,12 @@ def verify_bundle_command(
     except IpfsUnavailableError as error:
         raise fail(str(error), EXIT_UNREACHABLE) from error
     except Exception as error:
-        if type(error).__module__.startswith("requests"):
-            raise fail(f"the node at {rpc} is unreachable", EXIT_UNREACHABLE) from error
-        raise
+        if not is_unreachable(error):
+            raise
+        raise fail(f"the node at {rpc} is unreachable", EXIT_UNREACHABLE) from error
     console.print(
         f"[green]bundle verified[/green]: registration {bundle.registration.registration_id} on chain "
-        f"{bundle.chain_id}, status {Status(bundle.registration.status).name.lower()}"
+        f"{bundle.chain_id}, status {Status.of(bundle.registration.status)}"
     )
 
 

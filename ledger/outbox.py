@@ -30,10 +30,12 @@ from hexbytes import HexBytes
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, LargeBinary, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from web3 import Web3
-from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound
+from web3.exceptions import TransactionNotFound
 
-from ledger.chain.errors import DecodedError, decode_revert
+from ledger.chain.errors import CONTRACT_REFUSALS, DecodedError, decode_refusal, decode_revert
 from ledger.db import Base
+from ledger.encoding import from_hex
+from ledger.unreachable import is_unreachable
 
 log = logging.getLogger(__name__)
 
@@ -233,13 +235,10 @@ class Outbox:
             try:
                 self._reconcile(sender)
                 self._send_queued(sender)
-            except (ConnectionError, OSError) as error:
-                log.warning("chain unreachable, %s stays queued: %s", sender, error)
             except Exception as error:
-                if _is_connection_failure(error):
-                    log.warning("chain unreachable, %s stays queued: %s", sender, error)
-                    continue
-                raise
+                if not is_unreachable(error):
+                    raise
+                log.warning("chain unreachable, %s stays queued: %s", sender, error)
 
     def run_forever(self, stop: threading.Event) -> None:
         """Runs passes until `stop` is set."""
@@ -308,9 +307,9 @@ class Outbox:
         call: dict[str, Any] = {"from": write.sender, "to": write.to, "data": HexBytes(write.data)}
         try:
             estimate = self._w3.eth.estimate_gas(call)  # type: ignore[arg-type]
-        except (ContractCustomError, ContractLogicError) as refusal:
+        except CONTRACT_REFUSALS as refusal:
             write.status = OutboxStatus.REFUSED
-            write.error = str(_decoded(refusal))
+            write.error = str(decode_refusal(refusal))
             log.info("write %s refused by the contract: %s", write.idempotency_key, write.error)
             return None
         return estimate * (100 + self._policy.gas_headroom_percent) // 100
@@ -404,35 +403,20 @@ class Outbox:
             result: Any = dict(trace).get("result") or {}
             output = result.get("output")
             if isinstance(output, str) and len(output) >= 10:
-                return decode_revert(bytes.fromhex(output[2:]))
+                return decode_revert(from_hex(output))
         except (ValueError, KeyError, TypeError):
             pass
         call: dict[str, Any] = {"from": write.sender, "to": write.to, "data": HexBytes(write.data)}
         try:
             self._w3.eth.call(call, block_identifier=block_number)  # type: ignore[arg-type]
-        except (ContractCustomError, ContractLogicError) as refusal:
-            return _decoded(refusal)
+        except CONTRACT_REFUSALS as refusal:
+            return decode_refusal(refusal)
         return "reverted (no reason available from the node)"
-
-
-def _decoded(refusal: ContractCustomError | ContractLogicError) -> DecodedError:
-    data = refusal.data
-    if isinstance(data, str) and data.startswith("0x"):
-        return decode_revert(bytes.fromhex(data[2:]))
-    if isinstance(data, bytes | bytearray):
-        return decode_revert(bytes(data))
-    return DecodedError("Error", (str(refusal.message or refusal),))
 
 
 def _aware(moment: datetime) -> datetime:
     """SQLite hands datetimes back naive; they were stored in UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _is_connection_failure(error: Exception) -> bool:
-    import requests
-
-    return isinstance(error, requests.exceptions.ConnectionError)
 
 
 def _result(write: OutboxWrite) -> WriteResult:

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ledger.encoding import from_hex
 from ledger.index.tables import CertificateRow, ManifestRecord, ManifestVersion
 from ledger.ipfs import ContentMismatchError, IpfsClient, IpfsError, IpfsUnavailableError
 from ledger.manifest.cid import raw_cid_of_digest
@@ -50,14 +51,14 @@ def referenced_content(sessions: sessionmaker[Session]) -> list[Referenced]:
     items: dict[str, Referenced] = {}
     with sessions() as session:
         for version in session.scalars(select(ManifestVersion)):
-            cid = raw_cid_of_digest(bytes.fromhex(version.manifest_digest[2:]))
+            cid = raw_cid_of_digest(from_hex(version.manifest_digest))
             items.setdefault(cid, Referenced("manifest", cid, version.registration_id))
         for record in session.scalars(select(ManifestRecord).where(ManifestRecord.valid.is_(True))):
             for evidence in (record.document or {}).get("manifest", {}).get("evidence", []):
                 items.setdefault(evidence["cid"], Referenced("evidence", evidence["cid"], record.registration_id))
         for certificate in session.scalars(select(CertificateRow).where(CertificateRow.document_digest.is_not(None))):
             assert certificate.document_digest is not None
-            cid = raw_cid_of_digest(bytes.fromhex(certificate.document_digest[2:]))
+            cid = raw_cid_of_digest(from_hex(certificate.document_digest))
             items.setdefault(cid, Referenced("certificate_document", cid, certificate.registration_id))
     return list(items.values())
 

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
+from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
-from web3.contract import Contract
 
+from ledger.chain.contracts import Contracts
 from ledger.chain.deployment import Deployment
 from ledger.chain.keystore import unlock
+from ledger.chain.registry import signer_nonce
 from ledger.config import Settings
 from ledger.db import make_engine, make_sessionmaker
 from ledger.index.follower import ChainFollower
@@ -50,6 +53,11 @@ class LedgerRuntime:
         if not path.exists():
             raise NotDeployedError(f"no deployment file at {path}; `drl up` deploys the ledger on first start")
         return Deployment.load(path)
+
+    @cached_property
+    def contracts(self) -> Contracts:
+        """The deployed contracts, built once: writes are built and views called through them."""
+        return Contracts(self.w3, self.deployment)
 
     @cached_property
     def engine(self) -> Engine:
@@ -111,16 +119,24 @@ class LedgerRuntime:
         The nonce follows the chain's and any signature of `signer` still in the outbox; the deadline is
         `signature_validity_days` of chain time away.
         """
-        on_chain = self.contract("Registrations").functions.nonces(signer).call()
+        on_chain = signer_nonce(self.contracts, signer)
         return self.outbox.next_signer_nonce(signer, on_chain), self.signature_deadline()
+
+    def custodial_signature(self, address: str, document: dict[str, Any]) -> bytes | None:
+        """The signature of the typed-data `document` by the key the ledger holds for `address` (custody), or
+        None when it holds none."""
+        account = self.custody.get(address)
+        if account is None:
+            return None
+        return bytes(account.sign_message(encode_typed_data(full_message=document)).signature)
+
+    def chain_head(self) -> int:
+        """The chain's latest block number: the readiness probe of the chain, for faces that hold no web3 object."""
+        return int(self.w3.eth.block_number)
 
     def signature_deadline(self) -> int:
         """The deadline of a signature made now: `signature_validity_days` of chain time away."""
         return int(self.w3.eth.get_block("latest")["timestamp"]) + self.settings.signature_validity_days * 86_400
-
-    def contract(self, name: str) -> Contract:
-        """A deployed contract."""
-        return self.deployment.contract(self.w3, name)
 
     def close(self) -> None:
         """Releases connections."""

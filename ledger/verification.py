@@ -8,19 +8,32 @@ Lineage is walked back to the sources, each ancestor reported the same way.
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from ledger.chain.registry import Grade, Kind, Origin, Status
+from ledger.encoding import from_hex, to_hex
 from ledger.index import queries
 from ledger.index.tables import CertificateRow, LicenceRow
 from ledger.manifest.cid import raw_cid_of_digest
 from ledger.manifest.data import file_entry, sha256_file
 from ledger.manifest.model import SignedManifest
 from ledger.proofs.merkle import MerkleTree
+from ledger.vocabulary import (
+    CertificateType,
+    Encumbrance,
+    Grade,
+    Kind,
+    LicenceStatus,
+    LicenceType,
+    Origin,
+    ReportKind,
+    Right,
+    Status,
+)
 
 MAX_LINEAGE_DEPTH = 16
 LIVE = (Status.CERTIFIED, Status.LAPSED, Status.FROZEN)
@@ -41,7 +54,7 @@ class ManifestCheck(BaseModel):
 class CertificateView(BaseModel):
     token_id: str
     number: int
-    certificate_type: str
+    certificate_type: CertificateType
     holder: str
     retired: bool
     document_cid: str | None
@@ -56,29 +69,24 @@ class EventView(BaseModel):
     args: dict[str, Any]
 
 
-RIGHT_NAMES = ("resource_holding", "processing_and_use", "product_operation")
-LICENCE_TYPES = ("exclusive", "sole", "non_exclusive", "sub_licence", "cross_licence")
-REPORT_KINDS = ("compliance", "quality", "valuation")
-
-
 class RightView(BaseModel):
     """Who holds one of the three rights now, and whether it is pledged or in trust."""
 
-    right: str
+    right: Right
     holder: str
-    encumbrance: str
+    encumbrance: Encumbrance
     creditor: str | None
 
 
 class LicenceView(BaseModel):
     licence_id: str
-    right: str
-    licence_type: str | None
+    right: Right
+    licence_type: LicenceType | None
     licensee: str
     licensor: str
     starts_at: int
     ends_at: int
-    status: str
+    status: LicenceStatus
     scope_digest: str
     scope_public: bool
 
@@ -86,7 +94,7 @@ class LicenceView(BaseModel):
 class EndorsementView(BaseModel):
     report_digest: str
     agency: str
-    kind: str
+    kind: ReportKind
     withdrawn: bool
 
 
@@ -102,15 +110,15 @@ class RegistrationReport(BaseModel):
     """One registration as a buyer sees it."""
 
     registration_id: int
-    status: str
+    status: Status
     current: bool
     disputed: bool
     version: int
     registrant: str
     authority_id: int
-    kind: str
-    origin: str
-    grade: str
+    kind: Kind
+    origin: Origin
+    grade: Grade
     personal_info: bool
     data_commitment: str
     manifest: ManifestCheck
@@ -125,19 +133,26 @@ class RegistrationReport(BaseModel):
     parents: list[RegistrationReport] = []
 
 
+class QueryKind(StrEnum):
+    """What a verification query is."""
+
+    FILE = "file"  # a local file (the command line only)
+    SHA256 = "sha256"
+    CERTIFICATE = "certificate"
+    REGISTRATION = "registration"
+
+
 class VerificationReport(BaseModel):
     """The answer to one verification query."""
 
     query: str
-    query_kind: str
+    query_kind: QueryKind
     matches: list[RegistrationReport]
 
     @property
     def verified(self) -> bool:
         """Some match is live (certified, lapsed or frozen) and its manifest checks out."""
-        return any(
-            match.manifest.signature_valid and match.status == Status.CERTIFIED.name.lower() for match in self.matches
-        )
+        return any(match.manifest.signature_valid and match.status is Status.CERTIFIED for match in self.matches)
 
 
 def _manifest_check(session: Session, registration_id: int, version: int) -> ManifestCheck:
@@ -145,7 +160,7 @@ def _manifest_check(session: Session, registration_id: int, version: int) -> Man
     manifest_version = queries.manifest_version(session, registration_id, version)
     assert manifest_version is not None
     digest = manifest_version.manifest_digest
-    cid = raw_cid_of_digest(bytes.fromhex(digest[2:]))
+    cid = raw_cid_of_digest(from_hex(digest))
     if record is None:
         return ManifestCheck(
             version=version,
@@ -176,9 +191,7 @@ def file_match(session: Session, registration_id: int, version: int, path: str) 
         return None
     entries = {file.path: file_entry(file) for file in commitment.files}
     tree = MerkleTree.build(list(entries.values()))
-    return FileMatch(
-        path=path, merkle_root=commitment.root, proof=["0x" + node.hex() for node in tree.proof(entries[path])]
-    )
+    return FileMatch(path=path, merkle_root=commitment.root, proof=[to_hex(node) for node in tree.proof(entries[path])])
 
 
 def registration_report(
@@ -189,7 +202,7 @@ def registration_report(
     if row is None:
         return None
     current_version = queries.current_manifest_version(session, registration_id)
-    status = Status(row.status)
+    status = Status.of(row.status)
     parents = []
     if depth < MAX_LINEAGE_DEPTH:
         for parent_id in queries.parents(session, registration_id):
@@ -199,15 +212,15 @@ def registration_report(
     matched_version, matched_path = matched if matched else (None, None)
     return RegistrationReport(
         registration_id=row.id,
-        status=status.name.lower(),
+        status=status,
         current=matched_version in (None, current_version),
         disputed=row.open_objections > 0 and status in LIVE,
         version=row.version,
         registrant=row.registrant,
         authority_id=row.authority_id,
-        kind=Kind(row.kind).name.lower(),
-        origin=Origin(row.origin).name.lower(),
-        grade=Grade(row.grade).name.lower(),
+        kind=Kind.of(row.kind),
+        origin=Origin.of(row.origin),
+        grade=Grade.of(row.grade),
         personal_info=row.personal_info,
         data_commitment=row.data_commitment,
         manifest=_manifest_check(session, row.id, current_version),
@@ -217,13 +230,15 @@ def registration_report(
         else None,
         certificates=[_certificate_view(certificate) for certificate in queries.certificates_of(session, row.id)],
         rights=[
-            RightView(right=RIGHT_NAMES[r.right], holder=r.holder, encumbrance=r.encumbrance, creditor=r.creditor)
+            RightView(
+                right=Right.of(r.right), holder=r.holder, encumbrance=Encumbrance(r.encumbrance), creditor=r.creditor
+            )
             for r in queries.rights_of(session, row.id)
         ],
         licences=[_licence_view(licence) for licence in queries.licences_of(session, row.id)],
         pending_transfers=[
             {
-                "right": RIGHT_NAMES[p.right],
+                "right": Right.of(p.right),
                 "holder": p.holder,
                 "new_holder": p.new_holder,
                 "lawful": p.lawful,
@@ -234,7 +249,7 @@ def registration_report(
         ],
         endorsements=[
             EndorsementView(
-                report_digest=e.report_digest, agency=e.agency, kind=REPORT_KINDS[e.kind], withdrawn=e.withdrawn
+                report_digest=e.report_digest, agency=e.agency, kind=ReportKind.of(e.kind), withdrawn=e.withdrawn
             )
             for e in queries.endorsements_of(session, row.id)
         ],
@@ -256,13 +271,13 @@ def registration_report(
 def _licence_view(licence: LicenceRow) -> LicenceView:
     return LicenceView(
         licence_id=licence.id,
-        right=RIGHT_NAMES[licence.right],
-        licence_type=LICENCE_TYPES[licence.licence_type] if licence.licence_type is not None else None,
+        right=Right.of(licence.right),
+        licence_type=LicenceType.of(licence.licence_type) if licence.licence_type is not None else None,
         licensee=licence.licensee,
         licensor=licence.licensor,
         starts_at=licence.starts_at,
         ends_at=licence.ends_at,
-        status=licence.status,
+        status=LicenceStatus(licence.status),
         scope_digest=licence.scope_digest,
         scope_public=licence.scope_public,
     )
@@ -273,10 +288,10 @@ def _certificate_view(certificate: CertificateRow) -> CertificateView:
     return CertificateView(
         token_id=certificate.token_id,
         number=certificate.number,
-        certificate_type="property_registration" if certificate.certificate_type == 0 else "evidence",
+        certificate_type=CertificateType.of(certificate.certificate_type),
         holder=certificate.holder,
         retired=certificate.retired,
-        document_cid=raw_cid_of_digest(bytes.fromhex(document[2:])) if document else None,
+        document_cid=raw_cid_of_digest(from_hex(document)) if document else None,
     )
 
 
@@ -285,17 +300,17 @@ CERTIFICATE_NUMBER = re.compile(r"^\d{12,18}$")  # yyyymmdd + sequence; 18 digit
 REGISTRATION_ID = re.compile(r"^(reg:|#)?(\d{1,19})$")
 
 
-def classify(query: str, allow_files: bool = False) -> str:
+def classify(query: str, allow_files: bool = False) -> QueryKind:
     """What a query is: `file` (only where local files may be read), `sha256`, `certificate` or `registration`."""
     if allow_files and Path(query).is_file():
-        return "file"
+        return QueryKind.FILE
     if HEX_DIGEST.match(query):
-        return "sha256"
+        return QueryKind.SHA256
     if CERTIFICATE_NUMBER.match(query):
-        return "certificate"
+        return QueryKind.CERTIFICATE
     match = REGISTRATION_ID.match(query)
     if match and int(match.group(2)) < 2**63:
-        return "registration"
+        return QueryKind.REGISTRATION
     raise ValueError(
         f"{query!r} is neither a readable file, a sha256 (64 hex digits), a certificate number (12 digits) "
         "nor a registration id (reg:N)"
@@ -308,13 +323,13 @@ def verify(session: Session, query: str, allow_files: bool = False) -> Verificat
     it read its own files."""
     kind = classify(query, allow_files)
     matches: list[RegistrationReport] = []
-    if kind in ("file", "sha256"):
-        digest = "0x" + (sha256_file(Path(query)).hex() if kind == "file" else query.lower().removeprefix("0x"))
+    if kind in (QueryKind.FILE, QueryKind.SHA256):
+        digest = to_hex(sha256_file(Path(query)) if kind is QueryKind.FILE else from_hex(query))
         for registration_id, version, path in queries.registrations_by_data_hash(session, digest):
             report = registration_report(session, registration_id, matched=(version, path))
             if report:
                 matches.append(report)
-    elif kind == "certificate":
+    elif kind is QueryKind.CERTIFICATE:
         for certificate in queries.certificates_by_number(session, int(query)):
             report = registration_report(session, certificate.registration_id)
             if report:

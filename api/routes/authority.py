@@ -6,12 +6,10 @@ dry-run first: what the contract would refuse is refused with its rule before an
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from api.deps import (
     DbSession,
@@ -25,12 +23,13 @@ from api.deps import (
     require,
 )
 from api.errors import ProblemError
-from api.reviews import record_review, registry_action
+from api.reviews import decide, record_review
 from api.tokens import Role
-from api.writes import WriteAccepted, digest_of, send
-from ledger.chain.registry import Status
-from ledger.index import queries
-from ledger.index.tables import ManifestRecord, RegistrationRow
+from api.writes import WriteAccepted, relay
+from ledger.chain import registry
+from ledger.encoding import from_hex
+from ledger.screening import NegativeList, screened_review_queue
+from ledger.vocabulary import ReviewDecision, Status
 
 router = APIRouter(prefix="/v1", tags=["authority"])
 Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER, Role.AUTHORITY))]
@@ -58,56 +57,28 @@ class ObjectionBody(BaseModel):
 
 class QueueItem(BaseModel):
     registration_id: int
-    status: str
+    status: Status
     registrant: str
     title: str | None
     negative_list_hits: list[str]
     same_data_elsewhere: list[int]
 
 
-def _negative_list(runtime: Runtime) -> dict[str, list[str]]:
-    path = runtime.settings.negative_list_file
-    if path is None or not path.exists():
-        return {}
-    rules: dict[str, list[str]] = json.loads(path.read_text())
-    return rules
-
-
-def _hits(rules: dict[str, list[str]], record: ManifestRecord | None) -> list[str]:
-    if record is None:
-        return []
-    text = f"{record.title or ''} {record.description or ''}".lower()
-    hits = [f"category {c}" for c in rules.get("categories", []) if record.category == c]
-    hits += [f"industry {i}" for i in rules.get("industries", []) if (record.industry or "").startswith(i)]
-    hits += [f"term {t}" for t in rules.get("terms", []) if t.lower() in text]
-    return hits
-
-
 @router.get("/review/queue", response_model=list[QueueItem])
 def review_queue(principal: Reviewer, session: DbSession, runtime: Runtime) -> list[QueueItem]:
     """Applications waiting for review, each checked against the negative list and for data already registered."""
-    rules = _negative_list(runtime)
-    rows = session.scalars(
-        select(RegistrationRow)
-        .where(RegistrationRow.status.in_([int(Status.SUBMITTED), int(Status.UNDER_REVIEW)]))
-        .order_by(RegistrationRow.id)
-        .limit(500)
-    ).all()
-    items = []
-    for row in rows:
-        record = queries.manifest_record(session, row.id, 1)
-        others = [r for r, _, _ in queries.registrations_by_data_hash(session, row.data_commitment) if r != row.id]
-        items.append(
-            QueueItem(
-                registration_id=row.id,
-                status=Status(row.status).name.lower(),
-                registrant=row.registrant,
-                title=record.title if record else None,
-                negative_list_hits=_hits(rules, record),
-                same_data_elsewhere=sorted(set(others)),
-            )
+    negative_list = NegativeList.load(runtime.settings.negative_list_file)
+    return [
+        QueueItem(
+            registration_id=item.application.registration.id,
+            status=Status.of(item.application.registration.status),
+            registrant=item.application.registration.registrant,
+            title=item.application.record.title if item.application.record else None,
+            negative_list_hits=item.hits,
+            same_data_elsewhere=item.application.same_data_elsewhere,
         )
-    return items
+        for item in screened_review_queue(session, negative_list)
+    ]
 
 
 @router.post("/registrations/{registration_id}/accept", response_model=WriteAccepted, status_code=202)
@@ -120,7 +91,7 @@ def accept(
     wait: Wait = False,
 ) -> WriteAccepted:
     """Accepts a submitted application for review."""
-    return registry_action("accept", registration_id, principal, session, runtime, key, wait)
+    return decide(ReviewDecision.ACCEPT, registration_id, principal, session, runtime, key, wait)
 
 
 @router.post("/registrations/{registration_id}/reject", response_model=WriteAccepted, status_code=202)
@@ -134,7 +105,7 @@ def reject(
     wait: Wait = False,
 ) -> WriteAccepted:
     """Rejects an application with a reason (its hash goes on chain, the text into the review record)."""
-    return registry_action("reject", registration_id, principal, session, runtime, key, wait, body.reason)
+    return decide(ReviewDecision.REJECT, registration_id, principal, session, runtime, key, wait, body.reason)
 
 
 @router.post("/registrations/{registration_id}/approve", response_model=WriteAccepted, status_code=202)
@@ -147,7 +118,7 @@ def approve(
     wait: Wait = False,
 ) -> WriteAccepted:
     """Approves a reviewed application into public notice."""
-    return registry_action("approve", registration_id, principal, session, runtime, key, wait)
+    return decide(ReviewDecision.APPROVE, registration_id, principal, session, runtime, key, wait)
 
 
 @router.post("/registrations/{registration_id}/certify", response_model=WriteAccepted, status_code=202)
@@ -160,7 +131,7 @@ def certify(
     wait: Wait = False,
 ) -> WriteAccepted:
     """Certifies once the notice window is over with no open objection; the certificate is minted."""
-    return registry_action("certify", registration_id, principal, session, runtime, key, wait)
+    return decide(ReviewDecision.CERTIFY, registration_id, principal, session, runtime, key, wait)
 
 
 @router.post("/registrations/{registration_id}/change/approval", response_model=WriteAccepted, status_code=202)
@@ -173,7 +144,7 @@ def approve_change(
     wait: Wait = False,
 ) -> WriteAccepted:
     """Approves the pending change: the registration moves to the new manifest version."""
-    return registry_action("approveChange", registration_id, principal, session, runtime, key, wait)
+    return decide(ReviewDecision.APPROVE_CHANGE, registration_id, principal, session, runtime, key, wait)
 
 
 @router.post("/registrations/{registration_id}/change/rejection", response_model=WriteAccepted, status_code=202)
@@ -187,7 +158,7 @@ def reject_change(
     wait: Wait = False,
 ) -> WriteAccepted:
     """Refuses the pending change."""
-    return registry_action("rejectChange", registration_id, principal, session, runtime, key, wait, body.reason)
+    return decide(ReviewDecision.REJECT_CHANGE, registration_id, principal, session, runtime, key, wait, body.reason)
 
 
 @router.post("/registrations/{registration_id}/renewal", response_model=WriteAccepted, status_code=202)
@@ -201,7 +172,7 @@ def renew(
     wait: Wait = False,
 ) -> WriteAccepted:
     """Renews a lapsed registration on its late review report."""
-    return registry_action("renew", registration_id, principal, session, runtime, key, wait, body.reason)
+    return decide(ReviewDecision.RENEW, registration_id, principal, session, runtime, key, wait, body.reason)
 
 
 @router.post("/registrations/{registration_id}/evidence-certificate", response_model=WriteAccepted, status_code=202)
@@ -214,7 +185,7 @@ def evidence_certificate(
     wait: Wait = False,
 ) -> WriteAccepted:
     """Issues an evidence (存证) certificate for the registration as submitted."""
-    return registry_action("issueEvidenceCertificate", registration_id, principal, session, runtime, key, wait)
+    return decide(ReviewDecision.ISSUE_EVIDENCE_CERTIFICATE, registration_id, principal, session, runtime, key, wait)
 
 
 @router.post("/objections/{objection_id}/resolution", response_model=WriteAccepted, status_code=202)
@@ -228,23 +199,17 @@ def resolve_objection(
     wait: Wait = False,
 ) -> WriteAccepted:
     """Upholds (rejecting or revoking the registration) or dismisses (resuming notice) an objection."""
-    objection = runtime.contract("Registrations").functions.objection(objection_id).call()
-    call = runtime.contract("Registrations").functions.resolveObjection(
-        objection_id, body.upheld, digest_of(body.decision)
-    )
-    written = send(
+    registration_id = registry.objection_registration(runtime.contracts, objection_id)
+    written = relay(
         runtime,
-        principal.address,
-        "Registrations",
-        call,
-        "resolveObjection",
+        registry.resolve_objection(runtime.contracts, objection_id, body.upheld, body.decision),
+        sender=principal.address,
         scope=f"resolve:{objection_id}",
         idempotency_key=key,
         wait=wait,
     )
-    record_review(
-        session, int(objection[0]), principal, "upheld" if body.upheld else "dismissed", body.decision, written
-    )
+    decision = ReviewDecision.UPHELD if body.upheld else ReviewDecision.DISMISSED
+    record_review(session, registration_id, principal, decision, body.decision, written)
     return written
 
 
@@ -260,15 +225,10 @@ def file_objection(
     """Files an objection with the digest of its evidence (any token holder; relayed from their own key)."""
     if principal is None:
         raise ProblemError(401, "unauthenticated", "An API token is required to file an objection")
-    call = runtime.contract("Registrations").functions.fileObjection(
-        registration_id, bytes.fromhex(body.evidence_digest[2:])
-    )
-    return send(
+    return relay(
         runtime,
-        principal.address,
-        "Registrations",
-        call,
-        "fileObjection",
+        registry.file_objection(runtime.contracts, registration_id, from_hex(body.evidence_digest)),
+        sender=principal.address,
         scope=f"object:{registration_id}:{principal.token_id}",
         idempotency_key=key,
         wait=wait,
@@ -280,15 +240,10 @@ def admit_party(
     body: Admission, principal: PartyAdmin, runtime: Runtime, key: IdempotencyKey = None, wait: Wait = False
 ) -> WriteAccepted:
     """Admits an identity-checked party (registrant, holder, licensee, agency)."""
-    call = runtime.contract("LedgerAccess").functions.admitParty(
-        body.address, bytes.fromhex(body.identity_commitment[2:])
-    )
-    return send(
+    return relay(
         runtime,
-        principal.address,
-        "LedgerAccess",
-        call,
-        "admitParty",
+        registry.admit_party(runtime.contracts, body.address, from_hex(body.identity_commitment)),
+        sender=principal.address,
         scope=f"admit:{body.address}",
         idempotency_key=key,
         wait=wait,

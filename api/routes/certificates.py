@@ -15,12 +15,10 @@ from api.deps import DbSession, IdempotencyKey, Principal, Runtime, Wait, requir
 from api.errors import ProblemError
 from api.etag import respond_with_etag
 from api.tokens import Role
-from api.writes import WriteAccepted, send
-from ledger.certificates import CertificateNotFoundError, certificate_document, document_block
-from ledger.index import queries
+from api.writes import WriteAccepted, relay
+from ledger.certificates import CertificateNotFoundError, publication, published_document
 from ledger.ipfs import IpfsError
-from ledger.manifest.canonical import sha256
-from ledger.manifest.cid import raw_cid, raw_cid_of_digest
+from ledger.manifest.cid import raw_cid
 
 router = APIRouter(prefix="/v1", tags=["certificates"])
 Authority = Annotated[Principal, Depends(require(Role.AUTHORITY))]
@@ -48,46 +46,31 @@ def publish_document(
 ) -> PublishedDocument:
     """Builds the certificate document from the chain's record, pins it, and names its digest on chain."""
     try:
-        document, certificate = certificate_document(
-            session,
-            _number(number),
-            runtime.deployment.chain_id,
-            runtime.deployment.registrations,
-            runtime.settings.public_base_url,
-        )
+        published = publication(session, runtime, _number(number))
     except CertificateNotFoundError as error:
         raise ProblemError(404, "certificate_not_found", "No such certificate", str(error)) from error
-    block = document_block(document)
-    try:
-        cid = runtime.ipfs.put_raw_block(block)
     except IpfsError as error:
         raise ProblemError(503, "ipfs_unavailable", "The document could not be stored", str(error)) from error
-    call = runtime.contract("Certificates").functions.publishDocument(int(certificate.token_id), sha256(block))
-    written = send(
+    written = relay(
         runtime,
-        principal.address,
-        "Certificates",
-        call,
-        "publishDocument",
-        scope=f"certificate-document:{certificate.token_id}",
+        published.write,
+        sender=principal.address,
+        scope=f"certificate-document:{published.token_id}",
         idempotency_key=key,
         wait=wait,
     )
-    return PublishedDocument(cid=cid, write=written)
+    return PublishedDocument(cid=published.cid, write=written)
 
 
 @router.get("/certificates/{number}/document")
 def get_document(number: str, request: Request, session: DbSession, runtime: Runtime) -> Response:
     """The certificate document, whose CID the certificate token names on chain (re-hashed on the way)."""
-    live = [c for c in queries.certificates_by_number(session, _number(number)) if c.document_digest]
-    if not live:
-        raise ProblemError(404, "document_not_published", "No published document for this certificate")
-    digest = live[-1].document_digest
-    assert digest is not None
     try:
-        block = runtime.ipfs.get_raw_block(raw_cid_of_digest(bytes.fromhex(digest[2:])), offline=True)
+        block = published_document(session, runtime.ipfs, _number(number))
     except IpfsError as error:
         raise ProblemError(503, "document_unavailable", "The document cannot be read from IPFS", str(error)) from error
+    if block is None:
+        raise ProblemError(404, "document_not_published", "No published document for this certificate")
     body: dict[str, Any] = json.loads(block)
     body["cid"] = raw_cid(block)
     return respond_with_etag(request, body)

@@ -10,19 +10,18 @@ import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, UploadFile
-from pydantic import BaseModel
-from sqlalchemy import case, func, select
+from pydantic import BaseModel, Field
 
 from api.deps import MAX_ID, DbSession, RegistrationId, Runtime
 from api.errors import ProblemError
 from api.etag import respond_with_etag
-from ledger.bundles import BundleUnavailableError, build_bundle
-from ledger.chain.registry import Grade, Origin, Status
+from ledger.bundles import BundleUnavailableError, FileNotRegisteredError, bundle_of
 from ledger.index import queries
-from ledger.index.tables import ManifestRecord, RegistrationRow
+from ledger.index.queries import CatalogueEntry, CatalogueFilter
 from ledger.ipfs import IpfsError
 from ledger.proofs.bundle import ProofBundle
 from ledger.verification import RegistrationReport, VerificationReport, registration_report, verify
+from ledger.vocabulary import Grade, Kind, Origin, Right, Status
 
 router = APIRouter(prefix="/v1", tags=["public"])
 
@@ -90,19 +89,10 @@ def get_bundle(
     file_sha256: Annotated[str | None, Query(pattern=HEX64.pattern)] = None,
 ) -> Response:
     """The proof bundle, to check with `drl verify-bundle` against any node of the chain."""
-    matched: tuple[int, str] | None = None
-    if file_sha256:
-        digest = "0x" + file_sha256.lower().removeprefix("0x")
-        found: list[tuple[int, str]] = [
-            (version, path)
-            for registration, version, path in queries.registrations_by_data_hash(session, digest)
-            if registration == registration_id and path is not None
-        ]
-        if not found:
-            raise ProblemError(404, "file_not_registered", "The file is not part of this registration")
-        matched = found[-1]
     try:
-        bundle = build_bundle(session, runtime.ipfs, runtime.deployment, registration_id, matched)
+        bundle = bundle_of(session, runtime.ipfs, runtime.deployment, registration_id, file_sha256)
+    except FileNotRegisteredError as error:
+        raise ProblemError(404, "file_not_registered", "The file is not part of this registration") from error
     except BundleUnavailableError as error:
         raise ProblemError(404, "registration_not_found", "No such registration", str(error)) from error
     except IpfsError as error:
@@ -113,28 +103,12 @@ def get_bundle(
 @router.get("/registrations/{registration_id}/lineage", response_model=LineageGraph)
 def get_lineage(registration_id: RegistrationId, session: DbSession) -> LineageGraph:
     """The derivation graph around a registration: its ancestors and its descendants."""
-    if queries.registration(session, registration_id) is None:
+    graph = queries.lineage(session, registration_id)
+    if graph is None:
         raise ProblemError(404, "registration_not_found", "No such registration")
-    nodes: dict[int, dict[str, Any]] = {}
-    edges: set[tuple[int, int]] = set()
-    frontier = [registration_id]
-    while frontier and len(nodes) < 1000:
-        current = frontier.pop()
-        if current in nodes:
-            continue
-        row = queries.registration(session, current)
-        if row is None:
-            continue
-        nodes[current] = {"id": current, "status": Status(row.status).name.lower(), "registrant": row.registrant}
-        for parent in queries.parents(session, current):
-            edges.add((current, parent))
-            frontier.append(parent)
-        for child in queries.children(session, current):
-            edges.add((child, current))
-            frontier.append(child)
     return LineageGraph(
-        nodes=sorted(nodes.values(), key=lambda node: node["id"]),
-        edges=[{"child": child, "parent": parent} for child, parent in sorted(edges)],
+        nodes=[{"id": row.id, "status": Status.of(row.status), "registrant": row.registrant} for row in graph.nodes],
+        edges=[{"child": child, "parent": parent} for child, parent in graph.edges],
     )
 
 
@@ -149,85 +123,86 @@ def get_certificate(number: str, session: DbSession) -> VerificationReport:
     return report
 
 
-def _summary(row: RegistrationRow, record: ManifestRecord | None) -> dict[str, Any]:
-    return {
-        "registration_id": row.id,
-        "status": Status(row.status).name.lower(),
-        "registrant": row.registrant,
-        "authority_id": row.authority_id,
-        "origin": Origin(row.origin).name.lower(),
-        "grade": Grade(row.grade).name.lower(),
-        "certificate_number": row.certificate_number,
-        "title": record.title if record else None,
-        "category": record.category if record else None,
-        "industry": record.industry if record else None,
-        "manifest_digest": row.manifest_digest,
-        "notice_ends_at": row.notice_ends_at,
-    }
+class CatalogueItem(BaseModel):
+    """A registration as the catalogue and the notices list it."""
+
+    registration_id: int
+    status: Status
+    registrant: str
+    authority_id: int
+    kind: Kind
+    origin: Origin
+    grade: Grade
+    certificate_number: int | None
+    title: str | None
+    category: str | None
+    industry: str | None
+    manifest_digest: str
+    notice_ends_at: int | None
+    holders: dict[Right, str] = Field(description="The current holder of each right (transferred rights included)")
 
 
-def _listing(session: DbSession, statuses: list[Status], offset: int, limit: int, **filters: Any) -> Page:
-    query = (
-        select(RegistrationRow, ManifestRecord)
-        .outerjoin(
-            ManifestRecord,
-            (ManifestRecord.registration_id == RegistrationRow.id)
-            & (ManifestRecord.version == case((RegistrationRow.version > 1, RegistrationRow.version), else_=1)),
-        )
-        .where(RegistrationRow.status.in_([int(s) for s in statuses]))
+class CataloguePage(BaseModel):
+    """A page of the catalogue: its items and where the next page starts."""
+
+    items: list[CatalogueItem]
+    total: int
+    offset: int
+    limit: int
+
+
+def _item(entry: CatalogueEntry) -> CatalogueItem:
+    row, record = entry.registration, entry.record
+    return CatalogueItem(
+        registration_id=row.id,
+        status=Status.of(row.status),
+        registrant=row.registrant,
+        authority_id=row.authority_id,
+        kind=Kind.of(row.kind),
+        origin=Origin.of(row.origin),
+        grade=Grade.of(row.grade),
+        certificate_number=row.certificate_number,
+        title=record.title if record else None,
+        category=record.category if record else None,
+        industry=record.industry if record else None,
+        manifest_digest=row.manifest_digest,
+        notice_ends_at=row.notice_ends_at,
+        holders=entry.holders,
     )
-    if filters.get("category"):
-        query = query.where(ManifestRecord.category == filters["category"])
-    if filters.get("industry"):
-        query = query.where(ManifestRecord.industry == filters["industry"])
-    if filters.get("grade"):
-        query = query.where(RegistrationRow.grade == int(Grade[filters["grade"].upper()]))
-    if filters.get("origin"):
-        query = query.where(RegistrationRow.origin == int(Origin[filters["origin"].upper()]))
-    if filters.get("holder"):
-        query = query.where(RegistrationRow.registrant == filters["holder"])
-    if filters.get("q"):
-        pattern = f"%{filters['q']}%"
-        query = query.where(ManifestRecord.title.ilike(pattern) | ManifestRecord.description.ilike(pattern))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.execute(query.order_by(RegistrationRow.id).offset(offset).limit(limit)).all()
-    return Page(items=[_summary(row, record) for row, record in rows], total=total, offset=offset, limit=limit)
 
 
-GradeName = Annotated[str | None, Query(pattern="^(general|important|core)$")]
-OriginName = Annotated[str | None, Query(pattern="^(public|enterprise|personal)$")]
+def _listing(
+    session: DbSession, statuses: list[Status], offset: int, limit: int, where: CatalogueFilter | None = None
+) -> CataloguePage:
+    entries, total = queries.catalogue(session, statuses, where or CatalogueFilter(), offset, limit)
+    return CataloguePage(items=[_item(entry) for entry in entries], total=total, offset=offset, limit=limit)
+
+
 Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=200)]
 
 
-@router.get("/catalogue", response_model=Page, summary="The data catalogue (数据目录)")
+@router.get("/catalogue", response_model=CataloguePage, summary="The data catalogue (数据目录)")
 def catalogue(
     session: DbSession,
     category: Annotated[str | None, Query(max_length=200)] = None,
     industry: Annotated[str | None, Query(pattern=r"^[A-T](\d{2}(\d{1,2})?)?$")] = None,
-    grade: GradeName = None,
-    origin: OriginName = None,
-    holder: Annotated[str | None, Query(pattern=r"^0x[0-9a-fA-F]{40}$")] = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    grade: Grade | None = None,
+    origin: Origin | None = None,
+    holder: Annotated[
+        str | None,
+        Query(pattern=r"^0x[0-9a-fA-F]{40}$", description="A current holder of any of the three rights"),
+    ] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Text in the title or the description")] = None,
     offset: Offset = 0,
     limit: Limit = 50,
-) -> Page:
+) -> CataloguePage:
     """Certified registrations, searchable by category, industry, grade, origin, holder and text."""
-    return _listing(
-        session,
-        [Status.CERTIFIED],
-        offset,
-        limit,
-        category=category,
-        industry=industry,
-        grade=grade,
-        origin=origin,
-        holder=holder,
-        q=q,
-    )
+    where = CatalogueFilter(category=category, industry=industry, grade=grade, origin=origin, holder=holder, text=q)
+    return _listing(session, [Status.CERTIFIED], offset, limit, where)
 
 
-@router.get("/notices", response_model=Page, summary="Registrations in public notice (公示)")
-def notices(session: DbSession, offset: Offset = 0, limit: Limit = 50) -> Page:
+@router.get("/notices", response_model=CataloguePage, summary="Registrations in public notice (公示)")
+def notices(session: DbSession, offset: Offset = 0, limit: Limit = 50) -> CataloguePage:
     """Registrations in their public-notice window, or objected to during it."""
     return _listing(session, [Status.PUBLIC_NOTICE, Status.OBJECTED], offset, limit)

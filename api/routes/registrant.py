@@ -16,37 +16,51 @@ import hashlib
 import tempfile
 import uuid
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-from eth_account import Account
-from eth_account.messages import encode_typed_data
 from fastapi import APIRouter, Depends, Form, UploadFile
+from fastapi import Path as PathParameter
 from pydantic import BaseModel, Field, ValidationError
 
 from api.deps import DbSession, IdempotencyKey, Principal, RegistrationId, Runtime, Wait, require
 from api.errors import ProblemError
 from api.tables import Draft
 from api.tokens import Role
-from api.writes import WriteAccepted, accepted, send
-from ledger.chain.typed_data import typed_data
+from api.writes import WriteAccepted, accepted, relay
+from ledger.chain import registry
+from ledger.chain.registry import HolderAction
+from ledger.chain.typed_data import signer_of, typed_data
+from ledger.encoding import from_hex, to_hex
+from ledger.index import queries
 from ledger.ipfs import IpfsError
 from ledger.manifest.canonical import canonical_json, document_digest, sha256
 from ledger.manifest.cid import raw_cid
-from ledger.manifest.model import Evidence, EvidenceKind, Manifest, RegistrantSignature, SignedManifest
-from ledger.manifest.signing import ManifestSignatureError, verify_manifest_signature
-from ledger.registration import submission_of
+from ledger.manifest.model import Evidence, EvidenceKind, Manifest, SignedManifest
+from ledger.manifest.signing import ManifestSignatureError
+from ledger.registration import AlreadyRegisteredError, pin_signed_manifest, relay_application, submission_of
+from ledger.writes import Signer, write_key
 
 router = APIRouter(prefix="/v1", tags=["registrant"])
 Registrant = Annotated[Principal, Depends(require(Role.REGISTRANT))]
 MAX_EVIDENCE_BYTES = 512 << 20
 
 
+class DraftState(StrEnum):
+    """What a draft waits for: the manifest signature, the application signature, or the chain."""
+
+    DRAFT = "draft"
+    MANIFEST_SIGNED = "manifest_signed"
+    SUBMITTED = "submitted"
+
+
 class DraftView(BaseModel):
     id: str
-    state: str
+    state: DraftState
     manifest: dict[str, Any]
     cid: str | None = None
+    registration_id: int | None = Field(default=None, description="The registration it became, once indexed")
     to_sign: dict[str, Any] | None = Field(default=None, description="EIP-712 typed data for the next signature")
     write: WriteAccepted | None = None
 
@@ -57,23 +71,25 @@ class SignatureBody(BaseModel):
     signature: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{130}$")
 
 
+class SubmissionBody(SignatureBody):
+    """The signed application; `again` registers data this registrant already registered, a second time."""
+
+    again: bool = Field(default=False, description="Register data this registrant registered before, again")
+
+
 def _signature_or_custody(runtime: Runtime, principal: Principal, typed: dict[str, Any], given: str | None) -> str:
     """The given signature, or one made now with the key the service holds for the caller (custody)."""
     if given is not None:
         return given
-    account = runtime.custody.get(principal.address)
-    if account is None:
+    signature = runtime.custodial_signature(principal.address, typed)
+    if signature is None:
         raise ProblemError(422, "signature_required", "Sign the typed data, or choose custody of your key first")
-    return "0x" + bytes(account.sign_message(encode_typed_data(full_message=typed)).signature).hex()
+    return to_hex(signature)
 
 
 def _signed_by(typed: dict[str, Any], signature: str, address: str) -> bool:
     """Whether `signature` over the typed data recovers to `address` (a malformed signature does not)."""
-    try:
-        signer = Account.recover_message(encode_typed_data(full_message=typed), signature=bytes.fromhex(signature[2:]))
-    except (ValueError, TypeError):
-        return False
-    return bool(signer == address)
+    return signer_of(typed, from_hex(signature)) == address
 
 
 def _owned(session: DbSession, draft_id: str, principal: Principal) -> Draft:
@@ -84,27 +100,42 @@ def _owned(session: DbSession, draft_id: str, principal: Principal) -> Draft:
 
 
 def _manifest_typed_data(runtime: Runtime, manifest: Manifest) -> dict[str, Any]:
-    message = {"registrant": manifest.registrant, "manifestHash": "0x" + document_digest(manifest).hex()}
+    message = {"registrant": manifest.registrant, "manifestHash": to_hex(document_digest(manifest))}
     return typed_data("Manifest", message, runtime.deployment.chain_id, runtime.deployment.registrations)
 
 
-def _view(runtime: Runtime, draft: Draft) -> DraftView:
+def _view(runtime: Runtime, draft: Draft, session: DbSession) -> DraftView:
     manifest = Manifest.model_validate(draft.manifest)
     if draft.write_key:
         result = runtime.outbox.result(draft.write_key)
         write = None if result is None else accepted(result)
-        return DraftView(id=draft.id, state="submitted", manifest=draft.manifest, cid=_cid(draft), write=write)
+        return DraftView(
+            id=draft.id,
+            state=DraftState.SUBMITTED,
+            manifest=draft.manifest,
+            cid=_cid(draft),
+            registration_id=_registration_of(session, draft),
+            write=write,
+        )
     if draft.submission:
         return DraftView(
             id=draft.id,
-            state="manifest_signed",
+            state=DraftState.MANIFEST_SIGNED,
             manifest=draft.manifest,
             cid=_cid(draft),
             to_sign=draft.submission["typed_data"],
         )
     return DraftView(
-        id=draft.id, state="draft", manifest=draft.manifest, to_sign=_manifest_typed_data(runtime, manifest)
+        id=draft.id, state=DraftState.DRAFT, manifest=draft.manifest, to_sign=_manifest_typed_data(runtime, manifest)
     )
+
+
+def _registration_of(session: DbSession, draft: Draft) -> int | None:
+    """The registration the draft's signed manifest became, once the index has seen it."""
+    if not draft.signed:
+        return None
+    block = canonical_json(SignedManifest.model_validate(draft.signed))
+    return queries.registration_of_manifest(session, to_hex(sha256(block)))
 
 
 def _cid(draft: Draft) -> str | None:
@@ -134,13 +165,13 @@ def create_draft(fields: dict[str, Any], principal: Registrant, session: DbSessi
     )
     session.add(draft)
     session.commit()
-    return _view(runtime, draft)
+    return _view(runtime, draft, session)
 
 
 @router.get("/drafts/{draft_id}", response_model=DraftView)
 def get_draft(draft_id: str, principal: Registrant, session: DbSession, runtime: Runtime) -> DraftView:
     """A draft and what it waits for."""
-    return _view(runtime, _owned(session, draft_id, principal))
+    return _view(runtime, _owned(session, draft_id, principal), session)
 
 
 @router.post("/drafts/{draft_id}/evidence", response_model=DraftView)
@@ -178,7 +209,7 @@ async def upload_evidence(
     fields["evidence"] = [*fields.get("evidence", []), evidence.model_dump(mode="json", exclude_none=True)]
     draft.manifest = _validated(fields).model_dump(mode="json", by_alias=True, exclude_none=True)
     session.commit()
-    return _view(runtime, draft)
+    return _view(runtime, draft, session)
 
 
 @router.post("/drafts/{draft_id}/manifest-signature", response_model=DraftView)
@@ -188,40 +219,31 @@ def sign_manifest(
     """Checks the registrant's manifest signature, pins the signed manifest, and hands out the application."""
     draft = _owned(session, draft_id, principal)
     if draft.signed:
-        return _view(runtime, draft)
+        return _view(runtime, draft, session)
     manifest = Manifest.model_validate(draft.manifest)
     signature = _signature_or_custody(runtime, principal, _manifest_typed_data(runtime, manifest), body.signature)
-    document = SignedManifest(
-        manifest=manifest, signature=RegistrantSignature(signer=principal.address, value=signature.lower())
-    )
     try:
-        verify_manifest_signature(document, runtime.deployment.chain_id, runtime.deployment.registrations)
+        pinned = pin_signed_manifest(runtime, manifest, signature)
     except ManifestSignatureError as error:
         raise ProblemError(
             422, "invalid_signature", "The manifest signature is not the registrant's", str(error)
         ) from error
-    block = canonical_json(document)
-    try:
-        runtime.ipfs.put_raw_block(block)
     except IpfsError as error:
         raise ProblemError(503, "ipfs_unavailable", "The manifest could not be stored", str(error)) from error
-    nonce, deadline = runtime.signing_terms(principal.address)
-    submission = submission_of(manifest, sha256(block), nonce, deadline)
-    message = {k: ("0x" + v.hex() if isinstance(v, bytes) else v) for k, v in submission.message().items()}
-    draft.signed = document.model_dump(mode="json", by_alias=True, exclude_none=True)
+    draft.signed = pinned.document.model_dump(mode="json", by_alias=True, exclude_none=True)
     draft.submission = {
-        "nonce": nonce,
-        "deadline": deadline,
-        "typed_data": typed_data("Submission", message, runtime.deployment.chain_id, runtime.deployment.registrations),
+        "nonce": pinned.submission.nonce,
+        "deadline": pinned.submission.deadline,
+        "typed_data": pinned.typed_data,
     }
     session.commit()
-    return _view(runtime, draft)
+    return _view(runtime, draft, session)
 
 
 @router.post("/drafts/{draft_id}/submission", response_model=DraftView, status_code=202)
 def submit(
     draft_id: str,
-    body: SignatureBody,
+    body: SubmissionBody,
     principal: Registrant,
     session: DbSession,
     runtime: Runtime,
@@ -233,7 +255,7 @@ def submit(
     if draft.write_key:
         if wait:
             runtime.outbox.wait(draft.write_key, timeout=30)
-        return _view(runtime, draft)
+        return _view(runtime, draft, session)
     if not draft.signed or not draft.submission:
         raise ProblemError(409, "manifest_not_signed", "Sign the manifest first")
     document = SignedManifest.model_validate(draft.signed)
@@ -244,31 +266,27 @@ def submit(
     signature = _signature_or_custody(runtime, principal, draft.submission["typed_data"], body.signature)
     if not _signed_by(draft.submission["typed_data"], signature, principal.address):
         raise ProblemError(422, "invalid_signature", "The application signature is not the registrant's")
-    call = runtime.contract("Registrations").functions.submit(submission.as_tuple(), bytes.fromhex(signature[2:]))
-    written = send(
-        runtime,
-        runtime.relayer.address,
-        "Registrations",
-        call,
-        "submit",
-        scope=f"submit:{principal.address}:{raw_cid(block)}",
-        idempotency_key=key or "draft",
-        signer=principal.address,
-        signer_nonce=submission.nonce,
-        wait=wait,
-    )
+    try:
+        result = relay_application(
+            runtime,
+            submission,
+            from_hex(signature),
+            key=write_key(f"submit:{principal.address}:{raw_cid(block)}", key or "draft"),
+            again=body.again,
+            wait=wait,
+        )
+    except AlreadyRegisteredError as error:
+        raise ProblemError(
+            409, "already_registered", "You registered this data before", f"{error}; send again: true"
+        ) from error
+    written = accepted(result)
     draft.write_key = written.key
     session.commit()
-    return _view(runtime, draft)
+    return _view(runtime, draft, session)
 
 
-HOLDER_ACTIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    # path segment: (EIP-712 type, registry function, digest fields in signing order)
-    "change": ("ChangeRequest", "requestChange", ("manifestDigest", "dataCommitment")),
-    "annual-review": ("AnnualReview", "fileAnnualReview", ("reportDigest",)),
-    "cancellation": ("Cancellation", "cancel", ("reasonDigest",)),
-}
 Digest32 = Annotated[str, Field(pattern=r"^0x[0-9a-f]{64}$")]
+ActionPath = Annotated[HolderAction, PathParameter(description="change, annual-review or cancellation")]
 
 
 class HolderActionRequest(BaseModel):
@@ -291,14 +309,10 @@ class HolderActionCustodial(HolderActionRequest):
     """A holder action the service signs with the holder's custodied key."""
 
 
-def _holder_action(action: str) -> tuple[str, str, tuple[str, ...]]:
-    if action not in HOLDER_ACTIONS:
-        raise ProblemError(404, "unknown_action", "No such holder action", f"one of {sorted(HOLDER_ACTIONS)}")
-    return HOLDER_ACTIONS[action]
-
-
-def _digests(action: str, body: HolderActionRequest, session: DbSession, principal: Principal) -> dict[str, str]:
-    if action == "change":
+def _digests(
+    action: HolderAction, body: HolderActionRequest, session: DbSession, principal: Principal
+) -> dict[str, str]:
+    if action is HolderAction.CHANGE:
         if body.draft_id is None:
             raise ProblemError(422, "draft_required", "A change names the draft of the new manifest")
         draft = _owned(session, body.draft_id, principal)
@@ -306,26 +320,25 @@ def _digests(action: str, body: HolderActionRequest, session: DbSession, princip
             raise ProblemError(409, "manifest_not_signed", "Sign the new manifest first")
         document = SignedManifest.model_validate(draft.signed)
         return {
-            "manifestDigest": "0x" + sha256(canonical_json(document)).hex(),
+            "manifestDigest": to_hex(sha256(canonical_json(document))),
             "dataCommitment": document.manifest.data_commitment.root,
         }
-    digest = body.report_digest if action == "annual-review" else body.reason_digest
+    digest = body.report_digest if action is HolderAction.ANNUAL_REVIEW else body.reason_digest
     if digest is None:
         raise ProblemError(422, "digest_required", "The action needs the digest of its document")
-    return {_holder_action(action)[2][0]: digest}
+    return {action.digest_fields[0]: digest}
 
 
 @router.post("/registrations/{registration_id}/holder-actions/{action}/typed-data")
 def holder_action_typed_data(
     registration_id: RegistrationId,
-    action: str,
+    action: ActionPath,
     body: HolderActionRequest,
     principal: Registrant,
     session: DbSession,
     runtime: Runtime,
 ) -> dict[str, Any]:
     """The EIP-712 typed data the holder signs for a change, an annual review or a cancellation."""
-    primary, _, _ = _holder_action(action)
     nonce, deadline = runtime.signing_terms(principal.address)
     message = {
         "registrationId": registration_id,
@@ -333,13 +346,13 @@ def holder_action_typed_data(
         "nonce": nonce,
         "deadline": deadline,
     }
-    return typed_data(primary, message, runtime.deployment.chain_id, runtime.deployment.registrations)
+    return typed_data(action.primary_type, message, runtime.deployment.chain_id, runtime.deployment.registrations)
 
 
 @router.post("/registrations/{registration_id}/holder-actions/{action}", response_model=WriteAccepted, status_code=202)
 def holder_action(
     registration_id: RegistrationId,
-    action: str,
+    action: ActionPath,
     body: HolderActionSigned,
     principal: Registrant,
     session: DbSession,
@@ -358,7 +371,7 @@ def holder_action(
 )
 def holder_action_custodial(
     registration_id: RegistrationId,
-    action: str,
+    action: ActionPath,
     body: HolderActionCustodial,
     principal: Registrant,
     session: DbSession,
@@ -375,7 +388,7 @@ def holder_action_custodial(
 
 def _relay_holder_action(
     registration_id: int,
-    action: str,
+    action: HolderAction,
     body: HolderActionRequest,
     nonce: int,
     deadline: int,
@@ -386,26 +399,21 @@ def _relay_holder_action(
     key: str | None,
     wait: bool,
 ) -> WriteAccepted:
-    primary, function, fields = _holder_action(action)
     digests = _digests(action, body, session, principal)
     message = {"registrationId": registration_id, **digests, "nonce": nonce, "deadline": deadline}
-    typed = typed_data(primary, message, runtime.deployment.chain_id, runtime.deployment.registrations)
+    typed = typed_data(action.primary_type, message, runtime.deployment.chain_id, runtime.deployment.registrations)
     signed = _signature_or_custody(runtime, principal, typed, given)
     if not _signed_by(typed, signed, principal.address):
         raise ProblemError(422, "invalid_signature", "The signature is not the token holder's")
-    arguments = [bytes.fromhex(digests[name][2:]) for name in fields]
-    call = getattr(runtime.contract("Registrations").functions, function)(
-        registration_id, *arguments, nonce, deadline, bytes.fromhex(signed[2:])
-    )
-    return send(
+    arguments = [from_hex(digests[name]) for name in action.digest_fields]
+    return relay(
         runtime,
-        runtime.relayer.address,
-        "Registrations",
-        call,
-        function,
+        registry.holder_action(
+            runtime.contracts, action, registration_id, arguments, nonce, deadline, from_hex(signed)
+        ),
+        sender=runtime.relayer.address,
         scope=f"{action}:{registration_id}:{principal.address}:{nonce}",
         idempotency_key=key or "signed",
-        signer=principal.address,
-        signer_nonce=nonce,
+        signer=Signer(principal.address, nonce),
         wait=wait,
     )

@@ -1,41 +1,31 @@
 """Rights after certification over HTTP: transfers, licences, pledges and trusts, endorsements, approvals.
 
-Signed terms follow the registrant flow: `.../terms` answers the EIP-712 typed data (with the signer's
-nonce of the rights module and a deadline), the parties sign it in their wallets, and the signed terms are
-relayed. Authority, regulator, creditor and agency actions are sent from the caller's own (custodied) key.
-Everything is dry-run first, so what the contracts would refuse is refused before any gas is spent.
+Signed terms follow the registrant flow: `.../terms` answers the EIP-712 typed data (with the right's
+nonce and a deadline), the parties sign it in their wallets, and the signed terms are relayed. Authority,
+regulator, creditor and agency actions are sent from the caller's own (custodied) key. Everything is
+dry-run first, so what the contracts would refuse is refused before any gas is spent.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
-from eth_account import Account
-from eth_account.messages import encode_typed_data
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 
 from api.deps import DbSession, IdempotencyKey, Principal, RegistrationId, Runtime, Wait, require
 from api.errors import ProblemError
 from api.reviews import record_review
 from api.tokens import Role
-from api.writes import WriteAccepted, digest_of, send
-from ledger.chain.registry import Origin
-from ledger.chain.rights import (
-    EncumbranceKind,
-    EncumbranceTerms,
-    LicenceTerms,
-    LicenceType,
-    ReportKind,
-    RightId,
-    TransferTerms,
-)
-from ledger.chain.typed_data import typed_data
-from ledger.index import queries
-from ledger.ipfs import IpfsError
-from ledger.manifest.cid import raw_cid_of_digest
+from api.writes import WriteAccepted, relay
+from ledger.chain import rights
+from ledger.chain.contracts import Write
+from ledger.chain.rights import EncumbranceTerms, LicenceTerms, TransferTerms
+from ledger.chain.typed_data import signer_of
+from ledger.encoding import from_hex
+from ledger.licences import ScopeNotPublicError, check_public_scope
 from ledger.runtime import LedgerRuntime
+from ledger.vocabulary import Encumbrance, LicenceType, ReportKind, ReviewDecision, Right
 
 router = APIRouter(prefix="/v1", tags=["rights"])
 Party = Annotated[Principal, Depends(require(Role.REGISTRANT))]
@@ -45,24 +35,21 @@ Agency = Annotated[Principal, Depends(require(Role.AGENCY))]
 Address = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$")]
 Digest = Annotated[str, Field(pattern=r"^0x[0-9a-f]{64}$")]
 Signature = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{130}$")]
-RIGHTS = {
-    "resource_holding": RightId.RESOURCE_HOLDING,
-    "processing_and_use": RightId.PROCESSING_AND_USE,
-    "product_operation": RightId.PRODUCT_OPERATION,
-}
-RightName = Annotated[str, Field(pattern="^(resource_holding|processing_and_use|product_operation)$")]
+RightPath = Annotated[Right, Path(description="One of the three rights")]
+LicenceId = Annotated[str, Path(pattern=r"^\d{1,78}$", description="A licence id (uint256, decimal)")]
+ReportDigest = Annotated[str, Path(pattern=r"^0x[0-9a-f]{64}$", description="The sha256 of the endorsed report")]
 
 
 class TransferRequest(BaseModel):
-    right: RightName
+    right: Right
     new_holder: Address
     agreement_digest: Digest
 
 
 class LicenceRequest(BaseModel):
-    right: RightName
+    right: Right
     licensee: Address
-    licence_type: Annotated[str, Field(pattern="^(exclusive|sole|non_exclusive|sub_licence|cross_licence)$")]
+    licence_type: LicenceType
     scope_digest: Digest = Field(description="sha256 of the scope document's raw IPFS block (its CID's digest)")
     starts_at: int = Field(ge=0, lt=2**40)
     ends_at: int = Field(ge=0, lt=2**40)
@@ -71,8 +58,8 @@ class LicenceRequest(BaseModel):
 
 
 class EncumbranceRequest(BaseModel):
-    right: RightName
-    kind: Annotated[str, Field(pattern="^(pledge|trust)$")]
+    right: Right
+    kind: Annotated[Encumbrance, Field(description="pledge (质押) or trust (信托)")]
     creditor: Address
     agreement_digest: Digest
 
@@ -108,30 +95,25 @@ class Reason(BaseModel):
 
 
 class EndorsementRequest(BaseModel):
-    kind: Annotated[str, Field(pattern="^(compliance|quality|valuation)$")]
+    kind: ReportKind
     report_digest: Digest
 
 
-def _terms_typed_data(runtime: LedgerRuntime, terms: TransferTerms | LicenceTerms | EncumbranceTerms) -> dict[str, Any]:
-    message = {k: ("0x" + v.hex() if isinstance(v, bytes) else v) for k, v in terms.message().items()}
-    return typed_data(terms.PRIMARY_TYPE, message, runtime.deployment.chain_id, runtime.deployment.rights)
+Terms = TransferTerms | LicenceTerms | EncumbranceTerms
 
 
-def _signing_terms(runtime: LedgerRuntime, registration_id: int, right: str) -> tuple[int, int]:
+def _typed_data(runtime: LedgerRuntime, terms: Terms) -> dict[str, Any]:
+    return terms.typed_data(runtime.deployment.chain_id, runtime.deployment.rights)
+
+
+def _signing_terms(runtime: LedgerRuntime, registration_id: int, right: Right) -> tuple[int, int]:
     """The right's nonce, which the request must carry (every change of the right raises it), and a deadline."""
-    nonce = runtime.contract("Rights").functions.nonceOf(registration_id, int(RIGHTS[right])).call()
-    return int(nonce), runtime.signature_deadline()
+    return rights.nonce_of(runtime.contracts, registration_id, right), runtime.signature_deadline()
 
 
-def _check_signature(runtime: LedgerRuntime, terms: Any, signature: str, signer: str) -> bytes:
-    raw = bytes.fromhex(signature[2:])
-    try:
-        recovered = Account.recover_message(
-            encode_typed_data(full_message=_terms_typed_data(runtime, terms)), signature=raw
-        )
-    except (ValueError, TypeError):
-        recovered = None
-    if recovered != signer:
+def _checked_signature(runtime: LedgerRuntime, terms: Terms, signature: str, signer: str) -> bytes:
+    raw = from_hex(signature)
+    if signer_of(_typed_data(runtime, terms), raw) != signer:
         raise ProblemError(422, "invalid_signature", "A signature is not the party's", f"expected {signer}")
     return raw
 
@@ -140,13 +122,7 @@ def _transfer_terms(
     registration_id: int, body: TransferRequest, holder: str, nonce: int, deadline: int
 ) -> TransferTerms:
     return TransferTerms(
-        registration_id,
-        RIGHTS[body.right],
-        holder,
-        body.new_holder,
-        bytes.fromhex(body.agreement_digest[2:]),
-        nonce,
-        deadline,
+        registration_id, body.right, holder, body.new_holder, from_hex(body.agreement_digest), nonce, deadline
     )
 
 
@@ -155,11 +131,11 @@ def _licence_terms(
 ) -> LicenceTerms:
     return LicenceTerms(
         registration_id,
-        RIGHTS[body.right],
+        body.right,
         licensor,
         body.licensee,
-        LicenceType[body.licence_type.upper()],
-        bytes.fromhex(body.scope_digest[2:]),
+        body.licence_type,
+        from_hex(body.scope_digest),
         body.starts_at,
         body.ends_at,
         body.sublicensable,
@@ -172,15 +148,36 @@ def _licence_terms(
 def _encumbrance_terms(
     registration_id: int, body: EncumbranceRequest, holder: str, nonce: int, deadline: int
 ) -> EncumbranceTerms:
+    if body.kind is Encumbrance.NONE:
+        raise ProblemError(422, "invalid_encumbrance", "An encumbrance is a pledge or a trust")
     return EncumbranceTerms(
-        registration_id,
-        RIGHTS[body.right],
-        EncumbranceKind[body.kind.upper()],
-        holder,
-        body.creditor,
-        bytes.fromhex(body.agreement_digest[2:]),
-        nonce,
-        deadline,
+        registration_id, body.right, body.kind, holder, body.creditor, from_hex(body.agreement_digest), nonce, deadline
+    )
+
+
+def _licence_id(text: str) -> int:
+    if int(text) >= 2**256:
+        raise ProblemError(404, "licence_not_found", "No such licence")
+    return int(text)
+
+
+def _right_action(
+    runtime: LedgerRuntime,
+    principal: Principal,
+    write: Write,
+    registration_id: int,
+    right: Right,
+    key: str | None,
+    wait: bool,
+) -> WriteAccepted:
+    """An action on one right sent from the caller's own key, scoped to the function, the right and the caller."""
+    return relay(
+        runtime,
+        write,
+        sender=principal.address,
+        scope=f"{write.purpose}:{registration_id}:{right}:{principal.token_id}",
+        idempotency_key=key,
+        wait=wait,
     )
 
 
@@ -193,7 +190,7 @@ def transfer_terms(
 ) -> dict[str, Any]:
     """The typed data the holder (the caller) and the new holder both sign."""
     nonce, deadline = _signing_terms(runtime, registration_id, body.right)
-    return _terms_typed_data(runtime, _transfer_terms(registration_id, body, principal.address, nonce, deadline))
+    return _typed_data(runtime, _transfer_terms(registration_id, body, principal.address, nonce, deadline))
 
 
 @router.post("/registrations/{registration_id}/transfers", response_model=WriteAccepted, status_code=202)
@@ -206,48 +203,18 @@ def request_transfer(
     wait: Wait = False,
 ) -> WriteAccepted:
     """Registers a transfer signed by both holders (either may relay it); it waits for its approvals."""
-    holder = runtime.contract("Rights").functions.holderOf(registration_id, int(RIGHTS[body.right])).call()
+    holder = rights.holder_of(runtime.contracts, registration_id, body.right)
     if principal.address not in (holder, body.new_holder):
         raise ProblemError(403, "forbidden", "Only the holder or the new holder may register the transfer")
     terms = _transfer_terms(registration_id, body, holder, body.nonce, body.deadline)
-    holder_signature = _check_signature(runtime, terms, body.holder_signature, holder)
-    new_holder_signature = _check_signature(runtime, terms, body.new_holder_signature, body.new_holder)
-    call = runtime.contract("Rights").functions.requestTransfer(
-        terms.as_tuple(), holder_signature, new_holder_signature
-    )
-    return send(
+    holder_signature = _checked_signature(runtime, terms, body.holder_signature, holder)
+    new_holder_signature = _checked_signature(runtime, terms, body.new_holder_signature, body.new_holder)
+    return relay(
         runtime,
-        runtime.relayer.address,
-        "Rights",
-        call,
-        "requestTransfer",
+        rights.request_transfer(runtime.contracts, terms, holder_signature, new_holder_signature),
+        sender=runtime.relayer.address,
         scope=f"transfer:{registration_id}:{body.right}:{holder}:{body.nonce}",
         idempotency_key=key or "signed",
-        wait=wait,
-    )
-
-
-def _right_action(
-    runtime: LedgerRuntime,
-    principal: Principal,
-    function: str,
-    registration_id: int,
-    right: str,
-    key: str | None,
-    wait: bool,
-    *extra: Any,
-) -> WriteAccepted:
-    if right not in RIGHTS:
-        raise ProblemError(404, "unknown_right", "No such right", f"one of {sorted(RIGHTS)}")
-    call = getattr(runtime.contract("Rights").functions, function)(registration_id, int(RIGHTS[right]), *extra)
-    return send(
-        runtime,
-        principal.address,
-        "Rights",
-        call,
-        function,
-        scope=f"{function}:{registration_id}:{right}:{principal.token_id}",
-        idempotency_key=key,
         wait=wait,
     )
 
@@ -257,14 +224,15 @@ def _right_action(
 )
 def approve_transfer(
     registration_id: RegistrationId,
-    right: str,
+    right: RightPath,
     principal: Authority,
     runtime: Runtime,
     key: IdempotencyKey = None,
     wait: Wait = False,
 ) -> WriteAccepted:
     """The registration's authority approves the pending transfer (for important or core data, a regulator too)."""
-    return _right_action(runtime, principal, "approveTransfer", registration_id, right, key, wait)
+    write = rights.approve_transfer(runtime.contracts, registration_id, right)
+    return _right_action(runtime, principal, write, registration_id, right, key, wait)
 
 
 @router.post(
@@ -274,14 +242,15 @@ def approve_transfer(
 )
 def regulator_approve_transfer(
     registration_id: RegistrationId,
-    right: str,
+    right: RightPath,
     principal: Regulator,
     runtime: Runtime,
     key: IdempotencyKey = None,
     wait: Wait = False,
 ) -> WriteAccepted:
     """A regulator approves a pending transfer of important or core data."""
-    return _right_action(runtime, principal, "regulatorApproveTransfer", registration_id, right, key, wait)
+    write = rights.regulator_approve_transfer(runtime.contracts, registration_id, right)
+    return _right_action(runtime, principal, write, registration_id, right, key, wait)
 
 
 @router.post(
@@ -289,7 +258,7 @@ def regulator_approve_transfer(
 )
 def reject_transfer(
     registration_id: RegistrationId,
-    right: str,
+    right: RightPath,
     body: Reason,
     principal: Annotated[Principal, Depends(require(Role.AUTHORITY, Role.REGULATOR))],
     runtime: Runtime,
@@ -297,9 +266,8 @@ def reject_transfer(
     wait: Wait = False,
 ) -> WriteAccepted:
     """The authority or a regulator refuses the pending transfer."""
-    return _right_action(
-        runtime, principal, "rejectTransfer", registration_id, right, key, wait, digest_of(body.reason)
-    )
+    write = rights.reject_transfer(runtime.contracts, registration_id, right, body.reason)
+    return _right_action(runtime, principal, write, registration_id, right, key, wait)
 
 
 @router.post(
@@ -307,7 +275,7 @@ def reject_transfer(
 )
 def lawful_transfer(
     registration_id: RegistrationId,
-    right: str,
+    right: RightPath,
     body: LawfulTransfer,
     principal: Authority,
     runtime: Runtime,
@@ -315,37 +283,13 @@ def lawful_transfer(
     wait: Wait = False,
 ) -> WriteAccepted:
     """Transfer by operation of law (merger, division, dissolution, bankruptcy), on evidence, without the holder."""
-    return _right_action(
-        runtime,
-        principal,
-        "transferByOperationOfLaw",
-        registration_id,
-        right,
-        key,
-        wait,
-        body.new_holder,
-        digest_of(body.evidence),
+    write = rights.transfer_by_operation_of_law(
+        runtime.contracts, registration_id, right, body.new_holder, body.evidence
     )
+    return _right_action(runtime, principal, write, registration_id, right, key, wait)
 
 
 # ------------------------------------------------------------------------------------------------ licences
-
-
-def _check_public_scope(runtime: LedgerRuntime, session: DbSession, registration_id: int, scope_digest: str) -> None:
-    """Public data's licences must have a public scope document: its raw block must be retrievable."""
-    row = queries.registration(session, registration_id)
-    if row is None or Origin(row.origin) is not Origin.PUBLIC:
-        return
-    cid = raw_cid_of_digest(bytes.fromhex(scope_digest[2:]))
-    try:
-        runtime.ipfs.get_raw_block(cid, offline=True)
-    except IpfsError as error:
-        raise ProblemError(
-            422,
-            "scope_not_public",
-            "The scope document of a public-data licence must be published",
-            f"{cid} is not retrievable from the ledger's IPFS node",
-        ) from error
 
 
 @router.post("/registrations/{registration_id}/licences/terms")
@@ -354,7 +298,7 @@ def licence_terms(
 ) -> dict[str, Any]:
     """The typed data the licensor (the caller) signs."""
     nonce, deadline = _signing_terms(runtime, registration_id, body.right)
-    return _terms_typed_data(runtime, _licence_terms(registration_id, body, principal.address, nonce, deadline))
+    return _typed_data(runtime, _licence_terms(registration_id, body, principal.address, nonce, deadline))
 
 
 @router.post("/registrations/{registration_id}/licences", response_model=WriteAccepted, status_code=202)
@@ -370,16 +314,18 @@ def grant_licence(
     """Registers a licence signed by its licensor; important or core data waits for a regulator."""
     if body.ends_at <= body.starts_at:
         raise ProblemError(422, "invalid_term", "A licence ends after it starts")
-    _check_public_scope(runtime, session, registration_id, body.scope_digest)
+    try:
+        check_public_scope(session, runtime.ipfs, registration_id, from_hex(body.scope_digest))
+    except ScopeNotPublicError as error:
+        raise ProblemError(
+            422, "scope_not_public", "The scope document of a public-data licence must be published", str(error)
+        ) from error
     terms = _licence_terms(registration_id, body, principal.address, body.nonce, body.deadline)
-    signature = _check_signature(runtime, terms, body.signature, principal.address)
-    call = runtime.contract("Rights").functions.grantLicence(terms.as_tuple(), signature)
-    return send(
+    signature = _checked_signature(runtime, terms, body.signature, principal.address)
+    return relay(
         runtime,
-        runtime.relayer.address,
-        "Rights",
-        call,
-        "grantLicence",
+        rights.grant_licence(runtime.contracts, terms, signature),
+        sender=runtime.relayer.address,
         scope=f"licence:{registration_id}:{body.right}:{body.nonce}",
         idempotency_key=key or "signed",
         wait=wait,
@@ -388,16 +334,13 @@ def grant_licence(
 
 @router.post("/licences/{licence_id}/regulator-approval", response_model=WriteAccepted, status_code=202)
 def approve_licence(
-    licence_id: str, principal: Regulator, runtime: Runtime, key: IdempotencyKey = None, wait: Wait = False
+    licence_id: LicenceId, principal: Regulator, runtime: Runtime, key: IdempotencyKey = None, wait: Wait = False
 ) -> WriteAccepted:
     """A regulator approves a licence of important or core data."""
-    call = runtime.contract("Rights").functions.regulatorApproveLicence(_licence_id(licence_id))
-    return send(
+    return relay(
         runtime,
-        principal.address,
-        "Rights",
-        call,
-        "regulatorApproveLicence",
+        rights.regulator_approve_licence(runtime.contracts, _licence_id(licence_id)),
+        sender=principal.address,
         scope=f"approve-licence:{licence_id}",
         idempotency_key=key,
         wait=wait,
@@ -406,7 +349,7 @@ def approve_licence(
 
 @router.post("/licences/{licence_id}/revocation", response_model=WriteAccepted, status_code=202)
 def revoke_licence(
-    licence_id: str,
+    licence_id: LicenceId,
     body: Reason,
     principal: Annotated[Principal, Depends(require(Role.REGISTRANT, Role.AUTHORITY, Role.REGULATOR))],
     runtime: Runtime,
@@ -414,23 +357,14 @@ def revoke_licence(
     wait: Wait = False,
 ) -> WriteAccepted:
     """The licensor or the authority revokes a licence (a regulator, one still awaiting approval)."""
-    call = runtime.contract("Rights").functions.revokeLicence(_licence_id(licence_id), digest_of(body.reason))
-    return send(
+    return relay(
         runtime,
-        principal.address,
-        "Rights",
-        call,
-        "revokeLicence",
+        rights.revoke_licence(runtime.contracts, _licence_id(licence_id), body.reason),
+        sender=principal.address,
         scope=f"revoke-licence:{licence_id}",
         idempotency_key=key,
         wait=wait,
     )
-
-
-def _licence_id(text: str) -> int:
-    if not text.isdigit() or len(text) > 78 or int(text) >= 2**256:
-        raise ProblemError(404, "licence_not_found", "No such licence")
-    return int(text)
 
 
 # ------------------------------------------------------------------------------------------------ pledges, trusts
@@ -442,7 +376,7 @@ def encumbrance_terms(
 ) -> dict[str, Any]:
     """The typed data the holder (the caller) signs to pledge a right or place it in trust."""
     nonce, deadline = _signing_terms(runtime, registration_id, body.right)
-    return _terms_typed_data(runtime, _encumbrance_terms(registration_id, body, principal.address, nonce, deadline))
+    return _typed_data(runtime, _encumbrance_terms(registration_id, body, principal.address, nonce, deadline))
 
 
 @router.post("/registrations/{registration_id}/encumbrances", response_model=WriteAccepted, status_code=202)
@@ -456,14 +390,11 @@ def encumber(
 ) -> WriteAccepted:
     """Registers a pledge (质押) or trust (信托) signed by the holder; the right cannot move until released."""
     terms = _encumbrance_terms(registration_id, body, principal.address, body.nonce, body.deadline)
-    signature = _check_signature(runtime, terms, body.signature, principal.address)
-    call = runtime.contract("Rights").functions.encumber(terms.as_tuple(), signature)
-    return send(
+    signature = _checked_signature(runtime, terms, body.signature, principal.address)
+    return relay(
         runtime,
-        runtime.relayer.address,
-        "Rights",
-        call,
-        "encumber",
+        rights.encumber(runtime.contracts, terms, signature),
+        sender=runtime.relayer.address,
         scope=f"encumber:{registration_id}:{body.right}:{body.nonce}",
         idempotency_key=key or "signed",
         wait=wait,
@@ -473,14 +404,15 @@ def encumber(
 @router.post("/registrations/{registration_id}/rights/{right}/release", response_model=WriteAccepted, status_code=202)
 def release(
     registration_id: RegistrationId,
-    right: str,
+    right: RightPath,
     principal: Party,
     runtime: Runtime,
     key: IdempotencyKey = None,
     wait: Wait = False,
 ) -> WriteAccepted:
     """The pledgee or trustee (the caller, from its own key) releases the right."""
-    return _right_action(runtime, principal, "release", registration_id, right, key, wait)
+    write = rights.release(runtime.contracts, registration_id, right)
+    return _right_action(runtime, principal, write, registration_id, right, key, wait)
 
 
 @router.post(
@@ -488,7 +420,7 @@ def release(
 )
 def court_release(
     registration_id: RegistrationId,
-    right: str,
+    right: RightPath,
     body: Evidence,
     principal: Authority,
     session: DbSession,
@@ -497,10 +429,9 @@ def court_release(
     wait: Wait = False,
 ) -> WriteAccepted:
     """The authority releases a pledge or trust on a court order."""
-    written = _right_action(
-        runtime, principal, "releaseByCourtOrder", registration_id, right, key, wait, digest_of(body.evidence)
-    )
-    record_review(session, registration_id, principal, "court_release", body.evidence, written)
+    write = rights.release_by_court_order(runtime.contracts, registration_id, right, body.evidence)
+    written = _right_action(runtime, principal, write, registration_id, right, key, wait)
+    record_review(session, registration_id, principal, ReviewDecision.COURT_RELEASE, body.evidence, written)
     return written
 
 
@@ -517,16 +448,10 @@ def endorse(
     wait: Wait = False,
 ) -> WriteAccepted:
     """An admitted agency vouches, on chain and under its own key, for the report with this digest."""
-    kind = ReportKind[body.kind.upper()]
-    call = runtime.contract("Endorsements").functions.endorse(
-        registration_id, int(kind), bytes.fromhex(body.report_digest[2:])
-    )
-    return send(
+    return relay(
         runtime,
-        principal.address,
-        "Endorsements",
-        call,
-        "endorse",
+        rights.endorse(runtime.contracts, registration_id, body.kind, from_hex(body.report_digest)),
+        sender=principal.address,
         scope=f"endorse:{body.report_digest}",
         idempotency_key=key,
         wait=wait,
@@ -535,7 +460,7 @@ def endorse(
 
 @router.post("/endorsements/{report_digest}/withdrawal", response_model=WriteAccepted, status_code=202)
 def withdraw_endorsement(
-    report_digest: str,
+    report_digest: ReportDigest,
     body: Reason,
     principal: Agency,
     runtime: Runtime,
@@ -543,15 +468,10 @@ def withdraw_endorsement(
     wait: Wait = False,
 ) -> WriteAccepted:
     """The agency withdraws its endorsement."""
-    if re.fullmatch(r"0x[0-9a-f]{64}", report_digest) is None:
-        raise ProblemError(404, "endorsement_not_found", "No such endorsement")
-    call = runtime.contract("Endorsements").functions.withdraw(bytes.fromhex(report_digest[2:]), digest_of(body.reason))
-    return send(
+    return relay(
         runtime,
-        principal.address,
-        "Endorsements",
-        call,
-        "withdraw",
+        rights.withdraw_endorsement(runtime.contracts, from_hex(report_digest), body.reason),
+        sender=principal.address,
         scope=f"withdraw:{report_digest}",
         idempotency_key=key,
         wait=wait,

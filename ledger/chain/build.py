@@ -17,6 +17,7 @@ from typing import Any
 import solcx
 
 from ledger.chain.artifacts import ARTIFACT_DIR, DEPLOYED_CONTRACTS
+from ledger.encoding import from_hex
 from ledger.toolchain import PROJECT_ROOT, SOLC
 
 SOURCE_DIR = PROJECT_ROOT / "contracts" / "src"
@@ -76,7 +77,7 @@ def artifact_of(name: str, compiled: dict[str, Any], version: str) -> dict[str, 
             for refs in compiled["evm"]["deployedBytecode"].get("immutableReferences", {}).values()
             for ref in refs
         ),
-        "bytecodeSha256": hashlib.sha256(bytes.fromhex(bytecode[2:])).hexdigest(),
+        "bytecodeSha256": hashlib.sha256(from_hex(bytecode)).hexdigest(),
     }
 
 

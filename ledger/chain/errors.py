@@ -9,8 +9,13 @@ from typing import Any
 from eth_abi.abi import decode
 from eth_utils.abi import function_signature_to_4byte_selector
 from eth_utils.address import to_checksum_address
+from web3.exceptions import ContractCustomError, ContractLogicError
 
 from ledger.chain.artifacts import DEPLOYED_CONTRACTS, abi_of
+from ledger.encoding import from_hex, to_hex
+
+# What web3 raises when a call reverts (a dry run, an estimate, a view): the exceptions `decode_refusal` reads.
+CONTRACT_REFUSALS = (ContractCustomError, ContractLogicError)
 
 _STANDARD = {
     "Error": ["string"],
@@ -53,7 +58,7 @@ def _readable(kind: str, value: Any) -> Any:
     if kind == "address":
         return to_checksum_address(value)
     if kind.startswith("bytes") and isinstance(value, bytes):
-        return "0x" + value.hex()
+        return to_hex(value)
     return value
 
 
@@ -61,10 +66,20 @@ def decode_revert(data: bytes) -> DecodedError:
     """The named error of revert `data`; `UnknownError` with the raw bytes when no ABI knows it."""
     known = _selectors().get(data[:4])
     if known is None:
-        return DecodedError("UnknownError", (data.hex(),))
+        return DecodedError("UnknownError", (to_hex(data),))
     name, types = known
     try:
         values = decode(types, data[4:])
         return DecodedError(name, tuple(_readable(kind, value) for kind, value in zip(types, values, strict=True)))
     except Exception:  # noqa: BLE001 - malformed revert data is still reported, undecoded
-        return DecodedError(name, (data[4:].hex(),))
+        return DecodedError(name, (to_hex(data[4:]),))
+
+
+def decode_refusal(refusal: ContractCustomError | ContractLogicError) -> DecodedError:
+    """The named error of a call web3 reports as reverted (its revert data, else its message)."""
+    data = refusal.data
+    if isinstance(data, str) and data.startswith("0x"):
+        return decode_revert(from_hex(data))
+    if isinstance(data, bytes | bytearray):
+        return decode_revert(bytes(data))
+    return DecodedError("Error", (str(refusal.message or refusal),))

@@ -16,12 +16,13 @@ from web3._utils.events import get_event_data
 from web3.types import LogReceipt
 
 from ledger.chain.artifacts import DEPLOYED_CONTRACTS, abi_of
+from ledger.encoding import to_hex
 
 
 def plain(value: Any) -> Any:
     """An event argument as JSON: bytes as 0x-hex, tuples as lists."""
     if isinstance(value, bytes | bytearray | HexBytes):
-        return "0x" + bytes(value).hex()
+        return to_hex(value)
     if isinstance(value, list | tuple):
         return [plain(item) for item in value]
     if isinstance(value, dict):

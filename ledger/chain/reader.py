@@ -10,6 +10,7 @@ from web3.exceptions import BlockNotFound, TransactionNotFound
 
 from ledger.chain.artifacts import abi_of
 from ledger.chain.events import EventDecoder
+from ledger.encoding import to_hex
 
 
 class Web3ChainReader:
@@ -24,7 +25,7 @@ class Web3ChainReader:
 
     def canonical_block_hash(self, number: int) -> str | None:
         try:
-            return "0x" + bytes(self._w3.eth.get_block(number)["hash"]).hex()
+            return to_hex(self._w3.eth.get_block(number)["hash"])
         except BlockNotFound:
             return None
 
@@ -43,7 +44,7 @@ class Web3ChainReader:
                     "address": Web3.to_checksum_address(entry["address"]),
                     "name": name,
                     "args": args,
-                    "block_hash": "0x" + bytes(entry["blockHash"]).hex(),
+                    "block_hash": to_hex(entry["blockHash"]),
                 }
         return None
 

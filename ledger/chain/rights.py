@@ -1,58 +1,19 @@
-"""Typed values of the rights module: enums mirroring Solidity (`IRights`), and the signed terms of transfers,
-licences and encumbrances as passed to `Rights`."""
+"""The rights module (`Rights`) and endorsements: the signed terms of transfers, licences and encumbrances as
+passed to `Rights`, and the writes and reads the faces use."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from enum import IntEnum
 from typing import Any, ClassVar
 
 from eth_account.signers.local import LocalAccount
 
-from ledger.chain.typed_data import signable
+from ledger.chain.contracts import Contracts, Write
+from ledger.chain.typed_data import signable, typed_data
+from ledger.encoding import text_digest, to_hex
+from ledger.vocabulary import ChainEnum, Encumbrance, LicenceType, ReportKind, Right
 
-
-class RightId(IntEnum):
-    """One of the three rights (IRights.Right); the registration's claimed set holds `1 << right`."""
-
-    RESOURCE_HOLDING = 0
-    PROCESSING_AND_USE = 1
-    PRODUCT_OPERATION = 2
-
-
-class LicenceType(IntEnum):
-    """Licence categories (IRights.LicenceType)."""
-
-    EXCLUSIVE = 0
-    SOLE = 1
-    NON_EXCLUSIVE = 2
-    SUB_LICENCE = 3
-    CROSS_LICENCE = 4
-
-
-class LicenceStatus(IntEnum):
-    """State of a licence record (IRights.LicenceStatus)."""
-
-    NONE = 0
-    AWAITING_APPROVAL = 1
-    GRANTED = 2
-    REVOKED = 3
-
-
-class EncumbranceKind(IntEnum):
-    """What encumbers a right (IRights.EncumbranceKind)."""
-
-    NONE = 0
-    PLEDGE = 1
-    TRUST = 2
-
-
-class ReportKind(IntEnum):
-    """What an endorsed report is (IEndorsements.ReportKind)."""
-
-    COMPLIANCE = 0
-    QUALITY = 1
-    VALUATION = 2
+RIGHTS = "Rights"
 
 
 def _camel(name: str) -> str:
@@ -67,12 +28,19 @@ class _SignedTerms:
     PRIMARY_TYPE: ClassVar[str]
 
     def message(self) -> dict[str, Any]:
-        """The EIP-712 message (field names as in Solidity, enums as integers)."""
-        return {_camel(key): int(value) if isinstance(value, IntEnum) else value for key, value in asdict(self).items()}
+        """The EIP-712 message (field names as in Solidity, enums as their Solidity values)."""
+        return {
+            _camel(key): value.code if isinstance(value, ChainEnum) else value for key, value in asdict(self).items()
+        }
 
     def as_tuple(self) -> tuple[Any, ...]:
         """The ABI tuple of the Solidity struct, in field order."""
         return tuple(self.message().values())
+
+    def typed_data(self, chain_id: int, rights: str) -> dict[str, Any]:
+        """The EIP-712 document a wallet signs, bytes as 0x-hex (JSON-ready)."""
+        message = {key: to_hex(value) if isinstance(value, bytes) else value for key, value in self.message().items()}
+        return typed_data(self.PRIMARY_TYPE, message, chain_id, rights)
 
     def sign(self, signer: LocalAccount, chain_id: int, rights: str) -> bytes:
         """`signer`'s EIP-712 signature over these terms for the rights module at `rights`."""
@@ -87,7 +55,7 @@ class TransferTerms(_SignedTerms):
     PRIMARY_TYPE: ClassVar[str] = "RightTransfer"
 
     registration_id: int
-    right: RightId
+    right: Right
     holder: str
     new_holder: str
     agreement_digest: bytes
@@ -102,7 +70,7 @@ class LicenceTerms(_SignedTerms):
     PRIMARY_TYPE: ClassVar[str] = "Licence"
 
     registration_id: int
-    right: RightId
+    right: Right
     licensor: str
     licensee: str
     licence_type: LicenceType
@@ -122,10 +90,97 @@ class EncumbranceTerms(_SignedTerms):
     PRIMARY_TYPE: ClassVar[str] = "Encumbrance"
 
     registration_id: int
-    right: RightId
-    kind: EncumbranceKind
+    right: Right
+    kind: Encumbrance
     holder: str
     creditor: str
     agreement_digest: bytes
     nonce: int
     deadline: int
+
+
+# ------------------------------------------------------------------------------------------------ writes
+
+
+def request_transfer(
+    contracts: Contracts, terms: TransferTerms, holder_signature: bytes, new_holder_signature: bytes
+) -> Write:
+    """A transfer registration signed by both holders; it waits for its approvals."""
+    return contracts.write(RIGHTS, "requestTransfer", terms.as_tuple(), holder_signature, new_holder_signature)
+
+
+def approve_transfer(contracts: Contracts, registration_id: int, right: Right) -> Write:
+    """The registration's authority approves a pending transfer."""
+    return contracts.write(RIGHTS, "approveTransfer", registration_id, right.code)
+
+
+def regulator_approve_transfer(contracts: Contracts, registration_id: int, right: Right) -> Write:
+    """A regulator approves a pending transfer of important or core data."""
+    return contracts.write(RIGHTS, "regulatorApproveTransfer", registration_id, right.code)
+
+
+def reject_transfer(contracts: Contracts, registration_id: int, right: Right, reason: str) -> Write:
+    """The authority or a regulator refuses a pending transfer."""
+    return contracts.write(RIGHTS, "rejectTransfer", registration_id, right.code, text_digest(reason))
+
+
+def transfer_by_operation_of_law(
+    contracts: Contracts, registration_id: int, right: Right, new_holder: str, evidence: str
+) -> Write:
+    """Transfer on a merger, division, dissolution or bankruptcy, on evidence, without the holder."""
+    return contracts.write(
+        RIGHTS, "transferByOperationOfLaw", registration_id, right.code, new_holder, text_digest(evidence)
+    )
+
+
+def grant_licence(contracts: Contracts, terms: LicenceTerms, signature: bytes) -> Write:
+    """A licence registration (许可登记) signed by its licensor."""
+    return contracts.write(RIGHTS, "grantLicence", terms.as_tuple(), signature)
+
+
+def regulator_approve_licence(contracts: Contracts, licence_id: int) -> Write:
+    """A regulator approves a licence of important or core data."""
+    return contracts.write(RIGHTS, "regulatorApproveLicence", licence_id)
+
+
+def revoke_licence(contracts: Contracts, licence_id: int, reason: str) -> Write:
+    """The licensor or the authority revokes a licence."""
+    return contracts.write(RIGHTS, "revokeLicence", licence_id, text_digest(reason))
+
+
+def encumber(contracts: Contracts, terms: EncumbranceTerms, signature: bytes) -> Write:
+    """A pledge or trust signed by the holder."""
+    return contracts.write(RIGHTS, "encumber", terms.as_tuple(), signature)
+
+
+def release(contracts: Contracts, registration_id: int, right: Right) -> Write:
+    """The pledgee or trustee releases the right."""
+    return contracts.write(RIGHTS, "release", registration_id, right.code)
+
+
+def release_by_court_order(contracts: Contracts, registration_id: int, right: Right, evidence: str) -> Write:
+    """The authority releases a pledge or trust on a court order."""
+    return contracts.write(RIGHTS, "releaseByCourtOrder", registration_id, right.code, text_digest(evidence))
+
+
+def endorse(contracts: Contracts, registration_id: int, kind: ReportKind, report_digest: bytes) -> Write:
+    """An admitted agency vouches for the report with this digest (Endorsements)."""
+    return contracts.write("Endorsements", "endorse", registration_id, kind.code, report_digest)
+
+
+def withdraw_endorsement(contracts: Contracts, report_digest: bytes, reason: str) -> Write:
+    """The agency withdraws its endorsement (Endorsements)."""
+    return contracts.write("Endorsements", "withdraw", report_digest, text_digest(reason))
+
+
+# ------------------------------------------------------------------------------------------------ reads
+
+
+def holder_of(contracts: Contracts, registration_id: int, right: Right) -> str:
+    """The current holder of a right, as the chain says."""
+    return str(contracts.call(RIGHTS, "holderOf", registration_id, right.code))
+
+
+def nonce_of(contracts: Contracts, registration_id: int, right: Right) -> int:
+    """The right's nonce, which signed terms must carry (every change of the right raises it)."""
+    return int(contracts.call(RIGHTS, "nonceOf", registration_id, right.code))

@@ -12,6 +12,8 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.types import TxParams, TxReceipt
 
+from ledger.encoding import to_hex
+
 
 class TransactionRevertedError(RuntimeError):
     """The transaction was mined but reverted."""
@@ -34,5 +36,5 @@ def send_and_wait(w3: Web3, account: LocalAccount, tx: TxParams, timeout: float 
     tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=timeout)
     if receipt["status"] != 1:
-        raise TransactionRevertedError(f"transaction {tx_hash.hex()} reverted")
+        raise TransactionRevertedError(f"transaction {to_hex(tx_hash)} reverted")
     return receipt

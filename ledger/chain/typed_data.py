@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from eth_account import Account
 from eth_account.messages import SignableMessage, encode_typed_data
 
 DOMAIN_NAME = "DataRightsLedger"
@@ -118,3 +119,11 @@ def typed_data(primary_type: str, message: dict[str, Any], chain_id: int, verify
 def signable(primary_type: str, message: dict[str, Any], chain_id: int, verifying_contract: str) -> SignableMessage:
     """The message to hand to `LocalAccount.sign_message`."""
     return encode_typed_data(full_message=typed_data(primary_type, message, chain_id, verifying_contract))
+
+
+def signer_of(document: dict[str, Any], signature: bytes) -> str | None:
+    """The account whose signature over the typed-data `document` this is; None for a malformed signature."""
+    try:
+        return str(Account.recover_message(encode_typed_data(full_message=document), signature=signature))
+    except (ValueError, TypeError):
+        return None

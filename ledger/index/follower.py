@@ -22,6 +22,7 @@ from web3.types import LogReceipt
 from ledger.chain.deployment import Deployment
 from ledger.chain.events import EventDecoder
 from ledger.db import Base
+from ledger.encoding import to_hex
 from ledger.index.projection import apply, clear_scope, events_of_scopes, scope_of
 from ledger.index.tables import STATE_TABLES, ChainEvent, IndexCursor, IndexedBlock
 
@@ -97,11 +98,11 @@ class ChainFollower:
         with self._sessions.begin() as session:
             for number in sorted(headers):
                 header = headers[number]
-                block_hash = "0x" + bytes(header["hash"]).hex()
+                block_hash = to_hex(header["hash"])
                 session.merge(IndexedBlock(number=number, hash=block_hash, timestamp=int(header["timestamp"])))
                 for entry in sorted(by_block.get(number, []), key=lambda e: int(e["logIndex"])):
                     count += self._store(session, entry, block_hash, int(header["timestamp"]))
-            end_hash = "0x" + bytes(headers[end]["hash"]).hex()
+            end_hash = to_hex(headers[end]["hash"])
             session.merge(IndexCursor(id=1, chain_id=self._deployment.chain_id, block_number=end, block_hash=end_hash))
         return count
 
@@ -115,7 +116,7 @@ class ChainFollower:
             block_number=int(entry["blockNumber"]),
             block_hash=block_hash,
             timestamp=timestamp,
-            tx_hash="0x" + bytes(entry["transactionHash"]).hex(),
+            tx_hash=to_hex(entry["transactionHash"]),
             log_index=int(entry["logIndex"]),
             contract=contract,
             name=name,
@@ -147,7 +148,7 @@ class ChainFollower:
 
     def _canonical(self, number: int, block_hash: str) -> bool:
         try:
-            return "0x" + bytes(self._w3.eth.get_block(number)["hash"]).hex() == block_hash
+            return to_hex(self._w3.eth.get_block(number)["hash"]) == block_hash
         except Exception:  # noqa: BLE001 - a block the node no longer has is not canonical
             return False
 
@@ -165,7 +166,7 @@ class ChainFollower:
             if fork_point < self._deployment.deployment_block:
                 session.execute(delete(IndexCursor))
             else:
-                fork_hash = "0x" + bytes(self._w3.eth.get_block(fork_point)["hash"]).hex()
+                fork_hash = to_hex(self._w3.eth.get_block(fork_point)["hash"])
                 session.merge(
                     IndexCursor(id=1, chain_id=self._deployment.chain_id, block_number=fork_point, block_hash=fork_hash)
                 )

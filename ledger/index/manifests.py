@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ledger.encoding import from_hex
 from ledger.index.tables import DataFileRow, ManifestRecord, ManifestVersion, RegistrationRow
 from ledger.ipfs import ContentMismatchError, IpfsClient, IpfsError, IpfsUnavailableError
 from ledger.manifest.canonical import parse_canonical
@@ -60,7 +61,7 @@ def load_manifests(
         ).all()
     recorded = 0
     for version, registration in pending:
-        cid = raw_cid_of_digest(bytes.fromhex(version.manifest_digest[2:]))
+        cid = raw_cid_of_digest(from_hex(version.manifest_digest))
         try:
             block = ipfs.get_raw_block(cid, offline=True)
         except IpfsUnavailableError:

@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ledger.chain.registry import Status
 from ledger.index.tables import (
     AnchorRow,
     AuthorityRow,
@@ -33,6 +32,7 @@ from ledger.index.tables import (
     RightRow,
     RoleRow,
 )
+from ledger.vocabulary import Encumbrance, LicenceStatus, ObjectionStatus, PartyStatus, Right, Status
 
 Handler = Callable[[Session, ChainEvent, dict[str, Any]], None]
 HANDLERS: dict[str, Handler] = {}
@@ -114,7 +114,7 @@ def _registration(session: Session, event: ChainEvent) -> RegistrationRow:
 
 def _set_status(status: Status) -> Handler:
     def handler(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
-        _registration(session, event).status = int(status)
+        _registration(session, event).status = status.code
 
     return handler
 
@@ -135,7 +135,7 @@ def _submitted(session: Session, event: ChainEvent, args: dict[str, Any]) -> Non
             grade=int(args["grade"]),
             personal_info=bool(args["personalInfo"]),
             rights=int(args["rights"]),
-            status=int(Status.SUBMITTED),
+            status=Status.SUBMITTED.code,
             version=0,
             manifest_digest=args["manifestDigest"],
             data_commitment=args["dataCommitment"],
@@ -172,21 +172,23 @@ HANDLERS["Registrations.RegistrationCancelled"] = _set_status(Status.CANCELLED)
 @handles("Registrations.RegistrationPublished", "Registrations.NoticeResumed")
 def _published(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
     row = _registration(session, event)
-    row.status = int(Status.PUBLIC_NOTICE)
+    row.status = Status.PUBLIC_NOTICE.code
     row.notice_ends_at = int(args["noticeEndsAt"])
 
 
 @handles("Registrations.RegistrationCertified")
 def _certified(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
     row = _registration(session, event)
-    row.status = int(Status.CERTIFIED)
+    row.status = Status.CERTIFIED.code
     row.version = 1
     row.review_due_at = int(args["reviewDueAt"])
     row.certificate_number = int(args["certificateNumber"])
     row.certificate_token = str(args["tokenId"])
-    for right in range(3):
-        if row.rights & (1 << right) and session.get(RightRow, (row.id, right)) is None:
-            session.add(RightRow(registration_id=row.id, right=right, holder=row.registrant, encumbrance="none"))
+    for right in Right:
+        if row.rights & right.bit and session.get(RightRow, (row.id, right.code)) is None:
+            session.add(
+                RightRow(registration_id=row.id, right=right.code, holder=row.registrant, encumbrance=Encumbrance.NONE)
+            )
 
 
 @handles("Registrations.ChangeRequested")
@@ -226,15 +228,15 @@ def _changed(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
 @handles("Registrations.AnnualReviewFiled", "Registrations.RegistrationRenewed")
 def _reviewed(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
     row = _registration(session, event)
-    row.status = int(Status.CERTIFIED)
+    row.status = Status.CERTIFIED.code
     row.review_due_at = int(args["reviewDueAt"])
 
 
 @handles("Registrations.ObjectionFiled")
 def _objection_filed(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
     row = _registration(session, event)
-    if row.status == Status.PUBLIC_NOTICE:
-        row.status = int(Status.OBJECTED)
+    if row.status == Status.PUBLIC_NOTICE.code:
+        row.status = Status.OBJECTED.code
     row.open_objections += 1
     session.add(
         ObjectionRow(
@@ -242,7 +244,7 @@ def _objection_filed(session: Session, event: ChainEvent, args: dict[str, Any]) 
             registration_id=row.id,
             objector=args["objector"],
             evidence_digest=args["evidenceDigest"],
-            status="open",
+            status=ObjectionStatus.OPEN,
             filed_block=event.block_number,
         )
     )
@@ -255,9 +257,9 @@ def _objection_closed(session: Session, event: ChainEvent, args: dict[str, Any])
     if objection is None:
         raise LookupError(f"unknown objection {args['objectionId']}")
     if event.name == "ObjectionWithdrawn":
-        objection.status = "withdrawn"
+        objection.status = ObjectionStatus.WITHDRAWN
     else:
-        objection.status = "upheld" if args["upheld"] else "dismissed"
+        objection.status = ObjectionStatus.UPHELD if args["upheld"] else ObjectionStatus.DISMISSED
         objection.decision_digest = args["decisionDigest"]
     row.open_objections -= 1
 
@@ -304,16 +306,18 @@ def _document_published(session: Session, event: ChainEvent, args: dict[str, Any
 
 @handles("LedgerAccess.PartyAdmitted")
 def _party_admitted(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
-    session.merge(PartyRow(address=args["party"], status="admitted", identity_commitment=args["identityCommitment"]))
+    session.merge(
+        PartyRow(address=args["party"], status=PartyStatus.ADMITTED, identity_commitment=args["identityCommitment"])
+    )
 
 
 @handles("LedgerAccess.PartySuspended")
 def _party_suspended(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
     party = session.get(PartyRow, args["party"])
     if party is None:
-        session.add(PartyRow(address=args["party"], status="suspended", identity_commitment=None))
+        session.add(PartyRow(address=args["party"], status=PartyStatus.SUSPENDED, identity_commitment=None))
     else:
-        party.status = "suspended"
+        party.status = PartyStatus.SUSPENDED
 
 
 @handles("LedgerAccess.RoleGranted")
@@ -366,9 +370,6 @@ def _anchored(session: Session, event: ChainEvent, args: dict[str, Any]) -> None
 
 
 # ---------------------------------------------------------------------------------------------- rights
-
-
-ENCUMBRANCES = {0: "none", 1: "pledge", 2: "trust"}
 
 
 def _right(session: Session, event: ChainEvent, args: dict[str, Any]) -> RightRow:
@@ -432,7 +433,7 @@ def _transferred(session: Session, event: ChainEvent, args: dict[str, Any]) -> N
 @handles("Rights.RightEncumbered")
 def _encumbered(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
     right = _right(session, event, args)
-    right.encumbrance = ENCUMBRANCES[int(args["kind"])]
+    right.encumbrance = Encumbrance.of(int(args["kind"]))
     right.creditor = args["creditor"]
     right.agreement_digest = args["agreementDigest"]
 
@@ -440,7 +441,7 @@ def _encumbered(session: Session, event: ChainEvent, args: dict[str, Any]) -> No
 @handles("Rights.EncumbranceReleased")
 def _released(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
     right = _right(session, event, args)
-    right.encumbrance, right.creditor, right.agreement_digest = "none", None, None
+    right.encumbrance, right.creditor, right.agreement_digest = Encumbrance.NONE, None, None
 
 
 @handles("Rights.LicenceGranted")
@@ -459,7 +460,7 @@ def _licence_granted(session: Session, event: ChainEvent, args: dict[str, Any]) 
             starts_at=int(args["startsAt"]),
             ends_at=int(args["endsAt"]),
             sublicensable=bool(args["sublicensable"]),
-            status="awaiting_approval" if args["awaitingApproval"] else "granted",
+            status=LicenceStatus.AWAITING_APPROVAL if args["awaitingApproval"] else LicenceStatus.GRANTED,
             granted_block=event.block_number,
         )
     )
@@ -470,7 +471,7 @@ def _licence_changed(session: Session, event: ChainEvent, args: dict[str, Any]) 
     licence = session.get(LicenceRow, str(int(args["licenceId"])))
     if licence is None:
         raise LookupError(f"{event.name} for unknown licence {args['licenceId']}")
-    licence.status = "granted" if event.name == "LicenceApproved" else "revoked"
+    licence.status = LicenceStatus.GRANTED if event.name == "LicenceApproved" else LicenceStatus.REVOKED
 
 
 @handles("Endorsements.ReportEndorsed")

@@ -1,11 +1,14 @@
-"""Read queries over the index. Nothing here reads the chain's logs: the follower already did."""
+"""Read queries over the index (and the outbox's record of refused writes). Nothing here reads the chain's
+logs: the follower already did. The faces (API, CLI) read through these functions and run no SQL of their own.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from ledger.index.tables import (
     CertificateRow,
@@ -20,6 +23,8 @@ from ledger.index.tables import (
     RegistrationRow,
     RightRow,
 )
+from ledger.outbox import OutboxStatus, OutboxWrite
+from ledger.vocabulary import EXCLUSIVE_LICENCES, Grade, LicenceStatus, Origin, Right, Status
 
 
 def registration(session: Session, registration_id: int) -> RegistrationRow | None:
@@ -135,3 +140,332 @@ def endorsements_of(session: Session, registration_id: int) -> Sequence[Endorsem
         .where(EndorsementRow.registration_id == registration_id)
         .order_by(EndorsementRow.block_number)
     ).all()
+
+
+def holders_of(session: Session, registration_ids: Sequence[int]) -> dict[int, dict[Right, str]]:
+    """The current holder of each right of each registration (transferred rights included), in one query."""
+    holders: dict[int, dict[Right, str]] = {registration_id: {} for registration_id in registration_ids}
+    rows = session.execute(
+        select(RightRow.registration_id, RightRow.right, RightRow.holder).where(
+            RightRow.registration_id.in_(list(registration_ids))
+        )
+    ).all()
+    for registration_id, right, holder in rows:
+        holders[registration_id][Right.of(right)] = holder
+    return holders
+
+
+# ------------------------------------------------------------------------------------------------ catalogue
+
+
+@dataclass(frozen=True)
+class CatalogueFilter:
+    """What a catalogue (or notice) listing is narrowed to; None means any."""
+
+    category: str | None = None
+    industry: str | None = None
+    grade: Grade | None = None
+    origin: Origin | None = None
+    holder: str | None = None  # a current holder of any of the three rights
+    text: str | None = None  # in the title or the description
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """A registration as listed: its row, its current manifest's record, and the holder of each right."""
+
+    registration: RegistrationRow
+    record: ManifestRecord | None
+    holders: dict[Right, str]
+
+
+def catalogue(
+    session: Session, statuses: Sequence[Status], where: CatalogueFilter, offset: int, limit: int
+) -> tuple[list[CatalogueEntry], int]:
+    """One page of the registrations in `statuses` matching `where`, in id order, and how many match in all."""
+    query = (
+        select(RegistrationRow, ManifestRecord)
+        .outerjoin(
+            ManifestRecord,
+            (ManifestRecord.registration_id == RegistrationRow.id)
+            & (ManifestRecord.version == case((RegistrationRow.version > 1, RegistrationRow.version), else_=1)),
+        )
+        .where(RegistrationRow.status.in_([status.code for status in statuses]))
+    )
+    if where.category:
+        query = query.where(ManifestRecord.category == where.category)
+    if where.industry:
+        query = query.where(ManifestRecord.industry == where.industry)
+    if where.grade is not None:
+        query = query.where(RegistrationRow.grade == where.grade.code)
+    if where.origin is not None:
+        query = query.where(RegistrationRow.origin == where.origin.code)
+    if where.holder:
+        held = select(RightRow.registration_id).where(RightRow.holder == where.holder)
+        query = query.where(RegistrationRow.id.in_(held))
+    if where.text:
+        pattern = f"%{where.text}%"
+        query = query.where(ManifestRecord.title.ilike(pattern) | ManifestRecord.description.ilike(pattern))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.execute(query.order_by(RegistrationRow.id).offset(offset).limit(limit)).all()
+    holders = holders_of(session, [row.id for row, _ in rows])
+    return [CatalogueEntry(row, record, holders[row.id]) for row, record in rows], total
+
+
+# ------------------------------------------------------------------------------------------------ review queue
+
+
+@dataclass(frozen=True)
+class Application:
+    """An application waiting for review, with its manifest's record and the same data registered elsewhere."""
+
+    registration: RegistrationRow
+    record: ManifestRecord | None
+    same_data_elsewhere: list[int]
+
+
+REVIEW_QUEUE_LIMIT = 500
+
+
+def review_queue(session: Session, limit: int = REVIEW_QUEUE_LIMIT) -> list[Application]:
+    """Submitted and under-review applications in id order, each with the other registrations of its data (whole,
+    or a file of theirs), read in three queries whatever the queue's length."""
+    rows = session.execute(
+        select(RegistrationRow, ManifestRecord)
+        .outerjoin(
+            ManifestRecord,
+            (ManifestRecord.registration_id == RegistrationRow.id) & (ManifestRecord.version == 1),
+        )
+        .where(RegistrationRow.status.in_([Status.SUBMITTED.code, Status.UNDER_REVIEW.code]))
+        .order_by(RegistrationRow.id)
+        .limit(limit)
+    ).all()
+    commitments = {row.data_commitment for row, _ in rows}
+    holders: dict[str, set[int]] = {commitment: set() for commitment in commitments}
+    for registration_id, digest in session.execute(
+        select(ManifestVersion.registration_id, ManifestVersion.data_commitment).where(
+            ManifestVersion.data_commitment.in_(commitments)
+        )
+    ):
+        holders[digest].add(registration_id)
+    for registration_id, digest in session.execute(
+        select(DataFileRow.registration_id, DataFileRow.sha256).where(DataFileRow.sha256.in_(commitments))
+    ):
+        holders[digest].add(registration_id)
+    return [Application(row, record, sorted(holders[row.data_commitment] - {row.id})) for row, record in rows]
+
+
+def registrations_of_data(session: Session, registrant: str, data_commitment: str) -> list[RegistrationRow]:
+    """The registrations `registrant` made of this data commitment, in id order."""
+    return list(
+        session.scalars(
+            select(RegistrationRow)
+            .where(
+                RegistrationRow.registrant == registrant,
+                RegistrationRow.data_commitment == data_commitment.lower(),
+            )
+            .order_by(RegistrationRow.id)
+        )
+    )
+
+
+def queued_submissions(session: Session, registrant: str) -> list[bytes]:
+    """The call data of submissions signed by `registrant` still queued or pending in the outbox."""
+    return list(
+        session.scalars(
+            select(OutboxWrite.data).where(
+                OutboxWrite.purpose == "submit",
+                OutboxWrite.signer == registrant,
+                OutboxWrite.status.in_([OutboxStatus.QUEUED, OutboxStatus.PENDING]),
+            )
+        )
+    )
+
+
+# ------------------------------------------------------------------------------------------------ audit
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which events of the audit trail: by registrant, registration, event name and time range (unix seconds,
+    `since` included, `until` excluded, by the timestamp of the event's block)."""
+
+    registrant: str | None = None
+    registration: int | None = None
+    kind: str | None = None
+    since: int | None = None
+    until: int | None = None
+
+
+def _audit_query(where: AuditFilter) -> Select[ChainEvent]:
+    query = select(ChainEvent)
+    if where.registration is not None:
+        query = query.where(ChainEvent.registration_id == where.registration)
+    if where.registrant is not None:
+        owned = select(RegistrationRow.id).where(RegistrationRow.registrant == where.registrant)
+        query = query.where(ChainEvent.registration_id.in_(owned) | (ChainEvent.actor == where.registrant))
+    if where.kind is not None:
+        query = query.where(ChainEvent.name == where.kind)
+    if where.since is not None:
+        query = query.where(ChainEvent.timestamp >= where.since)
+    if where.until is not None:
+        query = query.where(ChainEvent.timestamp < where.until)
+    return query
+
+
+def audit_events(session: Session, where: AuditFilter, offset: int, limit: int) -> tuple[Sequence[ChainEvent], int]:
+    """One page of matching events in chain order, and how many match in all."""
+    query = _audit_query(where)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    events = session.scalars(
+        query.order_by(ChainEvent.block_number, ChainEvent.log_index).offset(offset).limit(limit)
+    ).all()
+    return events, total
+
+
+EXPORT_BATCH = 2_000
+
+
+def audit_batches(
+    sessions: sessionmaker[Session], where: AuditFilter, batch: int = EXPORT_BATCH
+) -> Iterator[Sequence[ChainEvent]]:
+    """Every matching event in chain order, in batches read by keyset (each in its own short session), so an
+    export of any size streams in constant memory."""
+    after = (-1, -1)
+    while True:
+        with sessions() as session:
+            events = session.scalars(
+                _audit_query(where)
+                .where(
+                    (ChainEvent.block_number > after[0])
+                    | ((ChainEvent.block_number == after[0]) & (ChainEvent.log_index > after[1]))
+                )
+                .order_by(ChainEvent.block_number, ChainEvent.log_index)
+                .limit(batch)
+            ).all()
+        if not events:
+            return
+        yield events
+        after = (events[-1].block_number, events[-1].log_index)
+
+
+# ------------------------------------------------------------------------------------------------ conflicts
+
+CONFLICTS_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class SameData:
+    """One data commitment claimed by more than one registrant: (registration id, registrant) of each claim."""
+
+    data_commitment: str
+    registrations: list[tuple[int, str]]
+
+
+def same_data_different_registrants(session: Session, limit: int = CONFLICTS_LIMIT) -> list[SameData]:
+    """Data commitments registered by more than one registrant, with every registration of each (one query)."""
+    contested = (
+        select(RegistrationRow.data_commitment)
+        .group_by(RegistrationRow.data_commitment)
+        .having(func.count(func.distinct(RegistrationRow.registrant)) > 1)
+        .limit(limit)
+    )
+    rows = session.execute(
+        select(RegistrationRow.data_commitment, RegistrationRow.id, RegistrationRow.registrant)
+        .where(RegistrationRow.data_commitment.in_(contested))
+        .order_by(RegistrationRow.data_commitment, RegistrationRow.id)
+    ).all()
+    claims: dict[str, list[tuple[int, str]]] = {}
+    for commitment, registration_id, registrant in rows:
+        claims.setdefault(commitment, []).append((registration_id, registrant))
+    return [SameData(commitment, registrations) for commitment, registrations in claims.items()]
+
+
+def overlapping_licences(session: Session, limit: int = CONFLICTS_LIMIT) -> list[tuple[LicenceRow, LicenceRow]]:
+    """Live licences of one right overlapping in time where one is exclusive or sole (the contract refuses
+    these; the check stands guard over the index and any other deployment)."""
+    first, second = aliased(LicenceRow), aliased(LicenceRow)
+    exclusive = [licence_type.code for licence_type in EXCLUSIVE_LICENCES]
+    pairs = session.execute(
+        select(first, second)
+        .join(second, (first.registration_id == second.registration_id) & (first.right == second.right))
+        .where(
+            first.id < second.id,
+            first.status != LicenceStatus.REVOKED,
+            second.status != LicenceStatus.REVOKED,
+            first.starts_at < second.ends_at,
+            second.starts_at < first.ends_at,
+            first.licence_type.in_(exclusive) | second.licence_type.in_(exclusive),
+        )
+        .limit(limit)
+    ).all()
+    return [(a, b) for a, b in pairs]
+
+
+def refused_writes(session: Session, limit: int = CONFLICTS_LIMIT) -> Sequence[OutboxWrite]:
+    """Writes the contracts refused, newest first: at the service's dry run, at the worker's, or mined reverted."""
+    return session.scalars(
+        select(OutboxWrite)
+        .where(OutboxWrite.status.in_([OutboxStatus.REFUSED, OutboxStatus.REVERTED]))
+        .order_by(OutboxWrite.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def registration_of_manifest(session: Session, manifest_digest: str) -> int | None:
+    """The registration a manifest became (the latest, if several pointed at it), once indexed."""
+    found = registrations_by_manifest(session, manifest_digest)
+    return found[-1] if found else None
+
+
+@dataclass(frozen=True)
+class Conflicts:
+    """What a regulator should look at (DESIGN §5)."""
+
+    same_data: list[SameData]
+    overlapping_licences: list[tuple[LicenceRow, LicenceRow]]
+    refused_writes: Sequence[OutboxWrite]
+
+
+def conflicts(session: Session, limit: int = CONFLICTS_LIMIT) -> Conflicts:
+    """The same data claimed by different registrants, overlapping exclusive licences, and refused writes."""
+    return Conflicts(
+        same_data_different_registrants(session, limit),
+        overlapping_licences(session, limit),
+        refused_writes(session, limit),
+    )
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """The derivation graph around a registration: its nodes and (child, parent) edges."""
+
+    nodes: list[RegistrationRow]
+    edges: list[tuple[int, int]]
+
+
+MAX_LINEAGE_NODES = 1000
+
+
+def lineage(session: Session, registration_id: int, limit: int = MAX_LINEAGE_NODES) -> Lineage | None:
+    """The ancestors and descendants of a registration (up to `limit` nodes); None for an unknown registration."""
+    if registration(session, registration_id) is None:
+        return None
+    nodes: dict[int, RegistrationRow] = {}
+    edges: set[tuple[int, int]] = set()
+    frontier = [registration_id]
+    while frontier and len(nodes) < limit:
+        current = frontier.pop()
+        if current in nodes:
+            continue
+        row = registration(session, current)
+        if row is None:
+            continue
+        nodes[current] = row
+        for parent in parents(session, current):
+            edges.add((current, parent))
+            frontier.append(parent)
+        for child in children(session, current):
+            edges.add((child, current))
+            frontier.append(child)
+    return Lineage([nodes[n] for n in sorted(nodes)], sorted(edges))

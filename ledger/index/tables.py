@@ -12,6 +12,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ledger.db import Base
+from ledger.vocabulary import Encumbrance
 
 
 class IndexCursor(Base):
@@ -224,7 +225,7 @@ class RightRow(Base):
     registration_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     right: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     holder: Mapped[str] = mapped_column(String(42), index=True)
-    encumbrance: Mapped[str] = mapped_column(String(8), default="none")
+    encumbrance: Mapped[str] = mapped_column(String(8), default=Encumbrance.NONE)
     creditor: Mapped[str | None] = mapped_column(String(42), index=True)
     agreement_digest: Mapped[str | None] = mapped_column(String(66))
 

@@ -24,22 +24,15 @@ from web3.contract import Contract
 from web3.logs import EventLogErrorFlags
 
 from ledger.chain.deployment import Deployment, deploy
-from ledger.chain.registry import Grade, Kind, Origin, Right, Submission
-from ledger.chain.rights import (
-    EncumbranceKind,
-    EncumbranceTerms,
-    LicenceTerms,
-    LicenceType,
-    ReportKind,
-    RightId,
-    TransferTerms,
-)
+from ledger.chain.registry import Submission
+from ledger.chain.rights import EncumbranceTerms, LicenceTerms, TransferTerms
 from ledger.chain.transactions import send_and_wait
 from ledger.chain.typed_data import signable
 from ledger.stack.anvil import anvil_process
 from ledger.stack.bootstrap import bootstrap_local_ledger
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
 from ledger.toolchain import ANVIL, PROJECT_ROOT
+from ledger.vocabulary import Encumbrance, Grade, Kind, LicenceType, Origin, ReportKind, Right
 
 DAY = 86_400
 # Targets of the foundation issue: submit <= 150,000; each later transition <= 80,000; anchor <= 50,000.
@@ -107,7 +100,7 @@ class Bench:
             origin=Origin.ENTERPRISE,
             grade=grade,
             personal_info=False,
-            rights=Right.RESOURCE_HOLDING | Right.PROCESSING_AND_USE | Right.PRODUCT_OPERATION,
+            rights=frozenset(Right),
             manifest_digest=hashlib.sha256(f"manifest {self._counter}".encode()).digest(),
             data_commitment=hashlib.sha256(f"data {self._counter}".encode()).digest(),
             nonce=self.registry.functions.nonces(registrant.address).call(),
@@ -216,11 +209,11 @@ class RightsBench:
         self._counter += 1
         return hashlib.sha256(f"{tag} {self._counter}".encode()).digest()
 
-    def nonce(self, registration_id: int, right: RightId) -> int:
-        return int(self.rights.functions.nonceOf(registration_id, int(right)).call())
+    def nonce(self, registration_id: int, right: Right) -> int:
+        return int(self.rights.functions.nonceOf(registration_id, right.code).call())
 
     def request_transfer(
-        self, holder: LocalAccount, new_holder: LocalAccount, registration_id: int, right: RightId, label: str | None
+        self, holder: LocalAccount, new_holder: LocalAccount, registration_id: int, right: Right, label: str | None
     ) -> None:
         terms = TransferTerms(
             registration_id=registration_id,
@@ -235,8 +228,8 @@ class RightsBench:
         call = self.rights.functions.requestTransfer(terms.as_tuple(), *signatures)
         self.bench.send(self.bench.admin, call, label)
 
-    def approve(self, registration_id: int, right: RightId, label: str | None, target: int | None = None) -> None:
-        call = self.rights.functions.approveTransfer(registration_id, right)
+    def approve(self, registration_id: int, right: Right, label: str | None, target: int | None = None) -> None:
+        call = self.rights.functions.approveTransfer(registration_id, right.code)
         self.bench.send(self.bench.admin, call, label, target)
 
     def grant(
@@ -244,7 +237,7 @@ class RightsBench:
         licensor: LocalAccount,
         licensee: LocalAccount,
         registration_id: int,
-        right: RightId,
+        right: Right,
         licence_type: LicenceType,
         term: tuple[int, int],
         label: str | None,
@@ -276,8 +269,8 @@ class RightsBench:
         holder: LocalAccount,
         creditor: LocalAccount,
         registration_id: int,
-        right: RightId,
-        kind: EncumbranceKind,
+        right: Right,
+        kind: Encumbrance,
         label: str | None,
     ) -> None:
         terms = EncumbranceTerms(
@@ -305,7 +298,7 @@ def measure_rights(bench: Bench) -> None:
         bench.admit(account)
     agency_role = bench.access.functions.AGENCY_ROLE().call()
     bench.send(bench.admin, bench.access.functions.grantRole(agency_role, agency.address), None)
-    holding, processing, operation = RightId.RESOURCE_HOLDING, RightId.PROCESSING_AND_USE, RightId.PRODUCT_OPERATION
+    holding, processing, operation = Right.RESOURCE_HOLDING, Right.PROCESSING_AND_USE, Right.PRODUCT_OPERATION
     now = bench.now()
     year = (now, now + YEAR)
 
@@ -405,39 +398,39 @@ def measure_rights(bench: Bench) -> None:
     r.request_transfer(holder, buyer, again, holding, None)
     r.approve(again, holding, "approveTransfer (reissues the certificate)", REISSUE_TARGET)
     r.request_transfer(holder, buyer, again, processing, None)
-    bench.send(bench.admin, fn.rejectTransfer(again, processing, r.digest("reason")), "rejectTransfer")
+    bench.send(bench.admin, fn.rejectTransfer(again, processing.code, r.digest("reason")), "rejectTransfer")
     evidence = r.digest("court ruling")
     bench.send(
         bench.admin,
-        fn.transferByOperationOfLaw(again, processing, buyer.address, evidence),
+        fn.transferByOperationOfLaw(again, processing.code, buyer.address, evidence),
         "transferByOperationOfLaw (takes effect)",
     )
     r.request_transfer(holder, buyer, important, processing, None)
     r.approve(important, processing, "approveTransfer (important data: awaits a regulator)")
     bench.send(
-        bench.admin, fn.regulatorApproveTransfer(important, processing), "regulatorApproveTransfer (takes effect)"
+        bench.admin, fn.regulatorApproveTransfer(important, processing.code), "regulatorApproveTransfer (takes effect)"
     )
     bench.send(
         bench.admin,
-        fn.transferByOperationOfLaw(important, operation, buyer.address, r.digest("merger record")),
+        fn.transferByOperationOfLaw(important, operation.code, buyer.address, r.digest("merger record")),
         "transferByOperationOfLaw (important data: awaits a regulator)",
     )
 
     # Pledges and trusts
     pledged = bench.certified(holder)
-    r.encumber(holder, creditor, pledged, holding, EncumbranceKind.PLEDGE, "encumber (pledge)")
-    bench.send(creditor, fn.release(pledged, holding), "release (by the pledgee)")
-    r.encumber(holder, creditor, pledged, operation, EncumbranceKind.TRUST, "encumber (trust)")
+    r.encumber(holder, creditor, pledged, holding, Encumbrance.PLEDGE, "encumber (pledge)")
+    bench.send(creditor, fn.release(pledged, holding.code), "release (by the pledgee)")
+    r.encumber(holder, creditor, pledged, operation, Encumbrance.TRUST, "encumber (trust)")
     bench.send(
         bench.admin,
-        fn.releaseByCourtOrder(pledged, operation, r.digest("court order")),
+        fn.releaseByCourtOrder(pledged, operation.code, r.digest("court order")),
         "releaseByCourtOrder",
     )
 
     # Endorsements
     endorsements = bench.deployment.contract(bench.w3, "Endorsements").functions
     report = r.digest("valuation report")
-    bench.send(agency, endorsements.endorse(pledged, ReportKind.VALUATION, report), "endorse")
+    bench.send(agency, endorsements.endorse(pledged, ReportKind.VALUATION.code, report), "endorse")
     bench.send(agency, endorsements.withdraw(report, r.digest("reason")), "withdraw (endorsement)")
 
 

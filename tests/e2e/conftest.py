@@ -76,6 +76,7 @@ def service(
         api_port=port,
         custody_addresses=[custodial.address],
         custody_password_file=data_dir / "custody-password",
+        negative_list_file=data_dir / "negative-list.json",  # written by the tests that screen
     )
     runtime = LedgerRuntime(settings)
     app = create_app(runtime)

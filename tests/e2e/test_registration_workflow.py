@@ -349,6 +349,9 @@ def test_licence_pledge_blocks_transfer_release_then_transfer(
         registrant.post_write(f"{base}/transfers", transfer)
     assert stale.value.code == "contract_refused"
     assert "InvalidRightNonce" in str(stale.value.problem.get("detail"))
+    # Both refusals came at the dry run, before anything was queued; the regulator still sees them.
+    refused = service.client("regulator").conflicts()["refused_writes"]
+    assert any(w["purpose"] == "requestTransfer" and "RightIsEncumbered" in (w["error"] or "") for w in refused)
     transfer = registrant.signed_terms(f"{base}/transfers", transfer_body, service.registrant, newcomer)
     transfer["holder_signature"], transfer["new_holder_signature"] = transfer.pop("signatures")
     assert registrant.post_write(f"{base}/transfers", transfer).status == "mined"
@@ -367,6 +370,74 @@ def test_licence_pledge_blocks_transfer_release_then_transfer(
     assert all(right.encumbrance == "none" for right in report.rights)
     live = [c for c in report.certificates if not c.retired and c.certificate_type == "property_registration"]
     assert [c.holder for c in live] == [newcomer.address]
+
+    # The catalogue finds the registration by the holder of the transferred right, and lists every holder.
+    listed = service.client().catalogue(holder=newcomer.address)["items"]
+    (item,) = [i for i in listed if i["registration_id"] == registration_id]
+    assert item["holders"] == {
+        "resource_holding": newcomer.address,
+        "processing_and_use": service.registrant.address,
+    }
+    by_registrant = service.client().catalogue(holder=service.registrant.address)["items"]
+    assert registration_id in [i["registration_id"] for i in by_registrant]
+
+
+def test_a_submitted_draft_names_the_registration_it_became(service: Service) -> None:
+    registrant = service.client("registrant")
+    draft = registrant.register(_fields(service, "e2e draft view"), service.registrant)
+    registration_id = eventually(
+        lambda: service.client().verify_sha256(hashlib.sha256(_data("e2e draft view")[0]).hexdigest()).matches
+    )[0].registration_id
+    assert eventually(lambda: registrant.draft(draft["id"])["registration_id"]) == registration_id
+
+
+def test_the_same_data_submitted_again_is_refused_unless_asked_again(service: Service) -> None:
+    registrant = service.client("registrant")
+    fields = _fields(service, "e2e twice")
+    first = registrant.register(fields, service.registrant)
+    eventually(lambda: registrant.draft(first["id"])["registration_id"])
+    renamed = {**fields, "title": "e2e twice, renamed"}  # another manifest of the same data
+    with pytest.raises(ApiError) as refused:
+        registrant.register(renamed, service.registrant)
+    assert refused.value.status == 409
+    assert refused.value.code == "already_registered"
+    second = registrant.register(renamed, service.registrant, again=True)
+    assert second["write"]["status"] == "mined"
+    assert second["cid"] != first["cid"]
+
+
+def test_the_review_queue_screens_against_the_negative_list_and_names_the_same_data_elsewhere(
+    service: Service,
+) -> None:
+    negative_list = service.runtime.settings.negative_list_file
+    assert negative_list is not None
+    negative_list.write_text(json.dumps({"terms": ["Biometric"]}))
+    registrant = service.client("registrant")
+    fields = _fields(service, "e2e biometric gates")
+    drafts = [
+        registrant.register(fields, service.registrant),
+        registrant.register({**fields, "title": "e2e biometric gates, again"}, service.registrant, again=True),
+    ]
+    first, second = [eventually(lambda d=d: registrant.draft(d["id"])["registration_id"]) for d in drafts]
+
+    def queued() -> dict[int, Any]:
+        items = service.client("reviewer")._call("GET", "/v1/review/queue")
+        found = {item["registration_id"]: item for item in items if item["registration_id"] in (first, second)}
+        return found if len(found) == 2 and all(item["title"] for item in found.values()) else {}
+
+    queue = eventually(queued)
+    assert queue[first]["status"] == "submitted"
+    assert queue[first]["negative_list_hits"] == ["term Biometric"]
+    assert queue[first]["same_data_elsewhere"] == [second]
+    assert queue[second]["same_data_elsewhere"] == [first]
+
+
+def test_the_audit_time_range_is_documented(service: Service) -> None:
+    schema = httpx.get(f"{service.url}/openapi.json").json()
+    for path in ("/v1/audit/events", "/v1/audit/export"):
+        parameters = {p["name"]: p for p in schema["paths"][path]["get"]["parameters"]}
+        assert "included" in parameters["since"]["description"]
+        assert "excluded" in parameters["until"]["description"]
 
 
 def test_conflicts_list_the_same_data_claimed_by_different_registrants(

@@ -10,18 +10,10 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from ledger.chain.deployment import Deployment
-from ledger.chain.registry import Status
-from ledger.chain.rights import (
-    EncumbranceKind,
-    EncumbranceTerms,
-    LicenceTerms,
-    LicenceType,
-    ReportKind,
-    RightId,
-    TransferTerms,
-)
+from ledger.chain.rights import EncumbranceTerms, LicenceTerms, TransferTerms
 from ledger.chain.typed_data import signable
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
+from ledger.vocabulary import Encumbrance, LicenceType, ReportKind, Right, Status
 
 from .registry import advance_time, events, submission, transact
 
@@ -81,7 +73,7 @@ class History:
         return (registration_id, *digests.values(), nonce, deadline, bytes(signed.signature))
 
     def status(self, registration_id: int) -> Status:
-        return Status(self.registry.functions.statusOf(registration_id).call())
+        return Status.of(self.registry.functions.statusOf(registration_id).call())
 
 
 def drive_mixed_history(history: History, rounds: int, seed: int = 7) -> None:
@@ -142,12 +134,12 @@ def drive_rights(history: History, seed: int = 11) -> None:
     history.certify(registration_id)
     now = w3.eth.get_block("latest")["timestamp"]
 
-    def nonce(right: RightId) -> int:
-        return int(rights.functions.nonceOf(registration_id, int(right)).call())
+    def nonce(right: Right) -> int:
+        return int(rights.functions.nonceOf(registration_id, right.code).call())
 
     licence = LicenceTerms(
         registration_id,
-        RightId.PROCESSING_AND_USE,
+        Right.PROCESSING_AND_USE,
         holder.address,
         newcomer.address,
         LicenceType.NON_EXCLUSIVE,
@@ -156,7 +148,7 @@ def drive_rights(history: History, seed: int = 11) -> None:
         now + 365 * DAY,
         False,
         0,
-        nonce(RightId.PROCESSING_AND_USE),
+        nonce(Right.PROCESSING_AND_USE),
         now + 3600,
     )
     transact(
@@ -167,26 +159,26 @@ def drive_rights(history: History, seed: int = 11) -> None:
 
     pledge = EncumbranceTerms(
         registration_id,
-        RightId.RESOURCE_HOLDING,
-        EncumbranceKind.PLEDGE,
+        Right.RESOURCE_HOLDING,
+        Encumbrance.PLEDGE,
         holder.address,
         admin.address,
         digest("loan agreement"),
-        nonce(RightId.RESOURCE_HOLDING),
+        nonce(Right.RESOURCE_HOLDING),
         now + 3600,
     )
     transact(
         w3, admin, rights.functions.encumber(pledge.as_tuple(), pledge.sign(holder, LOCAL_CHAIN_ID, deployment.rights))
     )
-    transact(w3, admin, rights.functions.release(registration_id, int(RightId.RESOURCE_HOLDING)))
+    transact(w3, admin, rights.functions.release(registration_id, Right.RESOURCE_HOLDING.code))
 
     transfer = TransferTerms(
         registration_id,
-        RightId.RESOURCE_HOLDING,
+        Right.RESOURCE_HOLDING,
         holder.address,
         newcomer.address,
         digest("sale agreement"),
-        nonce(RightId.RESOURCE_HOLDING),
+        nonce(Right.RESOURCE_HOLDING),
         now + 3600,
     )
     transact(
@@ -198,7 +190,7 @@ def drive_rights(history: History, seed: int = 11) -> None:
             transfer.sign(newcomer, LOCAL_CHAIN_ID, deployment.rights),
         ),
     )
-    transact(w3, admin, rights.functions.approveTransfer(registration_id, int(RightId.RESOURCE_HOLDING)))
+    transact(w3, admin, rights.functions.approveTransfer(registration_id, Right.RESOURCE_HOLDING.code))
 
     access = deployment.contract(w3, "LedgerAccess")
     role = access.functions.AGENCY_ROLE().call()
@@ -206,6 +198,6 @@ def drive_rights(history: History, seed: int = 11) -> None:
         transact(w3, admin, access.functions.grantRole(role, admin.address))
     endorsements = deployment.contract(w3, "Endorsements")
     report = digest(f"compliance opinion {registration_id}")
-    transact(w3, admin, endorsements.functions.endorse(registration_id, int(ReportKind.COMPLIANCE), report))
+    transact(w3, admin, endorsements.functions.endorse(registration_id, ReportKind.COMPLIANCE.code, report))
     if rng.random() < 0.5:
         transact(w3, admin, endorsements.functions.withdraw(report, digest("superseded")))

@@ -10,8 +10,9 @@ from web3.contract import Contract
 from web3.logs import EventLogErrorFlags
 from web3.types import TxReceipt
 
-from ledger.chain.registry import Grade, Kind, Origin, Right, Submission
+from ledger.chain.registry import Submission
 from ledger.chain.transactions import send_and_wait
+from ledger.vocabulary import Grade, Kind, Origin, Right
 
 
 def submission(w3: Web3, registrant: str, manifest: bytes, nonce: int, **overrides: Any) -> Submission:
@@ -23,7 +24,7 @@ def submission(w3: Web3, registrant: str, manifest: bytes, nonce: int, **overrid
         "origin": Origin.ENTERPRISE,
         "grade": Grade.GENERAL,
         "personal_info": False,
-        "rights": Right.RESOURCE_HOLDING | Right.PROCESSING_AND_USE,
+        "rights": frozenset({Right.RESOURCE_HOLDING, Right.PROCESSING_AND_USE}),
         "manifest_digest": Web3.keccak(manifest),
         "data_commitment": Web3.keccak(b"data:" + manifest),
         "nonce": nonce,

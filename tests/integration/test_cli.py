@@ -272,3 +272,40 @@ def test_retention_check_and_car_export_cover_everything_referenced(
     assert broken.exit_code == 1
     (missing,) = json.loads(broken.stdout)["missing"]
     assert missing["kind"] == "certificate_document"
+
+
+def test_registering_the_same_data_twice_is_refused_unless_asked_again(workspace: Path, imported_key: str) -> None:
+    folder = _dataset(workspace, "twice")
+
+    def register(title: str, *extra: str) -> Any:
+        metadata = _metadata(workspace, imported_key, title)
+        return drl("register", "--data", str(folder), "--metadata", str(metadata), "--password-file",
+                   str(workspace / "password"), "--json", *extra)  # fmt: skip
+
+    first = register("twice")
+    assert first.exit_code == 0, first.output
+    registration_id = json.loads(first.stdout)["registration_id"]
+
+    # The same folder with other metadata is another manifest, but the same data commitment.
+    second = register("twice, renamed")
+    assert second.exit_code == 1
+    assert f"registration {registration_id}" in second.output
+    assert "--again" in second.output
+
+    third = register("twice, renamed", "--again")
+    assert third.exit_code == 0, third.output
+    assert json.loads(third.stdout)["registration_id"] not in (None, registration_id)
+
+
+def test_drl_bundle_writes_a_bundle_that_verify_bundle_checks(
+    workspace: Path, imported_key: str, tmp_path: Path, anvil_url: str
+) -> None:
+    registration_id = _register(workspace, imported_key, "bundled")["registration_id"]
+    assert "drl bundle" in drl("verify-bundle", "--help").output
+    out = tmp_path / "bundle.json"
+    written = drl("bundle", str(registration_id), "--output", str(out))
+    assert written.exit_code == 0, written.output
+    checked = drl("verify-bundle", str(out), "--rpc", anvil_url)
+    assert checked.exit_code == 0, checked.output
+    assert f"registration {registration_id}" in checked.output
+    assert drl("bundle", "999999", "--output", str(tmp_path / "none.json")).exit_code == 1

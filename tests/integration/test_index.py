@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
 from ledger.chain.deployment import Deployment, deploy
-from ledger.chain.registry import Status
 from ledger.db import make_engine, make_sessionmaker
 from ledger.index.follower import ChainFollower, reset_index
 from ledger.index.tables import STATE_TABLES, ChainEvent, RegistrationRow, RightRow
@@ -20,6 +19,7 @@ from ledger.migrations import upgrade_schema
 from ledger.stack.anvil import anvil_process
 from ledger.stack.bootstrap import bootstrap_local_ledger
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
+from ledger.vocabulary import Status
 
 from ..conftest import free_port
 from .history import History, drive_mixed_history, drive_rights
@@ -79,7 +79,7 @@ def test_an_index_rebuilt_from_the_chain_equals_the_incremental_one_after_a_long
     assert _dump(incremental) == _dump(rebuilt)
 
     with rebuilt() as session:
-        statuses = {Status(row.status) for row in session.scalars(select(RegistrationRow))}
+        statuses = {Status.of(row.status) for row in session.scalars(select(RegistrationRow))}
         names = set(session.scalars(select(ChainEvent.name)))
     assert {Status.REJECTED, Status.CERTIFIED, Status.REVOKED, Status.CANCELLED} <= statuses
     assert {"RegistrationChanged", "ObjectionResolved", "RootAnchored", "Transfer", "PartyAdmitted"} <= names

@@ -13,9 +13,9 @@ from web3 import Web3
 from web3.exceptions import ContractCustomError
 
 from ledger.chain.deployment import Deployment
-from ledger.chain.registry import Status
 from ledger.manifest.cid import raw_cid
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
+from ledger.vocabulary import Status
 
 from .registry import advance_time, events, submission, transact
 
@@ -55,7 +55,7 @@ def test_python_signature_is_recovered_on_chain_and_the_lifecycle_ends_in_a_cert
     receipt = transact(w3, admin, contract.functions.certify(registration_id))
 
     (certified,) = events(contract, "RegistrationCertified", receipt)
-    assert Status(contract.functions.statusOf(registration_id).call()) is Status.CERTIFIED
+    assert Status.of(contract.functions.statusOf(registration_id).call()) is Status.CERTIFIED
     block_time = w3.eth.get_block(receipt["blockNumber"])["timestamp"]
     day = (datetime.fromtimestamp(block_time, UTC) + CHINA_STANDARD_TIME).strftime("%Y%m%d")
     number = certified["args"]["certificateNumber"]

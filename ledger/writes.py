@@ -1,0 +1,128 @@
+"""Sending a write on behalf of a caller: refused up front when the contract would refuse, else queued once.
+
+The one send path of the faces (registry, rights, holder and party actions alike):
+1. the sender must be a key the ledger holds (the relayer, or a custodied authority, regulator or registrant);
+2. a write already queued under the same key is answered as it stands (idempotency);
+3. otherwise it is dry-run from the sender: a refusal is recorded durably (an outbox row with status
+   `refused`, so the regulator's conflicts view lists it beside the refusals of the worker) and raised
+   as `ContractRefusedError` naming the broken rule, before any gas is spent;
+4. accepted, it is queued in the outbox; with `wait`, the worker is run until it is final.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from web3 import Web3
+
+from ledger.chain.contracts import Write
+from ledger.chain.errors import CONTRACT_REFUSALS, DecodedError, decode_refusal
+from ledger.outbox import FINAL, IdempotencyConflictError, OutboxStatus, OutboxWrite, WriteResult
+from ledger.runtime import LedgerRuntime
+
+WAIT_SECONDS = 30.0
+
+
+class NoCustodyKeyError(LookupError):
+    """The ledger holds no key for the account that must send the write."""
+
+
+class ContractRefusedError(RuntimeError):
+    """The contracts refuse (or refused) the write; `rule` names the broken rule (the custom error)."""
+
+    def __init__(self, rule: str, detail: str) -> None:
+        super().__init__(detail)
+        self.rule = rule
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Signer:
+    """The party whose EIP-712 signature a relayed write carries, and that signature's nonce."""
+
+    address: str
+    nonce: int
+
+
+def write_key(scope: str, idempotency_key: str | None) -> str:
+    """The outbox key of a write: its scope and the caller's idempotency key (a fresh one when none is given)."""
+    return f"{scope}:{idempotency_key or uuid.uuid4().hex}"
+
+
+def send(
+    runtime: LedgerRuntime,
+    write: Write,
+    *,
+    sender: str,
+    key: str,
+    signer: Signer | None = None,
+    wait: bool = False,
+) -> WriteResult:
+    """Dry-runs `write` from `sender`, then queues it under `key`; the write's result as it stands (or final).
+
+    Raises NoCustodyKeyError, ContractRefusedError (at the dry run, or when the write ended refused or
+    reverted) and IdempotencyConflictError (the key was used for another write).
+    """
+    sender = Web3.to_checksum_address(sender)
+    if sender not in runtime.custody:
+        raise NoCustodyKeyError(f"{sender} must send it itself")
+    existing = runtime.outbox.result(key)
+    if existing is None:
+        _dry_run(runtime, write, sender)
+        runtime.outbox.enqueue(
+            key,
+            sender,
+            write.to,
+            write.data,
+            write.purpose,
+            signer=signer.address if signer else None,
+            signer_nonce=signer.nonce if signer else None,
+        )
+    elif existing.status in FINAL or not wait:
+        return _final_or_refused(existing)
+    result = runtime.outbox.wait(key, timeout=WAIT_SECONDS) if wait else runtime.outbox.result(key)
+    assert result is not None
+    return _final_or_refused(result)
+
+
+def _dry_run(runtime: LedgerRuntime, write: Write, sender: str) -> None:
+    try:
+        runtime.w3.eth.call({"from": sender, "to": write.to, "data": write.data})
+    except CONTRACT_REFUSALS as refusal:
+        decoded = decode_refusal(refusal)
+        _record_refusal(runtime, write, sender, decoded)
+        raise ContractRefusedError(decoded.name, str(decoded)) from refusal
+
+
+def _record_refusal(runtime: LedgerRuntime, write: Write, sender: str, decoded: DecodedError) -> None:
+    """Keeps a refusal at the dry run as a refused outbox row under a key of its own, so a later retry under
+    the caller's key is tried afresh while the attempt stays on record (the regulator's refused writes)."""
+    with runtime.sessions.begin() as session:
+        session.add(
+            OutboxWrite(
+                idempotency_key=f"refused:{uuid.uuid4().hex}",
+                purpose=write.purpose,
+                sender=sender,
+                to=write.to,
+                data=write.data,
+                status=OutboxStatus.REFUSED,
+                error=str(decoded)[:2000],
+            )
+        )
+
+
+def _final_or_refused(result: WriteResult) -> WriteResult:
+    if result.status in (OutboxStatus.REFUSED, OutboxStatus.REVERTED):
+        raise ContractRefusedError((result.error or "Error").partition("(")[0], result.error or "refused")
+    return result
+
+
+__all__ = [
+    "ContractRefusedError",
+    "IdempotencyConflictError",
+    "NoCustodyKeyError",
+    "Signer",
+    "send",
+    "write_key",
+]
