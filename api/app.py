@@ -9,7 +9,7 @@ import uuid
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import errors, reviews, tokens  # noqa: F401 - registers the API tables on Base
+from api import errors, reviews, tokens, web  # noqa: F401 - registers the API tables on Base
 from api.routes import authority, certificates, health, public, registrant, regulator, rights
 from api.routes.registrant import Draft  # noqa: F401
 from ledger.config import Settings
@@ -71,6 +71,8 @@ def create_app(runtime: LedgerRuntime | None = None) -> FastAPI:
         title="Data Rights Ledger",
         version="1.0.0",
         description="Registration, verification, provenance and audit of data property rights.",
+        docs_url=None,  # /docs and /redoc are served by api.web from local assets
+        redoc_url=None,
     )
     app.state.runtime = runtime
     errors.install(app)
@@ -88,4 +90,5 @@ def create_app(runtime: LedgerRuntime | None = None) -> FastAPI:
     )
     for router in routers:
         app.include_router(router)
+    web.install(app)  # the pages, /docs, /redoc and their static assets
     return app

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, computed_field
 from sqlalchemy.orm import Session
 
 from ledger.chain.registry import Grade, Kind, Origin, Status
@@ -21,6 +21,7 @@ from ledger.manifest.cid import raw_cid_of_digest
 from ledger.manifest.data import file_entry, sha256_file
 from ledger.manifest.model import SignedManifest
 from ledger.proofs.merkle import MerkleTree
+from ledger.verdict import Verdict, verdict_of
 
 MAX_LINEAGE_DEPTH = 16
 LIVE = (Status.CERTIFIED, Status.LAPSED, Status.FROZEN)
@@ -131,6 +132,12 @@ class VerificationReport(BaseModel):
     query: str
     query_kind: str
     matches: list[RegistrationReport]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def verdict(self) -> Verdict:
+        """The one answer a person reads first (ledger/verdict.py)."""
+        return verdict_of(self.matches, self.query_kind, self.query)
 
     @property
     def verified(self) -> bool:

@@ -1,0 +1,114 @@
+"""The public pages in Chromium: verify in the browser, the certificate with its PDF and QR code, the
+catalogue's filters, and no serious accessibility violation on any of them."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+from pypdf import PdfReader
+
+from ..e2e.conftest import Service
+from .conftest import Certified, axe_violations, register_file
+
+pytestmark = pytest.mark.integration
+
+
+def _verify_file(page: Page, path: Path) -> str:
+    """Chooses the file in the verify box; returns the hash the browser computed (it then looks it up)."""
+    page.goto("/verify")
+    page.set_input_files("#file", str(path))
+    page.wait_for_url("**/verify?q=*", timeout=120_000)
+    return page.input_value("#q")
+
+
+@pytest.mark.parametrize("size", [0, 1, 5 * 1024 * 1024 + 3])
+def test_the_browser_hashes_a_file_as_sha256sum_does(page: Page, tmp_path: Path, size: int) -> None:
+    path = tmp_path / f"data-{size}.bin"
+    path.write_bytes(os.urandom(size))
+    assert _verify_file(page, path) == hashlib.sha256(path.read_bytes()).hexdigest()
+    expect(page.locator("[data-verdict]")).to_have_attribute("data-verdict", "not_registered")
+
+
+def test_a_registered_file_reads_certified_and_current(page: Page, tmp_path: Path, certified: Certified) -> None:
+    path = tmp_path / "registered.csv"
+    path.write_bytes(certified.data)
+    _verify_file(page, path)
+    expect(page.locator("[data-verdict]")).to_have_attribute("data-verdict", "certified")
+    expect(page.locator("main")).to_contain_text(certified.title)
+    expect(page.locator(".timeline")).to_contain_text("RegistrationCertified")
+    assert axe_violations(page) == []
+
+
+def test_a_file_in_public_notice_says_so_and_not_certified(page: Page, service: Service, tmp_path: Path) -> None:
+    data = b"road,count\nnotice page,1\n"
+    registration_id = register_file(service, "公示中的数据 notice", data)
+    page.goto(f"/verify?q=reg:{registration_id}&lang=en")
+    expect(page.locator("[data-verdict]")).to_have_attribute("data-verdict", "under_review")
+    expect(page.locator(".verdict-word")).to_have_text("Under review")
+
+
+def test_the_certificate_page_prints_the_number_name_statement_and_a_qr_code_to_itself(
+    page: Page, certified: Certified, service: Service
+) -> None:
+    page.goto(f"/certificates/{certified.number}")
+    expect(page.locator("#certificate-number")).to_have_text(str(certified.number))
+    expect(page.locator("#data-name")).to_have_text(certified.title)
+    expect(page.locator(".statement")).to_contain_text("not conclusive title")
+    expect(page.locator(".qr svg")).to_be_visible()
+    assert axe_violations(page) == []
+    target = page.locator("#qr-target").get_attribute("href")
+    assert target == f"{service.runtime.settings.public_base_url.rstrip('/')}/certificates/{certified.number}"
+    page.goto(f"/certificates/{certified.number}")  # the QR target's path on this service
+    expect(page.locator("#certificate-number")).to_have_text(str(certified.number))
+
+
+def test_the_certificate_pdf_carries_its_number_and_data_name_in_chinese(page: Page, certified: Certified) -> None:
+    page.goto(f"/certificates/{certified.number}")
+    with page.expect_download(timeout=180_000) as download:
+        page.click("#pdf-link")
+    pdf = Path(download.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert str(certified.number) in text
+    assert certified.title in text
+    assert "数据产权登记证书" in text
+
+
+def test_an_unknown_certificate_is_a_404_page(page: Page) -> None:
+    response = page.goto("/certificates/199901010001")
+    assert response is not None
+    assert response.status == 404
+
+
+def test_the_catalogue_filters_by_search_and_origin(page: Page, certified: Certified) -> None:
+    page.goto("/catalogue")
+    assert axe_violations(page) == []
+    page.fill("#f-q", certified.title)
+    page.click("button[type=submit]")
+    expect(page.locator("#results")).to_contain_text(certified.title)
+    expect(page.locator(f"#results a[href='/certificates/{certified.number}']")).to_be_visible()
+    page.select_option("#f-origin", "personal")
+    expect(page.locator("#results")).not_to_contain_text(certified.title)
+    assert "origin=personal" in page.url
+
+
+@pytest.mark.parametrize("path", ["/", "/verify", "/notices", "/verify?q=reg:1&lang=en"])
+def test_public_pages_have_no_serious_accessibility_violation(page: Page, service: Service, path: str) -> None:
+    page.goto(path)
+    assert axe_violations(page) == []
+
+
+def test_docs_render_from_local_assets_with_an_authorize_button(page: Page) -> None:
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto("/docs")
+    expect(page.locator("button.authorize")).to_be_visible(timeout=60_000)
+    page.goto("/redoc")
+    expect(page.locator("h1")).to_contain_text("Data Rights Ledger", timeout=60_000)
+    base = page.url.split("/redoc")[0]
+    assert [url for url in requested if url.startswith("http") and not url.startswith(base)] == []
