@@ -3,16 +3,17 @@ catalogue's filters, and no serious accessibility violation on any of them."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from ..e2e.conftest import Service
+from ..e2e.conftest import Service, eventually
 from .conftest import Certified, axe_violations, register_file
 
 pytestmark = pytest.mark.integration
@@ -30,7 +31,8 @@ def _verify_file(page: Page, path: Path) -> str:
 def test_the_browser_hashes_a_file_as_sha256sum_does(page: Page, tmp_path: Path, size: int) -> None:
     path = tmp_path / f"data-{size}.bin"
     path.write_bytes(os.urandom(size))
-    assert _verify_file(page, path) == hashlib.sha256(path.read_bytes()).hexdigest()
+    sha256sum = subprocess.run(["sha256sum", str(path)], check=True, capture_output=True, text=True).stdout.split()[0]
+    assert _verify_file(page, path) == sha256sum
     expect(page.locator("[data-verdict]")).to_have_attribute("data-verdict", "not_registered")
 
 
@@ -44,12 +46,21 @@ def test_a_registered_file_reads_certified_and_current(page: Page, tmp_path: Pat
     assert axe_violations(page) == []
 
 
-def test_a_file_in_public_notice_says_so_and_not_certified(page: Page, service: Service, tmp_path: Path) -> None:
-    data = b"road,count\nnotice page,1\n"
-    registration_id = register_file(service, "公示中的数据 notice", data)
+def test_a_registration_in_public_notice_reads_so_and_is_listed_with_its_end_date(page: Page, service: Service) -> None:
+    registration_id = register_file(service, "公示中的数据 notice", b"road,count\nnotice page,1\n")
     page.goto(f"/verify?q=reg:{registration_id}&lang=en")
     expect(page.locator("[data-verdict]")).to_have_attribute("data-verdict", "under_review")
-    expect(page.locator(".verdict-word")).to_have_text("Under review")
+    assert service.client("reviewer").accept(registration_id).status == "mined"
+    assert service.client("authority").approve(registration_id).status == "mined"
+    eventually(lambda: service.client().registration(registration_id).status == "public_notice")
+    page.goto(f"/verify?q=reg:{registration_id}")
+    expect(page.locator("[data-verdict]")).to_have_attribute("data-verdict", "public_notice")
+    expect(page.locator(".verdict-word")).to_have_text("In public notice")
+    page.goto("/notices")
+    row = page.locator("#results tr", has_text=f"reg:{registration_id}")
+    expect(row).to_contain_text("公示中的数据 notice")
+    expect(row.locator("time")).to_have_text(re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$"))
+    assert axe_violations(page) == []
 
 
 def test_the_certificate_page_prints_the_number_name_statement_and_a_qr_code_to_itself(
@@ -112,3 +123,15 @@ def test_docs_render_from_local_assets_with_an_authorize_button(page: Page) -> N
     expect(page.locator("h1")).to_contain_text("Data Rights Ledger", timeout=60_000)
     base = page.url.split("/redoc")[0]
     assert [url for url in requested if url.startswith("http") and not url.startswith(base)] == []
+
+
+def test_pages_speak_chinese_by_default_and_remember_a_switch_to_english(page: Page) -> None:
+    page.goto("/")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(page.locator("nav").first).to_contain_text("数据目录")
+    page.get_by_role("link", name="English").click()
+    expect(page.locator("nav").first).to_contain_text("Data catalogue")
+    page.goto("/notices")
+    expect(page.locator("h1")).to_have_text("Public notices")
+    page.get_by_role("link", name="中文").click()
+    expect(page.locator("h1")).to_have_text("公示")
