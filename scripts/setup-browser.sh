@@ -32,17 +32,20 @@ if ! apt_lists_ready; then
   fi
 fi
 
-# unpack NAME VERSION DIR: the package at VERSION and the dependencies this machine lacks, unpacked into DIR/root.
+# unpack NAME VERSION DIR [EXTRA...]: the package at VERSION, the EXTRA packages (at the version this machine's
+# archive pairs with its installed libraries) and the dependencies this machine lacks, unpacked into DIR/root.
 unpack() {
   local name="$1" version="$2" dir="$3"
-  [ -f "$dir/.stamp" ] && [ "$(cat "$dir/.stamp")" = "$name=$version" ] && return 0
+  shift 3
+  local extra=("$@")
+  [ -f "$dir/.stamp" ] && [ "$(cat "$dir/.stamp")" = "$name=$version ${extra[*]}" ] && return 0
   apt-cache madison "$name" | awk -F'|' '{gsub(/ /, "", $2); print $2}' | grep -qxF "$version" \
     || fail "Debian's archive no longer serves $name=$version (it has: $(apt-cache madison "$name" \
       | awk -F'|' '{gsub(/ /, "", $2); print $2}' | tr '\n' ' ')); update the pin in scripts/setup-browser.sh"
   say "fetching $name $version and the packages it needs from Debian's archive into $dir"
   rm -rf "$dir" && mkdir -p "$dir/debs" "$dir/root"
   # A simulated install lists exactly the packages (name and version) this machine lacks; no root needed.
-  apt-get install -s --no-install-recommends "$name=$version" 2>/dev/null \
+  apt-get install -s --no-install-recommends "$name=$version" "${extra[@]}" 2>/dev/null \
     | awk '$1 == "Inst" {gsub(/[()]/, "", $3); print $2 "=" $3}' > "$dir/packages.txt"
   grep -q "^$name=" "$dir/packages.txt" || fail "apt-get cannot resolve $name=$version on this machine"
   # As root, apt fetches as root into the user's cache (its _apt user may not write there).
@@ -50,13 +53,15 @@ unpack() {
   (cd "$dir/debs" && xargs -a "$dir/packages.txt" apt-get download -qq "${sandbox[@]}") \
     || fail "apt-get download failed for one of: $(tr '\n' ' ' < "$dir/packages.txt")"
   for deb in "$dir"/debs/*.deb; do dpkg-deb -x "$deb" "$dir/root"; done
-  echo "$name=$version" > "$dir/.stamp"
+  echo "$name=$version ${extra[*]}" > "$dir/.stamp"
 }
 
 CHROMIUM_DIR="$CACHE/chromium-$CHROMIUM_VERSION"
 unpack chromium "$CHROMIUM_VERSION" "$CHROMIUM_DIR"
 NOTO_DIR="$CACHE/fonts-noto-cjk-${NOTO_CJK_VERSION#*:}"
-unpack fonts-noto-cjk "$NOTO_CJK_VERSION" "$NOTO_DIR"
+# With HarfBuzz's subsetter WeasyPrint embeds a subset of a CJK font in 0.3 s instead of 30 s (fontTools);
+# api/web/pdf.py loads it from here when the system lacks it.
+unpack fonts-noto-cjk "$NOTO_CJK_VERSION" "$NOTO_DIR" libharfbuzz-subset0
 
 # Chromium must start: a library the simulated install did not list would show here, named.
 root="$CHROMIUM_DIR/root"

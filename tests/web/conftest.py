@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,51 +17,14 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from ..e2e.conftest import Service, eventually, service  # noqa: F401 - the e2e stack, shared
 from ..factories import manifest_fields
 from ..integration.registry import advance_time
+from .chromium import CHROMIUM_FLAGS, chromium_environment
 
-CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "data-rights-ledger"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-
-
-def _unpacked(pattern: str) -> Path:
-    found = sorted(CACHE.glob(pattern))
-    if not found:
-        pytest.fail(f"nothing matches {CACHE}/{pattern}: run ./scripts/setup.sh (it unpacks Chromium and Noto CJK)")
-    return found[-1]
-
-
-def _chromium_environment(tmp: Path) -> tuple[Path, dict[str, str]]:
-    """The Chromium binary and the environment it needs: its unpacked libraries and the Noto CJK fonts."""
-    binary = _unpacked("chromium-*/root/usr/lib/chromium/chromium")
-    root = binary.parents[3]
-    libraries = [root / "usr/lib/x86_64-linux-gnu", root / "usr/lib/x86_64-linux-gnu/pulseaudio", binary.parent]
-    fonts = _unpacked("fonts-noto-cjk-*/root/usr/share/fonts/opentype/noto")
-    config = tmp / "fonts.conf"
-    config.write_text(
-        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
-        f'<include ignore_missing="yes">/etc/fonts/fonts.conf</include><dir>{fonts}</dir>'
-        f"<cachedir>{tmp / 'fontconfig'}</cachedir></fontconfig>"
-    )
-    environment = {
-        **os.environ,
-        "LD_LIBRARY_PATH": ":".join(str(path) for path in libraries),
-        "FONTCONFIG_FILE": str(config),
-    }
-    return binary, environment
 
 
 @pytest.fixture(scope="session")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
-    binary, environment = _chromium_environment(tmp_path_factory.mktemp("chromium"))
+    binary, environment = chromium_environment(tmp_path_factory.mktemp("chromium"))
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=binary, args=CHROMIUM_FLAGS, env=environment)
         yield chromium

@@ -84,7 +84,9 @@ def test_the_certificate_pdf_carries_its_number_and_data_name_in_chinese(page: P
         page.click("#pdf-link")
     pdf = Path(download.value.path()).read_bytes()
     assert pdf.startswith(b"%PDF")
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    assert len(pages) == 1, "the certificate prints on one sheet"
+    text = "".join(p.extract_text() for p in pages)
     assert str(certified.number) in text
     assert certified.title in text
     assert "数据产权登记证书" in text
