@@ -10,6 +10,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
+from PIL import Image
 from playwright.sync_api import sync_playwright
 
 from tests.web.chromium import CHROMIUM_FLAGS, chromium_environment
@@ -44,6 +45,8 @@ def main() -> None:
         page.locator("button.authorize").wait_for()
         page.screenshot(path=OUT / "docs.png")
         browser.close()
+    for png in OUT.glob("*.png"):  # a 64-colour palette keeps the committed images small
+        Image.open(png).convert("RGB").quantize(colors=64).save(png, optimize=True)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
@@ -137,3 +138,24 @@ def test_pages_speak_chinese_by_default_and_remember_a_switch_to_english(page: P
     expect(page.locator("h1")).to_have_text("Public notices")
     page.get_by_role("link", name="中文").click()
     expect(page.locator("h1")).to_have_text("公示")
+
+
+def test_the_openapi_schema_offers_a_bearer_scheme_instead_of_an_authorization_parameter(service: Service) -> None:
+    schema = httpx.get(f"{service.url}/openapi.json").json()
+    assert schema["components"]["securitySchemes"]["token"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API token (`drl tokens create`)",
+    }
+    parameters = [
+        p["name"].lower() for path in schema["paths"].values() for op in path.values() for p in op.get("parameters", [])
+    ]
+    assert "authorization" not in parameters
+
+
+def test_a_token_of_another_scheme_is_still_refused_not_taken_as_anonymous(service: Service) -> None:
+    response = httpx.get(
+        f"{service.url}/v1/review/queue", headers={"Authorization": f"Basic {service.tokens['reviewer']}"}
+    )
+    assert response.status_code == 401
+    assert response.json()["code"] == "invalid_token"
