@@ -3,6 +3,7 @@ fonts the setup unpacked from Debian's `fonts-noto-cjk` embedded (subset) so Chi
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import ctypes.util
 import os
@@ -53,6 +54,10 @@ def _weasyprint() -> tuple[Any, Any]:
     )
     fonts = CSS(string=faces + ' body { font-family: "DRL CJK", sans-serif; }', font_config=config)
     return HTML, (fonts, config)
+
+
+# Release WeasyPrint's font configuration while its libraries are still loaded, not during interpreter teardown.
+atexit.register(_weasyprint.cache_clear)
 
 
 @lru_cache(maxsize=64)

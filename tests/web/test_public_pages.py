@@ -13,9 +13,10 @@ import httpx
 import pytest
 from playwright.sync_api import Page, Request, expect
 from pypdf import PdfReader
+from web3 import Web3
 
 from ..e2e.conftest import Service, eventually
-from .conftest import Certified, axe_violations, register_file
+from .conftest import Certified, axe_violations, certify, register_file
 
 pytestmark = pytest.mark.integration
 
@@ -62,6 +63,23 @@ def test_a_registration_in_public_notice_reads_so_and_is_listed_with_its_end_dat
     expect(row).to_contain_text("公示中的数据 notice")
     expect(row.locator("time")).to_have_text(re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$"))
     assert axe_violations(page) == []
+
+
+def test_a_frozen_registration_reads_frozen_and_no_longer_certified(
+    page: Page, service: Service, w3: Web3, tmp_path: Path
+) -> None:
+    data = b"road,count\nfrozen page,1\n"
+    registration_id = register_file(service, "冻结的数据 frozen", data)
+    certify(service, w3, registration_id)
+    path = tmp_path / "frozen.csv"
+    path.write_bytes(data)
+    _verify_file(page, path)
+    expect(page.locator("[data-verdict]")).to_have_attribute("data-verdict", "certified")
+    assert service.client("regulator").freeze(registration_id, "under investigation").status == "mined"
+    eventually(lambda: service.client().registration(registration_id).status == "frozen")
+    page.reload()
+    expect(page.locator("[data-verdict]")).to_have_attribute("data-verdict", "frozen")
+    expect(page.locator(".timeline")).to_contain_text("RegistrationFrozen")
 
 
 def test_the_certificate_page_prints_the_number_name_statement_and_a_qr_code_to_itself(
