@@ -16,9 +16,10 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from api.deps import DbSession, Runtime
+from api.errors import ProblemError
 from api.routes import public
 from api.web import WEB
-from api.web.pdf import render_pdf
+from api.web.pdf import FontsMissingError, render_pdf
 from api.web.rendering import render, render_html
 from ledger.certificate_sheet import CertificateSheet, certificate_sheet
 from ledger.verification import classify, verify
@@ -83,8 +84,12 @@ def certificate_pdf(number: str, request: Request, session: DbSession, runtime: 
     url = _page_url(runtime, sheet.number)
     styles = (WEB / "static" / "certificate.css").read_text()
     html = render_html(request, "certificate.html", sheet=sheet, url=url, qr=_qr_svg(url), pdf=True, styles=styles)
+    try:
+        pdf = render_pdf(html)
+    except FontsMissingError as error:
+        raise ProblemError(503, "fonts_missing", "The CJK fonts for PDFs are not installed", str(error)) from error
     return Response(
-        render_pdf(html),
+        pdf,
         media_type="application/pdf",
         headers={"content-disposition": f'attachment; filename="certificate-{sheet.number}.pdf"'},
     )

@@ -161,6 +161,10 @@ def test_pages_speak_chinese_by_default_and_remember_a_switch_to_english(page: P
     expect(page.locator("h1")).to_have_text("Public notices")
     page.get_by_role("link", name="中文").click()
     expect(page.locator("h1")).to_have_text("公示")
+    page.goto("/verify?q=reg:1")
+    page.get_by_role("link", name="English").click()
+    expect(page.locator("#q")).to_have_value("reg:1")
+    expect(page.locator("h1")).to_have_text("Verify")
 
 
 def test_the_openapi_schema_offers_a_bearer_scheme_instead_of_an_authorization_parameter(service: Service) -> None:
