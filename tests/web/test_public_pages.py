@@ -15,6 +15,8 @@ from playwright.sync_api import Page, Request, expect
 from pypdf import PdfReader
 from web3 import Web3
 
+from ledger.manifest.data import commit_folder
+
 from ..e2e.conftest import Service, eventually
 from .conftest import Certified, axe_violations, certify, register_file
 
@@ -36,6 +38,18 @@ def test_the_browser_hashes_a_file_as_sha256sum_does(page: Page, tmp_path: Path,
     sha256sum = subprocess.run(["sha256sum", str(path)], check=True, capture_output=True, text=True).stdout.split()[0]
     assert _verify_file(page, path) == sha256sum
     expect(page.locator("[data-verdict]")).to_have_attribute("data-verdict", "not_registered")
+
+
+def test_the_browser_commits_to_a_folder_as_drl_register_does(page: Page, tmp_path: Path) -> None:
+    folder = tmp_path / "交通数据"
+    (folder / "2024" / "一月").mkdir(parents=True)
+    (folder / "README.txt").write_bytes(b"hourly counts\n")
+    (folder / "2024" / "一月" / "s1.csv").write_bytes(os.urandom(3 * 1024 * 1024))
+    (folder / "2024" / "empty.csv").write_bytes(b"")
+    page.goto("/verify")
+    page.set_input_files("#folder", str(folder))
+    page.wait_for_url("**/verify?q=*", timeout=120_000)
+    assert "0x" + page.input_value("#q") == commit_folder(folder).root
 
 
 def test_a_registered_file_reads_certified_and_current(page: Page, tmp_path: Path, certified: Certified) -> None:

@@ -2,6 +2,7 @@
 // then its SHA-256 is looked up like a pasted hash. The file itself is never sent.
 const form = document.getElementById("verify-form");
 const input = document.getElementById("file");
+const folder = document.getElementById("folder");
 const drop = document.getElementById("drop");
 const progress = document.getElementById("hash-progress");
 const status = document.getElementById("hash-status");
@@ -15,33 +16,47 @@ function megabytes(bytes) {
   return (bytes / 1048576).toFixed(1) + " MB";
 }
 
-function hash(file) {
+// Hashes a file (its SHA-256) or a folder (its data commitment) in a worker, then looks the result up.
+function hash(name, message) {
   progress.hidden = false;
   progress.value = 0;
-  status.textContent = `${words.hashing}: ${file.name}`;
+  status.textContent = `${words.hashing}: ${name}`;
   const worker = new Worker("/static/hash-worker.js", { type: "module" });
   worker.onmessage = (event) => {
-    const { done, total, sha256 } = event.data;
-    if (sha256 === undefined) {
+    const { done, total, sha256, root } = event.data;
+    const answer = sha256 ?? root;
+    if (answer === undefined) {
       progress.value = total ? done / total : 1;
-      status.textContent = `${words.hashing}: ${file.name} ${megabytes(done)} / ${megabytes(total)}`;
+      status.textContent = `${words.hashing}: ${name} ${megabytes(done)} / ${megabytes(total)}`;
       return;
     }
     worker.terminate();
     progress.value = 1;
-    status.textContent = `${words.done}: ${sha256}`;
-    document.body.dataset.sha256 = sha256;
-    query.value = sha256;
+    status.textContent = `${words.done}: ${answer}`;
+    document.body.dataset.digest = answer;
+    query.value = answer;
     form.submit();
   };
   worker.onerror = () => {
     status.textContent = words.failed;
   };
-  worker.postMessage(file);
+  worker.postMessage(message);
+}
+
+function hashFile(file) {
+  hash(file.name, { file });
 }
 
 input.addEventListener("change", () => {
-  if (input.files.length) hash(input.files[0]);
+  if (input.files.length) hashFile(input.files[0]);
+});
+// A chosen folder: each file's path relative to the folder, with forward slashes, as `drl register --data`.
+folder.addEventListener("change", () => {
+  const files = [...folder.files].map((file) => ({
+    file,
+    path: file.webkitRelativePath.split("/").slice(1).join("/"),
+  }));
+  if (files.length) hash(folder.files[0].webkitRelativePath.split("/")[0], { files });
 });
 for (const name of ["dragenter", "dragover"]) {
   drop.addEventListener(name, (event) => {
@@ -53,5 +68,5 @@ drop.addEventListener("dragleave", () => drop.classList.remove("over"));
 drop.addEventListener("drop", (event) => {
   event.preventDefault();
   drop.classList.remove("over");
-  if (event.dataTransfer.files.length) hash(event.dataTransfer.files[0]);
+  if (event.dataTransfer.files.length) hashFile(event.dataTransfer.files[0]);
 });
