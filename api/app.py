@@ -9,7 +9,7 @@ import uuid
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import errors
+from api import errors, web
 from api.routes import authority, certificates, health, public, registrant, regulator, rights
 from ledger.config import Settings
 from ledger.runtime import LedgerRuntime
@@ -69,6 +69,8 @@ def create_app(runtime: LedgerRuntime | None = None) -> FastAPI:
         title="Data Rights Ledger",
         version="1.0.0",
         description="Registration, verification, provenance and audit of data property rights.",
+        docs_url=None,  # /docs and /redoc are served by api.web from local assets
+        redoc_url=None,
     )
     app.state.runtime = runtime
     errors.install(app)
@@ -86,4 +88,5 @@ def create_app(runtime: LedgerRuntime | None = None) -> FastAPI:
     )
     for router in routers:
         app.include_router(router)
+    web.install(app)  # the pages, /docs, /redoc and their static assets
     return app

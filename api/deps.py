@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Query, Request
+from fastapi import Depends, Header, Path, Query, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from api.errors import ProblemError
@@ -39,8 +40,16 @@ class Principal:
     roles: frozenset[str]
 
 
-def current_principal(session: DbSession, authorization: Annotated[str | None, Header()] = None) -> Principal | None:
+# The OpenAPI security scheme (Swagger UI's Authorize button); the header is read below, so that a token of
+# another scheme is refused rather than taken for an anonymous call.
+bearer = HTTPBearer(auto_error=False, scheme_name="token", description="An API token (`drl tokens create`)")
+
+
+def current_principal(
+    session: DbSession, request: Request, _scheme: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
+) -> Principal | None:
     """The caller of a `Bearer` token, or None for an anonymous call; a bad token is refused."""
+    authorization = request.headers.get("authorization")
     if authorization is None:
         return None
     scheme, _, token = authorization.partition(" ")

@@ -12,7 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, computed_field
 from sqlalchemy.orm import Session
 
 from ledger.encoding import from_hex, to_hex
@@ -22,6 +22,7 @@ from ledger.manifest.cid import raw_cid_of_digest
 from ledger.manifest.data import file_entry, sha256_file
 from ledger.manifest.model import SignedManifest
 from ledger.proofs.merkle import MerkleTree
+from ledger.verdict import Verdict, verdict_of
 from ledger.vocabulary import (
     CertificateType,
     Encumbrance,
@@ -148,6 +149,12 @@ class VerificationReport(BaseModel):
     query: str
     query_kind: QueryKind
     matches: list[RegistrationReport]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def verdict(self) -> Verdict:
+        """The one answer a person reads first (ledger/verdict.py)."""
+        return verdict_of(self.matches, self.query_kind, self.query)
 
     @property
     def verified(self) -> bool:

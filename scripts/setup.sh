@@ -63,6 +63,10 @@ fi
 # 4. PostgreSQL 15: the tests start a real server from these binaries (tests/conftest.py).
 "$ROOT/scripts/setup-postgres.sh"
 
+# 5. Chromium (browser tests of the pages) and Noto CJK (certificate PDFs), unpacked from Debian's packages
+#    into the user's cache without installing them; see scripts/setup-browser.sh.
+"$ROOT/scripts/setup-browser.sh"
+
 say "ready: forge $(node_modules/@foundry-rs/forge-linux-amd64/bin/forge --version | head -1 | awk '{print $3}'), \
 solc $(tools/solc/solc --version | tail -1 | awk '{print $2}'), Kubo $("$KUBO_DIR/ipfs" version --number), \
 Python $(.venv/bin/python -c 'import platform; print(platform.python_version())'), \

@@ -1,0 +1,147 @@
+"""The public pages: home, verify, certificates (with PDF and QR code), the catalogue and public notices.
+
+Each page calls the same ledger function as its JSON twin under `/v1` and renders the answer with the
+templates of `api/web`. No sign-in; nothing here writes.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Annotated, TypeVar
+
+import qrcode
+import qrcode.image.svg
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import HTMLResponse
+
+from api.deps import DbSession, Runtime
+from api.errors import ProblemError
+from api.routes import public
+from api.web import WEB
+from api.web.pdf import FontsMissingError, render_pdf
+from api.web.rendering import render, render_html
+from ledger.certificate_sheet import CertificateSheet, certificate_sheet
+from ledger.verification import classify, verify
+from ledger.vocabulary import ChainEnum, Grade, Origin
+
+E = TypeVar("E", bound=ChainEnum)
+router = APIRouter(include_in_schema=False)
+CERTIFICATE_NUMBER = re.compile(r"^\d{12,18}$")
+PAGE_SIZE = 20
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> Response:
+    """What the ledger is, and the verify box."""
+    return render(request, "home.html")
+
+
+@router.get("/verify", response_class=HTMLResponse)
+def verify_page(request: Request, session: DbSession, q: Annotated[str, Query(max_length=200)] = "") -> Response:
+    """The verdict on a file's hash (computed in the browser), a certificate number or a registration id."""
+    query = q.strip()
+    if not query:
+        return render(request, "verify.html", query="", report=None, invalid=False)
+    try:
+        classify(query)
+    except ValueError:
+        return render(request, "verify.html", status_code=400, query=query, report=None, invalid=True)
+    return render(request, "verify.html", query=query, report=verify(session, query), invalid=False)
+
+
+def _certificate_sheet_or_404(request: Request, session: DbSession, number: str) -> CertificateSheet | Response:
+    sheet = certificate_sheet(session, int(number)) if CERTIFICATE_NUMBER.match(number) else None
+    if sheet is None:
+        return render(request, "not_found.html", status_code=404, what=number)
+    return sheet
+
+
+def _qr_svg(url: str) -> str:
+    out = io.BytesIO()
+    qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2).save(out)
+    return out.getvalue().decode().split("?>", 1)[-1]  # inline: without the XML declaration
+
+
+def _page_url(runtime: Runtime, number: int) -> str:
+    return f"{runtime.settings.public_base_url.rstrip('/')}/certificates/{number}"
+
+
+@router.get("/certificates/{number}", response_class=HTMLResponse)
+def certificate_page(number: str, request: Request, session: DbSession, runtime: Runtime) -> Response:
+    """The certificate, bilingual, with a QR code to this page and a PDF download."""
+    sheet = _certificate_sheet_or_404(request, session, number)
+    if isinstance(sheet, Response):
+        return sheet
+    url = _page_url(runtime, sheet.number)
+    return render(request, "certificate.html", sheet=sheet, url=url, qr=_qr_svg(url), pdf=False)
+
+
+@router.get("/certificates/{number}/pdf")
+def certificate_pdf(number: str, request: Request, session: DbSession, runtime: Runtime) -> Response:
+    """The certificate page's own template printed to PDF, with the CJK fonts embedded."""
+    sheet = _certificate_sheet_or_404(request, session, number)
+    if isinstance(sheet, Response):
+        return sheet
+    url = _page_url(runtime, sheet.number)
+    styles = (WEB / "static" / "certificate.css").read_text()
+    html = render_html(request, "certificate.html", sheet=sheet, url=url, qr=_qr_svg(url), pdf=True, styles=styles)
+    try:
+        pdf = render_pdf(html)
+    except FontsMissingError as error:
+        raise ProblemError(503, "fonts_missing", "The CJK fonts for PDFs are not installed", str(error)) from error
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"content-disposition": f'attachment; filename="certificate-{sheet.number}.pdf"'},
+    )
+
+
+def _member(kind: type[E], value: str | None) -> E | None:
+    """The vocabulary member named `value`, or None: a page ignores a filter it does not know."""
+    return kind(value) if value is not None and value in kind._value2member_map_ else None
+
+
+@router.get("/catalogue", response_class=HTMLResponse)
+def catalogue_page(
+    request: Request,
+    session: DbSession,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    category: Annotated[str | None, Query(max_length=200)] = None,
+    industry: Annotated[str | None, Query(max_length=5)] = None,
+    grade: Annotated[str | None, Query(max_length=10)] = None,
+    origin: Annotated[str | None, Query(max_length=10)] = None,
+    holder: Annotated[str | None, Query(max_length=42)] = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Response:
+    """数据目录: certified registrations, searchable and filtered (the `/v1/catalogue` query)."""
+    code = (industry or "").upper()
+    filters = {
+        "q": q or None,
+        "category": category or None,
+        "industry": code if re.fullmatch(r"[A-T](\d{2}(\d{1,2})?)?", code) else None,
+        "grade": _member(Grade, grade),
+        "origin": _member(Origin, origin),
+        "holder": holder if holder and re.fullmatch(r"0x[0-9a-fA-F]{40}", holder) else None,
+    }
+    page = public.catalogue(
+        session=session,
+        offset=offset,
+        limit=PAGE_SIZE,
+        q=filters["q"],
+        category=filters["category"],
+        industry=filters["industry"],
+        grade=_member(Grade, grade),
+        origin=_member(Origin, origin),
+        holder=filters["holder"],
+    )
+    return render(request, "catalogue.html", page=page, filters=filters)
+
+
+@router.get("/notices", response_class=HTMLResponse)
+def notices_page(
+    request: Request, session: DbSession, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0
+) -> Response:
+    """公示: registrations in their public-notice window, with the day each window ends."""
+    page = public.notices(session=session, offset=offset, limit=PAGE_SIZE)
+    return render(request, "notices.html", page=page)

@@ -1,0 +1,35 @@
+"""The pages people use (templates, static files, message catalogues) and the front-end assets the app serves.
+
+`install(app)` adds the page routes, `/static` (this package's own CSS and scripts) and `/assets/<name>`
+(files of the pinned npm packages the setup installed into `node_modules`, served in place: nothing from
+`node_modules` is copied or committed).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+WEB = Path(__file__).resolve().parent
+NODE_MODULES = WEB.parents[1] / "node_modules"
+
+# The npm packages the pages load, each by the folder of it that is served (package.json pins them).
+ASSETS = {
+    "htmx": NODE_MODULES / "htmx.org" / "dist",
+    "noble-hashes": NODE_MODULES / "@noble" / "hashes",
+    "swagger-ui": NODE_MODULES / "swagger-ui-dist",
+    "redoc": NODE_MODULES / "redoc" / "bundles",
+}
+
+
+def install(app: FastAPI) -> None:
+    """Adds the pages, the API docs pages and their static files to the app."""
+    from api.routes import docs, pages  # the routes import this package's templates
+
+    app.include_router(pages.router)
+    app.include_router(docs.router)
+    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    for name, folder in ASSETS.items():
+        app.mount(f"/assets/{name}", StaticFiles(directory=folder, check_dir=False), name=f"assets-{name}")

@@ -1,0 +1,102 @@
+"""The certificate sheet: what a certificate's page and its PDF print, gathered from the index in one read.
+
+The certificate document on IPFS (`ledger.certificates`) is the signed-off record; the sheet adds what a
+person reads on paper: the data's name and condition from the checked manifest, the issue date from the
+certification event, and whether this certificate was retired and by which one.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from ledger.certificates import STATEMENT
+from ledger.index import queries
+from ledger.index.tables import AuthorityRow
+from ledger.vocabulary import CertificateType, Encumbrance, Grade, Kind, Origin, Right, Status
+
+
+class SheetRight(BaseModel):
+    right: Right
+    holder: str
+    encumbrance: Encumbrance
+
+
+class CertificateSheet(BaseModel):
+    """One certificate as printed."""
+
+    number: int
+    certificate_type: CertificateType
+    registration_id: int
+    status: Status
+    retired: bool
+    current_number: int | None
+    holder: str
+    authority_id: int
+    authority_account: str | None
+    issued_at: datetime | None
+    issued_tx: str | None
+    title: str | None
+    description: str | None
+    kind: Kind
+    origin: Origin
+    grade: Grade
+    category: str | None
+    industry: str | None
+    volume: str | None
+    time_range: tuple[str, str] | None
+    formats: list[str]
+    data_commitment: str
+    manifest_cid: str | None
+    rights: list[SheetRight]
+    document_published: bool
+    statement: str = STATEMENT
+
+
+def certificate_sheet(session: Session, number: int) -> CertificateSheet | None:
+    """The sheet of the certificate with this number (the live one if several share it), or None."""
+    certificates = sorted(queries.certificates_by_number(session, number), key=lambda c: c.retired)
+    if not certificates:
+        return None
+    certificate = certificates[0]
+    row = queries.registration(session, certificate.registration_id)
+    if row is None:
+        return None
+    live = [c for c in queries.certificates_of(session, row.id) if not c.retired]
+    record = queries.manifest_record(session, row.id, queries.current_manifest_version(session, row.id))
+    manifest = (record.document or {}).get("manifest", {}) if record else {}
+    time_range = manifest.get("time_range")
+    certified = [e for e in queries.history(session, row.id) if e.name == "RegistrationCertified"]
+    authority = session.get(AuthorityRow, certificate.authority_id)
+    return CertificateSheet(
+        number=certificate.number,
+        certificate_type=CertificateType.of(certificate.certificate_type),
+        registration_id=row.id,
+        status=Status.of(row.status),
+        retired=certificate.retired,
+        current_number=live[-1].number if live else None,
+        holder=certificate.holder,
+        authority_id=certificate.authority_id,
+        authority_account=authority.account if authority else None,
+        issued_at=datetime.fromtimestamp(certified[-1].timestamp, UTC) if certified else None,
+        issued_tx=certified[-1].tx_hash if certified else None,
+        title=record.title if record else None,
+        description=record.description if record else None,
+        kind=Kind.of(row.kind),
+        origin=Origin.of(row.origin),
+        grade=Grade.of(row.grade),
+        category=record.category if record else None,
+        industry=record.industry if record else None,
+        volume=manifest.get("volume"),
+        time_range=(time_range["start"], time_range["end"]) if time_range else None,
+        formats=list(manifest.get("formats", [])),
+        data_commitment=row.data_commitment,
+        manifest_cid=record.cid if record else None,
+        rights=[
+            SheetRight(right=Right.of(r.right), holder=r.holder, encumbrance=Encumbrance(r.encumbrance))
+            for r in queries.rights_of(session, row.id)
+        ],
+        document_published=certificate.document_digest is not None,
+    )

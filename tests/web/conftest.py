@@ -1,0 +1,98 @@
+"""Browser tests of the pages: the real stack (anvil, Kubo, the service over HTTP on loopback, from the e2e
+fixtures) and Chromium unpacked from Debian's packages by `scripts/setup-browser.sh`, driven by Playwright
+through `executable_path` (Playwright's own browser download is never used)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from ..e2e.conftest import Service, eventually, service  # noqa: F401 - the e2e stack, shared
+from ..factories import manifest_fields
+from ..integration.registry import advance_time
+from .chromium import CHROMIUM_FLAGS, chromium_environment
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    binary, environment = chromium_environment(tmp_path_factory.mktemp("chromium"))
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=binary, args=CHROMIUM_FLAGS, env=environment)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(
+    browser: Browser,
+    service: Service,  # noqa: F811 - the imported fixture
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> Iterator[Page]:
+    """A fresh page on the service; a screenshot of where the test ends is saved in its tmp dir."""
+    context = browser.new_context(base_url=service.url, accept_downloads=True, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    page.screenshot(path=tmp_path / f"{request.node.name}.png", full_page=True)
+    context.close()
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations on the page (axe from the pinned npm package)."""
+    page.add_script_tag(path=AXE)
+    violations: list[dict[str, Any]] = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+            .map(v => ({id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map(n => n.target.join(' '))}))"""
+    )
+    return [v for v in violations if v["impact"] in ("serious", "critical")]
+
+
+@dataclass(frozen=True)
+class Certified:
+    """A certified registration of one file, made through the API as the e2e tests do."""
+
+    registration_id: int
+    number: int
+    title: str
+    data: bytes
+
+
+def register_file(stack: Service, title: str, data: bytes) -> int:
+    """Submits a registration of `data` (one file) and returns its id once indexed."""
+    digest = "0x" + hashlib.sha256(data).hexdigest()
+    fields: dict[str, Any] = manifest_fields(
+        stack.registrant.address,
+        title=title,
+        data_commitment={"scheme": "sha256", "root": digest, "file_count": 1, "total_bytes": len(data)},
+    )
+    fields.pop("registrant")
+    stack.client("registrant").register(json.loads(json.dumps(fields, default=str)), stack.registrant)
+    return int(eventually(lambda: [m.registration_id for m in stack.client().verify_sha256(digest[2:]).matches])[-1])
+
+
+def certify(stack: Service, w3: Any, registration_id: int) -> int:
+    """Accepts, approves, passes the notice period (anvil's time travel: tests only) and certifies."""
+    assert stack.client("reviewer").accept(registration_id).status == "mined"
+    assert stack.client("authority").approve(registration_id).status == "mined"
+    eventually(lambda: stack.client().registration(registration_id).status == "public_notice")
+    advance_time(w3, 8 * 86_400)
+    assert stack.client("authority").certify(registration_id).status == "mined"
+    report = eventually(lambda: [c for c in stack.client().registration(registration_id).certificates if not c.retired])
+    return int(report[0].number)
+
+
+@pytest.fixture(scope="session")
+def certified(service: Service, w3: Any) -> Certified:  # noqa: F811 - `service` is the imported fixture
+    title = "上海市道路交通流量数据 web"
+    data = b"road,count\nweb pages,1\n"
+    registration_id = register_file(service, title, data)
+    return Certified(registration_id, certify(service, w3, registration_id), title, data)
