@@ -16,6 +16,9 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from web3 import Web3
 
+from ledger.manifest.canonical import canonical_json, sha256
+from ledger.proofs.merkle import MerkleTree, TreeScheme
+
 SCHEMA_VERSION: Literal["drl.manifest/1"] = "drl.manifest/1"
 
 HEX32 = r"^0x[0-9a-f]{64}$"
@@ -181,7 +184,7 @@ class DataCommitment(_Model):
     proof without revealing the others. Folders of more than 10,000 files list no files here.
     """
 
-    scheme: Literal["sha256", "merkle/1"]
+    scheme: Literal["sha256", "merkle/1", "merkle/2"]
     root: Digest
     file_count: Annotated[int, Field(ge=1)]
     total_bytes: Annotated[int, Field(ge=0)]
@@ -195,7 +198,21 @@ class DataCommitment(_Model):
             raise ValueError("files lists fewer or more entries than file_count")
         if self.scheme == "sha256" and self.files and self.files[0].sha256 != self.root:
             raise ValueError("the root of a sha256 commitment is the file's sha256")
+        if self.scheme != "sha256" and self.files and commitment_root(self.scheme, self.files) != self.root:
+            raise ValueError(f"the files listed do not produce the root {self.root} under {self.scheme}")
         return self
+
+
+def file_entry(file: FileDigest) -> bytes:
+    """The Merkle entry of one file: sha256 of the canonical JSON of {path, sha256, size}."""
+    return sha256(canonical_json(file))
+
+
+def commitment_root(scheme: TreeScheme, files: list[FileDigest]) -> str:
+    """The root the files produce under a Merkle scheme (0x-hex); refuses a path listed twice."""
+    if len({file.path for file in files}) != len(files):
+        raise ValueError("a path is listed twice")
+    return "0x" + MerkleTree.build([file_entry(file) for file in files], scheme).root.hex()
 
 
 class Evidence(_Model):
