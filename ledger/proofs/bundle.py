@@ -74,6 +74,14 @@ class ProofBundle(BaseModel):
     lineage_truncated: bool = Field(default=False, description="some ancestors were left out (too many)")
 
 
+def bundle_schema() -> dict[str, Any]:
+    """The JSON Schema of a proof bundle (docs/formats/schemas/bundle.schema.json)."""
+    schema = ProofBundle.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "urn:drl:bundle:2"
+    return schema
+
+
 class ChainReader(Protocol):
     """What the verifier needs from a node."""
 

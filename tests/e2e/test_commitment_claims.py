@@ -15,6 +15,7 @@ from web3 import Web3
 
 from api.client import ApiError
 from ledger.manifest.model import DataCommitment, FileDigest, Manifest
+from ledger.manifest.signing import bound_fields
 from ledger.registration import register
 
 from ..factories import manifest_fields
@@ -43,10 +44,12 @@ def test_a_draft_whose_files_do_not_produce_its_root_is_refused(service: Service
 
 def test_a_file_the_root_on_chain_does_not_cover_is_never_confirmed(service: Service, w3: Web3) -> None:
     data = b"another file nobody registered\n"
-    honest = Manifest.model_validate(manifest_fields(service.registrant.address, title="claims other files"))
+    deployment = service.runtime.deployment
+    fields = manifest_fields(service.registrant.address, title="claims other files")
+    honest = Manifest.model_validate(bound_fields(fields, deployment.chain_id, deployment.registrations))
     file = FileDigest(path="never.csv", size=len(data), sha256="0x" + hashlib.sha256(data).hexdigest())
     forged = DataCommitment.model_construct(
-        scheme="merkle/1", root=FORGED_ROOT, file_count=1, total_bytes=len(data), files=[file]
+        scheme="merkle/2", root=FORGED_ROOT, file_count=1, total_bytes=len(data), files=[file]
     )
     # straight to the chain, past every check of the service: only verification stands in the way
     register(service.runtime, honest.model_copy(update={"data_commitment": forged}), service.registrant)
