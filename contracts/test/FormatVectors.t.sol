@@ -7,6 +7,7 @@ import {LedgerFixture} from "./utils/LedgerFixture.sol";
 import {Registrations} from "../src/Registrations.sol";
 import {IRegistrations} from "../src/interfaces/IRegistrations.sol";
 import {ICertificates} from "../src/interfaces/ICertificates.sol";
+import {IRights} from "../src/interfaces/IRights.sol";
 import {CertificateNumbers} from "../src/libraries/CertificateNumbers.sol";
 
 /// @dev The cheatcodes this test needs beyond the project's small Vm interface: reading the vector files.
@@ -104,6 +105,29 @@ contract FormatVectorsTest is LedgerFixture {
             );
             vm.assertEq(encoded, tokenId, "token id");
         }
+    }
+
+    /// @dev The first licence vector is the first licence of the first registration: the rights module mints its id.
+    function test_the_first_licence_of_a_registration_has_the_vectors_licence_id() public {
+        string memory json = _read("ids.json");
+        uint256 registrationId = certified(aliceKey);
+        vm.assertEq(registrationId, files.parseJsonUint(json, ".licence_ids[0].registration_id"), "registration");
+        IRights.Right right = IRights.Right(files.parseJsonUint(json, ".licence_ids[0].right"));
+        uint256 licenceId = licensed(
+            aliceKey,
+            registrationId,
+            right,
+            bob,
+            IRights.LicenceType.NonExclusive,
+            block.timestamp,
+            block.timestamp + 1 days
+        );
+        vm.assertEq(licenceId, files.parseJsonUint(json, ".licence_ids[0].licence_id"), "licence id");
+        IRights.Licence memory granted = rights.licence(licenceId);
+        vm.assertEq(granted.registrationId, registrationId, "decoded registration");
+        vm.assertEq(uint256(granted.right), uint256(right), "decoded right");
+        vm.assertEq(granted.sublicensable, files.parseJsonBool(json, ".licence_ids[0].sublicensable"), "sublicensable");
+        vm.assertEq(granted.parentLicenceId, files.parseJsonUint(json, ".licence_ids[0].parent_licence_id"), "parent");
     }
 
     function test_certificate_numbers_are_the_vectors() public view {
