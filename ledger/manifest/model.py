@@ -189,8 +189,9 @@ class DataCommitment(_Model):
     """The commitment to the data files: the sha256 of a single file, or the Merkle root over many.
 
     The Merkle tree is the ledger's (`ledger.proofs.merkle`, the one the anchors contract verifies);
-    one entry per file (`ledger.manifest.data.file_entry`), so one file is proven by its inclusion
-    proof without revealing the others. Folders of more than 10,000 files list no files here.
+    one entry per file (`file_entry`), so one file is proven by its inclusion proof without revealing
+    the others. Listed files must produce the root: otherwise a registrant could list files it never
+    committed to (issue 11, item 0). Folders of more than 10,000 files list no files here.
     """
 
     scheme: Literal["sha256", "merkle/1", "merkle/2"]
