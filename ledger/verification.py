@@ -349,11 +349,9 @@ def verify(session: Session, query: str, allow_files: bool = False) -> Verificat
     if kind in ("file", "sha256"):
         digest = "0x" + (sha256_file(Path(query)).hex() if kind == "file" else query.lower().removeprefix("0x"))
         for registration_id, version, path in queries.registrations_by_data_hash(session, digest):
-            # a whole-commitment match is the chain's own value; a file of a folder counts only once proven
-            if path is not None and file_match(session, registration_id, version, path) is None:
-                continue
             report = registration_report(session, registration_id, matched=(version, path))
-            if report:
+            # a whole-commitment match is the chain's own value; a file of a folder counts only once proven
+            if report and (path is None or report.matched_file is not None):
                 matches.append(report)
     elif kind == "certificate":
         for certificate in queries.certificates_by_number(session, int(query)):
