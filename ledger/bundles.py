@@ -12,7 +12,7 @@ from ledger.index import queries
 from ledger.ipfs import IpfsClient
 from ledger.manifest.cid import raw_cid_of_digest
 from ledger.proofs.bundle import BundleEvent, FileProof, ProofBundle, RegistrationBundle
-from ledger.verification import MAX_LINEAGE_DEPTH, file_match
+from ledger.verification import file_match, lineage_of
 
 
 class BundleUnavailableError(LookupError):
@@ -24,7 +24,6 @@ def _registration_bundle(
     ipfs: IpfsClient,
     deployment: Deployment,
     registration_id: int,
-    depth: int,
     matched: tuple[int, str] | None = None,
 ) -> RegistrationBundle:
     row = queries.registration(session, registration_id)
@@ -54,21 +53,12 @@ def _registration_bundle(
             file = FileProof(
                 path=path, size=record.size, sha256=record.sha256, root=match.merkle_root, proof=match.proof
             )
-    parents = (
-        [
-            _registration_bundle(session, ipfs, deployment, parent, depth + 1)
-            for parent in queries.parents(session, registration_id)
-        ]
-        if depth < MAX_LINEAGE_DEPTH
-        else []
-    )
     return RegistrationBundle(
         registration_id=registration_id,
         status=row.status,
         events=events,
         manifest_block=base64.b64encode(block).decode(),
         file=file,
-        parents=parents,
     )
 
 
@@ -79,11 +69,16 @@ def build_bundle(
     registration_id: int,
     matched: tuple[int, str] | None = None,
 ) -> ProofBundle:
-    """The proof bundle of a registration (and, with `matched`, of one file of its data folder)."""
+    """The proof bundle of a registration (and, with `matched`, of one file of its data folder), with its
+    ancestors each once, as many as a verification report shows."""
+    registration = _registration_bundle(session, ipfs, deployment, registration_id, matched)
+    ancestors, truncated = lineage_of(session, registration_id)
     return ProofBundle(
         chain_id=deployment.chain_id,
         registry=deployment.registrations,
-        registration=_registration_bundle(session, ipfs, deployment, registration_id, 0, matched),
+        registration=registration,
+        ancestors=[_registration_bundle(session, ipfs, deployment, ancestor) for ancestor in ancestors],
+        lineage_truncated=truncated,
     )
 
 

@@ -9,7 +9,7 @@ Its QR code carries the verification address.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
@@ -97,6 +97,14 @@ def certificate_document(
         verification_url=f"{public_base_url.rstrip('/')}/v1/certificates/{certificate.number}",
     )
     return document, certificate
+
+
+def certificate_schema() -> dict[str, Any]:
+    """The JSON Schema of a certificate document (docs/formats/schemas/certificate.schema.json)."""
+    schema = CertificateDocument.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "urn:drl:certificate:1"
+    return schema
 
 
 def document_block(document: CertificateDocument) -> bytes:

@@ -439,8 +439,10 @@ def verify_command(
             console.print(
                 f"  file {match.matched_file.path} of the registered folder (Merkle proof included in --json)"
             )
-        for parent in match.parents:
-            console.print(f"  derived from registration {parent.registration_id}: {parent.status}")
+        for ancestor in match.lineage:
+            console.print(f"  lineage: registration {ancestor.registration_id}, {ancestor.status}")
+        if match.lineage_truncated:
+            console.print("  (more ancestors not shown)")
     if not report.verified:
         raise typer.Exit(EXIT_REFUSED)
 
@@ -586,7 +588,7 @@ def verify_bundle_command(
         verify_bundle(reader, bundle)
         if ipfs is not None:
             with IpfsClient(ipfs) as client:
-                pending: list[RegistrationBundle] = [bundle.registration]
+                pending: list[RegistrationBundle] = [bundle.registration, *bundle.ancestors]
                 while pending:
                     current = pending.pop()
                     block = base64.b64decode(current.manifest_block)

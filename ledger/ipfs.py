@@ -16,16 +16,7 @@ from typing import IO, Any
 import httpx
 
 from ledger.manifest.cid import raw_cid
-from ledger.manifest.unixfs import CHUNK_SIZE, unixfs_cid_of_file
-
-ADD_OPTIONS = {
-    "cid-version": "1",
-    "raw-leaves": "true",
-    "chunker": f"size-{CHUNK_SIZE}",
-    "hash": "sha2-256",
-    "pin": "true",
-    "progress": "false",
-}
+from ledger.manifest.unixfs import CHUNK_SIZE, CURRENT_PROFILE, UnixFsProfile, unixfs_cid_of_file
 
 
 class IpfsError(RuntimeError):
@@ -88,17 +79,18 @@ class IpfsClient:
             raise ContentMismatchError(f"the block Kubo returned for {cid} hashes to {raw_cid(block)}")
         return block
 
-    def add_file(self, path: Path) -> str:
-        """Adds a file as UnixFS (CIDv1, raw leaves), streamed and pinned; returns the CID, checked locally."""
-        expected = unixfs_cid_of_file(path)
+    def add_file(self, path: Path, profile: UnixFsProfile = CURRENT_PROFILE) -> str:
+        """Adds a file as UnixFS under `profile`, streamed and pinned; returns the CID, checked locally."""
+        expected = unixfs_cid_of_file(path, profile)
         with path.open("rb") as stream:
-            returned = self._add_stream(stream, path.name)
+            returned = self._add_stream(stream, path.name, profile)
         if returned != expected:
             raise ContentMismatchError(f"Kubo added {path.name} as {returned}, the ledger computes {expected}")
         return returned
 
-    def _add_stream(self, stream: IO[bytes], name: str) -> str:
-        response = self._post("add", params=ADD_OPTIONS, files={"file": (name, stream, "application/octet-stream")})
+    def _add_stream(self, stream: IO[bytes], name: str, profile: UnixFsProfile) -> str:
+        params = {**profile.add_options(), "pin": "true", "progress": "false"}
+        response = self._post("add", params=params, files={"file": (name, stream, "application/octet-stream")})
         lines = [json.loads(line) for line in response.text.splitlines() if line.strip()]
         return str(lines[-1]["Hash"])
 
@@ -112,13 +104,13 @@ class IpfsClient:
         except httpx.TransportError as error:
             raise IpfsUnavailableError(f"Kubo is not reachable at {self._http.base_url}: {error}") from error
 
-    def fetch_file(self, cid: str, destination: Path) -> Path:
-        """Writes a UnixFS file to `destination` and checks that its content rebuilds `cid`."""
+    def fetch_file(self, cid: str, destination: Path, profile: UnixFsProfile = CURRENT_PROFILE) -> Path:
+        """Writes a UnixFS file to `destination` and checks that its content rebuilds `cid` under `profile`."""
         temporary = destination.with_name(destination.name + ".part")
         with temporary.open("wb") as out:
             for chunk in self.cat(cid):
                 out.write(chunk)
-        actual = unixfs_cid_of_file(temporary)
+        actual = unixfs_cid_of_file(temporary, profile)
         if actual != cid:
             temporary.unlink()
             raise ContentMismatchError(f"the content Kubo returned for {cid} rebuilds {actual}")

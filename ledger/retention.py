@@ -22,7 +22,8 @@ from ledger.encoding import from_hex
 from ledger.index.tables import CertificateRow, ManifestRecord, ManifestVersion
 from ledger.ipfs import ContentMismatchError, IpfsClient, IpfsError, IpfsUnavailableError
 from ledger.manifest.cid import raw_cid_of_digest
-from ledger.manifest.unixfs import unixfs_cid
+from ledger.manifest.model import evidence_profile
+from ledger.manifest.unixfs import LEGACY_PROFILE, UnixFsProfile, unixfs_cid
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Referenced:
     kind: str  # manifest | evidence | certificate_document
     cid: str
     registration_id: int
+    profile: UnixFsProfile = LEGACY_PROFILE  # evidence only: the import profile its manifest records
 
 
 class MissingItem(BaseModel):
@@ -54,8 +56,12 @@ def referenced_content(sessions: sessionmaker[Session]) -> list[Referenced]:
             cid = raw_cid_of_digest(from_hex(version.manifest_digest))
             items.setdefault(cid, Referenced("manifest", cid, version.registration_id))
         for record in session.scalars(select(ManifestRecord).where(ManifestRecord.valid.is_(True))):
-            for evidence in (record.document or {}).get("manifest", {}).get("evidence", []):
-                items.setdefault(evidence["cid"], Referenced("evidence", evidence["cid"], record.registration_id))
+            manifest = (record.document or {}).get("manifest", {})
+            profile = evidence_profile(manifest)
+            for evidence in manifest.get("evidence", []):
+                items.setdefault(
+                    evidence["cid"], Referenced("evidence", evidence["cid"], record.registration_id, profile)
+                )
         for certificate in session.scalars(select(CertificateRow).where(CertificateRow.document_digest.is_not(None))):
             assert certificate.document_digest is not None
             cid = raw_cid_of_digest(from_hex(certificate.document_digest))
@@ -68,7 +74,7 @@ def _problem(ipfs: IpfsClient, item: Referenced) -> str | None:
         return "not in the node's store"
     try:
         if item.kind == "evidence":
-            rebuilt = unixfs_cid(_chunks(ipfs.cat(item.cid)))
+            rebuilt = unixfs_cid(_chunks(ipfs.cat(item.cid), item.profile.chunk_size), item.profile)
             if rebuilt != item.cid:
                 return f"content rebuilds {rebuilt}"
         else:
@@ -84,7 +90,7 @@ def _problem(ipfs: IpfsClient, item: Referenced) -> str | None:
     return None
 
 
-def _chunks(stream: Iterator[bytes], size: int = 262_144) -> Iterator[bytes]:
+def _chunks(stream: Iterator[bytes], size: int) -> Iterator[bytes]:
     """Re-chunks a byte stream into the chunk size UnixFS files were built with."""
     buffer = b""
     for piece in stream:

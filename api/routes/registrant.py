@@ -38,7 +38,7 @@ from ledger.ipfs import IpfsError
 from ledger.manifest.canonical import canonical_json, document_digest, sha256
 from ledger.manifest.cid import raw_cid
 from ledger.manifest.model import Evidence, EvidenceKind, Manifest, SignedManifest
-from ledger.manifest.signing import ManifestSignatureError
+from ledger.manifest.signing import ManifestSignatureError, bound_fields
 from ledger.registration import AlreadyRegisteredError, pin_signed_manifest, relay_application, submission_of
 from ledger.writes import Signer, write_key
 
@@ -157,7 +157,7 @@ def create_draft(fields: dict[str, Any], principal: Registrant, session: DbSessi
     """Creates a draft from manifest fields; the registrant is the token's account."""
     fields = {**fields, "registrant": principal.address}
     fields.setdefault("created_at", datetime.now(UTC).isoformat())
-    manifest = _validated(fields)
+    manifest = _validated(bound_fields(fields, runtime.deployment.chain_id, runtime.deployment.registrations))
     draft = Draft(
         id=str(uuid.uuid4()),
         registrant=principal.address,

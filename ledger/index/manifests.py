@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 def _check(
-    block: bytes, row: RegistrationRow, chain_id: int, registry: str
+    block: bytes, row: RegistrationRow, version: ManifestVersion, chain_id: int, registry: str
 ) -> tuple[SignedManifest | None, str | None]:
     try:
         document = parse_canonical(SignedManifest, block)
@@ -39,6 +39,9 @@ def _check(
         return document, str(error)
     if document.manifest.registrant != row.registrant:
         return document, f"manifest names registrant {document.manifest.registrant}, the chain {row.registrant}"
+    if document.manifest.data_commitment.root != version.data_commitment:
+        root = document.manifest.data_commitment.root
+        return document, f"manifest commits to data {root}, the chain to {version.data_commitment}"
     return document, None
 
 
@@ -69,7 +72,7 @@ def load_manifests(
         except (IpfsError, ContentMismatchError) as error:
             log.info("manifest %s of registration %s not retrievable yet: %s", cid, registration.id, error)
             continue
-        document, problem = _check(block, registration, chain_id, registry)
+        document, problem = _check(block, registration, version, chain_id, registry)
         with sessions.begin() as session:
             session.add(_record(version, cid, document, problem))
             if document is not None and problem is None:

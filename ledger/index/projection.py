@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from ledger.chain.ids import decode_certificate_token_id, decode_licence_id, registration_of_token
 from ledger.index.tables import (
     AnchorRow,
     AuthorityRow,
@@ -57,7 +58,7 @@ def scope_of(contract: str, name: str, args: dict[str, Any]) -> tuple[str, int |
         registration_id = int(args["registrationId"])
         return f"registration:{registration_id}", registration_id
     if contract == "Certificates" and "tokenId" in args:
-        registration_id = int(args["tokenId"]) >> 96
+        registration_id = registration_of_token(int(args["tokenId"]))
         return f"registration:{registration_id}", registration_id
     if "authorityId" in args:
         return f"authority:{int(args['authorityId'])}", None
@@ -271,13 +272,14 @@ def _objection_closed(session: Session, event: ChainEvent, args: dict[str, Any])
 def _certificate_moved(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
     token_id = int(args["tokenId"])
     if args["from"] == ZERO_ADDRESS:
+        minted = decode_certificate_token_id(token_id)
         session.add(
             CertificateRow(
                 token_id=str(token_id),
-                registration_id=token_id >> 96,
-                authority_id=(token_id >> 80) & 0xFFFF,
-                certificate_type=(token_id >> 64) & 0xFF,
-                number=token_id & 0xFFFFFFFFFFFFFFFF,
+                registration_id=minted.registration_id,
+                authority_id=minted.authority_id,
+                certificate_type=minted.certificate_type,
+                number=minted.number,
                 holder=args["to"],
                 retired=False,
                 issued_block=event.block_number,
@@ -451,7 +453,7 @@ def _licence_granted(session: Session, event: ChainEvent, args: dict[str, Any]) 
         LicenceRow(
             id=str(licence_id),
             registration_id=int(args["registrationId"]),
-            right=(licence_id >> 40) & 0xFF,
+            right=decode_licence_id(licence_id).right,
             licence_type=int(args["licenceType"]) if "licenceType" in args else None,
             licensee=args["licensee"],
             licensor=args["licensor"],

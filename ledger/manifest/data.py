@@ -1,8 +1,9 @@
 """The data commitment: what a registration commits to about its data files, without the data.
 
 One file commits by its sha256. A folder commits by the root of the ledger's Merkle tree
-(`ledger.proofs.merkle`) over one entry per file, `sha256` of the canonical JSON of
-{path, sha256, size}, so any single file can later be proven part of the registered folder, on chain
+(`ledger.proofs.merkle`, scheme `merkle/2` for new commitments) over one entry per file, `sha256` of the
+canonical JSON of {path, sha256, size} (`file_entry`), so any single file can later be proven part of the
+registered folder, on chain
 or off, without revealing the others.
 """
 
@@ -13,9 +14,9 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from ledger.manifest.canonical import canonical_json
-from ledger.manifest.model import DataCommitment, FileDigest
-from ledger.proofs.merkle import MerkleTree
+from ledger.manifest.model import DataCommitment, FileDigest, commitment_root
+from ledger.manifest.model import file_entry as file_entry  # re-exported: the entry is part of the commitment
+from ledger.proofs.merkle import CURRENT_SCHEME
 
 READ_SIZE = 1 << 20
 MANIFEST_FILE_LIMIT = 10_000
@@ -62,11 +63,6 @@ def _raise(error: OSError) -> None:
     raise DataFolderError(f"cannot read {error.filename}: {error.strerror}")
 
 
-def file_entry(file: FileDigest) -> bytes:
-    """The Merkle entry of one file."""
-    return hashlib.sha256(canonical_json(file)).digest()
-
-
 def commit_file(path: Path, progress: Progress | None = None) -> DataCommitment:
     """The commitment to a single file."""
     digest = sha256_file(path, progress)
@@ -90,10 +86,9 @@ def commit_folder(folder: Path, progress: Progress | None = None) -> DataCommitm
     ]
     if not files:
         raise DataFolderError(f"{folder} holds no files")
-    tree = MerkleTree.build([file_entry(file) for file in files])
     return DataCommitment(
-        scheme="merkle/1",
-        root=_hex(tree.root),
+        scheme=CURRENT_SCHEME,
+        root=commitment_root(CURRENT_SCHEME, files),
         file_count=len(files),
         total_bytes=sum(file.size for file in files),
         files=files if len(files) <= MANIFEST_FILE_LIMIT else [],

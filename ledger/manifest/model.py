@@ -3,7 +3,10 @@
 A manifest describes the data (what, where from, how collected, how graded), commits to its files
 by hash, lists the evidence package by CID, names the rights claimed and the parents it derives from,
 and is signed by the registrant. Fields that could identify a person are salted commitments only.
-Version 1 of the schema is `drl.manifest/1`; `docs/manifest.schema.json` is exported from this model.
+`drl.manifest/2` (every new manifest) names the chain id and registry its signature is bound to, the
+import profile of its evidence files, and commits to folders with `merkle/2`; `drl.manifest/1` manifests
+(neither binding nor profile, `merkle/1` folders) stay verifiable. docs/formats/manifest.md specifies both;
+`docs/manifest.schema.json` is exported from this model.
 """
 
 from __future__ import annotations
@@ -16,7 +19,16 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from web3 import Web3
 
-SCHEMA_VERSION: Literal["drl.manifest/1"] = "drl.manifest/1"
+from ledger.manifest.canonical import canonical_json, sha256
+from ledger.manifest.unixfs import PROFILES, UnixFsProfile
+from ledger.proofs.merkle import MerkleTree, TreeScheme
+
+ManifestVersion = Literal["drl.manifest/1", "drl.manifest/2"]
+SCHEMA_VERSION: ManifestVersion = "drl.manifest/2"
+LEGACY_VERSION: ManifestVersion = "drl.manifest/1"
+EvidenceProfile = Literal["unixfs-v1-2025"]
+CURRENT_EVIDENCE_PROFILE: EvidenceProfile = "unixfs-v1-2025"
+LEGACY_EVIDENCE_PROFILE = "drl-unixfs-256k/1"
 
 HEX32 = r"^0x[0-9a-f]{64}$"
 # GB/T 4754-2017: a section letter A-T, optionally followed by a 2-, 3- or 4-digit class code.
@@ -177,11 +189,12 @@ class DataCommitment(_Model):
     """The commitment to the data files: the sha256 of a single file, or the Merkle root over many.
 
     The Merkle tree is the ledger's (`ledger.proofs.merkle`, the one the anchors contract verifies);
-    one entry per file (`ledger.manifest.data.file_entry`), so one file is proven by its inclusion
-    proof without revealing the others. Folders of more than 10,000 files list no files here.
+    one entry per file (`file_entry`), so one file is proven by its inclusion proof without revealing
+    the others. Listed files must produce the root: otherwise a registrant could list files it never
+    committed to (issue 11, item 0). Folders of more than 10,000 files list no files here.
     """
 
-    scheme: Literal["sha256", "merkle/1"]
+    scheme: Literal["sha256", "merkle/1", "merkle/2"]
     root: Digest
     file_count: Annotated[int, Field(ge=1)]
     total_bytes: Annotated[int, Field(ge=0)]
@@ -195,7 +208,21 @@ class DataCommitment(_Model):
             raise ValueError("files lists fewer or more entries than file_count")
         if self.scheme == "sha256" and self.files and self.files[0].sha256 != self.root:
             raise ValueError("the root of a sha256 commitment is the file's sha256")
+        if self.scheme != "sha256" and self.files and commitment_root(self.scheme, self.files) != self.root:
+            raise ValueError(f"the files listed do not produce the root {self.root} under {self.scheme}")
         return self
+
+
+def file_entry(file: FileDigest) -> bytes:
+    """The Merkle entry of one file: sha256 of the canonical JSON of {path, sha256, size}."""
+    return sha256(canonical_json(file))
+
+
+def commitment_root(scheme: TreeScheme, files: list[FileDigest]) -> str:
+    """The root the files produce under a Merkle scheme (0x-hex); refuses a path listed twice."""
+    if len({file.path for file in files}) != len(files):
+        raise ValueError("a path is listed twice")
+    return "0x" + MerkleTree.build([file_entry(file) for file in files], scheme).root.hex()
 
 
 class Evidence(_Model):
@@ -226,9 +253,14 @@ class LicenceScope(_Model):
 
 
 class Manifest(_Model):
-    """A registration's application (version 1)."""
+    """A registration's application (versions 1 and 2)."""
 
-    schema_version: Literal["drl.manifest/1"] = Field(default=SCHEMA_VERSION, alias="schema")
+    schema_version: ManifestVersion = Field(default=SCHEMA_VERSION, alias="schema")
+    chain_id: Annotated[int, Field(ge=1, description="version 2: the chain the signature is bound to")] | None = None
+    registry: Annotated[Address, Field(description="version 2: the registry the signature is bound to")] | None = None
+    evidence_cid_profile: EvidenceProfile | None = Field(
+        default=None, description="version 2: the UnixFS import profile of the evidence files' CIDs"
+    )
     kind: Kind
     origin: Origin
     title: ShortText
@@ -266,6 +298,21 @@ class Manifest(_Model):
             raise ValueError("personal data must be classified as involving personal information")
         if self.created_at.tzinfo is None:
             raise ValueError("created_at needs a time zone")
+        return self._versioned()
+
+    def _versioned(self) -> Manifest:
+        bound = (self.chain_id, self.registry, self.evidence_cid_profile)
+        if self.schema_version == LEGACY_VERSION:
+            if any(value is not None for value in bound):
+                raise ValueError("a drl.manifest/1 names no chain_id, registry or evidence_cid_profile")
+            if self.data_commitment.scheme == "merkle/2":
+                raise ValueError("a drl.manifest/1 commits to folders with merkle/1")
+        else:
+            # a draft may still be unbound (sign_manifest binds it); a signed one must be bound to verify
+            if (self.chain_id is None) != (self.registry is None):
+                raise ValueError("a drl.manifest/2 names both its chain_id and its registry, or neither yet")
+            if self.data_commitment.scheme == "merkle/1":
+                raise ValueError("a drl.manifest/2 commits to folders with merkle/2")
         return self
 
 
@@ -282,6 +329,11 @@ class SignedManifest(_Model):
 
     manifest: Manifest
     signature: RegistrantSignature
+
+
+def evidence_profile(manifest: dict[str, object]) -> UnixFsProfile:
+    """The import profile of the evidence files of a manifest (as JSON): recorded, or the legacy one for v1."""
+    return PROFILES[str(manifest.get("evidence_cid_profile") or LEGACY_EVIDENCE_PROFILE)]
 
 
 def is_digest(value: str) -> bool:

@@ -18,12 +18,14 @@ from pydantic import BaseModel, Field
 
 from ledger.manifest.canonical import parse_canonical, sha256
 from ledger.manifest.cid import raw_cid
-from ledger.manifest.data import file_entry
-from ledger.manifest.model import FileDigest, SignedManifest
+from ledger.manifest.model import FileDigest, SignedManifest, file_entry
 from ledger.manifest.signing import ManifestSignatureError, verify_manifest_signature
 from ledger.proofs.merkle import verify as verify_merkle
 
-BUNDLE_VERSION = "drl.bundle/1"
+BUNDLE_VERSION = "drl.bundle/2"
+"""Version 2 lists each ancestor once (`ancestors`); version 1 nested them (`parents`) and stays verifiable."""
+NESTED_BUNDLE_VERSION = "drl.bundle/1"
+MAX_ANCESTORS = 1024
 MANIFEST_EVENTS = ("RegistrationSubmitted", "RegistrationChanged")
 
 
@@ -58,7 +60,7 @@ class RegistrationBundle(BaseModel):
     events: list[BundleEvent]
     manifest_block: str = Field(description="base64 of the current manifest's raw block")
     file: FileProof | None = None
-    parents: list[RegistrationBundle] = []
+    parents: list[RegistrationBundle] = Field(default=[], description="drl.bundle/1 only: the parents, nested")
 
 
 class ProofBundle(BaseModel):
@@ -68,6 +70,16 @@ class ProofBundle(BaseModel):
     chain_id: int
     registry: str
     registration: RegistrationBundle
+    ancestors: list[RegistrationBundle] = Field(default=[], description="every ancestor once, nearest first")
+    lineage_truncated: bool = Field(default=False, description="some ancestors were left out (too many)")
+
+
+def bundle_schema() -> dict[str, Any]:
+    """The JSON Schema of a proof bundle (docs/formats/schemas/bundle.schema.json)."""
+    schema = ProofBundle.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "urn:drl:bundle:2"
+    return schema
 
 
 class ChainReader(Protocol):
@@ -129,43 +141,89 @@ def _check_manifest(bundle: RegistrationBundle, chain_id: int, registry: str) ->
     return document
 
 
-def _check_file(bundle: RegistrationBundle, document: SignedManifest) -> None:
+def committed_data(events: list[BundleEvent]) -> str:
+    """The data commitment on chain after these events: the submission's, replaced by each approved change."""
+    committed, pending = "", ""
+    for event in events:
+        if event.name == "RegistrationSubmitted":
+            committed = event.args["dataCommitment"]
+        elif event.name == "ChangeRequested":
+            pending = event.args["dataCommitment"]
+        elif event.name == "RegistrationChanged":
+            committed = pending or committed
+    return committed
+
+
+def _check_file(bundle: RegistrationBundle) -> None:
+    """The file proves against the data commitment the chain's events name, whatever the manifest says."""
     proof = bundle.file
     if proof is None:
         return
-    if proof.root != document.manifest.data_commitment.root:
-        raise _fail(bundle.registration_id, "the file proof is for another data commitment")
+    if proof.root != committed_data(bundle.events):
+        raise _fail(bundle.registration_id, "the file proof is not for the data commitment on chain")
     entry = file_entry(FileDigest(path=proof.path, size=proof.size, sha256=proof.sha256))
     siblings = [bytes.fromhex(node[2:]) for node in proof.proof]
     if not verify_merkle(bytes.fromhex(proof.root[2:]), entry, siblings):
         raise _fail(bundle.registration_id, f"the Merkle proof of {proof.path} does not hold")
 
 
-def _check_registration(
-    reader: ChainReader, bundle: RegistrationBundle, chain_id: int, registry: str, depth: int
-) -> None:
+def _claimed_parents(bundle: RegistrationBundle) -> list[int]:
+    return sorted(int(p) for p in bundle.events[0].args.get("parents", []))
+
+
+def _check_one(reader: ChainReader, bundle: RegistrationBundle, chain_id: int, registry: str) -> None:
     if not bundle.events or bundle.events[0].name != "RegistrationSubmitted":
         raise _fail(bundle.registration_id, "the bundle does not start with the submission")
     for event in bundle.events:
         _check_event(reader, bundle, registry, event)
-    document = _check_manifest(bundle, chain_id, registry)
-    _check_file(bundle, document)
+    _check_manifest(bundle, chain_id, registry)
+    _check_file(bundle)
     on_chain = reader.status_of(registry, bundle.registration_id)
     if on_chain != bundle.status:
         raise _fail(bundle.registration_id, f"the chain says status {on_chain}, the bundle {bundle.status}")
-    claimed = sorted(int(p) for p in bundle.events[0].args.get("parents", []))
+
+
+def _check_nested(reader: ChainReader, bundle: RegistrationBundle, chain_id: int, registry: str, depth: int) -> None:
+    """drl.bundle/1: the parents nested inside each registration."""
+    _check_one(reader, bundle, chain_id, registry)
+    claimed = _claimed_parents(bundle)
     if sorted(parent.registration_id for parent in bundle.parents) != claimed:
         raise _fail(bundle.registration_id, f"the bundle's parents differ from the chain's {claimed}")
     if depth > 32:
         raise _fail(bundle.registration_id, "the lineage is deeper than 32 generations")
     for parent in bundle.parents:
-        _check_registration(reader, parent, chain_id, registry, depth + 1)
+        _check_nested(reader, parent, chain_id, registry, depth + 1)
+
+
+def _check_lineage(reader: ChainReader, bundle: ProofBundle) -> None:
+    """drl.bundle/2: each registration once; every parent the chain names is there unless the bundle says it
+    left some out, and nothing else is."""
+    if len(bundle.ancestors) > MAX_ANCESTORS:
+        raise BundleCheckError(f"the bundle lists more than {MAX_ANCESTORS} ancestors")
+    registrations = [bundle.registration, *bundle.ancestors]
+    ids = [r.registration_id for r in registrations]
+    if len(set(ids)) != len(ids):
+        raise BundleCheckError("the bundle lists a registration twice")
+    reachable = set()
+    for registration in registrations:
+        if registration.parents:
+            raise _fail(registration.registration_id, "a drl.bundle/2 registration nests no parents")
+        _check_one(reader, registration, bundle.chain_id, bundle.registry)
+        reachable.update(_claimed_parents(registration))
+    listed = set(ids[1:])
+    if not listed <= reachable:
+        raise BundleCheckError(f"registrations {sorted(listed - reachable)} are not ancestors")
+    if reachable - set(ids) and not bundle.lineage_truncated:
+        raise BundleCheckError(f"ancestors {sorted(reachable - set(ids))} are missing from the bundle")
 
 
 def verify_bundle(reader: ChainReader, bundle: ProofBundle) -> None:
     """Raises BundleCheckError naming the first thing that fails; returns quietly if everything holds."""
-    if bundle.version != BUNDLE_VERSION:
+    if bundle.version not in (BUNDLE_VERSION, NESTED_BUNDLE_VERSION):
         raise BundleCheckError(f"unknown bundle version {bundle.version}")
     if reader.chain_id() != bundle.chain_id:
         raise BundleCheckError(f"the node serves chain {reader.chain_id()}, the bundle is for {bundle.chain_id}")
-    _check_registration(reader, bundle.registration, bundle.chain_id, bundle.registry, 0)
+    if bundle.version == NESTED_BUNDLE_VERSION:
+        _check_nested(reader, bundle.registration, bundle.chain_id, bundle.registry, 0)
+    else:
+        _check_lineage(reader, bundle)

@@ -43,7 +43,7 @@ def _folder_commitment(title: str) -> dict[str, Any]:
     ]
     tree = MerkleTree.build([file_entry(file) for file in files])
     return {
-        "scheme": "merkle/1",
+        "scheme": "merkle/2",
         "root": "0x" + tree.root.hex(),
         "file_count": len(files),
         "total_bytes": sum(file.size for file in files),

@@ -10,7 +10,13 @@ import pytest
 
 from ledger.ipfs import ContentMismatchError, IpfsClient, IpfsUnavailableError
 from ledger.manifest.cid import raw_cid
-from ledger.manifest.unixfs import CHUNK_SIZE, unixfs_cid_of_bytes
+from ledger.manifest.unixfs import (
+    CHUNK_SIZE,
+    LEGACY_PROFILE,
+    UNIXFS_V1_2025,
+    UnixFsProfile,
+    unixfs_cid_of_bytes,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -28,15 +34,26 @@ def test_raw_block_cid_is_the_projects_and_the_block_is_pinned(ipfs: IpfsClient)
     assert ipfs.is_pinned(cid)
 
 
-@pytest.mark.parametrize("size", [0, 1000, CHUNK_SIZE, CHUNK_SIZE + 1, 175 * CHUNK_SIZE + 7])
-def test_unixfs_cid_of_an_added_file_equals_the_local_computation(ipfs: IpfsClient, tmp_path: Path, size: int) -> None:
+LEGACY = LEGACY_PROFILE.chunk_size
+
+
+@pytest.mark.parametrize(
+    ("profile", "size"),
+    [
+        *((UNIXFS_V1_2025, size) for size in (0, 1000, CHUNK_SIZE, CHUNK_SIZE + 1, 3 * CHUNK_SIZE + 5)),
+        *((LEGACY_PROFILE, size) for size in (LEGACY, LEGACY + 1, 175 * LEGACY + 7)),  # two levels of nodes
+    ],
+)
+def test_unixfs_cid_of_an_added_file_equals_the_local_computation(
+    ipfs: IpfsClient, tmp_path: Path, profile: UnixFsProfile, size: int
+) -> None:
     data = os.urandom(size)
     path = tmp_path / "evidence.bin"
     path.write_bytes(data)
-    cid = ipfs.add_file(path)
-    assert cid == unixfs_cid_of_bytes(data)
+    cid = ipfs.add_file(path, profile)
+    assert cid == unixfs_cid_of_bytes(data, profile)
     assert ipfs.is_pinned(cid)
-    assert ipfs.fetch_file(cid, tmp_path / "back.bin").read_bytes() == data
+    assert ipfs.fetch_file(cid, tmp_path / "back.bin", profile).read_bytes() == data
 
 
 def test_a_node_returning_other_bytes_is_caught() -> None:

@@ -30,7 +30,7 @@ def test_a_single_file_commits_by_its_sha256(tmp_path: Path) -> None:
 
 def test_a_folder_commits_by_a_merkle_root_and_each_file_proves(tmp_path: Path) -> None:
     commitment = commit_folder(_folder(tmp_path))
-    assert commitment.scheme == "merkle/1"
+    assert commitment.scheme == "merkle/2"
     assert (
         [file.path for file in commitment.files] == ["readme.txt", "2024/q1/feb.csv", "2024/q1/jan.csv"]
         or [file.path for file in commitment.files] == sorted(file.path for file in commitment.files)
