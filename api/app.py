@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import errors, reviews, tokens  # noqa: F401 - registers the API tables on Base
+from api.limits import Door
 from api.routes import authority, certificates, health, public, registrant, regulator, rights
 from api.routes.registrant import Draft  # noqa: F401
 from ledger.config import Settings
@@ -17,11 +18,10 @@ from ledger.db import Base
 from ledger.runtime import LedgerRuntime
 
 log = logging.getLogger("api")
-MAX_BODY_BYTES = 1 << 30
 
 
 class RequestContext:
-    """Pure ASGI middleware: a request id on every request and response, a body-size limit, one log line.
+    """Pure ASGI middleware: a request id on every request and response, one log line (limits: `api.limits`).
 
     Written against ASGI directly rather than with `@app.middleware("http")`, which costs a task and a
     queue per request on the hot verification path.
@@ -37,11 +37,6 @@ class RequestContext:
         headers = dict(scope["headers"])
         request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
-        length = headers.get(b"content-length", b"")
-        if length.isdigit() and int(length) > MAX_BODY_BYTES:
-            response = errors.problem(413, "body_too_large", "The request body is too large")
-            await response(scope, receive, send)
-            return
         started = time.perf_counter()
         status = 0
 
@@ -75,8 +70,6 @@ def create_app(runtime: LedgerRuntime | None = None) -> FastAPI:
     app.state.runtime = runtime
     errors.install(app)
 
-    app.add_middleware(RequestContext)
-
     routers = (
         health.router,
         public.router,
@@ -88,4 +81,7 @@ def create_app(runtime: LedgerRuntime | None = None) -> FastAPI:
     )
     for router in routers:
         app.include_router(router)
+    routes = [route for router in routers for route in router.routes]
+    app.add_middleware(Door, routes=routes, settings=runtime.settings, sessions=runtime.sessions)
+    app.add_middleware(RequestContext)  # outermost: the door's refusals carry the request id and are logged
     return app
