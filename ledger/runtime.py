@@ -21,7 +21,7 @@ from ledger.config import Settings
 from ledger.db import create_schema, make_engine, make_sessionmaker
 from ledger.index.follower import ChainFollower
 from ledger.ipfs import IpfsClient
-from ledger.outbox import Outbox
+from ledger.outbox import Outbox, OutboxPolicy
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
 
 
@@ -93,7 +93,7 @@ class LedgerRuntime:
 
     @cached_property
     def outbox(self) -> Outbox:
-        return Outbox(self.sessions, self.w3, self.custody)
+        return Outbox(self.sessions, self.w3, self.custody, OutboxPolicy(max_fee_per_gas=self.settings.max_fee_per_gas))
 
     @cached_property
     def follower(self) -> ChainFollower:

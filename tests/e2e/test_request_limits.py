@@ -65,9 +65,7 @@ def server(registrant_token: str, data_dir: Path) -> Iterator[tuple[str, int]]:
         "DRL_MAX_UPLOAD_BYTES": str(8 * MIB),
     }
     command = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1"]
-    process = subprocess.Popen(
-        [*command, "--port", str(port), "--log-level", "warning"], env=environment, cwd=data_dir
-    )
+    process = subprocess.Popen([*command, "--port", str(port), "--log-level", "warning"], env=environment, cwd=data_dir)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180  # a busy machine imports slowly
     while True:
