@@ -25,6 +25,7 @@ from fastapi import APIRouter, Depends, Form, UploadFile
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import JSON, DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import DbSession, IdempotencyKey, Principal, RegistrationId, Runtime, Wait, require
 from api.errors import ProblemError
@@ -186,7 +187,7 @@ async def upload_evidence(
                 digest.update(piece)
                 out.write(piece)
         try:
-            cid = runtime.ipfs.add_file(path)
+            cid = await run_in_threadpool(runtime.ipfs.add_file, path)  # off the event loop
         except IpfsError as error:
             raise ProblemError(503, "ipfs_unavailable", "The evidence could not be stored", str(error)) from error
     evidence = Evidence(kind=kind, cid=cid, sha256="0x" + digest.hexdigest(), issuing_agency=issuing_agency)
