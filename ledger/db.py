@@ -35,6 +35,7 @@ def make_engine(url: str) -> Engine:
 def create_schema(engine: Engine) -> None:
     """Creates every table that does not exist yet."""
     # Importing the table modules registers their tables on Base.
+    import ledger.draft_pins
     import ledger.index.tables
     import ledger.manifest.commitments
     import ledger.outbox  # noqa: F401

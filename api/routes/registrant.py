@@ -31,6 +31,7 @@ from api.deps import DbSession, IdempotencyKey, Principal, RegistrationId, Runti
 from api.errors import ProblemError
 from api.tokens import Role
 from api.writes import WriteAccepted, accepted, send
+from ledger import draft_pins
 from ledger.chain.typed_data import typed_data
 from ledger.db import Base
 from ledger.ipfs import IpfsError
@@ -97,6 +98,8 @@ def _owned(session: DbSession, draft_id: str, principal: Principal) -> Draft:
     draft = session.get(Draft, draft_id)
     if draft is None or draft.registrant != principal.address:
         raise ProblemError(404, "draft_not_found", "No such draft")
+    if draft_pins.is_expired(session, draft_id):
+        raise ProblemError(410, "draft_expired", "The draft was never submitted and its evidence was released")
     return draft
 
 
@@ -190,6 +193,7 @@ async def upload_evidence(
             cid = await run_in_threadpool(runtime.ipfs.add_file, path)  # off the event loop
         except IpfsError as error:
             raise ProblemError(503, "ipfs_unavailable", "The evidence could not be stored", str(error)) from error
+    draft_pins.hold(session, draft.id, cid)
     evidence = Evidence(kind=kind, cid=cid, sha256="0x" + digest.hexdigest(), issuing_agency=issuing_agency)
     fields = dict(draft.manifest)
     fields["evidence"] = [*fields.get("evidence", []), evidence.model_dump(mode="json", exclude_none=True)]
@@ -219,7 +223,7 @@ def sign_manifest(
         ) from error
     block = canonical_json(document)
     try:
-        runtime.ipfs.put_raw_block(block)
+        draft_pins.hold(session, draft.id, runtime.ipfs.put_raw_block(block))
     except IpfsError as error:
         raise ProblemError(503, "ipfs_unavailable", "The manifest could not be stored", str(error)) from error
     nonce, deadline = runtime.signing_terms(principal.address)
@@ -275,6 +279,7 @@ def submit(
         wait=wait,
     )
     draft.write_key = written.key
+    draft_pins.settle(session, draft.id)
     session.commit()
     return _view(runtime, draft)
 
