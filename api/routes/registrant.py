@@ -27,6 +27,7 @@ from sqlalchemy import JSON, DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 from starlette.concurrency import run_in_threadpool
 
+from api.bodies import RequestBody
 from api.deps import DbSession, IdempotencyKey, Principal, RegistrationId, Runtime, Wait, require
 from api.errors import ProblemError
 from api.tokens import Role
@@ -69,7 +70,7 @@ class DraftView(BaseModel):
     write: WriteAccepted | None = None
 
 
-class SignatureBody(BaseModel):
+class SignatureBody(RequestBody):
     """The registrant's signature; omitted, the service signs with the registrant's custodied key (if it holds one)."""
 
     signature: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{130}$")
@@ -293,7 +294,7 @@ HOLDER_ACTIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 Digest32 = Annotated[str, Field(pattern=r"^0x[0-9a-f]{64}$")]
 
 
-class HolderActionRequest(BaseModel):
+class HolderActionRequest(RequestBody):
     """The digests an action names (a change names the draft whose signed manifest it moves to)."""
 
     draft_id: str | None = None

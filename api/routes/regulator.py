@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
+from api.bodies import Address, AddressPath, RequestBody
 from api.deps import MAX_ID, DbSession, IdempotencyKey, Principal, RegistrationId, Runtime, Wait, require
 from api.reviews import registry_action
 from api.routes.public import Page
@@ -32,14 +33,14 @@ Regulator = Annotated[Principal, Depends(require(Role.REGULATOR))]
 EXPORT_BATCH = 2_000
 
 
-class Reason(BaseModel):
+class Reason(RequestBody):
     reason: str = Field(min_length=1, max_length=4000)
 
 
-class AuditFilter(BaseModel):
+class AuditFilter(RequestBody):
     """Which events: by registrant, registration, event kind and time range (unix seconds)."""
 
-    registrant: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{40}$")
+    registrant: Address | None = None
     registration: int | None = Field(default=None, ge=1, le=MAX_ID)
     kind: str | None = Field(default=None, max_length=64)
     since: int | None = Field(default=None, ge=0, le=MAX_ID)
@@ -254,7 +255,12 @@ def revoke(
 
 @router.post("/parties/{address}/suspension", response_model=WriteAccepted, status_code=202)
 def suspend_party(
-    address: str, body: Reason, principal: Regulator, runtime: Runtime, key: IdempotencyKey = None, wait: Wait = False
+    address: AddressPath,
+    body: Reason,
+    principal: Regulator,
+    runtime: Runtime,
+    key: IdempotencyKey = None,
+    wait: Wait = False,
 ) -> WriteAccepted:
     """Suspends a party found dishonest (失信): it can start nothing new."""
     call = runtime.contract("LedgerAccess").functions.suspendParty(address, digest_of(body.reason))

@@ -14,8 +14,9 @@ from typing import Annotated, Any
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from api.bodies import Address, RequestBody
 from api.deps import DbSession, IdempotencyKey, Principal, RegistrationId, Runtime, Wait, require
 from api.errors import ProblemError
 from api.reviews import record_review
@@ -42,7 +43,6 @@ Party = Annotated[Principal, Depends(require(Role.REGISTRANT))]
 Authority = Annotated[Principal, Depends(require(Role.AUTHORITY))]
 Regulator = Annotated[Principal, Depends(require(Role.REGULATOR))]
 Agency = Annotated[Principal, Depends(require(Role.AGENCY))]
-Address = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$")]
 Digest = Annotated[str, Field(pattern=r"^0x[0-9a-f]{64}$")]
 Signature = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{130}$")]
 RIGHTS = {
@@ -53,13 +53,13 @@ RIGHTS = {
 RightName = Annotated[str, Field(pattern="^(resource_holding|processing_and_use|product_operation)$")]
 
 
-class TransferRequest(BaseModel):
+class TransferRequest(RequestBody):
     right: RightName
     new_holder: Address
     agreement_digest: Digest
 
 
-class LicenceRequest(BaseModel):
+class LicenceRequest(RequestBody):
     right: RightName
     licensee: Address
     licence_type: Annotated[str, Field(pattern="^(exclusive|sole|non_exclusive|sub_licence|cross_licence)$")]
@@ -70,14 +70,14 @@ class LicenceRequest(BaseModel):
     parent_licence_id: str = Field(default="0", pattern=r"^\d{1,78}$")
 
 
-class EncumbranceRequest(BaseModel):
+class EncumbranceRequest(RequestBody):
     right: RightName
     kind: Annotated[str, Field(pattern="^(pledge|trust)$")]
     creditor: Address
     agreement_digest: Digest
 
 
-class Signed(BaseModel):
+class Signed(RequestBody):
     nonce: int = Field(ge=0)
     deadline: int = Field(ge=0)
 
@@ -95,7 +95,7 @@ class SignedEncumbrance(EncumbranceRequest, Signed):
     signature: Signature
 
 
-class Evidence(BaseModel):
+class Evidence(RequestBody):
     evidence: str = Field(min_length=1, max_length=4000, description="The court ruling or merger record, as text")
 
 
@@ -103,11 +103,11 @@ class LawfulTransfer(Evidence):
     new_holder: Address
 
 
-class Reason(BaseModel):
+class Reason(RequestBody):
     reason: str = Field(min_length=1, max_length=4000)
 
 
-class EndorsementRequest(BaseModel):
+class EndorsementRequest(RequestBody):
     kind: Annotated[str, Field(pattern="^(compliance|quality|valuation)$")]
     report_digest: Digest
 
