@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import errors, reviews, tokens  # noqa: F401 - registers the API tables on Base
 from api.limits import Door
+from api.links import add_links
 from api.routes import authority, certificates, health, public, registrant, regulator, rights
 from api.routes.registrant import Draft  # noqa: F401
 from ledger.config import Settings
@@ -82,6 +83,8 @@ def create_app(runtime: LedgerRuntime | None = None) -> FastAPI:
     for router in routers:
         app.include_router(router)
     routes = [route for router in routers for route in router.routes]
+    generated = app.openapi
+    app.openapi = lambda: add_links(generated())  # type: ignore[method-assign] # cached by FastAPI; idempotent
     app.add_middleware(Door, routes=routes, settings=runtime.settings, sessions=runtime.sessions)
     app.add_middleware(RequestContext)  # outermost: the door's refusals carry the request id and are logged
     return app

@@ -40,3 +40,40 @@ def test_no_request_makes_the_service_fail(service: Service) -> None:
 
         exercise()
     assert failures == []
+
+
+def test_no_sequence_of_linked_requests_makes_the_service_fail(service: Service) -> None:
+    """Stateful: schemathesis follows the schema's OpenAPI links (a draft's id into its next steps, a listed
+    registration into its report, bundle and lineage) as a registrant would; derandomised and bounded."""
+    schema = schemathesis.openapi.from_url(f"{service.url}/openapi.json")
+    links = [
+        name
+        for item in schema.raw_schema["paths"].values()
+        for operation in item.values()
+        for response in operation.get("responses", {}).values()
+        for name in response.get("links", {})
+    ]
+    assert len(links) >= 10
+    failures: list[str] = []
+    registrant = {"Authorization": f"Bearer {service.tokens['registrant']}"}
+
+    class Linked(schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: Case) -> dict[str, object]:
+            return {"base_url": service.url, "headers": registrant}
+
+        def validate_response(self, response: object, case: Case, **kwargs: object) -> None:
+            status = response.status_code  # type: ignore[attr-defined]
+            if status >= 500:
+                failures.append(f"{case.method} {case.formatted_path} -> {status}: {response.text[:200]}")  # type: ignore[attr-defined]
+
+    Linked.run(
+        settings=settings(
+            max_examples=25,
+            stateful_step_count=6,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+            derandomize=True,
+        )
+    )
+    assert failures == []
