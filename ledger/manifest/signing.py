@@ -10,6 +10,7 @@ from __future__ import annotations
 from eth_account import Account
 from eth_account.messages import SignableMessage
 from eth_account.signers.local import LocalAccount
+from eth_keys.exceptions import BadSignature
 
 from ledger.chain.typed_data import signable
 from ledger.manifest.canonical import document_digest
@@ -36,9 +37,12 @@ def sign_manifest(manifest: Manifest, signer: LocalAccount, chain_id: int, regis
 
 def verify_manifest_signature(document: SignedManifest, chain_id: int, registry: str) -> str:
     """Returns the registrant's address if the signature recovers to it, else raises ManifestSignatureError."""
-    recovered = Account.recover_message(
-        _signable(document.manifest, chain_id, registry), signature=bytes.fromhex(document.signature.value[2:])
-    )
+    try:
+        recovered = Account.recover_message(
+            _signable(document.manifest, chain_id, registry), signature=bytes.fromhex(document.signature.value[2:])
+        )
+    except (ValueError, BadSignature) as error:  # v, r or s out of range: a malformed signature, not a 500
+        raise ManifestSignatureError(f"the signature is malformed: {error}") from error
     if recovered != document.manifest.registrant or recovered != document.signature.signer:
         raise ManifestSignatureError(f"signature recovers to {recovered}, not {document.manifest.registrant}")
     return str(recovered)
