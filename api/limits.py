@@ -136,7 +136,9 @@ class Door:
             return
         if needs.token and scope["method"] in BODY_METHODS and not await self._live_token(headers):
             if not await self._refused_for_rate(scope, send):
-                await _respond(scope, send, 401, "unauthenticated", "A valid API token is required")
+                # The same codes as `api.deps`: no token at all, or one that is not (or no longer) valid.
+                code = "invalid_token" if b"authorization" in headers else "unauthenticated"
+                await _respond(scope, send, 401, code, "A valid API token is required")
             return
         length = headers.get(b"content-length", b"")
         if length.isdigit() and int(length) > needs.body_cap:
