@@ -21,6 +21,7 @@ from typing import Annotated, Any
 
 from eth_account import Account
 from eth_account.messages import encode_typed_data
+from eth_keys.exceptions import BadSignature
 from fastapi import APIRouter, Depends, Form, UploadFile
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import JSON, DateTime, String
@@ -90,7 +91,7 @@ def _signed_by(typed: dict[str, Any], signature: str, address: str) -> bool:
     """Whether `signature` over the typed data recovers to `address` (a malformed signature does not)."""
     try:
         signer = Account.recover_message(encode_typed_data(full_message=typed), signature=bytes.fromhex(signature[2:]))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, BadSignature):  # v, r or s out of range
         return False
     return bool(signer == address)
 

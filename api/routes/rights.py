@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from eth_account import Account
 from eth_account.messages import encode_typed_data
+from eth_keys.exceptions import BadSignature
 from fastapi import APIRouter, Depends
 from pydantic import Field
 
@@ -129,7 +130,7 @@ def _check_signature(runtime: LedgerRuntime, terms: Any, signature: str, signer:
         recovered = Account.recover_message(
             encode_typed_data(full_message=_terms_typed_data(runtime, terms)), signature=raw
         )
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, BadSignature):  # v, r or s out of range
         recovered = None
     if recovered != signer:
         raise ProblemError(422, "invalid_signature", "A signature is not the party's", f"expected {signer}")

@@ -181,3 +181,26 @@ def test_file_names_with_path_tricks_are_never_used_as_paths(service: Service) -
         assert response.status_code in (200, 404, 422), (name, response.text)
         assert "escaped" not in json.dumps(response.json())
     assert not Path("/tmp/escaped").exists()
+
+
+@pytest.mark.parametrize("signature", ["0x" + "ff" * 65, "0x" + "00" * 65, "0x" + "11" * 64 + "05"])
+def test_a_signature_with_v_r_or_s_out_of_range_is_refused_not_a_500(
+    service: Service, admin_token: str, signature: str
+) -> None:
+    """Found by the stateful fuzz run: eth_keys' BadSignature escaped the signature checks as a 500."""
+    body = {
+        "right": "processing_and_use",
+        "kind": "pledge",
+        "creditor": service.registrant.address,
+        "agreement_digest": "0x" + "22" * 32,
+        "nonce": 0,
+        "deadline": 2**40,
+        "signature": signature,
+    }
+    response = httpx.post(
+        f"{service.url}/v1/registrations/1/encumbrances",
+        json=body,
+        headers={"Authorization": f"Bearer {admin_token}"},
+        timeout=60,
+    )
+    _assert_refused(response, signature)
