@@ -4,7 +4,7 @@ Pure ASGI, in front of the routes, in this order:
 1. a client address over its rate on a public route (or refused at step 2) gets `429 rate_limited` with
    `Retry-After`;
 2. a request with a body to a route that needs a token is refused `401` before a byte of the body is read,
-   unless it carries a live token (the route's needs are read once from the router);
+   unless it carries a live token (the route's needs are read once from its dependencies);
 3. the body is counted as it arrives and cut off at the route's cap with `413 body_too_large`:
    `Content-Length` is checked first but never trusted, and a chunked body has none.
 Without step 2 an anonymous chunked upload was read whole into memory before the token was looked at.
@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,12 +92,19 @@ class BodyTooLargeError(HTTPException):
         super().__init__(status_code=413, detail="The request body is too large")
 
 
-def _needs_token(dependant: Dependant) -> bool:
-    """Whether the route's dependencies include a role check made by `api.deps.require`, at any depth."""
-    return any(
-        getattr(dependency.call, "__qualname__", "").startswith("require.") or _needs_token(dependency)
-        for dependency in dependant.dependencies
-    )
+def _calls(dependant: Dependant) -> Iterator[str]:
+    """The qualified names of the route's dependencies, at any depth."""
+    for dependency in dependant.dependencies:
+        yield getattr(dependency.call, "__qualname__", "")
+        yield from _calls(dependency)
+
+
+def _needs_token(route: APIRoute) -> bool:
+    """A role check made by `api.deps.require`, or a write that reads its caller (`api.deps.current_principal`):
+    no write of the service is anonymous except the public uploads, which never ask who calls."""
+    calls = set(_calls(route.dependant))
+    writes = bool((route.methods or set()) & BODY_METHODS)
+    return any(call.startswith("require.") for call in calls) or (writes and "current_principal" in calls)
 
 
 def _is_upload(route: APIRoute) -> bool:
@@ -147,10 +154,17 @@ class Door:
         await self._capped(scope, receive, send, needs.body_cap)
 
     def _route_needs(self, scope: Scope) -> RouteNeeds:
+        """The needs of the route the router will pick: the first full match, else the first partial one
+        (right path, wrong method: a 405 that still has the route's needs)."""
+        partial: BaseRoute | None = None
         for route in self._routes:
             match, _ = route.matches(scope)
-            if match != Match.NONE:
+            if match == Match.FULL:
                 return self._needs_of(route)
+            if match == Match.PARTIAL and partial is None:
+                partial = route
+        if partial is not None:
+            return self._needs_of(partial)
         return RouteNeeds(token=False, body_cap=self._settings.max_json_body_bytes)
 
     def _needs_of(self, route: BaseRoute) -> RouteNeeds:
@@ -160,7 +174,7 @@ class Door:
             upload = api_route and _is_upload(route)  # type: ignore[arg-type]
             settings = self._settings
             needs = RouteNeeds(
-                token=api_route and _needs_token(route.dependant),  # type: ignore[attr-defined]
+                token=api_route and _needs_token(route),  # type: ignore[arg-type]
                 body_cap=settings.max_upload_bytes if upload else settings.max_json_body_bytes,
             )
             self._needs[id(route)] = needs

@@ -64,11 +64,16 @@ def admin_token(service: Service) -> str:
         return issue_token(session, service.registrant.address, [Role.ADMIN], "bad input sweep")
 
 
-def _operations(service: Service) -> Iterator[tuple[str, str, dict[str, Any]]]:
+def _fills(template: str) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: PATH_VALUES[m.group(1)], template)
+
+
+def _operations(service: Service) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+    """(method, path template, a concrete path, the operation) of every operation of the schema."""
     schema = httpx.get(f"{service.url}/openapi.json").json()
-    for path, item in schema["paths"].items():
+    for template, item in schema["paths"].items():
         for method, operation in item.items():
-            yield method.upper(), re.sub(r"\{(\w+)\}", lambda m: PATH_VALUES[m.group(1)], path), operation
+            yield method.upper(), template, _fills(template), operation
 
 
 def _settled(service: Service) -> bool:
@@ -111,7 +116,7 @@ def test_every_route_refuses_bad_bodies_with_a_problem_and_writes_nothing(
     auth = {"Authorization": f"Bearer {admin_token}"}
     checked = 0
     with httpx.Client(base_url=service.url, headers=auth, timeout=60) as client:
-        for method, path, operation in _operations(service):
+        for method, _, path, operation in _operations(service):
             if method not in ("POST", "PUT", "PATCH", "DELETE"):
                 continue
             oversized = client.request(
@@ -204,3 +209,21 @@ def test_a_signature_with_v_r_or_s_out_of_range_is_refused_not_a_500(
         timeout=60,
     )
     _assert_refused(response, signature)
+
+
+def test_every_route_that_needs_a_token_refuses_an_anonymous_body_before_reading_it(service: Service) -> None:
+    """Authentication comes before the body: an oversized anonymous body gets 401, not 413 (which would mean the
+    door did not know the route needs a token and went on to count its bytes)."""
+    public = {("POST", "/v1/verify/file")}
+    refused = 0
+    with httpx.Client(base_url=service.url, timeout=60) as client:
+        for method, template, path, _ in _operations(service):
+            if method not in ("POST", "PUT", "PATCH", "DELETE") or (method, template) in public:
+                continue
+            response = client.request(
+                method, path, content=b"x" * (2 * MIB), headers={"content-type": "application/json"}
+            )
+            assert response.status_code == 401, f"{method} {template}: {response.status_code}"
+            assert response.json()["code"] == "unauthenticated"
+            refused += 1
+    assert refused > 25
