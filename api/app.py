@@ -10,16 +10,17 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import errors, web
+from api.limits import Door
+from api.links import add_links
 from api.routes import authority, certificates, health, public, registrant, regulator, rights
 from ledger.config import Settings
 from ledger.runtime import LedgerRuntime
 
 log = logging.getLogger("api")
-MAX_BODY_BYTES = 1 << 30
 
 
 class RequestContext:
-    """Pure ASGI middleware: a request id on every request and response, a body-size limit, one log line.
+    """Pure ASGI middleware: a request id on every request and response, one log line (limits: `api.limits`).
 
     Written against ASGI directly rather than with `@app.middleware("http")`, which costs a task and a
     queue per request on the hot verification path.
@@ -35,11 +36,6 @@ class RequestContext:
         headers = dict(scope["headers"])
         request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
-        length = headers.get(b"content-length", b"")
-        if length.isdigit() and int(length) > MAX_BODY_BYTES:
-            response = errors.problem(413, "body_too_large", "The request body is too large")
-            await response(scope, receive, send)
-            return
         started = time.perf_counter()
         status = 0
 
@@ -75,8 +71,6 @@ def create_app(runtime: LedgerRuntime | None = None) -> FastAPI:
     app.state.runtime = runtime
     errors.install(app)
 
-    app.add_middleware(RequestContext)
-
     routers = (
         health.router,
         public.router,
@@ -89,4 +83,9 @@ def create_app(runtime: LedgerRuntime | None = None) -> FastAPI:
     for router in routers:
         app.include_router(router)
     web.install(app)  # the pages, /docs, /redoc and their static assets
+    routes = [route for router in routers for route in router.routes]
+    generated = app.openapi
+    app.openapi = lambda: add_links(generated())  # type: ignore[method-assign] # cached by FastAPI; idempotent
+    app.add_middleware(Door, routes=routes, settings=runtime.settings, sessions=runtime.sessions)
+    app.add_middleware(RequestContext)  # outermost: the door's refusals carry the request id and are logged
     return app

@@ -48,6 +48,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, error: ProblemError) -> JSONResponse:
+        if error.status >= 500:
+            # A component's failure names its URL or version: the log gets it, the public only the code.
+            log.warning("%s: %s", error.code, error.detail, extra={"request_id": _request_id(request)})
+            return problem(error.status, error.code, error.title, "the cause was logged with the request id")
         return problem(error.status, error.code, error.title, error.detail, **error.extra)
 
     @app.exception_handler(ContractRefusedError)
@@ -83,5 +87,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:
-        log.exception("unexpected error", extra={"request_id": getattr(request.state, "request_id", None)})
+        log.exception("unexpected error", extra={"request_id": _request_id(request)})
         return problem(500, "internal_error", "Internal error", "the error was logged with the request id")
+
+
+def _request_id(request: Request) -> str | None:
+    return getattr(request.state, "request_id", None)

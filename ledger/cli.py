@@ -25,6 +25,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
+from ledger import draft_pins
 from ledger.chain import keystore
 from ledger.config import Settings
 from ledger.db import make_engine
@@ -610,9 +611,10 @@ def verify_bundle_command(
 
 
 def run_background_workers(
-    runtime: LedgerRuntime, stop: threading.Event, interval: float = 2.0
+    runtime: LedgerRuntime, stop: threading.Event, interval: float = 2.0, chore_interval: float = 3600.0
 ) -> list[threading.Thread]:
-    """The outbox worker and the indexer (every `interval` seconds), as daemon threads until `stop` is set."""
+    """The outbox worker, the indexer (every `interval` seconds) and the chores (every `chore_interval`), as
+    daemon threads until `stop` is set. None of them dies of an error: each logs it and tries again."""
 
     def follow() -> None:
         while not stop.is_set():
@@ -622,9 +624,18 @@ def run_background_workers(
                 errors.print(f"[yellow]indexer: {error}[/yellow]")
             stop.wait(interval)
 
+    def chores() -> None:
+        while not stop.is_set():
+            try:
+                draft_pins.expire_unsubmitted(runtime.sessions, runtime.ipfs, runtime.settings.draft_evidence_days)
+            except Exception as error:  # noqa: BLE001 - a worker logs and retries, it never dies
+                errors.print(f"[yellow]draft expiry: {error}[/yellow]")
+            stop.wait(chore_interval)
+
     threads = [
         threading.Thread(target=runtime.outbox.run_forever, args=(stop,), name="outbox", daemon=True),
         threading.Thread(target=follow, name="indexer", daemon=True),
+        threading.Thread(target=chores, name="chores", daemon=True),
     ]
     for thread in threads:
         thread.start()

@@ -61,6 +61,25 @@ class Settings(BaseSettings):
     public_base_url: str = Field(
         default="http://127.0.0.1:8000", description="Where buyers reach the service; printed in certificate QR codes."
     )
+    max_json_body_bytes: int = Field(
+        default=1 << 20, ge=1024, description="Largest request body of a JSON route, counted as it arrives."
+    )
+    max_upload_bytes: int = Field(
+        default=1 << 30, ge=1024, description="Largest request body of an upload route (evidence, verify-file)."
+    )
+    rate_limit_per_minute: int = Field(
+        default=600, ge=0, description="Requests a client address may make to public routes a minute; 0 is off."
+    )
+    rate_limit_burst: int = Field(default=120, ge=1, description="Requests a client address may make at once.")
+    max_fee_per_gas: int = Field(
+        default=500 * 10**9, ge=0, description="Fee cap in wei: the outbox never signs a transaction above it."
+    )
+    outbox_max_queue_age_seconds: int = Field(
+        default=600, ge=1, description="The service reports unready when a write waits longer than this."
+    )
+    draft_evidence_days: int = Field(
+        default=30, ge=1, le=3650, description="Evidence of a draft never submitted is unpinned after this."
+    )
     anvil_port: int = Field(default=8545, ge=1, le=65535)
     ipfs_api_port: int = Field(default=5001, ge=1, le=65535)
     ipfs_gateway_port: int = Field(default=8080, ge=1, le=65535)

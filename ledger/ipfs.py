@@ -121,6 +121,16 @@ class IpfsClient:
         """Pins `cid` recursively (idempotent)."""
         self._post("pin/add", params={"arg": cid, "recursive": "true"})
 
+    def unpin(self, cid: str) -> None:
+        """Removes the recursive pin of `cid`; a CID that is not pinned is left as it is (idempotent)."""
+        try:
+            self._post("pin/rm", params={"arg": cid, "recursive": "true"})
+        except IpfsUnavailableError:
+            raise
+        except IpfsError as error:
+            if "not pinned" not in str(error):
+                raise
+
     def is_pinned(self, cid: str) -> bool:
         """Whether `cid` is pinned on this node."""
         try:

@@ -12,6 +12,11 @@ sender key it holds:
 Because the signed bytes are stored before the broadcast, a restart re-sends the same transaction (same
 hash) rather than a new one: no duplicate, and nonces stay contiguous. The relayer key must be used by
 this outbox alone.
+
+The worker never dies of what it meets: a failed pass (the node down, the relayer out of funds, the
+database busy) is logged with a reason code, kept for the readiness check, and retried after a back-off
+that doubles up to a ceiling. No transaction is signed with a `maxFeePerGas` above the configured cap: a
+write that would need more stays queued (or pending, unreplaced) and the readiness check says so.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -28,6 +33,7 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, LargeBinary, String, func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from web3 import Web3
 from web3.exceptions import TransactionNotFound
@@ -104,6 +110,29 @@ class UnknownSenderError(ValueError):
     """The outbox holds no key for the requested sender."""
 
 
+class FeeCapError(RuntimeError):
+    """The network asks more than `max_fee_per_gas` allows: the write waits rather than overpay."""
+
+
+class WorkerProblem(StrEnum):
+    """Why the last pass of the worker did not go through, as readiness reports it."""
+
+    CHAIN_UNREACHABLE = "chain_unreachable"
+    INSUFFICIENT_FUNDS = "insufficient_funds"  # the relayer cannot pay for gas
+    FEE_CAP = "fee_cap"  # the network's fees are above the configured cap
+    DATABASE_UNAVAILABLE = "database_unavailable"
+    UNEXPECTED = "unexpected_error"
+
+
+@dataclass(frozen=True)
+class WorkerHealth:
+    """What the worker of this process is doing: whether it runs, and the problems of its last pass."""
+
+    started: bool
+    running: bool
+    problems: dict[str, str] = field(default_factory=dict)  # reason code -> detail (for logs and admins)
+
+
 @dataclass(frozen=True)
 class OutboxPolicy:
     """How patient the worker is, and how hard it bumps fees."""
@@ -112,6 +141,8 @@ class OutboxPolicy:
     fee_bump_percent: int = 25  # at least the 10% nodes require for a replacement
     gas_headroom_percent: int = 20
     poll_interval: float = 0.5
+    backoff_ceiling: float = 60.0  # seconds between passes at most, while passes keep failing
+    max_fee_per_gas: int | None = None  # wei; no transaction is signed above it
 
 
 @dataclass(frozen=True)
@@ -140,6 +171,8 @@ class Outbox:
         self._signers = {Web3.to_checksum_address(address): account for address, account in signers.items()}
         self._policy = policy or OutboxPolicy()
         self._pass = threading.Lock()
+        self._started = self._running = False
+        self._problems: dict[str, str] = {}
 
     # ------------------------------------------------------------------ enqueue and read
 
@@ -205,6 +238,16 @@ class Outbox:
             )
             return int(count or 0)
 
+    def oldest_waiting_since(self) -> datetime | None:
+        """When the oldest write that is not final was accepted, or None when none waits."""
+        with self._sessions() as session:
+            oldest = session.scalar(select(func.min(OutboxWrite.created_at)).where(OutboxWrite.status.not_in(FINAL)))
+        return None if oldest is None else _aware(oldest)
+
+    def health(self) -> WorkerHealth:
+        """Whether this process's worker was started and still runs, and what its last pass ran into."""
+        return WorkerHealth(started=self._started, running=self._running, problems=dict(self._problems))
+
     def wait(self, key: str, timeout: float = 60.0) -> WriteResult:
         """Runs the worker until the write under `key` is final (for the CLI and tests)."""
         deadline = time.monotonic() + timeout
@@ -221,30 +264,50 @@ class Outbox:
 
     # ------------------------------------------------------------------ the worker
 
-    def run_once(self) -> None:
-        """One pass: reconcile in-flight writes, then send queued ones. A node that is down is retried later.
+    def run_once(self) -> bool:
+        """One pass: reconcile in-flight writes, then send queued ones; True when nothing stood in the way.
 
-        Passes are serialised within the process (the worker thread and a request waiting for its write may both
+        A sender whose pass fails is logged and retried on the next pass; the other senders go on. Passes
+        are serialised within the process (the worker thread and a request waiting for its write may both
         run one); across processes, one worker per relayer key.
         """
         with self._pass:
-            self._run_pass()
+            problems = self._run_pass()
+        self._problems = problems
+        return not problems
 
-    def _run_pass(self) -> None:
+    def _run_pass(self) -> dict[str, str]:
+        problems: dict[str, str] = {}
         for sender in self._signers:
             try:
                 self._reconcile(sender)
                 self._send_queued(sender)
-            except Exception as error:
-                if not is_unreachable(error):
-                    raise
-                log.warning("chain unreachable, %s stays queued: %s", sender, error)
+            except Exception as error:  # a worker logs, reports and retries; it never dies
+                problem = _problem_of(error)
+                problems[problem] = f"{sender}: {type(error).__name__}: {str(error)[:300]}"
+                if problem is WorkerProblem.UNEXPECTED:
+                    log.exception("outbox pass for %s failed; retrying", sender)
+                else:
+                    log.warning("outbox pass for %s: %s (%s); retrying", sender, problem, error)
+        return problems
 
     def run_forever(self, stop: threading.Event) -> None:
-        """Runs passes until `stop` is set."""
-        while not stop.is_set():
-            self.run_once()
-            stop.wait(self._policy.poll_interval)
+        """Runs passes until `stop` is set, backing off (doubling up to a ceiling) while passes fail."""
+        self._started = self._running = True
+        delay = self._policy.poll_interval
+        try:
+            while not stop.is_set():
+                try:
+                    went_through = self.run_once()
+                except Exception:  # belt and braces: run_once already reports its failures
+                    log.exception("outbox pass failed; retrying")
+                    self._problems = {WorkerProblem.UNEXPECTED: "the pass itself failed; see the log"}
+                    went_through = False
+                poll = self._policy.poll_interval
+                delay = poll if went_through else min(max(delay * 2, poll), self._policy.backoff_ceiling)
+                stop.wait(delay)
+        finally:
+            self._running = False
 
     def _reconcile(self, sender: str) -> None:
         with self._sessions.begin() as session:
@@ -322,9 +385,20 @@ class Outbox:
         return max(on_chain, (used + 1) if used is not None else 0)
 
     def _fees(self) -> tuple[int, int]:
+        """`maxFeePerGas` and `maxPriorityFeePerGas` for a transaction now, lowered to the cap where it allows.
+
+        Twice the base fee leaves room for six full blocks of rises; under a cap the room shrinks, and a
+        base fee at or above the cap raises `FeeCapError` (a transaction below it would never be mined).
+        """
         base_fee = int(self._w3.eth.get_block("latest").get("baseFeePerGas", 0))
         priority = int(self._w3.eth.max_priority_fee)
-        return 2 * base_fee + priority, priority
+        max_fee = 2 * base_fee + priority
+        cap = self._policy.max_fee_per_gas
+        if cap is None or max_fee <= cap:
+            return max_fee, priority
+        if cap <= base_fee:
+            raise FeeCapError(f"the base fee of {base_fee} wei is at or above the cap of {cap} wei; the write waits")
+        return cap, min(priority, cap - base_fee)
 
     def _sign(self, write: OutboxWrite, max_fee: int, priority: int) -> OutboxAttempt:
         transaction: dict[str, Any] = {
@@ -353,6 +427,10 @@ class Outbox:
         network_max, network_priority = self._fees()
         priority = max(latest.max_priority_fee_per_gas * bump // 100 + 1, network_priority)
         max_fee = max(latest.max_fee_per_gas * bump // 100 + 1, network_max, priority)
+        cap = self._policy.max_fee_per_gas
+        if cap is not None and max_fee > cap:
+            # Replacing below the cap is impossible (nodes want a 10% bump); the transaction waits as it is.
+            raise FeeCapError(f"replacing {latest.tx_hash} needs {max_fee} wei per gas, above the cap of {cap} wei")
         attempt = self._sign(write, max_fee, priority)
         session.add(attempt)
         write.tx_hash = attempt.tx_hash
@@ -417,6 +495,19 @@ class Outbox:
 def _aware(moment: datetime) -> datetime:
     """SQLite hands datetimes back naive; they were stored in UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _problem_of(error: Exception) -> WorkerProblem:
+    """The reason code of a failed pass."""
+    if isinstance(error, FeeCapError):
+        return WorkerProblem.FEE_CAP
+    if isinstance(error, SQLAlchemyError):
+        return WorkerProblem.DATABASE_UNAVAILABLE
+    if is_unreachable(error):
+        return WorkerProblem.CHAIN_UNREACHABLE
+    if "insufficient funds" in str(error).lower():
+        return WorkerProblem.INSUFFICIENT_FUNDS
+    return WorkerProblem.UNEXPECTED
 
 
 def _result(write: OutboxWrite) -> WriteResult:

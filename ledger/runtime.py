@@ -25,7 +25,7 @@ from ledger.db import make_engine, make_sessionmaker
 from ledger.index.follower import ChainFollower
 from ledger.ipfs import IpfsClient
 from ledger.migrations import upgrade_schema
-from ledger.outbox import Outbox
+from ledger.outbox import Outbox, OutboxPolicy
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
 
 
@@ -107,7 +107,7 @@ class LedgerRuntime:
 
     @cached_property
     def outbox(self) -> Outbox:
-        return Outbox(self.sessions, self.w3, self.custody)
+        return Outbox(self.sessions, self.w3, self.custody, OutboxPolicy(max_fee_per_gas=self.settings.max_fee_per_gas))
 
     @cached_property
     def follower(self) -> ChainFollower:

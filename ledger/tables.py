@@ -6,6 +6,7 @@ the ledger never imports them (the migrations create them as plain DDL).
 
 from __future__ import annotations
 
+from ledger.draft_pins import DraftPin
 from ledger.index.tables import (
     AnchorRow,
     AuthorityRow,
@@ -35,6 +36,7 @@ __all__ = [
     "CertificateRow",
     "ChainEvent",
     "DataFileRow",
+    "DraftPin",
     "EndorsementRow",
     "IndexCursor",
     "IndexedBlock",

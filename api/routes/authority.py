@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
+from api.bodies import Address, RequestBody
 from api.deps import (
     DbSession,
     IdempotencyKey,
@@ -37,21 +38,21 @@ Authority = Annotated[Principal, Depends(require(Role.AUTHORITY))]
 PartyAdmin = Annotated[Principal, Depends(require(Role.AUTHORITY, Role.ADMIN))]
 
 
-class Reason(BaseModel):
+class Reason(RequestBody):
     reason: str = Field(min_length=1, max_length=4000)
 
 
-class Resolution(BaseModel):
+class Resolution(RequestBody):
     upheld: bool
     decision: str = Field(min_length=1, max_length=4000)
 
 
-class Admission(BaseModel):
-    address: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$")
+class Admission(RequestBody):
+    address: Address
     identity_commitment: str = Field(pattern=r"^0x[0-9a-f]{64}$")
 
 
-class ObjectionBody(BaseModel):
+class ObjectionBody(RequestBody):
     evidence_digest: str = Field(pattern=r"^0x[0-9a-f]{64}$")
 
 

@@ -23,12 +23,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, UploadFile
 from fastapi import Path as PathParameter
 from pydantic import BaseModel, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 
+from api.bodies import RequestBody
 from api.deps import DbSession, IdempotencyKey, Principal, RegistrationId, Runtime, Wait, require
 from api.errors import ProblemError
 from api.tables import Draft
 from api.tokens import Role
 from api.writes import WriteAccepted, accepted, relay
+from ledger import draft_pins
 from ledger.chain import registry
 from ledger.chain.registry import HolderAction
 from ledger.chain.typed_data import signer_of, typed_data
@@ -65,7 +68,7 @@ class DraftView(BaseModel):
     write: WriteAccepted | None = None
 
 
-class SignatureBody(BaseModel):
+class SignatureBody(RequestBody):
     """The registrant's signature; omitted, the service signs with the registrant's custodied key (if it holds one)."""
 
     signature: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{130}$")
@@ -96,6 +99,8 @@ def _owned(session: DbSession, draft_id: str, principal: Principal) -> Draft:
     draft = session.get(Draft, draft_id)
     if draft is None or draft.registrant != principal.address:
         raise ProblemError(404, "draft_not_found", "No such draft")
+    if draft_pins.is_expired(session, draft_id):
+        raise ProblemError(410, "draft_expired", "The draft was never submitted and its evidence was released")
     return draft
 
 
@@ -201,9 +206,10 @@ async def upload_evidence(
                 digest.update(piece)
                 out.write(piece)
         try:
-            cid = runtime.ipfs.add_file(path)
+            cid = await run_in_threadpool(runtime.ipfs.add_file, path)  # off the event loop
         except IpfsError as error:
             raise ProblemError(503, "ipfs_unavailable", "The evidence could not be stored", str(error)) from error
+    draft_pins.hold(session, draft.id, cid)
     evidence = Evidence(kind=kind, cid=cid, sha256="0x" + digest.hexdigest(), issuing_agency=issuing_agency)
     fields = dict(draft.manifest)
     fields["evidence"] = [*fields.get("evidence", []), evidence.model_dump(mode="json", exclude_none=True)]
@@ -230,6 +236,7 @@ def sign_manifest(
         ) from error
     except IpfsError as error:
         raise ProblemError(503, "ipfs_unavailable", "The manifest could not be stored", str(error)) from error
+    draft_pins.hold(session, draft.id, raw_cid(canonical_json(pinned.document)))
     draft.signed = pinned.document.model_dump(mode="json", by_alias=True, exclude_none=True)
     draft.submission = {
         "nonce": pinned.submission.nonce,
@@ -281,6 +288,7 @@ def submit(
         ) from error
     written = accepted(result)
     draft.write_key = written.key
+    draft_pins.settle(session, draft.id)
     session.commit()
     return _view(runtime, draft, session)
 
@@ -289,7 +297,7 @@ Digest32 = Annotated[str, Field(pattern=r"^0x[0-9a-f]{64}$")]
 ActionPath = Annotated[HolderAction, PathParameter(description="change, annual-review or cancellation")]
 
 
-class HolderActionRequest(BaseModel):
+class HolderActionRequest(RequestBody):
     """The digests an action names (a change names the draft whose signed manifest it moves to)."""
 
     draft_id: str | None = None

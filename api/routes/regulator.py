@@ -12,10 +12,11 @@ import json
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
+from api.bodies import Address, AddressPath, RequestBody
 from api.deps import MAX_ID, DbSession, IdempotencyKey, Principal, RegistrationId, Runtime, Wait, require
 from api.reviews import decide
 from api.routes.public import Page
@@ -29,19 +30,16 @@ from ledger.vocabulary import LicenceType, ReviewDecision, Right
 
 router = APIRouter(prefix="/v1", tags=["regulator"])
 Regulator = Annotated[Principal, Depends(require(Role.REGULATOR))]
-Address = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$", description="The party's account")]
 
 
-class Reason(BaseModel):
+class Reason(RequestBody):
     reason: str = Field(min_length=1, max_length=4000)
 
 
-class AuditFilter(BaseModel):
+class AuditFilter(RequestBody):
     """Which events: by registrant, registration, event name and time range."""
 
-    registrant: str | None = Field(
-        default=None, pattern=r"^0x[0-9a-fA-F]{40}$", description="Events of this registrant's registrations, or by it"
-    )
+    registrant: Address | None = Field(default=None, description="Events of this registrant's registrations, or by it")
     registration: int | None = Field(default=None, ge=1, le=MAX_ID, description="Events of this registration")
     kind: str | None = Field(default=None, max_length=64, description="The event's name, e.g. RegistrationCertified")
     since: int | None = Field(
@@ -241,7 +239,7 @@ def revoke(
 
 @router.post("/parties/{address}/suspension", response_model=WriteAccepted, status_code=202)
 def suspend_party(
-    address: Address,
+    address: AddressPath,
     body: Reason,
     principal: Regulator,
     runtime: Runtime,

@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from api.bodies import Address, RequestBody
 from api.deps import DbSession, IdempotencyKey, Principal, RegistrationId, Runtime, Wait, require
 from api.errors import ProblemError
 from api.reviews import record_review
@@ -32,7 +33,6 @@ Party = Annotated[Principal, Depends(require(Role.REGISTRANT))]
 Authority = Annotated[Principal, Depends(require(Role.AUTHORITY))]
 Regulator = Annotated[Principal, Depends(require(Role.REGULATOR))]
 Agency = Annotated[Principal, Depends(require(Role.AGENCY))]
-Address = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$")]
 Digest = Annotated[str, Field(pattern=r"^0x[0-9a-f]{64}$")]
 Signature = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{130}$")]
 RightPath = Annotated[Right, Path(description="One of the three rights")]
@@ -40,13 +40,13 @@ LicenceId = Annotated[str, Path(pattern=r"^\d{1,78}$", description="A licence id
 ReportDigest = Annotated[str, Path(pattern=r"^0x[0-9a-f]{64}$", description="The sha256 of the endorsed report")]
 
 
-class TransferRequest(BaseModel):
+class TransferRequest(RequestBody):
     right: Right
     new_holder: Address
     agreement_digest: Digest
 
 
-class LicenceRequest(BaseModel):
+class LicenceRequest(RequestBody):
     right: Right
     licensee: Address
     licence_type: LicenceType
@@ -57,14 +57,14 @@ class LicenceRequest(BaseModel):
     parent_licence_id: str = Field(default="0", pattern=r"^\d{1,78}$")
 
 
-class EncumbranceRequest(BaseModel):
+class EncumbranceRequest(RequestBody):
     right: Right
     kind: Annotated[Encumbrance, Field(description="pledge (质押) or trust (信托)")]
     creditor: Address
     agreement_digest: Digest
 
 
-class Signed(BaseModel):
+class Signed(RequestBody):
     nonce: int = Field(ge=0)
     deadline: int = Field(ge=0)
 
@@ -82,7 +82,7 @@ class SignedEncumbrance(EncumbranceRequest, Signed):
     signature: Signature
 
 
-class Evidence(BaseModel):
+class Evidence(RequestBody):
     evidence: str = Field(min_length=1, max_length=4000, description="The court ruling or merger record, as text")
 
 
@@ -90,11 +90,11 @@ class LawfulTransfer(Evidence):
     new_holder: Address
 
 
-class Reason(BaseModel):
+class Reason(RequestBody):
     reason: str = Field(min_length=1, max_length=4000)
 
 
-class EndorsementRequest(BaseModel):
+class EndorsementRequest(RequestBody):
     kind: ReportKind
     report_digest: Digest
 

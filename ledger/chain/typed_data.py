@@ -11,6 +11,7 @@ from typing import Any
 
 from eth_account import Account
 from eth_account.messages import SignableMessage, encode_typed_data
+from eth_keys.exceptions import BadSignature
 
 DOMAIN_NAME = "DataRightsLedger"
 DOMAIN_VERSION = "1"
@@ -125,5 +126,5 @@ def signer_of(document: dict[str, Any], signature: bytes) -> str | None:
     """The account whose signature over the typed-data `document` this is; None for a malformed signature."""
     try:
         return str(Account.recover_message(encode_typed_data(full_message=document), signature=signature))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, BadSignature):  # v, r or s out of range: malformed, not a 500
         return None

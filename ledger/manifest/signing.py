@@ -14,6 +14,7 @@ from typing import Any
 from eth_account import Account
 from eth_account.messages import SignableMessage
 from eth_account.signers.local import LocalAccount
+from eth_keys.exceptions import BadSignature
 
 from ledger.chain.typed_data import signable
 from ledger.manifest.canonical import document_digest
@@ -79,9 +80,12 @@ def verify_manifest_signature(document: SignedManifest, chain_id: int, registry:
     """Returns the registrant's address if the manifest is bound to this deployment (version 2) and the signature
     recovers to its registrant, else raises ManifestSignatureError."""
     _check_binding(document.manifest, chain_id, registry)
-    recovered = Account.recover_message(
-        _signable(document.manifest, chain_id, registry), signature=bytes.fromhex(document.signature.value[2:])
-    )
+    try:
+        recovered = Account.recover_message(
+            _signable(document.manifest, chain_id, registry), signature=bytes.fromhex(document.signature.value[2:])
+        )
+    except (ValueError, BadSignature) as error:  # v, r or s out of range: a malformed signature, not a 500
+        raise ManifestSignatureError(f"the signature is malformed: {error}") from error
     if recovered != document.manifest.registrant or recovered != document.signature.signer:
         raise ManifestSignatureError(f"signature recovers to {recovered}, not {document.manifest.registrant}")
     return str(recovered)

@@ -8,11 +8,14 @@ that found the four 5xx bugs fixed so far.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import Case
 
+from ..factories import manifest_fields
 from .conftest import Service
 
 pytestmark = pytest.mark.integration
@@ -40,3 +43,54 @@ def test_no_request_makes_the_service_fail(service: Service) -> None:
 
         exercise()
     assert failures == []
+
+
+def test_no_sequence_of_linked_requests_makes_the_service_fail(service: Service) -> None:
+    """Stateful: schemathesis follows the schema's OpenAPI links (a draft's id into its next steps, a listed
+    registration into its report, bundle and lineage) as a registrant would; derandomised and bounded."""
+    schema = schemathesis.openapi.from_url(f"{service.url}/openapi.json")
+    links = [
+        name
+        for item in schema.raw_schema["paths"].values()
+        for operation in item.values()
+        for response in operation.get("responses", {}).values()
+        for name in response.get("links", {})
+    ]
+    assert len(links) >= 10
+    failures: list[str] = []
+    answered: set[tuple[str, str, int]] = set()
+    registrant = {"Authorization": f"Bearer {service.tokens['registrant']}"}
+
+    draft = manifest_fields(service.registrant.address, title="stateful fuzz")
+    draft.pop("registrant")
+    valid_draft = json.loads(json.dumps(draft, default=str))
+
+    class Linked(schema.as_state_machine()):  # type: ignore[misc]
+        def before_call(self, case: Case) -> None:
+            # Draft creation gets a valid manifest, so that the links from its answer lead somewhere; the
+            # per-operation run above is where its bad bodies are tried.
+            if case.method == "POST" and case.path == "/v1/drafts":
+                case.body = valid_draft
+
+        def get_call_kwargs(self, case: Case) -> dict[str, object]:
+            return {"base_url": service.url, "headers": registrant}
+
+        def validate_response(self, response: object, case: Case, **kwargs: object) -> None:
+            status = response.status_code  # type: ignore[attr-defined]
+            answered.add((case.method, case.path, status))
+            if status >= 500:
+                failures.append(f"{case.method} {case.formatted_path} -> {status}: {response.text[:200]}")  # type: ignore[attr-defined]
+
+    Linked.run(
+        settings=settings(
+            max_examples=25,
+            stateful_step_count=6,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+            derandomize=True,
+        )
+    )
+    assert failures == []
+    # A draft read by the id its creation answered: a link was followed (a made-up id finds nothing).
+    assert ("GET", "/v1/drafts/{draft_id}", 200) in answered
