@@ -10,8 +10,9 @@ import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, UploadFile
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
+from api.bodies import ADDRESS_PATTERN, checksummed
 from api.deps import MAX_ID, DbSession, RegistrationId, Runtime
 from api.errors import ProblemError
 from api.etag import respond_with_etag
@@ -191,7 +192,8 @@ def catalogue(
     origin: Origin | None = None,
     holder: Annotated[
         str | None,
-        Query(pattern=r"^0x[0-9a-fA-F]{40}$", description="A current holder of any of the three rights"),
+        Query(pattern=ADDRESS_PATTERN, description="A current holder of any of the three rights, in any case"),
+        AfterValidator(checksummed),
     ] = None,
     q: Annotated[str | None, Query(max_length=200, description="Text in the title or the description")] = None,
     offset: Offset = 0,

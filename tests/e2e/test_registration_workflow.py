@@ -383,6 +383,9 @@ def test_licence_pledge_blocks_transfer_release_then_transfer(
     }
     by_registrant = service.client().catalogue(holder=service.registrant.address)["items"]
     assert registration_id in [i["registration_id"] for i in by_registrant]
+    # An address in lowercase finds the same holder (it is checksummed at the edge).
+    lowercase = service.client().catalogue(holder=newcomer.address.lower())["items"]
+    assert registration_id in [i["registration_id"] for i in lowercase]
 
 
 def test_a_submitted_draft_names_the_registration_it_became(service: Service) -> None:
