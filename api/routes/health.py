@@ -7,16 +7,14 @@ block numbers, URLs and error messages go to the log, and to a caller with an ad
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 from api.deps import MaybePrincipal, Runtime
 from api.tokens import Role
-from ledger.runtime import LedgerRuntime
+from ledger.readiness import readiness
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger(__name__)
@@ -46,44 +44,3 @@ def readyz(runtime: Runtime, principal: MaybePrincipal) -> JSONResponse:
     if principal is not None and Role.ADMIN in principal.roles:
         body["details"] = details
     return JSONResponse(body, status_code=200 if ready else 503)
-
-
-def readiness(runtime: LedgerRuntime) -> tuple[list[str], dict[str, Any]]:
-    """The reason codes of unreadiness (none when ready) and the details behind them."""
-    reasons: list[str] = []
-    details: dict[str, Any] = {}
-    try:
-        details["block"] = runtime.w3.eth.block_number
-    except Exception as error:  # noqa: BLE001 - reported, not raised
-        reasons.append("chain_unreachable")
-        details["chain_error"] = repr(error)
-    try:
-        details["ipfs_version"] = runtime.ipfs.version()
-    except Exception as error:  # noqa: BLE001
-        reasons.append("ipfs_unreachable")
-        details["ipfs_error"] = repr(error)
-    try:
-        with runtime.sessions() as session:
-            session.execute(text("SELECT 1"))
-        details["outbox_backlog"] = runtime.outbox.backlog()
-        waiting_since = runtime.outbox.oldest_waiting_since()
-    except Exception as error:  # noqa: BLE001
-        reasons.append("database_unavailable")
-        details["database_error"] = repr(error)
-        waiting_since = None
-    if waiting_since is not None:
-        waited = (datetime.now(UTC) - waiting_since).total_seconds()
-        details["outbox_oldest_wait_seconds"] = round(waited, 1)
-        if waited > runtime.settings.outbox_max_queue_age_seconds:
-            reasons.append("outbox_stalled")
-    try:
-        worker = runtime.outbox.health()
-    except Exception as error:  # noqa: BLE001 - e.g. no relayer key configured
-        reasons.append("outbox_unavailable")
-        details["outbox_error"] = repr(error)
-        return reasons, details
-    if worker.started and not worker.running:
-        reasons.append("outbox_worker_stopped")
-    reasons += [f"outbox_{problem}" for problem in sorted(worker.problems)]
-    details["outbox_problems"] = worker.problems
-    return reasons, details
