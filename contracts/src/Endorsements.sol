@@ -4,7 +4,7 @@ pragma solidity 0.8.28;
 import {IEndorsements} from "./interfaces/IEndorsements.sol";
 import {ILedgerAccess} from "./interfaces/ILedgerAccess.sol";
 import {IRegistrations} from "./interfaces/IRegistrations.sol";
-import {Registrations} from "./Registrations.sol";
+import {IRegistry} from "./interfaces/IRegistry.sol";
 import {LedgerRoles} from "./libraries/LedgerRoles.sol";
 
 /// @title Endorsements
@@ -18,14 +18,14 @@ import {LedgerRoles} from "./libraries/LedgerRoles.sol";
 /// registry's pause) stops new endorsements; withdrawals remain possible.
 contract Endorsements is IEndorsements {
     /// @notice The registry whose registrations are endorsed.
-    Registrations public immutable registrations;
+    IRegistry public immutable registrations;
     /// @notice Roles and admitted parties (the registry's).
     ILedgerAccess public immutable access;
 
     mapping(bytes32 reportDigest => Endorsement) private _endorsements;
 
     /// @param registrations_ the registry
-    constructor(Registrations registrations_) {
+    constructor(IRegistry registrations_) {
         registrations = registrations_;
         access = registrations_.access();
     }
@@ -36,7 +36,7 @@ contract Endorsements is IEndorsements {
     function endorse(uint256 registrationId, ReportKind kind, bytes32 reportDigest) external {
         if (registrations.paused()) revert LedgerPaused();
         if (reportDigest == bytes32(0)) revert MissingDigest();
-        if (!access.hasRole(LedgerRoles.AGENCY, msg.sender)) revert NotAnAgency(msg.sender);
+        if (!access.hasRole(LedgerRoles.AGENCY, msg.sender)) revert MissingRole(msg.sender, LedgerRoles.AGENCY);
         if (!access.isAdmitted(msg.sender)) revert PartyNotAdmitted(msg.sender);
         IRegistrations.Status status = registrations.statusOf(registrationId);
         if (

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ILedgerAccess} from "./interfaces/ILedgerAccess.sol";
-import {IRegistrations} from "./interfaces/IRegistrations.sol";
+import {IRegistry} from "./interfaces/IRegistry.sol";
 import {ICertificates} from "./interfaces/ICertificates.sol";
 import {Authorities} from "./Authorities.sol";
 import {Certificates} from "./Certificates.sol";
+import {SignedRequests} from "./SignedRequests.sol";
 import {IRightsView} from "./interfaces/IRightsView.sol";
 import {LedgerRoles} from "./libraries/LedgerRoles.sol";
+import {RightSet} from "./libraries/RightSet.sol";
 
 /// @title Registrations
 /// @notice The registration lifecycle of data resources, data products and data assets (DESIGN.md §2):
@@ -23,11 +23,11 @@ import {LedgerRoles} from "./libraries/LedgerRoles.sol";
 /// the manifest's digest (which is its IPFS CID) and the data commitment do. The registry keeps its authorities
 /// (`Authorities`) and creates its certificate token, so that an authority check is a local read and issuing a
 /// certificate needs no issuer lookup.
-contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable {
+contract Registrations is IRegistry, Authorities, SignedRequests, Nonces, Pausable {
     /// @notice Most parents one registration may name.
     uint256 public constant MAX_PARENTS = 32;
     /// @notice Bit set of every right a registration can claim.
-    uint8 public constant ALL_RIGHTS = 7;
+    uint8 public constant ALL_RIGHTS = RightSet.ALL;
 
     bytes32 private constant SUBMISSION_TYPEHASH = keccak256(
         "Submission(address registrant,uint16 authorityId,uint8 kind,uint8 origin,uint8 grade,bool personalInfo,"
@@ -54,7 +54,7 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
     mapping(uint256 registrationId => bytes32 manifestDigest) private _pendingChanges;
     mapping(uint256 objectionId => Objection) private _objections;
 
-    constructor(ILedgerAccess access_) EIP712("DataRightsLedger", "1") {
+    constructor(ILedgerAccess access_) {
         access = access_;
         certificates = new Certificates();
     }
@@ -228,7 +228,7 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
     /// @notice The objector withdraws an open objection.
     function withdrawObjection(uint256 objectionId) external whenNotPaused {
         Objection storage entry = _openObjection(objectionId);
-        if (entry.objector != msg.sender) revert Unauthorized(msg.sender);
+        if (entry.objector != msg.sender) revert NotObjector(objectionId, msg.sender);
         entry.status = ObjectionStatus.Withdrawn;
         uint256 registrationId = entry.registrationId;
         emit ObjectionWithdrawn(objectionId, registrationId);
@@ -383,9 +383,10 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
         Registration storage record = _existing(registrationId);
         Status status = record.status;
         if (!_isLive(status)) revert InvalidStatus(registrationId, status);
-        (address authorityAccount,,) = authorityTerms(record.authorityId);
+        uint16 authorityId = record.authorityId;
+        (address authorityAccount,,) = authorityTerms(authorityId);
         if (msg.sender != authorityAccount && !access.hasRole(LedgerRoles.REGULATOR, msg.sender)) {
-            revert Unauthorized(msg.sender);
+            revert NotAuthorityNorRole(authorityId, LedgerRoles.REGULATOR, msg.sender);
         }
         record.status = Status.Revoked;
         emit RegistrationRevoked(registrationId, msg.sender, reasonDigest);
@@ -431,7 +432,7 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
         external
         returns (uint256 tokenId)
     {
-        if (msg.sender != address(rights)) revert Unauthorized(msg.sender);
+        if (msg.sender != address(rights)) revert NotRightsModule(msg.sender);
         Registration storage record = _existing(registrationId);
         uint64 previousNumber = record.certificateNumber;
         if (previousNumber == 0) revert InvalidStatus(registrationId, record.status);
@@ -473,6 +474,11 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
         );
     }
 
+    /// @inheritdoc IRegistry
+    function paused() public view override(IRegistry, Pausable) returns (bool) {
+        return super.paused();
+    }
+
     /// @notice The status of a registration (None for an unknown id).
     function statusOf(uint256 registrationId) external view returns (Status) {
         return _registrations[registrationId].status;
@@ -512,11 +518,6 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
         return _submissionHash(application);
     }
 
-    /// @notice The EIP-712 domain separator of this registry (chain id and address bound).
-    function domainSeparator() external view returns (bytes32) {
-        return _domainSeparatorV4();
-    }
-
     // ---------------------------------------------------------------------------------------------------------
     // Internal checks
     // ---------------------------------------------------------------------------------------------------------
@@ -540,7 +541,9 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
             if (parent.status != Status.Certified) revert ParentNotCertified(parentId, parent.status);
             // The registrant still holding its processing right needs no question to the rights module.
             bool allowed =
-                (parent.registrant == registrant && parent.rights & 2 != 0 && parent.transferredRights & 2 == 0)
+                (parent.registrant == registrant
+                        && parent.rights & RightSet.PROCESSING_AND_USE != 0
+                        && parent.transferredRights & RightSet.PROCESSING_AND_USE == 0)
                     || (address(rightsModule) != address(0) && rightsModule.mayProcess(parentId, registrant));
             if (!allowed) revert ProcessingRightNotHeld(parentId, registrant);
         }
@@ -567,11 +570,6 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
         return _hashTypedDataV4(structHash);
     }
 
-    function _checkSignature(address signer, bytes32 digest, uint256 deadline, bytes calldata signature) private view {
-        if (block.timestamp > deadline) revert SignatureExpired(deadline);
-        if (!SignatureChecker.isValidSignatureNow(signer, digest, signature)) revert InvalidSignature(signer);
-    }
-
     function _checkHolderSignature(
         uint256 registrationId,
         bytes32 structHash,
@@ -587,8 +585,9 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
 
     function _checkReviewer(Registration storage record) private view {
         if (access.hasRole(LedgerRoles.REVIEWER, msg.sender)) return;
-        (address authorityAccount,,) = authorityTerms(record.authorityId);
-        if (msg.sender != authorityAccount) revert Unauthorized(msg.sender);
+        uint16 authorityId = record.authorityId;
+        (address authorityAccount,,) = authorityTerms(authorityId);
+        if (msg.sender != authorityAccount) revert NotAuthorityNorRole(authorityId, LedgerRoles.REVIEWER, msg.sender);
     }
 
     function _checkAuthority(Registration storage record)
@@ -596,8 +595,9 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
         view
         returns (address account, uint40 noticePeriod, uint40 reviewInterval)
     {
-        (account, noticePeriod, reviewInterval) = authorityTerms(record.authorityId);
-        if (msg.sender != account) revert Unauthorized(msg.sender);
+        uint16 authorityId = record.authorityId;
+        (account, noticePeriod, reviewInterval) = authorityTerms(authorityId);
+        if (msg.sender != account) revert NotAuthorityAccount(authorityId, msg.sender);
     }
 
     /// @dev Authorities are administered by the ledger's administrators.
@@ -611,7 +611,7 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
     }
 
     function _checkRole(bytes32 role) private view {
-        if (!access.hasRole(role, msg.sender)) revert Unauthorized(msg.sender);
+        if (!access.hasRole(role, msg.sender)) revert MissingRole(msg.sender, role);
     }
 
     function _closeObjection(uint256 registrationId) private {

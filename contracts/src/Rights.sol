@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {ILedgerAccess} from "./interfaces/ILedgerAccess.sol";
 import {IRegistrations} from "./interfaces/IRegistrations.sol";
 import {IRights} from "./interfaces/IRights.sol";
 import {IRightsView} from "./interfaces/IRightsView.sol";
-import {Registrations} from "./Registrations.sol";
+import {IRegistry} from "./interfaces/IRegistry.sol";
+import {SignedRequests} from "./SignedRequests.sol";
 import {LedgerRoles} from "./libraries/LedgerRoles.sol";
 
 /// @title Rights
@@ -33,7 +31,7 @@ import {LedgerRoles} from "./libraries/LedgerRoles.sol";
 ///
 /// The ledger's emergency stop is the registry's: while it is paused nothing new starts and no right moves here;
 /// revoking a licence and rejecting a transfer, which only stop things, stay possible.
-contract Rights is IRights, EIP712 {
+contract Rights is IRights, SignedRequests {
     bytes32 private constant TRANSFER_TYPEHASH = keccak256(
         "RightTransfer(uint256 registrationId,uint8 right,address holder,address newHolder,bytes32 agreementDigest,"
         "uint256 nonce,uint256 deadline)"
@@ -56,6 +54,7 @@ contract Rights is IRights, EIP712 {
     uint256 private constant SUBLICENSABLE_SHIFT = 32;
     uint256 private constant PARENT_SHIFT = 16;
     uint256 private constant SEQUENCE_MASK = 0xffff;
+    uint256 private constant RIGHT_MASK = 0xff;
 
     /// @dev What stands on a right, one thing at a time: nothing, a pledge, a trust, or a transfer awaiting its
     /// approvals. Pledged and InTrust have the values of EncumbranceKind.Pledge and EncumbranceKind.Trust.
@@ -98,7 +97,7 @@ contract Rights is IRights, EIP712 {
     }
 
     /// @notice The registry whose registrations these rights belong to.
-    Registrations public immutable registrations;
+    IRegistry public immutable registrations;
     /// @notice Roles and admitted parties (the registry's).
     ILedgerAccess public immutable access;
 
@@ -107,7 +106,7 @@ contract Rights is IRights, EIP712 {
     mapping(uint256 registrationId => mapping(address licensee => uint256 licenceId)) private _processingLicences;
 
     /// @param registrations_ the registry; its administrator then connects this module with `setRights`
-    constructor(Registrations registrations_) EIP712("DataRightsLedger", "1") {
+    constructor(IRegistry registrations_) {
         registrations = registrations_;
         access = registrations_.access();
     }
@@ -186,7 +185,7 @@ contract Rights is IRights, EIP712 {
     function rejectTransfer(uint256 registrationId, Right right, bytes32 reasonDigest) external {
         IRegistrations.RightsContext memory context = registrations.rightsContext(registrationId);
         if (!_isAuthority(context.authorityId) && !access.hasRole(LedgerRoles.REGULATOR, msg.sender)) {
-            revert Unauthorized(msg.sender);
+            revert NotAuthorityNorRole(context.authorityId, LedgerRoles.REGULATOR, msg.sender);
         }
         RightState storage state = _pendingTransfer(registrationId, right);
         delete state.dealing;
@@ -272,7 +271,7 @@ contract Rights is IRights, EIP712 {
         if (
             msg.sender != _licensorOf(licenceId, context) && !_isAuthority(context.authorityId)
                 && !(status == LicenceStatus.AwaitingApproval && access.hasRole(LedgerRoles.REGULATOR, msg.sender))
-        ) revert Unauthorized(msg.sender);
+        ) revert NotLicensor(licenceId, msg.sender);
         licence_.status = LicenceStatus.Revoked;
         emit LicenceRevoked(licenceId, registrationId, msg.sender, reasonDigest);
     }
@@ -309,7 +308,7 @@ contract Rights is IRights, EIP712 {
     function release(uint256 registrationId, Right right) external {
         if (registrations.paused()) revert LedgerPaused();
         (RightState storage state, EncumbranceKind kind) = _encumbered(registrationId, right);
-        if (msg.sender != state.dealing.counterparty) revert Unauthorized(msg.sender);
+        if (msg.sender != state.dealing.counterparty) revert NotCreditor(registrationId, right, msg.sender);
         delete state.dealing;
         _raiseNonce(state, registrationId, right);
         emit EncumbranceReleased(registrationId, right, msg.sender, kind, bytes32(0));
@@ -433,7 +432,7 @@ contract Rights is IRights, EIP712 {
             startsAt: record.startsAt,
             endsAt: record.endsAt,
             status: record.status,
-            sublicensable: (licenceId >> SUBLICENSABLE_SHIFT) & 1 == 1
+            sublicensable: _isSublicensable(licenceId)
         });
     }
 
@@ -446,11 +445,6 @@ contract Rights is IRights, EIP712 {
     /// @notice The processing and use licence of `licensee` that `mayProcess` consults (the one with the latest end).
     function processingLicenceOf(uint256 registrationId, address licensee) external view returns (uint256) {
         return _processingLicences[registrationId][licensee];
-    }
-
-    /// @notice The EIP-712 domain separator of this contract (chain id and address bound).
-    function domainSeparator() external view returns (bytes32) {
-        return _domainSeparatorV4();
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -662,17 +656,6 @@ contract Rights is IRights, EIP712 {
         if (context.status != IRegistrations.Status.Certified) revert RegistrationNotCertified(registrationId);
     }
 
-    /// @dev An ECDSA signature of the signer's key is tried first, so that an externally owned account costs no look
-    /// at its code; otherwise the signer is asked through ERC-1271 (`SignatureChecker`), as a contract wallet is.
-    function _checkSignature(address signer, bytes32 digest, uint256 deadline, bytes calldata signature) private view {
-        if (block.timestamp > deadline) revert SignatureExpired(deadline);
-        (address recovered, ECDSA.RecoverError error_,) = ECDSA.tryRecoverCalldata(digest, signature);
-        if (error_ == ECDSA.RecoverError.NoError && recovered == signer) return;
-        if (!SignatureChecker.isValidERC1271SignatureNowCalldata(signer, digest, signature)) {
-            revert InvalidSignature(signer);
-        }
-    }
-
     function _checkAdmitted(address party) private view {
         if (!access.isAdmitted(party)) revert PartyNotAdmitted(party);
     }
@@ -685,11 +668,11 @@ contract Rights is IRights, EIP712 {
     }
 
     function _checkRole(bytes32 role) private view {
-        if (!access.hasRole(role, msg.sender)) revert Unauthorized(msg.sender);
+        if (!access.hasRole(role, msg.sender)) revert MissingRole(msg.sender, role);
     }
 
     function _checkAuthority(uint16 authorityId) private view {
-        if (!_isAuthority(authorityId)) revert Unauthorized(msg.sender);
+        if (!_isAuthority(authorityId)) revert NotAuthorityAccount(authorityId, msg.sender);
     }
 
     function _isAuthority(uint16 authorityId) private view returns (bool) {
@@ -778,7 +761,11 @@ contract Rights is IRights, EIP712 {
     }
 
     function _rightOf(uint256 licenceId) private pure returns (Right) {
-        return Right((licenceId >> RIGHT_SHIFT) & 0xff);
+        return Right((licenceId >> RIGHT_SHIFT) & RIGHT_MASK);
+    }
+
+    function _isSublicensable(uint256 licenceId) private pure returns (bool) {
+        return (licenceId >> SUBLICENSABLE_SHIFT) & 1 != 0;
     }
 
     function _parentSequenceOf(uint256 licenceId) private pure returns (uint256) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {ILedgerErrors} from "../src/interfaces/ILedgerErrors.sol";
 import {LedgerFixture} from "./utils/LedgerFixture.sol";
 import {IEndorsements} from "../src/interfaces/IEndorsements.sol";
 import {IRegistrations} from "../src/interfaces/IRegistrations.sol";
@@ -48,16 +49,14 @@ contract EndorsementsTest is LedgerFixture {
         uint256 id = certified(aliceKey);
         address[5] memory callers = [alice, authority, regulator, admin, stranger];
         for (uint256 i = 0; i < callers.length; ++i) {
-            expectEndorsementRefused(
-                callers[i], id, REPORT, abi.encodeWithSelector(IEndorsements.NotAnAgency.selector, callers[i])
-            );
+            expectEndorsementRefused(callers[i], id, REPORT, missingRole(callers[i], LedgerRoles.AGENCY));
         }
     }
 
     function testFuzz_endorsement_by_any_account_without_the_agency_role_is_refused(address caller) public {
         vm.assume(caller != agency);
         uint256 id = submitted(aliceKey);
-        expectEndorsementRefused(caller, id, REPORT, abi.encodeWithSelector(IEndorsements.NotAnAgency.selector, caller));
+        expectEndorsementRefused(caller, id, REPORT, missingRole(caller, LedgerRoles.AGENCY));
     }
 
     function test_endorsement_by_an_agency_not_admitted_or_suspended_is_refused() public {
@@ -66,12 +65,12 @@ contract EndorsementsTest is LedgerFixture {
         vm.prank(admin);
         access.grantRole(LedgerRoles.AGENCY, unadmitted);
         expectEndorsementRefused(
-            unadmitted, id, REPORT, abi.encodeWithSelector(IEndorsements.PartyNotAdmitted.selector, unadmitted)
+            unadmitted, id, REPORT, abi.encodeWithSelector(ILedgerErrors.PartyNotAdmitted.selector, unadmitted)
         );
         vm.prank(regulator);
         access.suspendParty(agency, keccak256("dishonest"));
         expectEndorsementRefused(
-            agency, id, REPORT, abi.encodeWithSelector(IEndorsements.PartyNotAdmitted.selector, agency)
+            agency, id, REPORT, abi.encodeWithSelector(ILedgerErrors.PartyNotAdmitted.selector, agency)
         );
     }
 
@@ -79,12 +78,12 @@ contract EndorsementsTest is LedgerFixture {
         uint256 id = certified(aliceKey);
         vm.prank(admin);
         access.revokeRole(LedgerRoles.AGENCY, agency);
-        expectEndorsementRefused(agency, id, REPORT, abi.encodeWithSelector(IEndorsements.NotAnAgency.selector, agency));
+        expectEndorsementRefused(agency, id, REPORT, missingRole(agency, LedgerRoles.AGENCY));
     }
 
     function test_endorsement_without_a_report_digest_is_refused() public {
         uint256 id = certified(aliceKey);
-        expectEndorsementRefused(agency, id, bytes32(0), abi.encodeWithSelector(IEndorsements.MissingDigest.selector));
+        expectEndorsementRefused(agency, id, bytes32(0), abi.encodeWithSelector(ILedgerErrors.MissingDigest.selector));
     }
 
     function test_report_is_endorsed_once() public {
@@ -188,7 +187,7 @@ contract EndorsementsTest is LedgerFixture {
         vm.prank(pauser);
         registrations.pause();
         expectEndorsementRefused(
-            agency, id, keccak256("another report"), abi.encodeWithSelector(IEndorsements.LedgerPaused.selector)
+            agency, id, keccak256("another report"), abi.encodeWithSelector(ILedgerErrors.LedgerPaused.selector)
         );
         vm.prank(agency);
         endorsements.withdraw(REPORT, keccak256("reason"));

@@ -63,7 +63,7 @@ contract LedgerAccessTest is LedgerFixture {
         access.revokeRole(reviewerRole, reviewer);
         vm.assertFalse(access.hasRole(reviewerRole, reviewer), "revoked");
         uint256 id = submitted(aliceKey);
-        vm.expectRevert(unauthorized(reviewer));
+        vm.expectRevert(notAuthorityNorRole(authorityId, LedgerRoles.REVIEWER, reviewer));
         vm.prank(reviewer);
         registrations.accept(id);
     }

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {ILedgerErrors} from "./ILedgerErrors.sol";
+
 /// @title IAuthorities
 /// @notice The registration authorities (data exchanges, registration centres) of the registry.
 /// @dev Several authorities coexist; each registration records the id of its own. An authority's id stays fixed
 /// while the key acting for it can be rotated, so registrations outlive their authority's keys. Each authority sets
 /// the public-notice length and the annual-review interval of its registrations.
-interface IAuthorities {
+interface IAuthorities is ILedgerErrors {
     /// @notice An authority record.
     /// @param account the key that acts for the authority
     /// @param noticePeriod length of the public-notice window of its registrations, in seconds
@@ -30,8 +32,6 @@ interface IAuthorities {
     error UnknownAuthority(uint16 authorityId);
     /// @notice The account already acts for an authority.
     error AccountAlreadyAuthority(address account);
-    /// @notice The caller is not the acting account of the authority.
-    error NotAuthorityAccount(uint16 authorityId, address caller);
     /// @notice Authority parameters are out of range (zero, or longer than the allowed maximum).
     error InvalidPeriod(uint40 noticePeriod, uint40 reviewInterval);
     /// @notice A zero account or code was given.

@@ -2,12 +2,13 @@
 pragma solidity 0.8.28;
 
 import {IRightsView} from "./IRightsView.sol";
+import {ILedgerErrors} from "./ILedgerErrors.sol";
 
 /// @title IRights
 /// @notice Types, events and errors of the rights of certified registrations (DESIGN.md §2): the three rights and
 /// their holders, transfer registration (voluntary and by operation of law), licence registration, pledges and
 /// trusts, and the regulator's approval of deals in important or core data.
-interface IRights is IRightsView {
+interface IRights is IRightsView, ILedgerErrors {
     /// @notice The three rights a registration can claim; the registration's `rights` bit set holds `1 << right`.
     enum Right {
         ResourceHolding, // 数据资源持有权
@@ -195,16 +196,11 @@ interface IRights is IRightsView {
         bytes32 evidenceDigest
     );
 
-    /// @notice The ledger is paused (the registry's emergency stop).
-    error LedgerPaused();
-    /// @notice The caller lacks the role or position the action needs.
-    error Unauthorized(address caller);
-    /// @notice The party is not admitted, or is suspended.
-    error PartyNotAdmitted(address party);
-    /// @notice The signature does not recover to (or is not accepted by) the expected signer.
-    error InvalidSignature(address signer);
-    /// @notice The signed request's deadline has passed.
-    error SignatureExpired(uint256 deadline);
+    /// @notice Only the pledgee or trustee may release the right.
+    error NotCreditor(uint256 registrationId, Right right, address caller);
+    /// @notice The caller is neither the licence's licensor nor the registration's authority, nor (while the licence
+    /// awaits approval) a regulator.
+    error NotLicensor(uint256 licenceId, address caller);
     /// @notice Rights move, are licensed and are encumbered only while the registration is Certified.
     error RegistrationNotCertified(uint256 registrationId);
     /// @notice An objection stands against the registration: its rights cannot be transferred by agreement.
@@ -219,8 +215,6 @@ interface IRights is IRightsView {
     error TransferPending(uint256 registrationId, Right right, bool pending);
     /// @notice The counterparty is the holder (or licensor) itself, or zero.
     error InvalidCounterparty(address counterparty);
-    /// @notice A digest that must be given is zero.
-    error MissingDigest();
     /// @notice Only data graded important or core needs a regulator's approval.
     error RegulatorApprovalNotNeeded();
     /// @notice The caller's side has already approved the pending transfer.

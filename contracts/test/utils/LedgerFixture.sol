@@ -11,6 +11,7 @@ import {Rights} from "../../src/Rights.sol";
 import {Endorsements} from "../../src/Endorsements.sol";
 import {IRegistrations} from "../../src/interfaces/IRegistrations.sol";
 import {IRights} from "../../src/interfaces/IRights.sol";
+import {ILedgerErrors} from "../../src/interfaces/ILedgerErrors.sol";
 import {LedgerRoles} from "../../src/libraries/LedgerRoles.sol";
 
 /// @title LedgerFixture
@@ -439,7 +440,15 @@ abstract contract LedgerFixture is RightsSigning {
         return abi.encodeWithSelector(IRegistrations.InvalidStatus.selector, registrationId, status);
     }
 
-    function unauthorized(address caller) internal pure returns (bytes memory) {
-        return abi.encodeWithSelector(IRegistrations.Unauthorized.selector, caller);
+    function missingRole(address caller, bytes32 role) internal pure returns (bytes memory) {
+        return abi.encodeWithSelector(ILedgerErrors.MissingRole.selector, caller, role);
+    }
+
+    function notAuthority(uint16 id, address caller) internal pure returns (bytes memory) {
+        return abi.encodeWithSelector(ILedgerErrors.NotAuthorityAccount.selector, id, caller);
+    }
+
+    function notAuthorityNorRole(uint16 id, bytes32 role, address caller) internal pure returns (bytes memory) {
+        return abi.encodeWithSelector(ILedgerErrors.NotAuthorityNorRole.selector, id, role, caller);
     }
 }
