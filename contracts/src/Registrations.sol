@@ -28,6 +28,9 @@ contract Registrations is IRegistry, Authorities, SignedRequests, Nonces, Pausab
     uint256 public constant MAX_PARENTS = 32;
     /// @notice Bit set of every right a registration can claim.
     uint8 public constant ALL_RIGHTS = RightSet.ALL;
+    /// @notice Most objections one party may have open at once, so objections cannot be used to jam registrations;
+    /// a registration's own authority, filing on evidence for the public, is not bound by it.
+    uint16 public constant MAX_OPEN_OBJECTIONS_PER_OBJECTOR = 8;
 
     bytes32 private constant SUBMISSION_TYPEHASH = keccak256(
         "Submission(address registrant,uint16 authorityId,uint8 kind,uint8 origin,uint8 grade,bool personalInfo,"
@@ -53,6 +56,7 @@ contract Registrations is IRegistry, Authorities, SignedRequests, Nonces, Pausab
     mapping(uint256 registrationId => Registration) private _registrations;
     mapping(uint256 registrationId => bytes32 manifestDigest) private _pendingChanges;
     mapping(uint256 objectionId => Objection) private _objections;
+    mapping(address objector => Objector) private _objectors;
 
     constructor(ILedgerAccess access_) {
         access = access_;
@@ -151,7 +155,7 @@ contract Registrations is IRegistry, Authorities, SignedRequests, Nonces, Pausab
     function approve(uint256 registrationId) external whenNotPaused {
         Registration storage record = _inStatus(registrationId, Status.UnderReview);
         (, uint40 noticePeriod,) = _checkAuthority(record);
-        uint40 endsAt = uint40(block.timestamp) + noticePeriod;
+        uint40 endsAt = uint40(block.timestamp) + _noticePeriodOf(noticePeriod);
         record.status = Status.PublicNotice;
         record.noticeEndsAt = endsAt;
         emit RegistrationPublished(registrationId, endsAt);
@@ -199,7 +203,9 @@ contract Registrations is IRegistry, Authorities, SignedRequests, Nonces, Pausab
     // ---------------------------------------------------------------------------------------------------------
 
     /// @notice Files an objection. During public notice it blocks certification until resolved; against a
-    /// certified, lapsed or frozen registration it marks the registration disputed.
+    /// certified, lapsed or frozen registration it marks the registration disputed. The objector is an admitted party
+    /// with fewer than `MAX_OPEN_OBJECTIONS_PER_OBJECTOR` objections open, or the registration's authority filing on
+    /// evidence for a member of the public.
     /// @param evidenceDigest hash of the objection and its evidence
     /// @return objectionId the new objection's id
     function fileObjection(uint256 registrationId, bytes32 evidenceDigest)
@@ -210,6 +216,16 @@ contract Registrations is IRegistry, Authorities, SignedRequests, Nonces, Pausab
         Registration storage record = _existing(registrationId);
         Status status = record.status;
         if (evidenceDigest == bytes32(0)) revert InvalidApplication();
+        Objector storage objector = _objectors[msg.sender];
+        uint16 open = objector.open;
+        if (!access.isAdmitted(msg.sender)) {
+            (address authorityAccount,,) = authorityTerms(record.authorityId);
+            if (msg.sender != authorityAccount) revert PartyNotAdmitted(msg.sender);
+        } else if (open >= MAX_OPEN_OBJECTIONS_PER_OBJECTOR) {
+            revert TooManyOpenObjections(msg.sender);
+        }
+        objector.open = open + 1;
+        objector.filed += 1;
         if (status == Status.PublicNotice) {
             record.status = Status.Objected;
             record.objectedAt = uint40(block.timestamp);
@@ -230,6 +246,7 @@ contract Registrations is IRegistry, Authorities, SignedRequests, Nonces, Pausab
         Objection storage entry = _openObjection(objectionId);
         if (entry.objector != msg.sender) revert NotObjector(objectionId, msg.sender);
         entry.status = ObjectionStatus.Withdrawn;
+        _objectors[msg.sender].open -= 1;
         uint256 registrationId = entry.registrationId;
         emit ObjectionWithdrawn(objectionId, registrationId);
         _closeObjection(registrationId);
@@ -245,6 +262,7 @@ contract Registrations is IRegistry, Authorities, SignedRequests, Nonces, Pausab
         Registration storage record = _registrations[registrationId];
         _checkAuthority(record);
         entry.status = upheld ? ObjectionStatus.Upheld : ObjectionStatus.Dismissed;
+        _objectors[entry.objector].open -= 1;
         emit ObjectionResolved(objectionId, registrationId, upheld, decisionDigest);
         if (!upheld) {
             _closeObjection(registrationId);
@@ -392,7 +410,8 @@ contract Registrations is IRegistry, Authorities, SignedRequests, Nonces, Pausab
         emit RegistrationRevoked(registrationId, msg.sender, reasonDigest);
     }
 
-    /// @notice The holder cancels a certified registration (注销登记). Refused while a right is pledged or in trust.
+    /// @notice The holder cancels a certified registration (注销登记). Refused while an objection stands (an upheld one
+    /// would revoke it), and while a right is pledged, in trust, being transferred or held by another.
     function cancel(
         uint256 registrationId,
         bytes32 reasonDigest,
@@ -408,9 +427,10 @@ contract Registrations is IRegistry, Authorities, SignedRequests, Nonces, Pausab
             deadline,
             signature
         );
+        if (record.openObjections != 0) revert RegistrationDisputed(registrationId);
         IRightsView rightsModule = rights;
         if (address(rightsModule) != address(0) && !rightsModule.isUnencumbered(registrationId)) {
-            revert InvalidStatus(registrationId, record.status);
+            revert RightsNotFree(registrationId);
         }
         record.status = Status.Cancelled;
         emit RegistrationCancelled(registrationId, reasonDigest);
@@ -506,6 +526,11 @@ contract Registrations is IRegistry, Authorities, SignedRequests, Nonces, Pausab
     /// @notice An objection record.
     function objection(uint256 objectionId) external view returns (Objection memory) {
         return _objections[objectionId];
+    }
+
+    /// @notice The objections a party has open, and has filed in all.
+    function objectorOf(address account) external view returns (Objector memory) {
+        return _objectors[account];
     }
 
     /// @notice How many registrations and objections exist; ids run from 1.

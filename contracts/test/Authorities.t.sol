@@ -81,10 +81,11 @@ contract AuthoritiesTest is LedgerFixture {
     /// @dev Who administers authorities is the ledger's admin role, read from the access contract on every call.
     function test_authority_administration_follows_the_ledger_admin_role() public {
         address newAdmin = actor("newAdmin");
-        vm.startPrank(admin);
-        access.grantRole(LedgerRoles.ADMIN, newAdmin);
-        access.renounceRole(LedgerRoles.ADMIN, admin);
-        vm.stopPrank();
+        vm.prank(admin);
+        access.beginDefaultAdminTransfer(newAdmin);
+        vm.warp(block.timestamp + ADMIN_DELAY + 1);
+        vm.prank(newAdmin);
+        access.acceptDefaultAdminTransfer();
 
         vm.expectRevert(missingRole(admin, LedgerRoles.ADMIN));
         vm.prank(admin);
@@ -205,10 +206,13 @@ contract AuthoritiesTest is LedgerFixture {
 
     function test_rotated_authority_key_moves_the_power_to_act() public {
         address newKey = actor("authority:new-key");
-        vm.expectEmit(true, true, true, true, address(registrations));
-        emit IAuthorities.AuthorityAccountChanged(authorityId, authority, newKey);
         vm.prank(admin);
         registrations.changeAuthorityAccount(authorityId, newKey);
+        vm.warp(block.timestamp + registrations.AUTHORITY_ACCOUNT_DELAY());
+        vm.expectEmit(true, true, true, true, address(registrations));
+        emit IAuthorities.AuthorityAccountChanged(authorityId, authority, newKey);
+        vm.prank(newKey);
+        registrations.acceptAuthorityAccount(authorityId);
 
         vm.assertEq(registrations.authorityIdOf(authority), 0, "old key acts for none");
         vm.assertEq(registrations.authorityIdOf(newKey), authorityId, "new key acts for the authority");
@@ -238,8 +242,7 @@ contract AuthoritiesTest is LedgerFixture {
         requestChangeAs(aliceKey, before, nextDigest("manifest v2"));
 
         address newKey = actor("authority:new-key");
-        vm.prank(admin);
-        registrations.changeAuthorityAccount(authorityId, newKey);
+        rotateAuthority(authorityId, newKey);
         vm.assertEq(registrations.registration(running).authorityId, authorityId, "authority id kept");
 
         vm.warp(noticeEndsAt(running));
@@ -274,10 +277,9 @@ contract AuthoritiesTest is LedgerFixture {
 
     function test_rotated_out_key_may_later_act_for_another_authority() public {
         address newKey = actor("authority:new-key");
-        vm.startPrank(admin);
-        registrations.changeAuthorityAccount(authorityId, newKey);
+        rotateAuthority(authorityId, newKey);
+        vm.prank(admin);
         uint16 id = registrations.registerAuthority(authority, keccak256("authority:GZDEX"), 1 days, 1 days);
-        vm.stopPrank();
         vm.assertEq(registrations.authorityIdOf(authority), id, "acts for the new authority");
         vm.assertEq(registrations.authorityIdOf(newKey), authorityId, "the first authority keeps its new key");
 
@@ -383,8 +385,7 @@ contract AuthoritiesTest is LedgerFixture {
 
     function test_authority_periods_after_a_key_rotation_are_set_by_the_new_key() public {
         address newKey = actor("authority:new-key");
-        vm.prank(admin);
-        registrations.changeAuthorityAccount(authorityId, newKey);
+        rotateAuthority(authorityId, newKey);
         vm.expectRevert(abi.encodeWithSelector(ILedgerErrors.NotAuthorityAccount.selector, authorityId, authority));
         vm.prank(authority);
         registrations.setAuthorityParameters(authorityId, 1 days, 1 days);

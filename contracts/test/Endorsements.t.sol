@@ -34,7 +34,7 @@ contract EndorsementsTest is LedgerFixture {
         emit IEndorsements.ReportEndorsed(REPORT, id, agency, IEndorsements.ReportKind.Valuation);
         endorseAs(agency, id, IEndorsements.ReportKind.Valuation, REPORT);
 
-        IEndorsements.Endorsement memory e = endorsements.endorsementOf(REPORT);
+        IEndorsements.Endorsement memory e = endorsements.endorsementOf(agency, REPORT);
         vm.assertEq(e.registrationId, id, "registration");
         vm.assertEq(e.agency, agency, "signer");
         vm.assertEq(uint256(e.kind), uint256(IEndorsements.ReportKind.Valuation), "kind");
@@ -86,7 +86,8 @@ contract EndorsementsTest is LedgerFixture {
         expectEndorsementRefused(agency, id, bytes32(0), abi.encodeWithSelector(ILedgerErrors.MissingDigest.selector));
     }
 
-    function test_report_is_endorsed_once() public {
+    /// @dev Once by each agency: a rival agency endorsing the same digest does not stop the report's own agency.
+    function test_report_is_endorsed_once_by_each_agency() public {
         uint256 id = certified(aliceKey);
         endorseAs(agency, id, IEndorsements.ReportKind.Quality, REPORT);
         bytes memory twice = abi.encodeWithSelector(IEndorsements.ReportAlreadyEndorsed.selector, REPORT);
@@ -96,6 +97,7 @@ contract EndorsementsTest is LedgerFixture {
         access.grantRole(LedgerRoles.AGENCY, other);
         vm.prank(partyAdmin);
         access.admitParty(other, keccak256("identity:other agency"));
+        endorseAs(other, id, IEndorsements.ReportKind.Quality, REPORT);
         expectEndorsementRefused(other, id, REPORT, twice);
         vm.prank(agency);
         endorsements.withdraw(REPORT, keccak256("error"));
@@ -146,7 +148,7 @@ contract EndorsementsTest is LedgerFixture {
         emit IEndorsements.EndorsementWithdrawn(REPORT, id, agency, keccak256("revised valuation"));
         vm.prank(agency);
         endorsements.withdraw(REPORT, keccak256("revised valuation"));
-        IEndorsements.Endorsement memory e = endorsements.endorsementOf(REPORT);
+        IEndorsements.Endorsement memory e = endorsements.endorsementOf(agency, REPORT);
         vm.assertTrue(e.withdrawn, "withdrawn");
         vm.assertEq(e.agency, agency, "signer kept");
         vm.assertFalse(endorsements.isEndorsed(REPORT, id, agency), "no longer endorsed");
@@ -178,7 +180,7 @@ contract EndorsementsTest is LedgerFixture {
         access.suspendParty(agency, keccak256("dishonest"));
         vm.prank(agency);
         endorsements.withdraw(REPORT, keccak256("reason"));
-        vm.assertTrue(endorsements.endorsementOf(REPORT).withdrawn, "withdrawn");
+        vm.assertTrue(endorsements.endorsementOf(agency, REPORT).withdrawn, "withdrawn");
     }
 
     function test_while_paused_nothing_is_endorsed_but_endorsements_can_be_withdrawn() public {

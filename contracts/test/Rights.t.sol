@@ -411,7 +411,7 @@ contract RightsTest is LedgerFixture {
             t,
             aliceSignature,
             bobSignature,
-            abi.encodeWithSelector(IRights.InvalidRightNonce.selector, id, PROCESSING, 1)
+            abi.encodeWithSelector(IRights.InvalidRightNonce.selector, id, PROCESSING, rights.nonceOf(id, PROCESSING))
         );
     }
 
@@ -755,7 +755,7 @@ contract RightsTest is LedgerFixture {
         requestTransferAs(aliceKey, bobKey, id, HOLDING);
         uint256 objectionId = objectAs(stranger, id);
         vm.assertTrue(registrations.isDisputed(id), "disputed");
-        bytes memory disputed = abi.encodeWithSelector(IRights.RegistrationDisputed.selector, id);
+        bytes memory disputed = abi.encodeWithSelector(ILedgerErrors.RegistrationDisputed.selector, id);
         vm.expectRevert(disputed);
         vm.prank(authority);
         rights.approveTransfer(id, HOLDING);
@@ -1205,6 +1205,7 @@ contract RightsTest is LedgerFixture {
     {
         t = licenceTerms(id, PROCESSING, licensor, dave, IRights.LicenceType.SubLicence, start, end);
         t.parentLicenceId = parent;
+        t.nonce = rights.sublicenceNonceOf(parent);
     }
 
     function test_sublicence_from_a_current_parent_that_allows_it_is_recorded() public {
@@ -1282,6 +1283,7 @@ contract RightsTest is LedgerFixture {
         expectLicenceRefused(bobKey, t, abi.encodeWithSelector(IRights.InvalidLicenceType.selector));
         t = licenceTerms(id, PROCESSING, alice, dave, IRights.LicenceType.NonExclusive, t0 + YEAR, t0 + 2 * YEAR);
         t.parentLicenceId = parent;
+        t.nonce = rights.sublicenceNonceOf(parent);
         expectLicenceRefused(aliceKey, t, abi.encodeWithSelector(IRights.InvalidLicenceType.selector));
     }
 
@@ -1401,21 +1403,27 @@ contract RightsTest is LedgerFixture {
 
     /// @dev The documented cost of the O(1) lineage index: only the licensee's processing licence with the latest
     /// end is consulted, so a later one that has not started hides an earlier one that runs.
-    function test_lineage_consults_only_the_licence_with_the_latest_end() public {
+    /// @dev The index keeps a licence in force against a later-ending one not yet started; once the indexed licence
+    /// ends, anyone points the index at the licence then in force.
+    function test_lineage_keeps_a_licence_in_force_and_is_pointed_at_the_next_one() public {
         uint256 parent = certified(aliceKey);
         uint256 t0 = block.timestamp;
         uint256 running =
             licensed(aliceKey, parent, PROCESSING, bob, IRights.LicenceType.NonExclusive, t0, t0 + 100 days);
-        uint256 shorter =
-            licensed(aliceKey, parent, PROCESSING, bob, IRights.LicenceType.NonExclusive, t0, t0 + 50 days);
-        vm.assertEq(rights.processingLicenceOf(parent, bob), running, "shorter one not indexed");
+        uint256 longer =
+            licensed(aliceKey, parent, PROCESSING, bob, IRights.LicenceType.NonExclusive, t0, t0 + 150 days);
+        vm.assertEq(rights.processingLicenceOf(parent, bob), longer, "in force, same licensor, ends later");
         uint256 next =
             licensed(aliceKey, parent, PROCESSING, bob, IRights.LicenceType.NonExclusive, t0 + 90 days, t0 + 300 days);
-        vm.assertEq(rights.processingLicenceOf(parent, bob), next, "latest end indexed");
-        vm.assertTrue(rights.isLicenceCurrent(running) && rights.isLicenceCurrent(shorter), "both run");
-        vm.assertFalse(rights.mayProcess(parent, bob), "hidden by the later licence");
-        vm.warp(t0 + 90 days);
-        vm.assertTrue(rights.mayProcess(parent, bob), "the later licence has started");
+        vm.assertEq(rights.processingLicenceOf(parent, bob), longer, "one not started does not displace it");
+        vm.assertTrue(rights.mayProcess(parent, bob), "in force");
+        vm.expectRevert(abi.encodeWithSelector(IRights.LineageNotRecorded.selector, running));
+        rights.recordLineage(running);
+        vm.warp(t0 + 150 days);
+        vm.assertFalse(rights.mayProcess(parent, bob), "the indexed licence ended");
+        vm.prank(stranger);
+        rights.recordLineage(next);
+        vm.assertTrue(rights.mayProcess(parent, bob), "pointed at the licence in force");
     }
 
     // =========================================================================================================
@@ -1502,7 +1510,7 @@ contract RightsTest is LedgerFixture {
         rights.encumber(t, signature);
         vm.prank(dave);
         rights.release(id, HOLDING);
-        vm.expectRevert(abi.encodeWithSelector(IRights.InvalidRightNonce.selector, id, HOLDING, 1));
+        vm.expectRevert(abi.encodeWithSelector(IRights.InvalidRightNonce.selector, id, HOLDING, 1 << 16));
         vm.prank(relayer);
         rights.encumber(t, signature);
     }
@@ -1513,7 +1521,7 @@ contract RightsTest is LedgerFixture {
         bytes32 reason = keccak256("withdrawn");
         (uint256 nonce, uint256 deadline, bytes memory signature) =
             signHolderAction(aliceKey, CANCELLATION_TYPEHASH, id, reason);
-        vm.expectRevert(invalidStatus(id, IRegistrations.Status.Certified));
+        vm.expectRevert(abi.encodeWithSelector(IRegistrations.RightsNotFree.selector, id));
         vm.prank(relayer);
         registrations.cancel(id, reason, nonce, deadline, signature);
         vm.prank(dave);
@@ -1530,7 +1538,7 @@ contract RightsTest is LedgerFixture {
         bytes32 reason = keccak256("withdrawn");
         (uint256 nonce, uint256 deadline, bytes memory signature) =
             signHolderAction(aliceKey, CANCELLATION_TYPEHASH, id, reason);
-        vm.expectRevert(invalidStatus(id, IRegistrations.Status.Certified));
+        vm.expectRevert(abi.encodeWithSelector(IRegistrations.RightsNotFree.selector, id));
         vm.prank(relayer);
         registrations.cancel(id, reason, nonce, deadline, signature);
 

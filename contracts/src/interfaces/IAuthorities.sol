@@ -21,8 +21,24 @@ interface IAuthorities is ILedgerErrors {
         bytes32 code;
     }
 
+    /// @notice A new acting account proposed by the administrator, which may take over from `effectiveAt`.
+    /// @param account the proposed account
+    /// @param effectiveAt when it may accept
+    struct PendingAccount {
+        address account;
+        uint40 effectiveAt;
+    }
+
     /// @notice A new registration authority was registered.
     event AuthorityRegistered(uint16 indexed authorityId, address indexed account, bytes32 code);
+    /// @notice The administrator proposed a new acting key for an authority; it can take over from `effectiveAt`.
+    event AuthorityAccountChangeProposed(
+        uint16 indexed authorityId, address indexed account, address indexed proposed, uint40 effectiveAt
+    );
+    /// @notice The administrator withdrew a proposed acting key before it took over.
+    event AuthorityAccountChangeCancelled(uint16 indexed authorityId, address indexed proposed);
+    /// @notice The administrator set the shortest public notice any authority's registrations get.
+    event MinimumNoticePeriodSet(uint40 minimum);
     /// @notice An authority's acting key was rotated.
     event AuthorityAccountChanged(uint16 indexed authorityId, address indexed previous, address indexed account);
     /// @notice An authority changed the public-notice length or annual-review interval of its registrations.
@@ -38,14 +54,37 @@ interface IAuthorities is ILedgerErrors {
     error InvalidAuthority();
     /// @notice No more authorities can be registered.
     error TooManyAuthorities();
+    /// @notice No acting key is proposed for the authority.
+    error NoAuthorityAccountChange(uint16 authorityId);
+    /// @notice The proposed acting key cannot take over before `effectiveAt`.
+    error AuthorityAccountChangeNotDue(uint16 authorityId, uint40 effectiveAt);
+    /// @notice The notice period is below the administrator's minimum.
+    error NoticeBelowMinimum(uint40 noticePeriod, uint40 minimum);
 
     /// @notice The administrator registers an authority acting through `account`; ids start at 1.
     function registerAuthority(address account, bytes32 code, uint40 noticePeriod, uint40 reviewInterval)
         external
         returns (uint16 authorityId);
 
-    /// @notice The administrator rotates the key acting for an authority.
+    /// @notice The administrator proposes a new key to act for an authority; it takes over only when it accepts,
+    /// `AUTHORITY_ACCOUNT_DELAY` after the announcement, unless the administrator cancels it meanwhile.
     function changeAuthorityAccount(uint16 authorityId, address account) external;
+
+    /// @notice The proposed key takes over the authority, once the delay has passed.
+    function acceptAuthorityAccount(uint16 authorityId) external;
+
+    /// @notice The administrator withdraws a proposed key before it takes over.
+    function cancelAuthorityAccountChange(uint16 authorityId) external;
+
+    /// @notice The administrator sets the shortest public notice (in seconds) of every authority's registrations;
+    /// no authority can set less, and one that set less before gets the minimum.
+    function setMinimumNoticePeriod(uint40 minimum) external;
+
+    /// @notice The key proposed to act for an authority, and from when it may accept (zero when none).
+    function pendingAuthorityAccount(uint16 authorityId) external view returns (PendingAccount memory);
+
+    /// @notice The shortest public notice the administrator allows, in seconds (0 until set).
+    function minimumNoticePeriod() external view returns (uint40);
 
     /// @notice An authority sets the public-notice length and annual-review interval of its registrations; running
     /// windows keep their end.

@@ -22,4 +22,7 @@ interface ILedgerErrors {
     error LedgerPaused();
     /// @notice A digest that must be given is zero.
     error MissingDigest();
+    /// @notice An objection stands against the registration: its rights cannot be transferred by agreement, nor can it
+    /// be cancelled.
+    error RegistrationDisputed(uint256 registrationId);
 }

@@ -125,6 +125,14 @@ interface IRegistrations is ILedgerErrors {
         ObjectionStatus status;
     }
 
+    /// @notice What the registry keeps of an objector, for the bound on open objections.
+    /// @param open objections it has open
+    /// @param filed objections it has filed in all (so the record, once made, is never empty again)
+    struct Objector {
+        uint16 open;
+        uint64 filed;
+    }
+
     /// @notice A registrant's signed application was recorded.
     event RegistrationSubmitted(
         uint256 indexed registrationId,
@@ -224,6 +232,10 @@ interface IRegistrations is ILedgerErrors {
     error RightsModuleAlreadySet();
     /// @notice Too many objections are open against one registration.
     error TooManyObjections(uint256 registrationId);
+    /// @notice The objector already has the most objections open it may have.
+    error TooManyOpenObjections(address objector);
+    /// @notice A right is pledged, in trust, being transferred or held by another than the primary holder.
+    error RightsNotFree(uint256 registrationId);
     /// @notice Only the objector may withdraw its objection.
     error NotObjector(uint256 objectionId, address caller);
     /// @notice Only the connected rights module may record a transfer.

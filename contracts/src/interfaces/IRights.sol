@@ -203,8 +203,6 @@ interface IRights is IRightsView, ILedgerErrors {
     error NotLicensor(uint256 licenceId, address caller);
     /// @notice Rights move, are licensed and are encumbered only while the registration is Certified.
     error RegistrationNotCertified(uint256 registrationId);
-    /// @notice An objection stands against the registration: its rights cannot be transferred by agreement.
-    error RegistrationDisputed(uint256 registrationId);
     /// @notice `account` does not hold the right (or the registration did not claim it, or is not certified).
     error RightNotHeld(uint256 registrationId, Right right, address account);
     /// @notice The right is pledged or in trust: it cannot be transferred or encumbered again.
@@ -234,8 +232,12 @@ interface IRights is IRightsView, ILedgerErrors {
     error UnknownLicence(uint256 licenceId);
     /// @notice The licence is revoked, or (for an approval) not awaiting one.
     error LicenceNotInStatus(uint256 licenceId, LicenceStatus status);
-    /// @notice The right has had the most changes its nonce can count (65,535), licences included.
-    error TooManyChanges(uint256 registrationId, Right right);
+    /// @notice The right, or the parent licence, has had the most licences its ids can number (65,535).
+    error TooManyLicences(uint256 registrationId, Right right);
+    /// @notice The sub-licence does not carry its parent's current sub-licence nonce (`sublicenceNonceOf`).
+    error InvalidSublicenceNonce(uint256 parentLicenceId, uint256 currentNonce);
+    /// @notice The licence is not a processing licence in force, or the lineage index already holds one in force.
+    error LineageNotRecorded(uint256 licenceId);
     /// @notice The signed request does not carry the right's current nonce: it was signed before the right last
     /// changed, or has been used.
     error InvalidRightNonce(uint256 registrationId, Right right, uint256 currentNonce);
