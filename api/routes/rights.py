@@ -117,9 +117,16 @@ def _terms_typed_data(runtime: LedgerRuntime, terms: TransferTerms | LicenceTerm
     return typed_data(terms.PRIMARY_TYPE, message, runtime.deployment.chain_id, runtime.deployment.rights)
 
 
-def _signing_terms(runtime: LedgerRuntime, registration_id: int, right: str) -> tuple[int, int]:
-    """The right's nonce, which the request must carry (every change of the right raises it), and a deadline."""
-    nonce = runtime.contract("Rights").functions.nonceOf(registration_id, int(RIGHTS[right])).call()
+def _signing_terms(
+    runtime: LedgerRuntime, registration_id: int, right: str, parent_licence_id: int = 0
+) -> tuple[int, int]:
+    """The nonce the request must carry, and a deadline: the right's (every change of the right raises it), or for
+    a sub-licence its parent licence's (a sub-licence leaves the holder's signatures alone)."""
+    rights = runtime.contract("Rights").functions
+    if parent_licence_id:
+        nonce = rights.sublicenceNonceOf(parent_licence_id).call()
+    else:
+        nonce = rights.nonceOf(registration_id, int(RIGHTS[right])).call()
     return int(nonce), runtime.signature_deadline()
 
 
@@ -353,7 +360,7 @@ def licence_terms(
     registration_id: RegistrationId, body: LicenceRequest, principal: Party, runtime: Runtime
 ) -> dict[str, Any]:
     """The typed data the licensor (the caller) signs."""
-    nonce, deadline = _signing_terms(runtime, registration_id, body.right)
+    nonce, deadline = _signing_terms(runtime, registration_id, body.right, int(body.parent_licence_id))
     return _terms_typed_data(runtime, _licence_terms(registration_id, body, principal.address, nonce, deadline))
 
 

@@ -218,10 +218,10 @@ contract Registrations is IRegistry, Authorities, SignedRequests, Nonces, Pausab
         if (evidenceDigest == bytes32(0)) revert InvalidApplication();
         Objector storage objector = _objectors[msg.sender];
         uint16 open = objector.open;
+        // The authority, filing for the public, needs no admission and has no bound; it is asked only when needed.
         if (!access.isAdmitted(msg.sender)) {
-            (address authorityAccount,,) = authorityTerms(record.authorityId);
-            if (msg.sender != authorityAccount) revert PartyNotAdmitted(msg.sender);
-        } else if (open >= MAX_OPEN_OBJECTIONS_PER_OBJECTOR) {
+            if (!_isAuthorityOf(record)) revert PartyNotAdmitted(msg.sender);
+        } else if (open >= MAX_OPEN_OBJECTIONS_PER_OBJECTOR && !_isAuthorityOf(record)) {
             revert TooManyOpenObjections(msg.sender);
         }
         objector.open = open + 1;
@@ -528,10 +528,6 @@ contract Registrations is IRegistry, Authorities, SignedRequests, Nonces, Pausab
         return _objections[objectionId];
     }
 
-    /// @notice The objections a party has open, and has filed in all.
-    function objectorOf(address account) external view returns (Objector memory) {
-        return _objectors[account];
-    }
 
     /// @notice How many registrations and objections exist; ids run from 1.
     function counts() external view returns (uint64 registrations, uint64 objections) {
@@ -606,6 +602,11 @@ contract Registrations is IRegistry, Authorities, SignedRequests, Nonces, Pausab
         if (!access.isAdmitted(holder)) revert PartyNotAdmitted(holder);
         _checkSignature(holder, _hashTypedDataV4(structHash), deadline, signature);
         _useCheckedNonce(holder, nonce);
+    }
+
+    function _isAuthorityOf(Registration storage record) private view returns (bool) {
+        (address authorityAccount,,) = authorityTerms(record.authorityId);
+        return msg.sender == authorityAccount;
     }
 
     function _checkReviewer(Registration storage record) private view {

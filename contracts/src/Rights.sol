@@ -372,7 +372,7 @@ contract Rights is IRights, SignedRequests {
     /// right is cancelled with it. Licences are not checked: they end with the registration.
     function isUnencumbered(uint256 registrationId) external view returns (bool) {
         RightState[3] storage states = _rights[registrationId];
-        bool moved;
+        bool moved = false;
         for (uint256 i = 0; i < 3; ++i) {
             if (states[i].dealing.standing != Standing.Free) return false;
             moved = moved || states[i].holder != address(0);

@@ -219,6 +219,12 @@ class RightsBench:
     def nonce(self, registration_id: int, right: RightId) -> int:
         return int(self.rights.functions.nonceOf(registration_id, int(right)).call())
 
+    def licence_nonce(self, registration_id: int, right: RightId, parent_licence_id: int) -> int:
+        """A sub-licence carries its parent's sub-licence nonce; any other licence the right's nonce."""
+        if parent_licence_id:
+            return int(self.rights.functions.sublicenceNonceOf(parent_licence_id).call())
+        return self.nonce(registration_id, right)
+
     def request_transfer(
         self, holder: LocalAccount, new_holder: LocalAccount, registration_id: int, right: RightId, label: str | None
     ) -> None:
@@ -262,7 +268,7 @@ class RightsBench:
             ends_at=term[1],
             sublicensable=sublicensable,
             parent_licence_id=parent_licence_id,
-            nonce=self.nonce(registration_id, right),
+            nonce=self.licence_nonce(registration_id, right, parent_licence_id),
             deadline=self.bench.now() + 3600,
         )
         signature = terms.sign(licensor, LOCAL_CHAIN_ID, self.address)
