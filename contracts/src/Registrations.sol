@@ -528,7 +528,6 @@ contract Registrations is IRegistry, Authorities, SignedRequests, Nonces, Pausab
         return _objections[objectionId];
     }
 
-
     /// @notice How many registrations and objections exist; ids run from 1.
     function counts() external view returns (uint64 registrations, uint64 objections) {
         return (_registrationCount, _objectionCount);
