@@ -18,6 +18,8 @@ step "forge test (unit, fuzz, invariant)"
 forge test
 step "forge snapshot --check (committed gas snapshot)"
 forge snapshot --check
+step "slither (every finding fixed or explained in contracts/slither.triage.json)"
+python scripts/slither_triage.py
 step "ruff"
 ruff check .
 ruff format --check .

@@ -106,9 +106,16 @@ def _typed_data(runtime: LedgerRuntime, terms: Terms) -> dict[str, Any]:
     return terms.typed_data(runtime.deployment.chain_id, runtime.deployment.rights)
 
 
-def _signing_terms(runtime: LedgerRuntime, registration_id: int, right: Right) -> tuple[int, int]:
-    """The right's nonce, which the request must carry (every change of the right raises it), and a deadline."""
-    return rights.nonce_of(runtime.contracts, registration_id, right), runtime.signature_deadline()
+def _signing_terms(
+    runtime: LedgerRuntime, registration_id: int, right: Right, parent_licence_id: int = 0
+) -> tuple[int, int]:
+    """The nonce the request must carry, and a deadline: the right's (every change of the right raises it), or for
+    a sub-licence its parent licence's (a sub-licence leaves the holder's signatures alone)."""
+    if parent_licence_id:
+        nonce = rights.sublicence_nonce_of(runtime.contracts, parent_licence_id)
+    else:
+        nonce = rights.nonce_of(runtime.contracts, registration_id, right)
+    return nonce, runtime.signature_deadline()
 
 
 def _checked_signature(runtime: LedgerRuntime, terms: Terms, signature: str, signer: str) -> bytes:
@@ -297,7 +304,7 @@ def licence_terms(
     registration_id: RegistrationId, body: LicenceRequest, principal: Party, runtime: Runtime
 ) -> dict[str, Any]:
     """The typed data the licensor (the caller) signs."""
-    nonce, deadline = _signing_terms(runtime, registration_id, body.right)
+    nonce, deadline = _signing_terms(runtime, registration_id, body.right, int(body.parent_licence_id))
     return _typed_data(runtime, _licence_terms(registration_id, body, principal.address, nonce, deadline))
 
 

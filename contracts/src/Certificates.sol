@@ -17,6 +17,14 @@ contract Certificates is ERC721, ICertificates, IERC5192 {
     /// @notice The registry that created this token: the only issuer, and where authorities are looked up.
     IAuthorities public immutable registry;
 
+    /// @dev Bit positions of a token id: `registrationId << 96 | authorityId << 80 | type << 64 | number`.
+    uint256 private constant REGISTRATION_SHIFT = 96;
+    uint256 private constant AUTHORITY_SHIFT = 80;
+    uint256 private constant TYPE_SHIFT = 64;
+    /// @dev A daily sequence is kept as `day << 32 | sequence`, per `authorityId << 8 | type`.
+    uint64 private constant DAY_SHIFT = 32;
+    uint256 private constant AUTHORITY_KEY_SHIFT = 8;
+
     /// @dev Per authority and certificate type: the day (yyyymmdd) of the last certificate and its sequence.
     mapping(uint256 authorityAndType => uint64 dayAndSequence) private _sequences;
     mapping(uint256 tokenId => bytes32 documentDigest) private _documents;
@@ -102,14 +110,14 @@ contract Certificates is ERC721, ICertificates, IERC5192 {
     }
 
     function _nextNumber(uint16 authorityId, CertificateType certificateType) private returns (uint64) {
-        uint256 key = (uint256(authorityId) << 8) | uint8(certificateType);
+        uint256 key = (uint256(authorityId) << AUTHORITY_KEY_SHIFT) | uint8(certificateType);
         uint32 today = CertificateNumbers.dayOf(block.timestamp);
         uint64 last = _sequences[key];
         // casting is safe: the high half of the packed value is a yyyymmdd day and the low half a sequence
         // forge-lint: disable-next-line(unsafe-typecast)
-        uint32 sequence = uint32(last >> 32) == today ? uint32(last) + 1 : 1;
+        uint32 sequence = uint32(last >> DAY_SHIFT) == today ? uint32(last) + 1 : 1;
         if (sequence > CertificateNumbers.MAX_SEQUENCE) revert CertificateSequenceExhausted(authorityId, today);
-        _sequences[key] = (uint64(today) << 32) | sequence;
+        _sequences[key] = (uint64(today) << DAY_SHIFT) | sequence;
         return CertificateNumbers.format(today, sequence);
     }
 
@@ -118,18 +126,19 @@ contract Certificates is ERC721, ICertificates, IERC5192 {
         pure
         returns (uint256)
     {
-        return (registrationId << 96) | (uint256(authorityId) << 80) | (uint256(uint8(certificateType)) << 64) | number;
+        return (registrationId << REGISTRATION_SHIFT) | (uint256(authorityId) << AUTHORITY_SHIFT)
+            | (uint256(uint8(certificateType)) << TYPE_SHIFT) | number;
     }
 
     function _decode(uint256 tokenId) private pure returns (Certificate memory) {
         return Certificate({
-            registrationId: tokenId >> 96,
+            registrationId: tokenId >> REGISTRATION_SHIFT,
             // casting to uint16 is safe: bits 80-95 of a token id hold the authority id
             // forge-lint: disable-next-line(unsafe-typecast)
-            authorityId: uint16(tokenId >> 80),
+            authorityId: uint16(tokenId >> AUTHORITY_SHIFT),
             // casting to uint8 is safe: bits 64-71 of a token id hold the certificate type
             // forge-lint: disable-next-line(unsafe-typecast)
-            certificateType: CertificateType(uint8(tokenId >> 64)),
+            certificateType: CertificateType(uint8(tokenId >> TYPE_SHIFT)),
             // casting to uint64 is safe: the low 64 bits of a token id are its number by construction
             // forge-lint: disable-next-line(unsafe-typecast)
             number: uint64(tokenId)

@@ -2,12 +2,19 @@
 pragma solidity 0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {
+    AccessControlDefaultAdminRules
+} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {ILedgerAccess} from "./interfaces/ILedgerAccess.sol";
 import {LedgerRoles} from "./libraries/LedgerRoles.sol";
 
 /// @title LedgerAccess
 /// @notice Who may do what on the Data Rights Ledger: roles, and the admission of identity-checked parties.
-contract LedgerAccess is AccessControl, ILedgerAccess {
+/// @dev The administrator role follows OpenZeppelin's `AccessControlDefaultAdminRules`: one holder at a time, moved
+/// in two steps (the new admin accepts) after a delay announced on chain, and the delay itself changed only with a
+/// delay. Put the admin behind a multisig (a Safe) or a `TimelockController` (docs/contracts.md).
+contract LedgerAccess is AccessControlDefaultAdminRules, ILedgerAccess {
     /// @inheritdoc ILedgerAccess
     bytes32 public constant REVIEWER_ROLE = LedgerRoles.REVIEWER;
     /// @inheritdoc ILedgerAccess
@@ -21,11 +28,9 @@ contract LedgerAccess is AccessControl, ILedgerAccess {
 
     mapping(address account => Party) private _parties;
 
+    /// @param adminDelay how long, in seconds, a transfer of the administrator role waits after it is begun
     /// @param admin the first administrator, who grants the other roles
-    constructor(address admin) {
-        if (admin == address(0)) revert ZeroValue();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
-    }
+    constructor(uint48 adminDelay, address admin) AccessControlDefaultAdminRules(adminDelay, admin) {}
 
     /// @notice Admits `account` as an identity-checked party, or re-admits a suspended one.
     /// @param identityCommitment salted hash of the identity documents checked off chain
@@ -44,7 +49,12 @@ contract LedgerAccess is AccessControl, ILedgerAccess {
     }
 
     /// @inheritdoc ILedgerAccess
-    function hasRole(bytes32 role, address account) public view override(AccessControl, ILedgerAccess) returns (bool) {
+    function hasRole(bytes32 role, address account)
+        public
+        view
+        override(AccessControl, IAccessControl, ILedgerAccess)
+        returns (bool)
+    {
         return super.hasRole(role, account);
     }
 

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ILedgerAccess} from "./interfaces/ILedgerAccess.sol";
-import {IRegistrations} from "./interfaces/IRegistrations.sol";
+import {IRegistry} from "./interfaces/IRegistry.sol";
 import {ICertificates} from "./interfaces/ICertificates.sol";
 import {Authorities} from "./Authorities.sol";
 import {Certificates} from "./Certificates.sol";
+import {SignedRequests} from "./SignedRequests.sol";
 import {IRightsView} from "./interfaces/IRightsView.sol";
 import {LedgerRoles} from "./libraries/LedgerRoles.sol";
+import {RightSet} from "./libraries/RightSet.sol";
 
 /// @title Registrations
 /// @notice The registration lifecycle of data resources, data products and data assets (DESIGN.md §2):
@@ -23,11 +23,14 @@ import {LedgerRoles} from "./libraries/LedgerRoles.sol";
 /// the manifest's digest (which is its IPFS CID) and the data commitment do. The registry keeps its authorities
 /// (`Authorities`) and creates its certificate token, so that an authority check is a local read and issuing a
 /// certificate needs no issuer lookup.
-contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable {
+contract Registrations is IRegistry, Authorities, SignedRequests, Nonces, Pausable {
     /// @notice Most parents one registration may name.
     uint256 public constant MAX_PARENTS = 32;
     /// @notice Bit set of every right a registration can claim.
-    uint8 public constant ALL_RIGHTS = 7;
+    uint8 public constant ALL_RIGHTS = RightSet.ALL;
+    /// @notice Most objections one party may have open at once, so objections cannot be used to jam registrations;
+    /// a registration's own authority, filing on evidence for the public, is not bound by it.
+    uint16 public constant MAX_OPEN_OBJECTIONS_PER_OBJECTOR = 8;
 
     bytes32 private constant SUBMISSION_TYPEHASH = keccak256(
         "Submission(address registrant,uint16 authorityId,uint8 kind,uint8 origin,uint8 grade,bool personalInfo,"
@@ -53,8 +56,9 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
     mapping(uint256 registrationId => Registration) private _registrations;
     mapping(uint256 registrationId => bytes32 manifestDigest) private _pendingChanges;
     mapping(uint256 objectionId => Objection) private _objections;
+    mapping(address objector => Objector) private _objectors;
 
-    constructor(ILedgerAccess access_) EIP712("DataRightsLedger", "1") {
+    constructor(ILedgerAccess access_) {
         access = access_;
         certificates = new Certificates();
     }
@@ -151,7 +155,7 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
     function approve(uint256 registrationId) external whenNotPaused {
         Registration storage record = _inStatus(registrationId, Status.UnderReview);
         (, uint40 noticePeriod,) = _checkAuthority(record);
-        uint40 endsAt = uint40(block.timestamp) + noticePeriod;
+        uint40 endsAt = uint40(block.timestamp) + _noticePeriodOf(noticePeriod);
         record.status = Status.PublicNotice;
         record.noticeEndsAt = endsAt;
         emit RegistrationPublished(registrationId, endsAt);
@@ -199,7 +203,9 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
     // ---------------------------------------------------------------------------------------------------------
 
     /// @notice Files an objection. During public notice it blocks certification until resolved; against a
-    /// certified, lapsed or frozen registration it marks the registration disputed.
+    /// certified, lapsed or frozen registration it marks the registration disputed. The objector is an admitted party
+    /// with fewer than `MAX_OPEN_OBJECTIONS_PER_OBJECTOR` objections open, or the registration's authority filing on
+    /// evidence for a member of the public.
     /// @param evidenceDigest hash of the objection and its evidence
     /// @return objectionId the new objection's id
     function fileObjection(uint256 registrationId, bytes32 evidenceDigest)
@@ -210,6 +216,16 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
         Registration storage record = _existing(registrationId);
         Status status = record.status;
         if (evidenceDigest == bytes32(0)) revert InvalidApplication();
+        Objector storage objector = _objectors[msg.sender];
+        uint16 open = objector.open;
+        // The authority, filing for the public, needs no admission and has no bound; it is asked only when needed.
+        if (!access.isAdmitted(msg.sender)) {
+            if (!_isAuthorityOf(record)) revert PartyNotAdmitted(msg.sender);
+        } else if (open >= MAX_OPEN_OBJECTIONS_PER_OBJECTOR && !_isAuthorityOf(record)) {
+            revert TooManyOpenObjections(msg.sender);
+        }
+        objector.open = open + 1;
+        objector.filed += 1;
         if (status == Status.PublicNotice) {
             record.status = Status.Objected;
             record.objectedAt = uint40(block.timestamp);
@@ -228,8 +244,9 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
     /// @notice The objector withdraws an open objection.
     function withdrawObjection(uint256 objectionId) external whenNotPaused {
         Objection storage entry = _openObjection(objectionId);
-        if (entry.objector != msg.sender) revert Unauthorized(msg.sender);
+        if (entry.objector != msg.sender) revert NotObjector(objectionId, msg.sender);
         entry.status = ObjectionStatus.Withdrawn;
+        _objectors[msg.sender].open -= 1;
         uint256 registrationId = entry.registrationId;
         emit ObjectionWithdrawn(objectionId, registrationId);
         _closeObjection(registrationId);
@@ -245,6 +262,7 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
         Registration storage record = _registrations[registrationId];
         _checkAuthority(record);
         entry.status = upheld ? ObjectionStatus.Upheld : ObjectionStatus.Dismissed;
+        _objectors[entry.objector].open -= 1;
         emit ObjectionResolved(objectionId, registrationId, upheld, decisionDigest);
         if (!upheld) {
             _closeObjection(registrationId);
@@ -383,15 +401,17 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
         Registration storage record = _existing(registrationId);
         Status status = record.status;
         if (!_isLive(status)) revert InvalidStatus(registrationId, status);
-        (address authorityAccount,,) = authorityTerms(record.authorityId);
+        uint16 authorityId = record.authorityId;
+        (address authorityAccount,,) = authorityTerms(authorityId);
         if (msg.sender != authorityAccount && !access.hasRole(LedgerRoles.REGULATOR, msg.sender)) {
-            revert Unauthorized(msg.sender);
+            revert NotAuthorityNorRole(authorityId, LedgerRoles.REGULATOR, msg.sender);
         }
         record.status = Status.Revoked;
         emit RegistrationRevoked(registrationId, msg.sender, reasonDigest);
     }
 
-    /// @notice The holder cancels a certified registration (注销登记). Refused while a right is pledged or in trust.
+    /// @notice The holder cancels a certified registration (注销登记). Refused while an objection stands (an upheld one
+    /// would revoke it), and while a right is pledged, in trust, being transferred or held by another.
     function cancel(
         uint256 registrationId,
         bytes32 reasonDigest,
@@ -407,9 +427,10 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
             deadline,
             signature
         );
+        if (record.openObjections != 0) revert RegistrationDisputed(registrationId);
         IRightsView rightsModule = rights;
         if (address(rightsModule) != address(0) && !rightsModule.isUnencumbered(registrationId)) {
-            revert InvalidStatus(registrationId, record.status);
+            revert RightsNotFree(registrationId);
         }
         record.status = Status.Cancelled;
         emit RegistrationCancelled(registrationId, reasonDigest);
@@ -431,7 +452,7 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
         external
         returns (uint256 tokenId)
     {
-        if (msg.sender != address(rights)) revert Unauthorized(msg.sender);
+        if (msg.sender != address(rights)) revert NotRightsModule(msg.sender);
         Registration storage record = _existing(registrationId);
         uint64 previousNumber = record.certificateNumber;
         if (previousNumber == 0) revert InvalidStatus(registrationId, record.status);
@@ -473,6 +494,11 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
         );
     }
 
+    /// @inheritdoc IRegistry
+    function paused() public view override(IRegistry, Pausable) returns (bool) {
+        return super.paused();
+    }
+
     /// @notice The status of a registration (None for an unknown id).
     function statusOf(uint256 registrationId) external view returns (Status) {
         return _registrations[registrationId].status;
@@ -512,11 +538,6 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
         return _submissionHash(application);
     }
 
-    /// @notice The EIP-712 domain separator of this registry (chain id and address bound).
-    function domainSeparator() external view returns (bytes32) {
-        return _domainSeparatorV4();
-    }
-
     // ---------------------------------------------------------------------------------------------------------
     // Internal checks
     // ---------------------------------------------------------------------------------------------------------
@@ -540,7 +561,9 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
             if (parent.status != Status.Certified) revert ParentNotCertified(parentId, parent.status);
             // The registrant still holding its processing right needs no question to the rights module.
             bool allowed =
-                (parent.registrant == registrant && parent.rights & 2 != 0 && parent.transferredRights & 2 == 0)
+                (parent.registrant == registrant
+                        && parent.rights & RightSet.PROCESSING_AND_USE != 0
+                        && parent.transferredRights & RightSet.PROCESSING_AND_USE == 0)
                     || (address(rightsModule) != address(0) && rightsModule.mayProcess(parentId, registrant));
             if (!allowed) revert ProcessingRightNotHeld(parentId, registrant);
         }
@@ -567,11 +590,6 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
         return _hashTypedDataV4(structHash);
     }
 
-    function _checkSignature(address signer, bytes32 digest, uint256 deadline, bytes calldata signature) private view {
-        if (block.timestamp > deadline) revert SignatureExpired(deadline);
-        if (!SignatureChecker.isValidSignatureNow(signer, digest, signature)) revert InvalidSignature(signer);
-    }
-
     function _checkHolderSignature(
         uint256 registrationId,
         bytes32 structHash,
@@ -585,10 +603,16 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
         _useCheckedNonce(holder, nonce);
     }
 
+    function _isAuthorityOf(Registration storage record) private view returns (bool) {
+        (address authorityAccount,,) = authorityTerms(record.authorityId);
+        return msg.sender == authorityAccount;
+    }
+
     function _checkReviewer(Registration storage record) private view {
         if (access.hasRole(LedgerRoles.REVIEWER, msg.sender)) return;
-        (address authorityAccount,,) = authorityTerms(record.authorityId);
-        if (msg.sender != authorityAccount) revert Unauthorized(msg.sender);
+        uint16 authorityId = record.authorityId;
+        (address authorityAccount,,) = authorityTerms(authorityId);
+        if (msg.sender != authorityAccount) revert NotAuthorityNorRole(authorityId, LedgerRoles.REVIEWER, msg.sender);
     }
 
     function _checkAuthority(Registration storage record)
@@ -596,8 +620,9 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
         view
         returns (address account, uint40 noticePeriod, uint40 reviewInterval)
     {
-        (account, noticePeriod, reviewInterval) = authorityTerms(record.authorityId);
-        if (msg.sender != account) revert Unauthorized(msg.sender);
+        uint16 authorityId = record.authorityId;
+        (account, noticePeriod, reviewInterval) = authorityTerms(authorityId);
+        if (msg.sender != account) revert NotAuthorityAccount(authorityId, msg.sender);
     }
 
     /// @dev Authorities are administered by the ledger's administrators.
@@ -611,7 +636,7 @@ contract Registrations is IRegistrations, Authorities, EIP712, Nonces, Pausable 
     }
 
     function _checkRole(bytes32 role) private view {
-        if (!access.hasRole(role, msg.sender)) revert Unauthorized(msg.sender);
+        if (!access.hasRole(role, msg.sender)) revert MissingRole(msg.sender, role);
     }
 
     function _closeObjection(uint256 registrationId) private {

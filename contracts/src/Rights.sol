@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {ILedgerAccess} from "./interfaces/ILedgerAccess.sol";
 import {IRegistrations} from "./interfaces/IRegistrations.sol";
 import {IRights} from "./interfaces/IRights.sol";
 import {IRightsView} from "./interfaces/IRightsView.sol";
-import {Registrations} from "./Registrations.sol";
+import {IRegistry} from "./interfaces/IRegistry.sol";
+import {SignedRequests} from "./SignedRequests.sol";
 import {LedgerRoles} from "./libraries/LedgerRoles.sol";
 
 /// @title Rights
@@ -33,7 +31,7 @@ import {LedgerRoles} from "./libraries/LedgerRoles.sol";
 ///
 /// The ledger's emergency stop is the registry's: while it is paused nothing new starts and no right moves here;
 /// revoking a licence and rejecting a transfer, which only stop things, stay possible.
-contract Rights is IRights, EIP712 {
+contract Rights is IRights, SignedRequests {
     bytes32 private constant TRANSFER_TYPEHASH = keccak256(
         "RightTransfer(uint256 registrationId,uint8 right,address holder,address newHolder,bytes32 agreementDigest,"
         "uint256 nonce,uint256 deadline)"
@@ -56,6 +54,9 @@ contract Rights is IRights, EIP712 {
     uint256 private constant SUBLICENSABLE_SHIFT = 32;
     uint256 private constant PARENT_SHIFT = 16;
     uint256 private constant SEQUENCE_MASK = 0xffff;
+    uint256 private constant RIGHT_MASK = 0xff;
+    /// @dev Width of the changes counter in a right's nonce, below the count of dealings ended.
+    uint256 private constant CHANGES_BITS = 16;
 
     /// @dev What stands on a right, one thing at a time: nothing, a pledge, a trust, or a transfer awaiting its
     /// approvals. Pledged and InTrust have the values of EncumbranceKind.Pledge and EncumbranceKind.Trust.
@@ -75,6 +76,7 @@ contract Rights is IRights, EIP712 {
         bool authorityApproved;
         bool regulatorApproved;
         bool lawful;
+        uint64 dealingsEnded;
     }
 
     /// @dev One right of one registration, in two slots: its holder (zero until it first moves) with the licensing
@@ -84,7 +86,7 @@ contract Rights is IRights, EIP712 {
         address holder;
         uint40 exclusiveEndsAt;
         uint40 licencesEndAt;
-        uint16 nonce;
+        uint16 changes;
         Dealing dealing;
     }
 
@@ -98,16 +100,17 @@ contract Rights is IRights, EIP712 {
     }
 
     /// @notice The registry whose registrations these rights belong to.
-    Registrations public immutable registrations;
+    IRegistry public immutable registrations;
     /// @notice Roles and admitted parties (the registry's).
     ILedgerAccess public immutable access;
 
     mapping(uint256 registrationId => RightState[3]) private _rights;
     mapping(uint256 licenceId => LicenceRecord) private _licences;
     mapping(uint256 registrationId => mapping(address licensee => uint256 licenceId)) private _processingLicences;
+    mapping(uint256 parentLicenceId => uint256 count) private _sublicenceCounts;
 
     /// @param registrations_ the registry; its administrator then connects this module with `setRights`
-    constructor(Registrations registrations_) EIP712("DataRightsLedger", "1") {
+    constructor(IRegistry registrations_) {
         registrations = registrations_;
         access = registrations_.access();
     }
@@ -142,7 +145,7 @@ contract Rights is IRights, EIP712 {
         _checkNonce(state, registrationId, terms.right, terms.nonce);
         _checkSignature(holder, digest, terms.deadline, holderSignature);
         _checkSignature(newHolder, digest, terms.deadline, newHolderSignature);
-        state.dealing = Dealing(newHolder, Standing.TransferPending, false, false, false);
+        state.dealing = Dealing(newHolder, Standing.TransferPending, false, false, false, state.dealing.dealingsEnded);
         emit TransferRequested(registrationId, terms.right, newHolder, holder, terms.agreementDigest, false);
     }
 
@@ -186,11 +189,10 @@ contract Rights is IRights, EIP712 {
     function rejectTransfer(uint256 registrationId, Right right, bytes32 reasonDigest) external {
         IRegistrations.RightsContext memory context = registrations.rightsContext(registrationId);
         if (!_isAuthority(context.authorityId) && !access.hasRole(LedgerRoles.REGULATOR, msg.sender)) {
-            revert Unauthorized(msg.sender);
+            revert NotAuthorityNorRole(context.authorityId, LedgerRoles.REGULATOR, msg.sender);
         }
         RightState storage state = _pendingTransfer(registrationId, right);
-        delete state.dealing;
-        _raiseNonce(state, registrationId, right);
+        _endDealing(state);
         emit TransferRejected(registrationId, right, msg.sender, reasonDigest);
     }
 
@@ -216,7 +218,7 @@ contract Rights is IRights, EIP712 {
             _transfer(state, context, registrationId, right, newHolder, true, evidenceDigest);
         } else {
             _checkAdmitted(newHolder);
-            state.dealing = Dealing(newHolder, Standing.TransferPending, true, false, true);
+            state.dealing = Dealing(newHolder, Standing.TransferPending, true, false, true, state.dealing.dealingsEnded);
             emit TransferRequested(registrationId, right, newHolder, holder, evidenceDigest, true);
         }
     }
@@ -272,7 +274,7 @@ contract Rights is IRights, EIP712 {
         if (
             msg.sender != _licensorOf(licenceId, context) && !_isAuthority(context.authorityId)
                 && !(status == LicenceStatus.AwaitingApproval && access.hasRole(LedgerRoles.REGULATOR, msg.sender))
-        ) revert Unauthorized(msg.sender);
+        ) revert NotLicensor(licenceId, msg.sender);
         licence_.status = LicenceStatus.Revoked;
         emit LicenceRevoked(licenceId, registrationId, msg.sender, reasonDigest);
     }
@@ -301,7 +303,7 @@ contract Rights is IRights, EIP712 {
         _checkSignature(
             holder, _hashTypedDataV4(keccak256(abi.encode(ENCUMBRANCE_TYPEHASH, terms))), terms.deadline, signature
         );
-        state.dealing = Dealing(creditor, Standing(uint8(terms.kind)), false, false, false);
+        state.dealing = Dealing(creditor, Standing(uint8(terms.kind)), false, false, false, state.dealing.dealingsEnded);
         emit RightEncumbered(registrationId, terms.right, creditor, terms.kind, terms.agreementDigest);
     }
 
@@ -309,9 +311,8 @@ contract Rights is IRights, EIP712 {
     function release(uint256 registrationId, Right right) external {
         if (registrations.paused()) revert LedgerPaused();
         (RightState storage state, EncumbranceKind kind) = _encumbered(registrationId, right);
-        if (msg.sender != state.dealing.counterparty) revert Unauthorized(msg.sender);
-        delete state.dealing;
-        _raiseNonce(state, registrationId, right);
+        if (msg.sender != state.dealing.counterparty) revert NotCreditor(registrationId, right, msg.sender);
+        _endDealing(state);
         emit EncumbranceReleased(registrationId, right, msg.sender, kind, bytes32(0));
     }
 
@@ -323,8 +324,7 @@ contract Rights is IRights, EIP712 {
         _checkAuthority(context.authorityId);
         if (evidenceDigest == bytes32(0)) revert MissingDigest();
         (RightState storage state, EncumbranceKind kind) = _encumbered(registrationId, right);
-        delete state.dealing;
-        _raiseNonce(state, registrationId, right);
+        _endDealing(state);
         emit EncumbranceReleased(registrationId, right, msg.sender, kind, evidenceDigest);
     }
 
@@ -366,14 +366,15 @@ contract Rights is IRights, EIP712 {
     }
 
     /// @inheritdoc IRightsView
-    /// @dev False while a right is pledged or in trust, and while the rights are split between holders: the primary
+    /// @dev False while a right is pledged, in trust or being transferred (a transfer both parties signed must not be
+    /// dodged by cancelling), and while the rights are split between holders: the primary
     /// holder, who signs the cancellation, must hold every right the registration claimed, so that nobody else's
     /// right is cancelled with it. Licences are not checked: they end with the registration.
     function isUnencumbered(uint256 registrationId) external view returns (bool) {
         RightState[3] storage states = _rights[registrationId];
-        bool moved;
+        bool moved = false;
         for (uint256 i = 0; i < 3; ++i) {
-            if (_isEncumbered(states[i].dealing.standing)) return false;
+            if (states[i].dealing.standing != Standing.Free) return false;
             moved = moved || states[i].holder != address(0);
         }
         if (!moved) return true;
@@ -417,7 +418,28 @@ contract Rights is IRights, EIP712 {
 
     /// @notice The nonce the next signed request about one right (transfer, licence, pledge or trust) must carry.
     function nonceOf(uint256 registrationId, Right right) external view returns (uint256) {
-        return _rights[registrationId][uint8(right)].nonce;
+        return _nonceOf(_rights[registrationId][uint8(right)]);
+    }
+
+    /// @notice The nonce the next sub-licence under `parentLicenceId` must carry: the number of sub-licences granted
+    /// under it. A sub-licence is signed by the parent's licensee, so it leaves the right's nonce, and with it the
+    /// holder's pending signatures, alone.
+    function sublicenceNonceOf(uint256 parentLicenceId) external view returns (uint256) {
+        return _sublicenceCounts[parentLicenceId];
+    }
+
+    /// @notice Points the lineage index of a licensee at one of its processing licences in force, when the licence the
+    /// index holds is not (ended, revoked, not started or awaiting approval). Anyone may call it: it can only turn a
+    /// refused derivation into an allowed one, never the reverse.
+    function recordLineage(uint256 licenceId) external {
+        LicenceRecord storage record = _existingLicence(licenceId);
+        uint256 registrationId = licenceId >> REGISTRATION_SHIFT;
+        address licensee = record.licensee;
+        uint256 indexed_ = _processingLicences[registrationId][licensee];
+        if (_rightOf(licenceId) != Right.ProcessingAndUse || !_isCurrent(licenceId) || _isCurrent(indexed_)) {
+            revert LineageNotRecorded(licenceId);
+        }
+        _processingLicences[registrationId][licensee] = licenceId;
     }
 
     /// @notice A licence; reverts for an unknown id.
@@ -433,7 +455,7 @@ contract Rights is IRights, EIP712 {
             startsAt: record.startsAt,
             endsAt: record.endsAt,
             status: record.status,
-            sublicensable: (licenceId >> SUBLICENSABLE_SHIFT) & 1 == 1
+            sublicensable: _isSublicensable(licenceId)
         });
     }
 
@@ -446,11 +468,6 @@ contract Rights is IRights, EIP712 {
     /// @notice The processing and use licence of `licensee` that `mayProcess` consults (the one with the latest end).
     function processingLicenceOf(uint256 registrationId, address licensee) external view returns (uint256) {
         return _processingLicences[registrationId][licensee];
-    }
-
-    /// @notice The EIP-712 domain separator of this contract (chain id and address bound).
-    function domainSeparator() external view returns (bytes32) {
-        return _domainSeparatorV4();
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -473,8 +490,12 @@ contract Rights is IRights, EIP712 {
         address stored = state.holder;
         address previous = stored == address(0) ? context.registrant : stored;
         state.holder = newHolder;
-        delete state.dealing;
-        _raiseNonce(state, registrationId, right);
+        // A transfer raises the counter of the slot it writes; once that counter is full, the dealings' one: so no
+        // number of licences and transfers can stop a right from moving.
+        uint64 ended = state.dealing.dealingsEnded;
+        if (state.changes == type(uint16).max) ++ended;
+        else ++state.changes;
+        state.dealing = Dealing(address(0), Standing.Free, false, false, false, ended);
         emit RightTransferred(registrationId, right, newHolder, previous, lawful, evidenceDigest);
         bool primary = right == _primaryRight(context);
         if (stored == address(0) || primary) {
@@ -482,20 +503,18 @@ contract Rights is IRights, EIP712 {
         }
     }
 
-    /// @dev Every change of a right raises its nonce, so no signature made before the change can be used after it.
-    /// Returns the new nonce, which numbers a licence the change grants.
-    function _raiseNonce(RightState storage state, uint256 registrationId, Right right)
-        private
-        returns (uint256 raised)
-    {
-        uint16 nonce = state.nonce;
-        if (nonce == type(uint16).max) revert TooManyChanges(registrationId, right);
-        unchecked {
-            raised = nonce + 1;
-        }
-        // casting to uint16 is safe: the nonce was below type(uint16).max before it was raised by one
-        // forge-lint: disable-next-line(unsafe-typecast)
-        state.nonce = uint16(raised);
+    /// @dev Ends a pledge, a trust or a pending transfer: clears what stood on the right and raises the count of
+    /// dealings ended, so no signature made before can be used after. That count is 64 bits wide: nothing can fill it,
+    /// so a release or a rejection is always possible.
+    function _endDealing(RightState storage state) private {
+        state.dealing = Dealing(address(0), Standing.Free, false, false, false, state.dealing.dealingsEnded + 1);
+    }
+
+    /// @dev A right's nonce: the dealings ended (pledges, trusts and transfers released, rejected) above the changes
+    /// recorded in its first slot (licences the holder granted, transfers). Every change raises one of the two, and
+    /// neither ever falls, so the nonce only rises.
+    function _nonceOf(RightState storage state) private view returns (uint256) {
+        return (uint256(state.dealing.dealingsEnded) << CHANGES_BITS) | state.changes;
     }
 
     function _emitLicenceGranted(
@@ -519,13 +538,52 @@ contract Rights is IRights, EIP712 {
         );
     }
 
-    function _indexProcessingLicence(uint256 registrationId, address licensee, uint256 licenceId, uint40 endsAt)
-        private
-    {
+    /// @dev The lineage index holds one processing licence per licensee. A new licence takes its place when the one
+    /// there is not in force, or when the new one is in force now, ends later and has the same licensor (both the
+    /// holder's, or both under the same parent). So nobody can displace a licence in force with one of their own and
+    /// then revoke it, or with one not yet started; `recordLineage` points the index at a licence in force whenever
+    /// the one there is not.
+    function _indexProcessingLicence(
+        uint256 registrationId,
+        address licensee,
+        uint256 licenceId,
+        uint40 startsAt,
+        uint40 endsAt,
+        bool awaitingApproval
+    ) private {
         uint256 indexed_ = _processingLicences[registrationId][licensee];
-        if (indexed_ == 0 || endsAt > _licences[indexed_].endsAt) {
+        if (
+            indexed_ == 0 || !_isCurrent(indexed_)
+                || (!awaitingApproval
+                    && startsAt <= block.timestamp
+                    && endsAt > _licences[indexed_].endsAt
+                    && _parentSequenceOf(indexed_) == _parentSequenceOf(licenceId))
+        ) {
             _processingLicences[registrationId][licensee] = licenceId;
         }
+    }
+
+    /// @dev Numbers a licence the holder grants with the right's changes counter, which it raises. Only the holder's
+    /// licences and transfers raise it, so only they can fill it: then no more licences of the right can be granted
+    /// (their ids have 16 bits for it), and everything else stays possible.
+    function _countLicence(RightState storage state, uint256 registrationId, Right right)
+        private
+        returns (uint256 sequence)
+    {
+        uint16 changes = state.changes;
+        if (changes == type(uint16).max) revert TooManyLicences(registrationId, right);
+        sequence = changes + 1;
+        state.changes = changes + 1;
+    }
+
+    /// @dev Numbers a sub-licence with its parent's sub-licence count, which it raises (its nonce).
+    function _countSublicence(uint256 parentLicenceId, uint256 registrationId, Right right)
+        private
+        returns (uint256 sequence)
+    {
+        sequence = _sublicenceCounts[parentLicenceId] + 1;
+        if (sequence > SEQUENCE_MASK) revert TooManyLicences(registrationId, right);
+        _sublicenceCounts[parentLicenceId] = sequence;
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -541,7 +599,7 @@ contract Rights is IRights, EIP712 {
 
     /// @dev A signed request carries the right's current nonce.
     function _checkNonce(RightState storage state, uint256 registrationId, Right right, uint256 nonce) private view {
-        uint256 current = state.nonce;
+        uint256 current = _nonceOf(state);
         if (nonce != current) revert InvalidRightNonce(registrationId, right, current);
     }
 
@@ -569,16 +627,16 @@ contract Rights is IRights, EIP712 {
         address licensor = terms.licensor;
         address licensee = terms.licensee;
         if (licensee == licensor || licensee == address(0)) revert InvalidCounterparty(licensee);
-        RightState storage state = _rights[registrationId][uint8(terms.right)];
         if (terms.licenceType == LicenceType.SubLicence) {
             parentSequence = _checkParentLicence(terms);
         } else {
             if (terms.parentLicenceId != 0) revert InvalidLicenceType();
+            RightState storage state = _rights[registrationId][uint8(terms.right)];
             address holder = _holderOf(state, context, terms.right);
             if (holder == address(0) || holder != licensor) revert RightNotHeld(registrationId, terms.right, licensor);
             _checkFree(state, registrationId, terms.right);
+            _checkNonce(state, registrationId, terms.right, terms.nonce);
         }
-        _checkNonce(state, registrationId, terms.right, terms.nonce);
         _checkAdmitted(licensor, licensee);
         _checkSignature(
             licensor, _hashTypedDataV4(keccak256(abi.encode(LICENCE_TYPEHASH, terms))), terms.deadline, signature
@@ -587,7 +645,8 @@ contract Rights is IRights, EIP712 {
     }
 
     /// @dev A sub-licence needs a parent licence of the same right that allows sub-licensing, is held by the
-    /// licensor, is current and covers the sub-licence's term; a sub-licence itself is never sublicensable.
+    /// licensor, is current and covers the sub-licence's term; a sub-licence itself is never sublicensable. It carries
+    /// its parent's sub-licence nonce, not the right's: the holder did not sign it.
     function _checkParentLicence(LicenceTerms calldata terms) private view returns (uint256 parentSequence) {
         uint256 parentId = terms.parentLicenceId;
         if (parentId == 0 || terms.sublicensable) revert InvalidLicenceType();
@@ -600,6 +659,8 @@ contract Rights is IRights, EIP712 {
             parent.licensee != terms.licensor || !_isCurrent(parentId) || terms.startsAt < parent.startsAt
                 || terms.endsAt > parent.endsAt
         ) revert SublicenceNotAllowed(parentId);
+        uint256 current = _sublicenceCounts[parentId];
+        if (terms.nonce != current) revert InvalidSublicenceNonce(parentId, current);
     }
 
     /// @dev Applies the overlap rule to a direct licence (see `grantLicence`), numbers the licence and records it.
@@ -608,10 +669,13 @@ contract Rights is IRights, EIP712 {
         returns (uint256 licenceId)
     {
         uint256 registrationId = terms.registrationId;
-        RightState storage state = _rights[registrationId][uint8(terms.right)];
         LicenceType licenceType = terms.licenceType;
         uint40 endsAt = terms.endsAt;
-        if (licenceType != LicenceType.SubLicence) {
+        uint256 sequence;
+        if (licenceType == LicenceType.SubLicence) {
+            sequence = _countSublicence(terms.parentLicenceId, registrationId, terms.right);
+        } else {
+            RightState storage state = _rights[registrationId][uint8(terms.right)];
             bool exclusive = licenceType == LicenceType.Exclusive || licenceType == LicenceType.Sole;
             uint40 exclusiveEndsAt = state.exclusiveEndsAt;
             uint40 licencesEndAt = state.licencesEndAt;
@@ -619,8 +683,8 @@ contract Rights is IRights, EIP712 {
             if (terms.startsAt < mustStartAt) revert LicenceOverlap(registrationId, terms.right, mustStartAt);
             if (endsAt > licencesEndAt) state.licencesEndAt = endsAt;
             if (exclusive && endsAt > exclusiveEndsAt) state.exclusiveEndsAt = endsAt;
+            sequence = _countLicence(state, registrationId, terms.right);
         }
-        uint256 sequence = _raiseNonce(state, registrationId, terms.right);
         licenceId = _licenceId(registrationId, terms.right, terms.sublicensable, parentSequence, sequence);
         _licences[licenceId] = LicenceRecord(
             terms.licensee,
@@ -630,7 +694,7 @@ contract Rights is IRights, EIP712 {
             awaitingApproval ? LicenceStatus.AwaitingApproval : LicenceStatus.Granted
         );
         if (terms.right == Right.ProcessingAndUse) {
-            _indexProcessingLicence(registrationId, terms.licensee, licenceId, endsAt);
+            _indexProcessingLicence(registrationId, terms.licensee, licenceId, terms.startsAt, endsAt, awaitingApproval);
         }
     }
 
@@ -662,17 +726,6 @@ contract Rights is IRights, EIP712 {
         if (context.status != IRegistrations.Status.Certified) revert RegistrationNotCertified(registrationId);
     }
 
-    /// @dev An ECDSA signature of the signer's key is tried first, so that an externally owned account costs no look
-    /// at its code; otherwise the signer is asked through ERC-1271 (`SignatureChecker`), as a contract wallet is.
-    function _checkSignature(address signer, bytes32 digest, uint256 deadline, bytes calldata signature) private view {
-        if (block.timestamp > deadline) revert SignatureExpired(deadline);
-        (address recovered, ECDSA.RecoverError error_,) = ECDSA.tryRecoverCalldata(digest, signature);
-        if (error_ == ECDSA.RecoverError.NoError && recovered == signer) return;
-        if (!SignatureChecker.isValidERC1271SignatureNowCalldata(signer, digest, signature)) {
-            revert InvalidSignature(signer);
-        }
-    }
-
     function _checkAdmitted(address party) private view {
         if (!access.isAdmitted(party)) revert PartyNotAdmitted(party);
     }
@@ -685,11 +738,11 @@ contract Rights is IRights, EIP712 {
     }
 
     function _checkRole(bytes32 role) private view {
-        if (!access.hasRole(role, msg.sender)) revert Unauthorized(msg.sender);
+        if (!access.hasRole(role, msg.sender)) revert MissingRole(msg.sender, role);
     }
 
     function _checkAuthority(uint16 authorityId) private view {
-        if (!_isAuthority(authorityId)) revert Unauthorized(msg.sender);
+        if (!_isAuthority(authorityId)) revert NotAuthorityAccount(authorityId, msg.sender);
     }
 
     function _isAuthority(uint16 authorityId) private view returns (bool) {
@@ -778,7 +831,11 @@ contract Rights is IRights, EIP712 {
     }
 
     function _rightOf(uint256 licenceId) private pure returns (Right) {
-        return Right((licenceId >> RIGHT_SHIFT) & 0xff);
+        return Right((licenceId >> RIGHT_SHIFT) & RIGHT_MASK);
+    }
+
+    function _isSublicensable(uint256 licenceId) private pure returns (bool) {
+        return (licenceId >> SUBLICENSABLE_SHIFT) & 1 != 0;
     }
 
     function _parentSequenceOf(uint256 licenceId) private pure returns (uint256) {

@@ -252,8 +252,7 @@ contract CertificatesTest is LedgerFixture {
     function test_document_after_an_authority_key_rotation_is_published_by_the_new_key() public {
         (uint256 tokenId,) = _issue(authorityId, PROPERTY);
         address newKey = actor("authority:new-key");
-        vm.prank(admin);
-        registrations.changeAuthorityAccount(authorityId, newKey);
+        rotateAuthority(authorityId, newKey);
         vm.expectRevert(abi.encodeWithSelector(ICertificates.NotCertificateAuthority.selector, tokenId, authority));
         vm.prank(authority);
         certificates.publishDocument(tokenId, EMPTY_SHA256);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {ILedgerErrors} from "../src/interfaces/ILedgerErrors.sol";
 import {LedgerFixture} from "./utils/LedgerFixture.sol";
 import {IEndorsements} from "../src/interfaces/IEndorsements.sol";
 import {IRegistrations} from "../src/interfaces/IRegistrations.sol";
@@ -33,7 +34,7 @@ contract EndorsementsTest is LedgerFixture {
         emit IEndorsements.ReportEndorsed(REPORT, id, agency, IEndorsements.ReportKind.Valuation);
         endorseAs(agency, id, IEndorsements.ReportKind.Valuation, REPORT);
 
-        IEndorsements.Endorsement memory e = endorsements.endorsementOf(REPORT);
+        IEndorsements.Endorsement memory e = endorsements.endorsementOf(agency, REPORT);
         vm.assertEq(e.registrationId, id, "registration");
         vm.assertEq(e.agency, agency, "signer");
         vm.assertEq(uint256(e.kind), uint256(IEndorsements.ReportKind.Valuation), "kind");
@@ -48,16 +49,14 @@ contract EndorsementsTest is LedgerFixture {
         uint256 id = certified(aliceKey);
         address[5] memory callers = [alice, authority, regulator, admin, stranger];
         for (uint256 i = 0; i < callers.length; ++i) {
-            expectEndorsementRefused(
-                callers[i], id, REPORT, abi.encodeWithSelector(IEndorsements.NotAnAgency.selector, callers[i])
-            );
+            expectEndorsementRefused(callers[i], id, REPORT, missingRole(callers[i], LedgerRoles.AGENCY));
         }
     }
 
     function testFuzz_endorsement_by_any_account_without_the_agency_role_is_refused(address caller) public {
         vm.assume(caller != agency);
         uint256 id = submitted(aliceKey);
-        expectEndorsementRefused(caller, id, REPORT, abi.encodeWithSelector(IEndorsements.NotAnAgency.selector, caller));
+        expectEndorsementRefused(caller, id, REPORT, missingRole(caller, LedgerRoles.AGENCY));
     }
 
     function test_endorsement_by_an_agency_not_admitted_or_suspended_is_refused() public {
@@ -66,12 +65,12 @@ contract EndorsementsTest is LedgerFixture {
         vm.prank(admin);
         access.grantRole(LedgerRoles.AGENCY, unadmitted);
         expectEndorsementRefused(
-            unadmitted, id, REPORT, abi.encodeWithSelector(IEndorsements.PartyNotAdmitted.selector, unadmitted)
+            unadmitted, id, REPORT, abi.encodeWithSelector(ILedgerErrors.PartyNotAdmitted.selector, unadmitted)
         );
         vm.prank(regulator);
         access.suspendParty(agency, keccak256("dishonest"));
         expectEndorsementRefused(
-            agency, id, REPORT, abi.encodeWithSelector(IEndorsements.PartyNotAdmitted.selector, agency)
+            agency, id, REPORT, abi.encodeWithSelector(ILedgerErrors.PartyNotAdmitted.selector, agency)
         );
     }
 
@@ -79,15 +78,16 @@ contract EndorsementsTest is LedgerFixture {
         uint256 id = certified(aliceKey);
         vm.prank(admin);
         access.revokeRole(LedgerRoles.AGENCY, agency);
-        expectEndorsementRefused(agency, id, REPORT, abi.encodeWithSelector(IEndorsements.NotAnAgency.selector, agency));
+        expectEndorsementRefused(agency, id, REPORT, missingRole(agency, LedgerRoles.AGENCY));
     }
 
     function test_endorsement_without_a_report_digest_is_refused() public {
         uint256 id = certified(aliceKey);
-        expectEndorsementRefused(agency, id, bytes32(0), abi.encodeWithSelector(IEndorsements.MissingDigest.selector));
+        expectEndorsementRefused(agency, id, bytes32(0), abi.encodeWithSelector(ILedgerErrors.MissingDigest.selector));
     }
 
-    function test_report_is_endorsed_once() public {
+    /// @dev Once by each agency: a rival agency endorsing the same digest does not stop the report's own agency.
+    function test_report_is_endorsed_once_by_each_agency() public {
         uint256 id = certified(aliceKey);
         endorseAs(agency, id, IEndorsements.ReportKind.Quality, REPORT);
         bytes memory twice = abi.encodeWithSelector(IEndorsements.ReportAlreadyEndorsed.selector, REPORT);
@@ -97,6 +97,7 @@ contract EndorsementsTest is LedgerFixture {
         access.grantRole(LedgerRoles.AGENCY, other);
         vm.prank(partyAdmin);
         access.admitParty(other, keccak256("identity:other agency"));
+        endorseAs(other, id, IEndorsements.ReportKind.Quality, REPORT);
         expectEndorsementRefused(other, id, REPORT, twice);
         vm.prank(agency);
         endorsements.withdraw(REPORT, keccak256("error"));
@@ -147,7 +148,7 @@ contract EndorsementsTest is LedgerFixture {
         emit IEndorsements.EndorsementWithdrawn(REPORT, id, agency, keccak256("revised valuation"));
         vm.prank(agency);
         endorsements.withdraw(REPORT, keccak256("revised valuation"));
-        IEndorsements.Endorsement memory e = endorsements.endorsementOf(REPORT);
+        IEndorsements.Endorsement memory e = endorsements.endorsementOf(agency, REPORT);
         vm.assertTrue(e.withdrawn, "withdrawn");
         vm.assertEq(e.agency, agency, "signer kept");
         vm.assertFalse(endorsements.isEndorsed(REPORT, id, agency), "no longer endorsed");
@@ -179,7 +180,7 @@ contract EndorsementsTest is LedgerFixture {
         access.suspendParty(agency, keccak256("dishonest"));
         vm.prank(agency);
         endorsements.withdraw(REPORT, keccak256("reason"));
-        vm.assertTrue(endorsements.endorsementOf(REPORT).withdrawn, "withdrawn");
+        vm.assertTrue(endorsements.endorsementOf(agency, REPORT).withdrawn, "withdrawn");
     }
 
     function test_while_paused_nothing_is_endorsed_but_endorsements_can_be_withdrawn() public {
@@ -188,7 +189,7 @@ contract EndorsementsTest is LedgerFixture {
         vm.prank(pauser);
         registrations.pause();
         expectEndorsementRefused(
-            agency, id, keccak256("another report"), abi.encodeWithSelector(IEndorsements.LedgerPaused.selector)
+            agency, id, keccak256("another report"), abi.encodeWithSelector(ILedgerErrors.LedgerPaused.selector)
         );
         vm.prank(agency);
         endorsements.withdraw(REPORT, keccak256("reason"));

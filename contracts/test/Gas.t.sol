@@ -461,6 +461,7 @@ contract RightsGasTest is LedgerFixture {
             generalId, PROCESSING, bob, dave, IRights.LicenceType.SubLicence, block.timestamp, block.timestamp + 30 days
         );
         t.parentLicenceId = parentLicenceId;
+        t.nonce = rights.sublicenceNonceOf(parentLicenceId);
         _grantMeasured(bobKey, t, "grantLicence_sublicence");
     }
 

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {ILedgerErrors} from "../src/interfaces/ILedgerErrors.sol";
 import {LedgerFixture} from "./utils/LedgerFixture.sol";
 import {Vm} from "./utils/Vm.sol";
 import {IRights} from "../src/interfaces/IRights.sol";
 import {IRegistrations} from "../src/interfaces/IRegistrations.sol";
 import {ICertificates} from "../src/interfaces/ICertificates.sol";
+import {LedgerRoles} from "../src/libraries/LedgerRoles.sol";
 
 /// @notice The rights of certified registrations (DESIGN.md §2): holders, transfers by agreement and by operation
 /// of law, licences, pledges and trusts, regulator approvals of important data, lineage through licences, and how
@@ -66,11 +68,7 @@ contract RightsTest is LedgerFixture {
     }
 
     function notAdmitted(address party) internal pure returns (bytes memory) {
-        return abi.encodeWithSelector(IRights.PartyNotAdmitted.selector, party);
-    }
-
-    function rightsUnauthorized(address caller) internal pure returns (bytes memory) {
-        return abi.encodeWithSelector(IRights.Unauthorized.selector, caller);
+        return abi.encodeWithSelector(ILedgerErrors.PartyNotAdmitted.selector, party);
     }
 
     function encumbered(uint256 id, IRights.Right right) internal pure returns (bytes memory) {
@@ -345,9 +343,11 @@ contract RightsTest is LedgerFixture {
         IRights.TransferTerms memory t = transferTerms(id, PROCESSING, bob);
         bytes memory aliceSignature = signTransfer(aliceKey, t);
         expectTransferRefused(
-            t, aliceSignature, aliceSignature, abi.encodeWithSelector(IRights.InvalidSignature.selector, bob)
+            t, aliceSignature, aliceSignature, abi.encodeWithSelector(ILedgerErrors.InvalidSignature.selector, bob)
         );
-        expectTransferRefused(t, aliceSignature, hex"", abi.encodeWithSelector(IRights.InvalidSignature.selector, bob));
+        expectTransferRefused(
+            t, aliceSignature, hex"", abi.encodeWithSelector(ILedgerErrors.InvalidSignature.selector, bob)
+        );
     }
 
     function test_transfer_without_the_holders_signature_is_refused() public {
@@ -355,10 +355,13 @@ contract RightsTest is LedgerFixture {
         IRights.TransferTerms memory t = transferTerms(id, PROCESSING, bob);
         bytes memory bobSignature = signTransfer(bobKey, t);
         expectTransferRefused(
-            t, bobSignature, bobSignature, abi.encodeWithSelector(IRights.InvalidSignature.selector, alice)
+            t, bobSignature, bobSignature, abi.encodeWithSelector(ILedgerErrors.InvalidSignature.selector, alice)
         );
         expectTransferRefused(
-            t, signTransfer(daveKey, t), bobSignature, abi.encodeWithSelector(IRights.InvalidSignature.selector, alice)
+            t,
+            signTransfer(daveKey, t),
+            bobSignature,
+            abi.encodeWithSelector(ILedgerErrors.InvalidSignature.selector, alice)
         );
     }
 
@@ -376,7 +379,10 @@ contract RightsTest is LedgerFixture {
         bytes memory holderSignature = forgeHolder ? signTransfer(key, t) : signTransfer(aliceKey, t);
         bytes memory newHolderSignature = forgeHolder ? signTransfer(bobKey, t) : signTransfer(key, t);
         expectTransferRefused(
-            t, holderSignature, newHolderSignature, abi.encodeWithSelector(IRights.InvalidSignature.selector, expected)
+            t,
+            holderSignature,
+            newHolderSignature,
+            abi.encodeWithSelector(ILedgerErrors.InvalidSignature.selector, expected)
         );
     }
 
@@ -387,7 +393,7 @@ contract RightsTest is LedgerFixture {
         bytes memory bobSignature = signTransfer(bobKey, t);
         t.right = OPERATION;
         expectTransferRefused(
-            t, aliceSignature, bobSignature, abi.encodeWithSelector(IRights.InvalidSignature.selector, alice)
+            t, aliceSignature, bobSignature, abi.encodeWithSelector(ILedgerErrors.InvalidSignature.selector, alice)
         );
     }
 
@@ -405,7 +411,7 @@ contract RightsTest is LedgerFixture {
             t,
             aliceSignature,
             bobSignature,
-            abi.encodeWithSelector(IRights.InvalidRightNonce.selector, id, PROCESSING, 1)
+            abi.encodeWithSelector(IRights.InvalidRightNonce.selector, id, PROCESSING, rights.nonceOf(id, PROCESSING))
         );
     }
 
@@ -416,7 +422,7 @@ contract RightsTest is LedgerFixture {
         bytes memory bobSignature = signTransfer(bobKey, t);
         vm.warp(t.deadline + 1);
         expectTransferRefused(
-            t, aliceSignature, bobSignature, abi.encodeWithSelector(IRights.SignatureExpired.selector, t.deadline)
+            t, aliceSignature, bobSignature, abi.encodeWithSelector(ILedgerErrors.SignatureExpired.selector, t.deadline)
         );
     }
 
@@ -427,11 +433,11 @@ contract RightsTest is LedgerFixture {
         bytes memory forRegistry = signDigest(aliceKey, typedDigest(address(registrations), block.chainid, structHash));
         bytes memory bobSignature = signTransfer(bobKey, t);
         expectTransferRefused(
-            t, forRegistry, bobSignature, abi.encodeWithSelector(IRights.InvalidSignature.selector, alice)
+            t, forRegistry, bobSignature, abi.encodeWithSelector(ILedgerErrors.InvalidSignature.selector, alice)
         );
         bytes memory otherChain = signDigest(aliceKey, typedDigest(address(rights), block.chainid + 1, structHash));
         expectTransferRefused(
-            t, otherChain, bobSignature, abi.encodeWithSelector(IRights.InvalidSignature.selector, alice)
+            t, otherChain, bobSignature, abi.encodeWithSelector(ILedgerErrors.InvalidSignature.selector, alice)
         );
         vm.assertEq(rights.domainSeparator(), domainSeparatorOf(address(rights), block.chainid), "domain");
     }
@@ -445,7 +451,7 @@ contract RightsTest is LedgerFixture {
             t,
             bobSignature,
             signTransfer(bobKey, t),
-            abi.encodeWithSelector(IRights.InvalidSignature.selector, address(wallet))
+            abi.encodeWithSelector(ILedgerErrors.InvalidSignature.selector, address(wallet))
         );
         vm.prank(relayer);
         rights.requestTransfer(t, bobSignature, signTransfer(walletOwnerKey, t));
@@ -544,7 +550,7 @@ contract RightsTest is LedgerFixture {
             t,
             signTransfer(aliceKey, t),
             signTransfer(bobKey, t),
-            abi.encodeWithSelector(IRights.MissingDigest.selector)
+            abi.encodeWithSelector(ILedgerErrors.MissingDigest.selector)
         );
     }
 
@@ -553,7 +559,7 @@ contract RightsTest is LedgerFixture {
         requestTransferAs(aliceKey, bobKey, id, PROCESSING);
         address[6] memory callers = [otherAuthority, regulator, reviewer, admin, alice, bob];
         for (uint256 i = 0; i < callers.length; ++i) {
-            vm.expectRevert(rightsUnauthorized(callers[i]));
+            vm.expectRevert(notAuthority(authorityId, callers[i]));
             vm.prank(callers[i]);
             rights.approveTransfer(id, PROCESSING);
         }
@@ -580,7 +586,7 @@ contract RightsTest is LedgerFixture {
         vm.assertEq(rights.pendingTransferOf(id, PROCESSING).newHolder, address(0), "cleared");
 
         requestTransferAs(aliceKey, daveKey, id, PROCESSING);
-        vm.expectRevert(rightsUnauthorized(stranger));
+        vm.expectRevert(notAuthorityNorRole(authorityId, LedgerRoles.REGULATOR, stranger));
         vm.prank(stranger);
         rights.rejectTransfer(id, PROCESSING, keccak256("reason"));
         vm.prank(authority);
@@ -627,7 +633,7 @@ contract RightsTest is LedgerFixture {
         vm.prank(authority);
         rights.approveTransfer(id, HOLDING);
 
-        vm.expectRevert(rightsUnauthorized(authority));
+        vm.expectRevert(missingRole(authority, LedgerRoles.REGULATOR));
         vm.prank(authority);
         rights.regulatorApproveTransfer(id, HOLDING);
 
@@ -688,11 +694,11 @@ contract RightsTest is LedgerFixture {
         uint256 id = certified(aliceKey);
         address[4] memory callers = [regulator, otherAuthority, alice, bob];
         for (uint256 i = 0; i < callers.length; ++i) {
-            vm.expectRevert(rightsUnauthorized(callers[i]));
+            vm.expectRevert(notAuthority(authorityId, callers[i]));
             vm.prank(callers[i]);
             rights.transferByOperationOfLaw(id, HOLDING, bob, keccak256("ruling"));
         }
-        vm.expectRevert(IRights.MissingDigest.selector);
+        vm.expectRevert(ILedgerErrors.MissingDigest.selector);
         vm.prank(authority);
         rights.transferByOperationOfLaw(id, HOLDING, bob, bytes32(0));
     }
@@ -749,7 +755,7 @@ contract RightsTest is LedgerFixture {
         requestTransferAs(aliceKey, bobKey, id, HOLDING);
         uint256 objectionId = objectAs(stranger, id);
         vm.assertTrue(registrations.isDisputed(id), "disputed");
-        bytes memory disputed = abi.encodeWithSelector(IRights.RegistrationDisputed.selector, id);
+        bytes memory disputed = abi.encodeWithSelector(ILedgerErrors.RegistrationDisputed.selector, id);
         vm.expectRevert(disputed);
         vm.prank(authority);
         rights.approveTransfer(id, HOLDING);
@@ -840,7 +846,7 @@ contract RightsTest is LedgerFixture {
         IRights.LicenceTerms memory t = licenceTerms(
             id, PROCESSING, alice, bob, IRights.LicenceType.NonExclusive, block.timestamp, block.timestamp + YEAR
         );
-        expectLicenceRefused(daveKey, t, abi.encodeWithSelector(IRights.InvalidSignature.selector, alice));
+        expectLicenceRefused(daveKey, t, abi.encodeWithSelector(ILedgerErrors.InvalidSignature.selector, alice));
         t.licensor = dave;
         expectLicenceRefused(daveKey, t, rightNotHeld(id, PROCESSING, dave));
     }
@@ -932,7 +938,7 @@ contract RightsTest is LedgerFixture {
             id, PROCESSING, alice, bob, IRights.LicenceType.NonExclusive, block.timestamp, block.timestamp + YEAR
         );
         t.scopeDigest = bytes32(0);
-        expectLicenceRefused(aliceKey, t, abi.encodeWithSelector(IRights.MissingDigest.selector));
+        expectLicenceRefused(aliceKey, t, abi.encodeWithSelector(ILedgerErrors.MissingDigest.selector));
     }
 
     function test_public_data_licence_marks_its_scope_document_public() public {
@@ -1064,7 +1070,7 @@ contract RightsTest is LedgerFixture {
         );
         transferredAs(aliceKey, bobKey, id, OPERATION);
         vm.assertTrue(rights.isLicenceCurrent(licenceId), "still current");
-        vm.expectRevert(rightsUnauthorized(alice));
+        vm.expectRevert(abi.encodeWithSelector(IRights.NotLicensor.selector, licenceId, alice));
         vm.prank(alice);
         rights.revokeLicence(licenceId, keccak256("reason"));
         vm.prank(bob);
@@ -1199,6 +1205,7 @@ contract RightsTest is LedgerFixture {
     {
         t = licenceTerms(id, PROCESSING, licensor, dave, IRights.LicenceType.SubLicence, start, end);
         t.parentLicenceId = parent;
+        t.nonce = rights.sublicenceNonceOf(parent);
     }
 
     function test_sublicence_from_a_current_parent_that_allows_it_is_recorded() public {
@@ -1246,7 +1253,7 @@ contract RightsTest is LedgerFixture {
         expectLicenceRefused(
             daveKey,
             sublicenceTerms(id, parent, bob, t0, t0 + 30 days),
-            abi.encodeWithSelector(IRights.InvalidSignature.selector, bob)
+            abi.encodeWithSelector(ILedgerErrors.InvalidSignature.selector, bob)
         );
     }
 
@@ -1276,6 +1283,7 @@ contract RightsTest is LedgerFixture {
         expectLicenceRefused(bobKey, t, abi.encodeWithSelector(IRights.InvalidLicenceType.selector));
         t = licenceTerms(id, PROCESSING, alice, dave, IRights.LicenceType.NonExclusive, t0 + YEAR, t0 + 2 * YEAR);
         t.parentLicenceId = parent;
+        t.nonce = rights.sublicenceNonceOf(parent);
         expectLicenceRefused(aliceKey, t, abi.encodeWithSelector(IRights.InvalidLicenceType.selector));
     }
 
@@ -1294,7 +1302,7 @@ contract RightsTest is LedgerFixture {
         vm.assertFalse(rights.isLicenceCurrent(licenceId), "not in force");
         vm.assertFalse(rights.mayProcess(id, bob), "no derivation yet");
 
-        vm.expectRevert(rightsUnauthorized(authority));
+        vm.expectRevert(missingRole(authority, LedgerRoles.REGULATOR));
         vm.prank(authority);
         rights.regulatorApproveLicence(licenceId);
         vm.expectEmit(true, true, true, true, address(rights));
@@ -1321,7 +1329,7 @@ contract RightsTest is LedgerFixture {
 
         address[4] memory outsiders = [bob, stranger, otherAuthority, reviewer];
         for (uint256 i = 0; i < outsiders.length; ++i) {
-            vm.expectRevert(rightsUnauthorized(outsiders[i]));
+            vm.expectRevert(abi.encodeWithSelector(IRights.NotLicensor.selector, a, outsiders[i]));
             vm.prank(outsiders[i]);
             rights.revokeLicence(a, keccak256("reason"));
         }
@@ -1329,7 +1337,7 @@ contract RightsTest is LedgerFixture {
         emit IRights.LicenceRevoked(a, id, regulator, keccak256("refused"));
         vm.prank(regulator);
         rights.revokeLicence(a, keccak256("refused"));
-        vm.expectRevert(rightsUnauthorized(regulator));
+        vm.expectRevert(abi.encodeWithSelector(IRights.NotLicensor.selector, c, regulator));
         vm.prank(regulator);
         rights.revokeLicence(c, keccak256("approved licences are the licensor's or authority's to revoke"));
         vm.prank(alice);
@@ -1395,21 +1403,27 @@ contract RightsTest is LedgerFixture {
 
     /// @dev The documented cost of the O(1) lineage index: only the licensee's processing licence with the latest
     /// end is consulted, so a later one that has not started hides an earlier one that runs.
-    function test_lineage_consults_only_the_licence_with_the_latest_end() public {
+    /// @dev The index keeps a licence in force against a later-ending one not yet started; once the indexed licence
+    /// ends, anyone points the index at the licence then in force.
+    function test_lineage_keeps_a_licence_in_force_and_is_pointed_at_the_next_one() public {
         uint256 parent = certified(aliceKey);
         uint256 t0 = block.timestamp;
         uint256 running =
             licensed(aliceKey, parent, PROCESSING, bob, IRights.LicenceType.NonExclusive, t0, t0 + 100 days);
-        uint256 shorter =
-            licensed(aliceKey, parent, PROCESSING, bob, IRights.LicenceType.NonExclusive, t0, t0 + 50 days);
-        vm.assertEq(rights.processingLicenceOf(parent, bob), running, "shorter one not indexed");
+        uint256 longer =
+            licensed(aliceKey, parent, PROCESSING, bob, IRights.LicenceType.NonExclusive, t0, t0 + 150 days);
+        vm.assertEq(rights.processingLicenceOf(parent, bob), longer, "in force, same licensor, ends later");
         uint256 next =
             licensed(aliceKey, parent, PROCESSING, bob, IRights.LicenceType.NonExclusive, t0 + 90 days, t0 + 300 days);
-        vm.assertEq(rights.processingLicenceOf(parent, bob), next, "latest end indexed");
-        vm.assertTrue(rights.isLicenceCurrent(running) && rights.isLicenceCurrent(shorter), "both run");
-        vm.assertFalse(rights.mayProcess(parent, bob), "hidden by the later licence");
-        vm.warp(t0 + 90 days);
-        vm.assertTrue(rights.mayProcess(parent, bob), "the later licence has started");
+        vm.assertEq(rights.processingLicenceOf(parent, bob), longer, "one not started does not displace it");
+        vm.assertTrue(rights.mayProcess(parent, bob), "in force");
+        vm.expectRevert(abi.encodeWithSelector(IRights.LineageNotRecorded.selector, running));
+        rights.recordLineage(running);
+        vm.warp(t0 + 150 days);
+        vm.assertFalse(rights.mayProcess(parent, bob), "the indexed licence ended");
+        vm.prank(stranger);
+        rights.recordLineage(next);
+        vm.assertTrue(rights.mayProcess(parent, bob), "pointed at the licence in force");
     }
 
     // =========================================================================================================
@@ -1432,7 +1446,7 @@ contract RightsTest is LedgerFixture {
 
         address[4] memory others = [alice, authority, regulator, stranger];
         for (uint256 i = 0; i < others.length; ++i) {
-            vm.expectRevert(rightsUnauthorized(others[i]));
+            vm.expectRevert(abi.encodeWithSelector(IRights.NotCreditor.selector, id, HOLDING, others[i]));
             vm.prank(others[i]);
             rights.release(id, HOLDING);
         }
@@ -1448,10 +1462,10 @@ contract RightsTest is LedgerFixture {
         uint256 id = certified(aliceKey);
         encumberAs(aliceKey, id, OPERATION, IRights.EncumbranceKind.Trust, erin);
         vm.assertEq(uint256(rights.encumbranceOf(id, OPERATION).kind), uint256(IRights.EncumbranceKind.Trust), "trust");
-        vm.expectRevert(IRights.MissingDigest.selector);
+        vm.expectRevert(ILedgerErrors.MissingDigest.selector);
         vm.prank(authority);
         rights.releaseByCourtOrder(id, OPERATION, bytes32(0));
-        vm.expectRevert(rightsUnauthorized(regulator));
+        vm.expectRevert(notAuthority(authorityId, regulator));
         vm.prank(regulator);
         rights.releaseByCourtOrder(id, OPERATION, keccak256("court order"));
         vm.expectEmit(true, true, true, true, address(rights));
@@ -1479,9 +1493,9 @@ contract RightsTest is LedgerFixture {
         IRights.EncumbranceTerms memory t = encumbranceTerms(id, HOLDING, IRights.EncumbranceKind.None, dave);
         expectEncumbranceRefused(aliceKey, t, abi.encodeWithSelector(IRights.RightNotEncumbered.selector, id, HOLDING));
         t = encumbranceTerms(id, HOLDING, IRights.EncumbranceKind.Pledge, dave);
-        expectEncumbranceRefused(bobKey, t, abi.encodeWithSelector(IRights.InvalidSignature.selector, alice));
+        expectEncumbranceRefused(bobKey, t, abi.encodeWithSelector(ILedgerErrors.InvalidSignature.selector, alice));
         t.agreementDigest = bytes32(0);
-        expectEncumbranceRefused(aliceKey, t, abi.encodeWithSelector(IRights.MissingDigest.selector));
+        expectEncumbranceRefused(aliceKey, t, abi.encodeWithSelector(ILedgerErrors.MissingDigest.selector));
         t = encumbranceTerms(id, HOLDING, IRights.EncumbranceKind.Pledge, alice);
         expectEncumbranceRefused(aliceKey, t, abi.encodeWithSelector(IRights.InvalidCounterparty.selector, alice));
         t = encumbranceTerms(id, HOLDING, IRights.EncumbranceKind.Pledge, carol);
@@ -1496,7 +1510,7 @@ contract RightsTest is LedgerFixture {
         rights.encumber(t, signature);
         vm.prank(dave);
         rights.release(id, HOLDING);
-        vm.expectRevert(abi.encodeWithSelector(IRights.InvalidRightNonce.selector, id, HOLDING, 1));
+        vm.expectRevert(abi.encodeWithSelector(IRights.InvalidRightNonce.selector, id, HOLDING, 1 << 16));
         vm.prank(relayer);
         rights.encumber(t, signature);
     }
@@ -1507,7 +1521,7 @@ contract RightsTest is LedgerFixture {
         bytes32 reason = keccak256("withdrawn");
         (uint256 nonce, uint256 deadline, bytes memory signature) =
             signHolderAction(aliceKey, CANCELLATION_TYPEHASH, id, reason);
-        vm.expectRevert(invalidStatus(id, IRegistrations.Status.Certified));
+        vm.expectRevert(abi.encodeWithSelector(IRegistrations.RightsNotFree.selector, id));
         vm.prank(relayer);
         registrations.cancel(id, reason, nonce, deadline, signature);
         vm.prank(dave);
@@ -1524,7 +1538,7 @@ contract RightsTest is LedgerFixture {
         bytes32 reason = keccak256("withdrawn");
         (uint256 nonce, uint256 deadline, bytes memory signature) =
             signHolderAction(aliceKey, CANCELLATION_TYPEHASH, id, reason);
-        vm.expectRevert(invalidStatus(id, IRegistrations.Status.Certified));
+        vm.expectRevert(abi.encodeWithSelector(IRegistrations.RightsNotFree.selector, id));
         vm.prank(relayer);
         registrations.cancel(id, reason, nonce, deadline, signature);
 
@@ -1589,7 +1603,7 @@ contract RightsTest is LedgerFixture {
         vm.prank(pauser);
         registrations.pause();
 
-        bytes memory paused = abi.encodeWithSelector(IRights.LedgerPaused.selector);
+        bytes memory paused = abi.encodeWithSelector(ILedgerErrors.LedgerPaused.selector);
         expectRequestRefused(aliceKey, daveKey, id, OPERATION, paused);
         expectLicenceRefused(
             aliceKey, licenceTerms(id, OPERATION, alice, dave, IRights.LicenceType.NonExclusive, t0, t0 + YEAR), paused

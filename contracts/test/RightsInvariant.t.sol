@@ -74,6 +74,20 @@ contract RightsHandler is RightsSigning {
     // Actions
     // ---------------------------------------------------------------------------------------------------------
 
+    /// @notice Gives a right the history of tens of thousands of licences and transfers in one step: its changes
+    /// counter (the top 16 bits of its first slot) jumps to near its maximum, never down. Sub-licences, whatever their
+    /// number, do not touch it.
+    function ageRight(uint256 seed) external {
+        uint256 id = ids[seed % ids.length];
+        uint256 right = (seed >> 8) % 3;
+        bytes32 slot = bytes32(uint256(keccak256(abi.encode(id, uint256(2)))) + 2 * right);
+        uint256 word = uint256(vm.load(address(rights), slot));
+        uint256 aged = type(uint16).max - ((seed >> 16) % 3);
+        if (word >> 240 >= aged) return;
+        vm.store(address(rights), slot, bytes32((word & ~(uint256(type(uint16).max) << 240)) | (aged << 240)));
+        succeeded["ageRight"] += 1;
+    }
+
     function passTime(uint256 seed) external {
         currentTime += bound(seed, 1 hours, 60 days);
     }
@@ -204,7 +218,7 @@ contract RightsHandler is RightsSigning {
         uint256 licensorKey = _keyOf(t.licensor);
         if (licensorKey == 0) return;
         t.licensee = vm.addr(_keys[(seed >> 16) % _keys.length]);
-        t.nonce = rights.nonceOf(id, right);
+        t.nonce = t.parentLicenceId == 0 ? rights.nonceOf(id, right) : rights.sublicenceNonceOf(t.parentLicenceId);
         t.deadline = block.timestamp + 1 hours;
         bytes memory signature =
             signDigest(licensorKey, typedDigest(address(rights), block.chainid, licenceStructHash(t)));
@@ -453,7 +467,7 @@ contract RightsInvariantTest is LedgerFixture {
     }
 
     function targetSelectors() public view returns (FuzzSelector[] memory targets) {
-        bytes4[] memory selectors = new bytes4[](11);
+        bytes4[] memory selectors = new bytes4[](12);
         selectors[0] = RightsHandler.passTime.selector;
         selectors[1] = RightsHandler.requestTransfer.selector;
         selectors[2] = RightsHandler.decideTransfer.selector;
@@ -465,8 +479,43 @@ contract RightsInvariantTest is LedgerFixture {
         selectors[8] = RightsHandler.decideLicence.selector;
         selectors[9] = RightsHandler.object.selector;
         selectors[10] = RightsHandler.regulate.selector;
+        selectors[11] = RightsHandler.ageRight.selector;
         targets = new FuzzSelector[](1);
         targets[0] = FuzzSelector(address(handler), selectors);
+    }
+
+    /// @notice No sequence of actions leaves a right locked: whatever stands on it can always be ended (a pledge or
+    /// trust released by its creditor, a pending transfer rejected by the authority), and a free right of a certified
+    /// registration can always be transferred by operation of law. Each is tried on a copy of the state, unpaused.
+    function invariant_no_right_is_ever_locked() public {
+        uint256 count = handler.idCount();
+        for (uint256 i = 0; i < count; ++i) {
+            uint256 id = handler.ids(i);
+            bool certified = registrations.statusOf(id) == IRegistrations.Status.Certified;
+            for (uint8 r = 0; r < 3; ++r) {
+                IRights.Right right = IRights.Right(r);
+                address holder = rights.holderOf(id, right);
+                if (holder == address(0)) continue;
+                uint256 snapshot = vm.snapshotState();
+                if (registrations.paused()) {
+                    vm.prank(pauser);
+                    registrations.unpause();
+                }
+                address creditor = rights.encumbranceOf(id, right).creditor;
+                if (creditor != address(0)) {
+                    vm.prank(creditor);
+                    rights.release(id, right);
+                } else if (rights.pendingTransferOf(id, right).newHolder != address(0)) {
+                    vm.prank(authorityOf(id));
+                    rights.rejectTransfer(id, right, keccak256("rejected"));
+                }
+                if (certified) {
+                    vm.prank(authorityOf(id));
+                    rights.transferByOperationOfLaw(id, right, holder == alice ? bob : alice, keccak256("ruling"));
+                }
+                vm.revertToState(snapshot);
+            }
+        }
     }
 
     /// @notice Each right a registration claimed has exactly one holder at all times: the one the transfer events

@@ -75,13 +75,18 @@ def _deploy_contract(w3: Web3, account: LocalAccount, name: str, *args: object) 
     return str(address), int(receipt["blockNumber"])
 
 
-def deploy(w3: Web3, admin: LocalAccount) -> Deployment:
+ADMIN_DELAY_SECONDS = 2 * 86_400
+"""How long a transfer of the administrator role waits once begun (OpenZeppelin AccessControlDefaultAdminRules)."""
+
+
+def deploy(w3: Web3, admin: LocalAccount, admin_delay: int = ADMIN_DELAY_SECONDS) -> Deployment:
     """Deploys the contracts, with `admin` holding the default admin role; the registry creates the certificates.
 
-    The rights module and the endorsements are deployed after the registry, and `admin` connects the rights module
-    to the registry (`setRights`, once).
+    The admin role moves only in two steps, `admin_delay` seconds apart (see docs/contracts.md for putting it
+    behind a multisig). The rights module and the endorsements are deployed after the registry, and `admin`
+    connects the rights module to the registry (`setRights`, once).
     """
-    access, first_block = _deploy_contract(w3, admin, "LedgerAccess", admin.address)
+    access, first_block = _deploy_contract(w3, admin, "LedgerAccess", admin_delay, admin.address)
     registrations, _ = _deploy_contract(w3, admin, "Registrations", access)
     anchors, _ = _deploy_contract(w3, admin, "EvidenceAnchors")
     rights, _ = _deploy_contract(w3, admin, "Rights", registrations)

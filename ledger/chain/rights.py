@@ -184,3 +184,9 @@ def holder_of(contracts: Contracts, registration_id: int, right: Right) -> str:
 def nonce_of(contracts: Contracts, registration_id: int, right: Right) -> int:
     """The right's nonce, which signed terms must carry (every change of the right raises it)."""
     return int(contracts.call(RIGHTS, "nonceOf", registration_id, right.code))
+
+
+def sublicence_nonce_of(contracts: Contracts, parent_licence_id: int) -> int:
+    """The nonce a sub-licence of `parent_licence_id` must carry: its parent licence's own, so that a sub-licence
+    leaves the holder's pending signatures alone."""
+    return int(contracts.call(RIGHTS, "sublicenceNonceOf", parent_licence_id))

@@ -492,7 +492,7 @@ def _endorsed(session: Session, event: ChainEvent, args: dict[str, Any]) -> None
 
 @handles("Endorsements.EndorsementWithdrawn")
 def _endorsement_withdrawn(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
-    endorsement = session.get(EndorsementRow, args["reportDigest"])
+    endorsement = session.get(EndorsementRow, (args["agency"], args["reportDigest"]))
     if endorsement is not None:
         endorsement.withdrawn = True
 

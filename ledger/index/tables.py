@@ -267,13 +267,14 @@ class LicenceRow(Base):
 
 
 class EndorsementRow(Base):
-    """An agency's endorsement of a report about a registration."""
+    """An agency's endorsement of a report about a registration, keyed as on chain by (agency, report digest):
+    two agencies may vouch for the same report."""
 
     __tablename__ = "endorsements"
 
+    agency: Mapped[str] = mapped_column(String(42), primary_key=True, index=True)
     report_digest: Mapped[str] = mapped_column(String(66), primary_key=True)
     registration_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    agency: Mapped[str] = mapped_column(String(42), index=True)
     kind: Mapped[int] = mapped_column(Integer)
     withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
     block_number: Mapped[int] = mapped_column(BigInteger)

@@ -15,7 +15,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, MetaData, inspect, select
+from sqlalchemy import Engine, MetaData, PrimaryKeyConstraint, inspect, select
 from typer.testing import CliRunner
 
 import api.tables
@@ -24,6 +24,7 @@ import ledger.tables
 from ledger.cli import app
 from ledger.config import Settings
 from ledger.db import Base, make_engine, make_sessionmaker
+from ledger.index.tables import EndorsementRow
 from ledger.migrations import (
     INITIAL_REVISION,
     alembic_config,
@@ -37,6 +38,8 @@ from ledger.runtime import LedgerRuntime
 pytestmark = pytest.mark.integration
 # Columns later revisions added; a database made by `create_all` before migrations lacks them.
 ADDED_SINCE_INITIAL = {"api_tokens": {"expires_at"}}
+TABLES_ADDED_SINCE_INITIAL = {"draft_pins"}
+KEY_AT_INITIAL = {"endorsements": ("report_digest",)}
 
 
 def _differences(engine: Engine) -> list[Any]:
@@ -59,11 +62,16 @@ def _initial_metadata(*, with_service_tables: bool = True) -> MetaData:
     initial = MetaData()
     service = {model.__tablename__ for model in (api.tables.ApiToken, api.tables.Draft, api.tables.ReviewRecord)}
     for table in Base.metadata.sorted_tables:
-        if not with_service_tables and table.name in service:
+        if table.name in TABLES_ADDED_SINCE_INITIAL or (not with_service_tables and table.name in service):
             continue
         copy = table.to_metadata(initial)
         for column in ADDED_SINCE_INITIAL.get(table.name, ()):
             copy._columns.remove(copy.c[column])  # no index or constraint of the initial schema uses it
+        if table.name in KEY_AT_INITIAL:
+            key = KEY_AT_INITIAL[table.name]
+            for column in copy.columns:
+                column.primary_key = column.name in key
+            copy.append_constraint(PrimaryKeyConstraint(*(copy.c[name] for name in key)))
     return initial
 
 
@@ -80,12 +88,20 @@ def test_a_database_at_the_previous_revision_upgrades_to_head_keeping_its_rows(e
     engine = make_engine(empty_database_url)
     upgrade_schema(engine, _previous_revision())
     assert schema_revision(engine) == _previous_revision()
-    assert "expires_at" not in {column["name"] for column in inspect(engine).get_columns("api_tokens")}
+    endorsement = {
+        "report_digest": "0x" + "cd" * 32,
+        "registration_id": 7,
+        "agency": "0x" + "22" * 20,
+        "kind": 0,
+        "withdrawn": False,
+        "block_number": 12,
+    }
     with engine.begin() as connection:
         connection.execute(
             api.tables.ApiToken.__table__.insert(),
             {"token_hash": "ab" * 32, "address": "0x" + "11" * 20, "roles": ["registrant"], "label": "kept"},
         )
+        connection.execute(EndorsementRow.__table__.insert(), endorsement)
 
     upgrade_schema(engine)
 
@@ -93,7 +109,10 @@ def test_a_database_at_the_previous_revision_upgrades_to_head_keeping_its_rows(e
     assert _differences(engine) == []
     with make_sessionmaker(engine)() as session:
         token = session.scalars(select(api.tables.ApiToken)).one()
+        kept = session.get(EndorsementRow, (endorsement["agency"], endorsement["report_digest"]))
     assert (token.label, token.expires_at) == ("kept", None)
+    assert kept is not None
+    assert kept.registration_id == 7
     engine.dispose()
 
 

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {ILedgerErrors} from "./ILedgerErrors.sol";
+
 /// @title IEndorsements
 /// @notice Types, events and errors of report endorsements: an admitted third-party agency (law firm, assessment or
 /// valuation institution) vouches on chain for the report it issued about a registration.
-interface IEndorsements {
+interface IEndorsements is ILedgerErrors {
     /// @notice What the endorsed report is.
     enum ReportKind {
         Compliance, // 合规意见
@@ -33,18 +35,10 @@ interface IEndorsements {
         bytes32 indexed reportDigest, uint256 indexed registrationId, address indexed agency, bytes32 reasonDigest
     );
 
-    /// @notice The caller does not hold the agency role.
-    error NotAnAgency(address caller);
-    /// @notice The agency is not admitted, or is suspended.
-    error PartyNotAdmitted(address party);
-    /// @notice The report digest is zero.
-    error MissingDigest();
     /// @notice The registration does not exist, or was rejected, revoked or cancelled.
     error RegistrationNotEndorsable(uint256 registrationId);
     /// @notice The report has already been endorsed (a report is endorsed once, by its agency).
     error ReportAlreadyEndorsed(bytes32 reportDigest);
     /// @notice No endorsement of this report is in force by the caller.
     error NotEndorsedByCaller(bytes32 reportDigest, address caller);
-    /// @notice The ledger is paused (the registry's emergency stop).
-    error LedgerPaused();
 }

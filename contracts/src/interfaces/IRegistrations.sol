@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {ILedgerErrors} from "./ILedgerErrors.sol";
+
 /// @title IRegistrations
 /// @notice Types, events and errors of the registration lifecycle (DESIGN.md §2).
 /// @dev Draft is an off-chain state: a registration appears on chain when its registrant's signed
 /// application is submitted.
-interface IRegistrations {
+interface IRegistrations is ILedgerErrors {
     /// @notice What is registered.
     enum Kind {
         DataResource,
@@ -123,6 +125,14 @@ interface IRegistrations {
         ObjectionStatus status;
     }
 
+    /// @notice What the registry keeps of an objector, for the bound on open objections.
+    /// @param open objections it has open
+    /// @param filed objections it has filed in all (so the record, once made, is never empty again)
+    struct Objector {
+        uint16 open;
+        uint64 filed;
+    }
+
     /// @notice A registrant's signed application was recorded.
     event RegistrationSubmitted(
         uint256 indexed registrationId,
@@ -198,14 +208,6 @@ interface IRegistrations {
     error UnknownRegistration(uint256 registrationId);
     /// @notice The transition is not allowed from the registration's current status.
     error InvalidStatus(uint256 registrationId, Status status);
-    /// @notice The caller lacks the role or position the action needs.
-    error Unauthorized(address caller);
-    /// @notice The party is not admitted, or is suspended.
-    error PartyNotAdmitted(address party);
-    /// @notice The signature does not recover to (or is not accepted by) the expected signer.
-    error InvalidSignature(address signer);
-    /// @notice The signed request's deadline has passed.
-    error SignatureExpired(uint256 deadline);
     /// @notice A field of the application is out of range or empty.
     error InvalidApplication();
     /// @notice Too many parents for one registration.
@@ -230,4 +232,12 @@ interface IRegistrations {
     error RightsModuleAlreadySet();
     /// @notice Too many objections are open against one registration.
     error TooManyObjections(uint256 registrationId);
+    /// @notice The objector already has the most objections open it may have.
+    error TooManyOpenObjections(address objector);
+    /// @notice A right is pledged, in trust, being transferred or held by another than the primary holder.
+    error RightsNotFree(uint256 registrationId);
+    /// @notice Only the objector may withdraw its objection.
+    error NotObjector(uint256 objectionId, address caller);
+    /// @notice Only the connected rights module may record a transfer.
+    error NotRightsModule(address caller);
 }

@@ -2,12 +2,13 @@
 pragma solidity 0.8.28;
 
 import {IRightsView} from "./IRightsView.sol";
+import {ILedgerErrors} from "./ILedgerErrors.sol";
 
 /// @title IRights
 /// @notice Types, events and errors of the rights of certified registrations (DESIGN.md §2): the three rights and
 /// their holders, transfer registration (voluntary and by operation of law), licence registration, pledges and
 /// trusts, and the regulator's approval of deals in important or core data.
-interface IRights is IRightsView {
+interface IRights is IRightsView, ILedgerErrors {
     /// @notice The three rights a registration can claim; the registration's `rights` bit set holds `1 << right`.
     enum Right {
         ResourceHolding, // 数据资源持有权
@@ -195,20 +196,13 @@ interface IRights is IRightsView {
         bytes32 evidenceDigest
     );
 
-    /// @notice The ledger is paused (the registry's emergency stop).
-    error LedgerPaused();
-    /// @notice The caller lacks the role or position the action needs.
-    error Unauthorized(address caller);
-    /// @notice The party is not admitted, or is suspended.
-    error PartyNotAdmitted(address party);
-    /// @notice The signature does not recover to (or is not accepted by) the expected signer.
-    error InvalidSignature(address signer);
-    /// @notice The signed request's deadline has passed.
-    error SignatureExpired(uint256 deadline);
+    /// @notice Only the pledgee or trustee may release the right.
+    error NotCreditor(uint256 registrationId, Right right, address caller);
+    /// @notice The caller is neither the licence's licensor nor the registration's authority, nor (while the licence
+    /// awaits approval) a regulator.
+    error NotLicensor(uint256 licenceId, address caller);
     /// @notice Rights move, are licensed and are encumbered only while the registration is Certified.
     error RegistrationNotCertified(uint256 registrationId);
-    /// @notice An objection stands against the registration: its rights cannot be transferred by agreement.
-    error RegistrationDisputed(uint256 registrationId);
     /// @notice `account` does not hold the right (or the registration did not claim it, or is not certified).
     error RightNotHeld(uint256 registrationId, Right right, address account);
     /// @notice The right is pledged or in trust: it cannot be transferred or encumbered again.
@@ -219,8 +213,6 @@ interface IRights is IRightsView {
     error TransferPending(uint256 registrationId, Right right, bool pending);
     /// @notice The counterparty is the holder (or licensor) itself, or zero.
     error InvalidCounterparty(address counterparty);
-    /// @notice A digest that must be given is zero.
-    error MissingDigest();
     /// @notice Only data graded important or core needs a regulator's approval.
     error RegulatorApprovalNotNeeded();
     /// @notice The caller's side has already approved the pending transfer.
@@ -240,8 +232,12 @@ interface IRights is IRightsView {
     error UnknownLicence(uint256 licenceId);
     /// @notice The licence is revoked, or (for an approval) not awaiting one.
     error LicenceNotInStatus(uint256 licenceId, LicenceStatus status);
-    /// @notice The right has had the most changes its nonce can count (65,535), licences included.
-    error TooManyChanges(uint256 registrationId, Right right);
+    /// @notice The right, or the parent licence, has had the most licences its ids can number (65,535).
+    error TooManyLicences(uint256 registrationId, Right right);
+    /// @notice The sub-licence does not carry its parent's current sub-licence nonce (`sublicenceNonceOf`).
+    error InvalidSublicenceNonce(uint256 parentLicenceId, uint256 currentNonce);
+    /// @notice The licence is not a processing licence in force, or the lineage index already holds one in force.
+    error LineageNotRecorded(uint256 licenceId);
     /// @notice The signed request does not carry the right's current nonce: it was signed before the right last
     /// changed, or has been used.
     error InvalidRightNonce(uint256 registrationId, Right right, uint256 currentNonce);

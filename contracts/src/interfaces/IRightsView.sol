@@ -12,7 +12,8 @@ interface IRightsView {
     /// right, or a current licence of it.
     function mayProcess(uint256 registrationId, address account) external view returns (bool);
 
-    /// @notice Whether the registration may be cancelled now: no right pledged or in trust, and no right held by
+    /// @notice Whether the registration may be cancelled now: no right pledged, in trust or being transferred, and no
+    /// right held by
     /// anyone but the primary holder (who signs the cancellation).
     function isUnencumbered(uint256 registrationId) external view returns (bool);
 }

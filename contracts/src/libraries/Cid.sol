@@ -19,8 +19,8 @@ library Cid {
         bytes memory data = abi.encodePacked(bytes4(0x01551220), digest);
         bytes memory out = new bytes(59); // 'b' + ceil(36 * 8 / 5)
         out[0] = "b";
-        uint256 buffer;
-        uint256 bits;
+        uint256 buffer = 0;
+        uint256 bits = 0;
         uint256 position = 1;
         for (uint256 i = 0; i < data.length; ++i) {
             buffer = (buffer << 8) | uint8(data[i]);

@@ -11,6 +11,7 @@ import {Rights} from "../../src/Rights.sol";
 import {Endorsements} from "../../src/Endorsements.sol";
 import {IRegistrations} from "../../src/interfaces/IRegistrations.sol";
 import {IRights} from "../../src/interfaces/IRights.sol";
+import {ILedgerErrors} from "../../src/interfaces/ILedgerErrors.sol";
 import {LedgerRoles} from "../../src/libraries/LedgerRoles.sol";
 
 /// @title LedgerFixture
@@ -27,6 +28,8 @@ abstract contract LedgerFixture is RightsSigning {
     uint40 internal constant OTHER_REVIEW_INTERVAL = 180 days;
     uint8 internal constant ALL_RIGHTS = 7;
     uint8 internal constant PROCESSING_RIGHT = 2;
+    /// @notice How long a transfer of the administrator role waits, as deployments set it.
+    uint48 internal constant ADMIN_DELAY = 2 days;
 
     LedgerAccess internal access;
     Certificates internal certificates;
@@ -79,7 +82,7 @@ abstract contract LedgerFixture is RightsSigning {
         address walletOwner;
         (walletOwner, walletOwnerKey) = actorWithKey("walletOwner");
 
-        access = new LedgerAccess(admin);
+        access = new LedgerAccess(ADMIN_DELAY, admin);
         registrations = new Registrations(access);
         certificates = Certificates(address(registrations.certificates()));
         anchors = new EvidenceAnchors();
@@ -107,6 +110,8 @@ abstract contract LedgerFixture is RightsSigning {
         access.admitParty(bob, keccak256("identity:bob"));
         access.admitParty(address(wallet), keccak256("identity:wallet"));
         access.admitParty(agency, keccak256("identity:agency"));
+        // An admitted party holding no role: it may object, and nothing more.
+        access.admitParty(stranger, keccak256("identity:stranger"));
         vm.stopPrank();
     }
 
@@ -244,6 +249,15 @@ abstract contract LedgerFixture is RightsSigning {
         vm.warp(noticeEndsAt(registrationId));
         vm.prank(authority);
         registrations.certify(registrationId);
+    }
+
+    /// @notice The admin proposes `newKey` for an authority, the delay passes, and the new key takes over.
+    function rotateAuthority(uint16 id, address newKey) internal {
+        vm.prank(admin);
+        registrations.changeAuthorityAccount(id, newKey);
+        vm.warp(block.timestamp + registrations.AUTHORITY_ACCOUNT_DELAY());
+        vm.prank(newKey);
+        registrations.acceptAuthorityAccount(id);
     }
 
     function objectAs(address objector, uint256 registrationId) internal returns (uint256 objectionId) {
@@ -439,7 +453,15 @@ abstract contract LedgerFixture is RightsSigning {
         return abi.encodeWithSelector(IRegistrations.InvalidStatus.selector, registrationId, status);
     }
 
-    function unauthorized(address caller) internal pure returns (bytes memory) {
-        return abi.encodeWithSelector(IRegistrations.Unauthorized.selector, caller);
+    function missingRole(address caller, bytes32 role) internal pure returns (bytes memory) {
+        return abi.encodeWithSelector(ILedgerErrors.MissingRole.selector, caller, role);
+    }
+
+    function notAuthority(uint16 id, address caller) internal pure returns (bytes memory) {
+        return abi.encodeWithSelector(ILedgerErrors.NotAuthorityAccount.selector, id, caller);
+    }
+
+    function notAuthorityNorRole(uint16 id, bytes32 role, address caller) internal pure returns (bytes memory) {
+        return abi.encodeWithSelector(ILedgerErrors.NotAuthorityNorRole.selector, id, role, caller);
     }
 }
