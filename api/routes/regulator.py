@@ -36,7 +36,7 @@ class Reason(RequestBody):
     reason: str = Field(min_length=1, max_length=4000)
 
 
-class AuditFilter(RequestBody):
+class AuditFilter(BaseModel):
     """Which events: by registrant, registration, event name and time range."""
 
     registrant: Address | None = Field(default=None, description="Events of this registrant's registrations, or by it")
