@@ -24,7 +24,7 @@ from ledger.manifest.cid import raw_cid
 from ledger.manifest.signing import sign_manifest, verify_manifest_signature
 from ledger.outbox import WriteResult
 from ledger.runtime import LedgerRuntime
-from ledger.vocabulary import Grade, Kind, Origin, Right, Status
+from ledger.vocabulary import Kind, Status
 from ledger.writes import Signer, send
 
 # The manifest names kinds by what is registered ("resource"); the chain and the service by "data_resource".
@@ -70,10 +70,10 @@ def submission_of(manifest: model.Manifest, digest: bytes, nonce: int, deadline:
         registrant=manifest.registrant,
         authority_id=manifest.authority_id,
         kind=KINDS[manifest.kind],
-        origin=Origin(manifest.origin.value),
-        grade=Grade(manifest.classification.grade.value),
+        origin=manifest.origin,
+        grade=manifest.classification.grade,
         personal_info=manifest.classification.personal_information,
-        rights=frozenset(Right(right.value) for right in manifest.rights_claimed),
+        rights=frozenset(manifest.rights_claimed),
         manifest_digest=digest,
         data_commitment=from_hex(manifest.data_commitment.root),
         nonce=nonce,

@@ -22,6 +22,7 @@ from web3 import Web3
 from ledger.manifest.canonical import canonical_json, sha256
 from ledger.manifest.unixfs import PROFILES, UnixFsProfile
 from ledger.proofs.merkle import MerkleTree, TreeScheme
+from ledger.vocabulary import Grade, Origin, Right
 
 ManifestVersion = Literal["drl.manifest/1", "drl.manifest/2"]
 SCHEMA_VERSION: ManifestVersion = "drl.manifest/2"
@@ -61,14 +62,6 @@ class Kind(StrEnum):
     ASSET = "asset"
 
 
-class Origin(StrEnum):
-    """Data origin class: 公共数据, 企业数据, 个人数据."""
-
-    PUBLIC = "public"
-    ENTERPRISE = "enterprise"
-    PERSONAL = "personal"
-
-
 class UpdateFrequency(StrEnum):
     """How often the data is updated (更新频率)."""
 
@@ -98,22 +91,6 @@ class Tradability(StrEnum):
     DIRECTLY = "directly"
     INDIRECTLY = "indirectly"
     NOT_TRADABLE = "not_tradable"
-
-
-class Grade(StrEnum):
-    """Classification grade (分类分级): 一般, 重要, 核心."""
-
-    GENERAL = "general"
-    IMPORTANT = "important"
-    CORE = "core"
-
-
-class RightName(StrEnum):
-    """The three rights (三权分置)."""
-
-    RESOURCE_HOLDING = "resource_holding"  # 数据资源持有权
-    PROCESSING_AND_USE = "processing_and_use"  # 数据加工使用权
-    PRODUCT_OPERATION = "product_operation"  # 数据产品经营权
 
 
 class CollectionMethod(StrEnum):
@@ -281,7 +258,7 @@ class Manifest(_Model):
     evidence: Annotated[list[Evidence], Field(max_length=100)] = Field(default_factory=list)
     licence_scope: LicenceScope | None = None
     parents: Annotated[list[Annotated[int, Field(ge=1)]], Field(max_length=32)] = Field(default_factory=list)
-    rights_claimed: Annotated[list[RightName], Field(min_length=1, max_length=3)]
+    rights_claimed: Annotated[list[Right], Field(min_length=1, max_length=3)]
     registrant: Address
     authority_id: Annotated[int, Field(ge=1, le=65535)]
     created_at: datetime
