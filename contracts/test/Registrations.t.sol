@@ -1927,49 +1927,6 @@ contract RegistrationsTest is LedgerFixture {
     // Callers
     // =========================================================================================================
 
-    /// @dev Each caller is refused with the error `refusal` builds for it, which names what it lacks.
-    function _assertRefused(
-        address[] memory callers,
-        bytes memory data,
-        function(address) internal view returns (bytes memory) refusal
-    ) internal {
-        for (uint256 i = 0; i < callers.length; ++i) {
-            vm.prank(callers[i]);
-            (bool ok, bytes memory returned) = address(registrations).call(data);
-            string memory label = string.concat("caller ", vm.toString(i));
-            vm.assertFalse(ok, label);
-            vm.assertEq(keccak256(returned), keccak256(refusal(callers[i])), label);
-        }
-    }
-
-    function _notAuthorityOf(address caller) internal view returns (bytes memory) {
-        return notAuthority(authorityId, caller);
-    }
-
-    function _notReviewerOf(address caller) internal view returns (bytes memory) {
-        return notAuthorityNorRole(authorityId, LedgerRoles.REVIEWER, caller);
-    }
-
-    function _notRegulatorNorAuthorityOf(address caller) internal view returns (bytes memory) {
-        return notAuthorityNorRole(authorityId, LedgerRoles.REGULATOR, caller);
-    }
-
-    function _notRegulator(address caller) internal pure returns (bytes memory) {
-        return missingRole(caller, LedgerRoles.REGULATOR);
-    }
-
-    function _notPauser(address caller) internal pure returns (bytes memory) {
-        return missingRole(caller, LedgerRoles.PAUSER);
-    }
-
-    function _notAdmin(address caller) internal pure returns (bytes memory) {
-        return missingRole(caller, LedgerRoles.ADMIN);
-    }
-
-    function _notRightsModule(address caller) internal pure returns (bytes memory) {
-        return abi.encodeWithSelector(IRegistrations.NotRightsModule.selector, caller);
-    }
-
     /// @dev Everyone who is not the registration's authority: reviewers and regulators included.
     function _notTheAuthority() internal view returns (address[] memory callers) {
         callers = new address[](6);
@@ -2119,49 +2076,6 @@ contract RegistrationsWithoutRightsModuleTest is LedgerFixture {
         a.parents[0] = parent;
         uint256 child = submitSigned(aliceKey, a);
         assertStatus(child, IRegistrations.Status.Submitted, "licensed derivation accepted");
-    }
-
-    /// @dev Each caller is refused with the error `refusal` builds for it, which names what it lacks.
-    function _assertRefused(
-        address[] memory callers,
-        bytes memory data,
-        function(address) internal view returns (bytes memory) refusal
-    ) internal {
-        for (uint256 i = 0; i < callers.length; ++i) {
-            vm.prank(callers[i]);
-            (bool ok, bytes memory returned) = address(registrations).call(data);
-            string memory label = string.concat("caller ", vm.toString(i));
-            vm.assertFalse(ok, label);
-            vm.assertEq(keccak256(returned), keccak256(refusal(callers[i])), label);
-        }
-    }
-
-    function _notAuthorityOf(address caller) internal view returns (bytes memory) {
-        return notAuthority(authorityId, caller);
-    }
-
-    function _notReviewerOf(address caller) internal view returns (bytes memory) {
-        return notAuthorityNorRole(authorityId, LedgerRoles.REVIEWER, caller);
-    }
-
-    function _notRegulatorNorAuthorityOf(address caller) internal view returns (bytes memory) {
-        return notAuthorityNorRole(authorityId, LedgerRoles.REGULATOR, caller);
-    }
-
-    function _notRegulator(address caller) internal pure returns (bytes memory) {
-        return missingRole(caller, LedgerRoles.REGULATOR);
-    }
-
-    function _notPauser(address caller) internal pure returns (bytes memory) {
-        return missingRole(caller, LedgerRoles.PAUSER);
-    }
-
-    function _notAdmin(address caller) internal pure returns (bytes memory) {
-        return missingRole(caller, LedgerRoles.ADMIN);
-    }
-
-    function _notRightsModule(address caller) internal pure returns (bytes memory) {
-        return abi.encodeWithSelector(IRegistrations.NotRightsModule.selector, caller);
     }
 
     function _expectParentRefused(uint256 parent, bytes memory expected) internal {
