@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
@@ -11,8 +12,17 @@ import uvicorn
 
 from api.app import create_app
 from api.logs import configure_logging
-from api.tokens import Role, issue_token
-from ledger.cli import UP_SERVICES, DataDirOption, app, console, ledger_runtime, load_settings, run_background_workers
+from api.tokens import Role, is_live, issue_token, list_tokens, revoke_token
+from ledger.cli import (
+    UP_SERVICES,
+    DataDirOption,
+    app,
+    console,
+    fail,
+    ledger_runtime,
+    load_settings,
+    run_background_workers,
+)
 from ledger.runtime import LedgerRuntime
 
 tokens_app = typer.Typer(help="API tokens (stored hashed, each bound to an account and roles).")
@@ -84,9 +94,36 @@ def tokens_create(
     address: Annotated[str, typer.Option("--address", help="The account the token acts for.")],
     roles: Annotated[list[Role], typer.Option("--role", help="A role (repeatable).")],
     label: Annotated[str, typer.Option("--label")] = "",
+    expires_days: Annotated[
+        int | None, typer.Option("--expires-days", min=1, help="Days until the token expires (default: never).")
+    ] = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Create a token; it is printed once and only its hash is stored."""
+    expires_at = datetime.now(UTC) + timedelta(days=expires_days) if expires_days else None
     with ledger_runtime(data_dir) as runtime, runtime.sessions.begin() as session:
-        token = issue_token(session, address, roles, label or address)
+        token = issue_token(session, address, roles, label or address, expires_at)
     console.print(token)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    token_id: Annotated[int, typer.Argument(help="The token's id (drl tokens list).")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Revoke a token at once: every later request with it is refused (401 invalid_token)."""
+    with ledger_runtime(data_dir) as runtime, runtime.sessions.begin() as session:
+        revoked = revoke_token(session, token_id)
+    if not revoked:
+        raise fail(f"no live token with id {token_id}", 1)
+    console.print(f"token {token_id} revoked")
+
+
+@tokens_app.command("list")
+def tokens_list(data_dir: DataDirOption = None) -> None:
+    """Every token: id, account, roles, label, and whether it is live, revoked or expired."""
+    now = datetime.now(UTC)
+    with ledger_runtime(data_dir) as runtime, runtime.sessions() as session:
+        for row in list_tokens(session):
+            state = "revoked" if row.revoked_at else "live" if is_live(row, now) else "expired"
+            typer.echo(f"{row.id}\t{row.address}\t{','.join(row.roles)}\t{state}\t{row.label}")
