@@ -44,7 +44,9 @@ contract LedgerAccess is AccessControlDefaultAdminRules, ILedgerAccess {
     /// @param reasonDigest hash of the decision document
     function suspendParty(address account, bytes32 reasonDigest) external onlyRole(REGULATOR_ROLE) {
         if (reasonDigest == bytes32(0)) revert ZeroValue();
-        _parties[account].status = PartyStatus.Suspended;
+        Party storage suspended = _parties[account];
+        if (suspended.status == PartyStatus.None) revert PartyNeverAdmitted(account);
+        suspended.status = PartyStatus.Suspended;
         emit PartySuspended(account, reasonDigest);
     }
 

@@ -146,4 +146,12 @@ contract LedgerAccessTest is LedgerFixture {
         vm.prank(regulator);
         access.suspendParty(alice, bytes32(0));
     }
+
+    function test_suspending_an_address_never_admitted_is_refused() public {
+        address stranger = vm.addr(0x5742);
+        vm.expectRevert(abi.encodeWithSelector(ILedgerAccess.PartyNeverAdmitted.selector, stranger));
+        vm.prank(regulator);
+        access.suspendParty(stranger, keccak256("reason"));
+        vm.assertEq(uint256(access.party(stranger).status), uint256(ILedgerAccess.PartyStatus.None), "untouched");
+    }
 }

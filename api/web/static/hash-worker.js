@@ -1,7 +1,7 @@
 // Hashes files off the page's thread. WebCrypto has no incremental digest, so a file of several GB is fed
 // piece by piece to @noble/hashes' SHA-256 (served from the pinned npm package).
 //   {file}           -> {sha256}: the file's SHA-256, the commitment of a single registered file
-//   {files: [{file, path}]} -> {root, fileCount, totalBytes}: a folder's data commitment (merkle/1), as
+//   {files: [{file, path}]} -> {root, fileCount, totalBytes}: a folder's data commitment (merkle/2), as
 //                        ledger/manifest/data.py commits a folder and ledger/proofs/merkle.py builds the tree
 import { sha256 } from "/assets/noble-hashes/sha2.js";
 import { keccak_256 } from "/assets/noble-hashes/sha3.js";
@@ -30,10 +30,11 @@ function fileEntry(path, hexDigest, size) {
   return sha256(utf8ToBytes(JSON.stringify({ path, sha256: "0x" + hexDigest, size })));
 }
 
-// OpenZeppelin's StandardMerkleTree layout over double-hashed, domain-tagged leaves with sorted pairs.
+// merkle/2 (docs/formats/merkle.md): exactly OpenZeppelin's StandardMerkleTree over double-hashed,
+// domain-tagged leaves sorted ascending, pairs hashed sorted.
 function merkleRoot(entries) {
   const leaves = entries.map((entry) => keccak_256(keccak_256(concatBytes(LEAF_DOMAIN, entry))));
-  leaves.sort((a, b) => compare(b, a));
+  leaves.sort(compare);
   const nodes = new Array(2 * leaves.length - 1);
   leaves.forEach((leaf, i) => (nodes[nodes.length - 1 - i] = leaf));
   for (let i = nodes.length - 1 - leaves.length; i >= 0; i--) {

@@ -28,6 +28,8 @@ interface ILedgerAccess {
 
     /// @notice A zero address or zero digest was given where one is required.
     error ZeroValue();
+    /// @notice Only a party once admitted can be suspended: a suspension of a stranger would record nothing true.
+    error PartyNeverAdmitted(address account);
 
     /// @notice Role of the reviewers who accept or reject applications.
     function REVIEWER_ROLE() external view returns (bytes32);
