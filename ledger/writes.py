@@ -2,8 +2,7 @@
 
 The one send path of the faces (registry, rights, holder and party actions alike):
 1. the sender must be a key the ledger holds (the relayer, or a custodied authority, regulator or registrant);
-2. a write already queued under the same key is answered as it stands (idempotency), if it is the same write
-   from the same sender (another is an `IdempotencyConflictError`);
+2. a write already queued under the same key is answered as it stands (idempotency);
 3. otherwise it is dry-run from the sender: a refusal is recorded durably (an outbox row with status
    `refused`, so the regulator's conflicts view lists it beside the refusals of the worker) and raised
    as `ContractRefusedError` naming the broken rule, before any gas is spent;
@@ -71,18 +70,16 @@ def send(
     existing = runtime.outbox.result(key)
     if existing is None:
         _dry_run(runtime, write, sender)
-    # Enqueueing under a key already used compares sender and write: another write is a conflict, never
-    # the earlier write's answer.
-    runtime.outbox.enqueue(
-        key,
-        sender,
-        write.to,
-        write.data,
-        write.purpose,
-        signer=signer.address if signer else None,
-        signer_nonce=signer.nonce if signer else None,
-    )
-    if existing is not None and (existing.status in FINAL or not wait):
+        runtime.outbox.enqueue(
+            key,
+            sender,
+            write.to,
+            write.data,
+            write.purpose,
+            signer=signer.address if signer else None,
+            signer_nonce=signer.nonce if signer else None,
+        )
+    elif existing.status in FINAL or not wait:
         return _final_or_refused(existing)
     result = runtime.outbox.wait(key, timeout=WAIT_SECONDS) if wait else runtime.outbox.result(key)
     assert result is not None
