@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 from ledger.chain.deployment import Deployment
 from ledger.encoding import from_hex, to_hex
 from ledger.index import queries
-from ledger.ipfs import IpfsClient
 from ledger.manifest.cid import raw_cid_of_digest
 from ledger.proofs.bundle import BundleEvent, FileProof, ProofBundle, RegistrationBundle
+from ledger.replication import Pinset
 from ledger.verification import file_match, lineage_of
 
 
@@ -21,7 +21,7 @@ class BundleUnavailableError(LookupError):
 
 def _registration_bundle(
     session: Session,
-    ipfs: IpfsClient,
+    ipfs: Pinset,
     deployment: Deployment,
     registration_id: int,
     matched: tuple[int, str] | None = None,
@@ -64,7 +64,7 @@ def _registration_bundle(
 
 def build_bundle(
     session: Session,
-    ipfs: IpfsClient,
+    ipfs: Pinset,
     deployment: Deployment,
     registration_id: int,
     matched: tuple[int, str] | None = None,
@@ -88,7 +88,7 @@ class FileNotRegisteredError(LookupError):
 
 def bundle_of(
     session: Session,
-    ipfs: IpfsClient,
+    ipfs: Pinset,
     deployment: Deployment,
     registration_id: int,
     file_sha256: str | None = None,

@@ -19,9 +19,9 @@ from ledger.chain.registry import publish_document
 from ledger.encoding import from_hex
 from ledger.index import queries
 from ledger.index.tables import CertificateRow
-from ledger.ipfs import IpfsClient
 from ledger.manifest.canonical import canonical_json, sha256
 from ledger.manifest.cid import raw_cid_of_digest
+from ledger.replication import Pinset
 from ledger.runtime import LedgerRuntime
 from ledger.vocabulary import CertificateType, Grade, Kind, Origin, Right
 
@@ -134,7 +134,7 @@ def publication(session: Session, runtime: LedgerRuntime, number: int) -> Public
     return Publication(cid, certificate.token_id, write)
 
 
-def published_document(session: Session, ipfs: IpfsClient, number: int) -> bytes | None:
+def published_document(session: Session, ipfs: Pinset, number: int) -> bytes | None:
     """The document block the certificate `number` names on chain, re-hashed on the way; None if none is named."""
     named = [c.document_digest for c in queries.certificates_by_number(session, number) if c.document_digest]
     if not named:

@@ -507,7 +507,7 @@ def index_rebuild(data_dir: DataDirOption = None) -> None:
 
 @retention_app.command("check")
 def retention_check(data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
-    """Prove that everything the chain references is retrievable, hashes right and is pinned; exit 1 if not."""
+    """Prove that everything the chain references is pinned, hashing right, on R nodes; exit 1 if not."""
     from ledger.retention import check_retention
 
     with ledger_runtime(data_dir) as runtime:
@@ -516,11 +516,37 @@ def retention_check(data_dir: DataDirOption = None, as_json: JsonOption = False)
     if as_json:
         print_json(report.model_dump(mode="json"))
     else:
-        console.print(f"{report.checked} items checked, {len(report.missing)} missing")
-        for item in report.missing:
-            console.print(
-                f"  [red]missing[/red] {item.kind} {item.cid} (registration {item.registration_id}): {item.problem}"
-            )
+        console.print(
+            f"{report.checked} items checked on {len(report.nodes)} nodes (R={report.replicas}), "
+            f"{len(report.missing)} below R"
+        )
+        _print_missing(report.missing)
+    if report.missing:
+        raise typer.Exit(EXIT_REFUSED)
+
+
+def _print_missing(missing: list[Any]) -> None:
+    for item in missing:
+        console.print(
+            f"  [red]below R[/red] {item.kind} {item.cid} (registration {item.registration_id}): {item.problem}"
+        )
+
+
+@retention_app.command("repair")
+def retention_repair(data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
+    """Re-pin every item held by fewer than R nodes on other reachable nodes; exit 1 if some stay below R."""
+    from ledger.retention import repair_retention
+
+    with ledger_runtime(data_dir) as runtime:
+        _synced(runtime)
+        report = repair_retention(runtime.sessions, runtime.ipfs)
+    if as_json:
+        print_json(report.model_dump(mode="json"))
+    else:
+        console.print(f"{len(report.repaired)} items re-pinned, {len(report.missing)} still below R={report.replicas}")
+        for item in report.repaired:
+            console.print(f"  [green]re-pinned[/green] {item.kind} {item.cid} on {', '.join(item.pinned_on)}")
+        _print_missing(report.missing)
     if report.missing:
         raise typer.Exit(EXIT_REFUSED)
 

@@ -33,6 +33,16 @@ class Settings(BaseSettings):
     chain_id: int = Field(default=31337, description="Chain id the deployment and signatures are bound to.")
     ipfs_api_url: str = Field(default="http://127.0.0.1:5001", description="Kubo RPC API.")
     ipfs_gateway_url: str = Field(default="http://127.0.0.1:8080", description="Kubo gateway.")
+    ipfs_nodes: list[str] = Field(
+        default_factory=list,
+        description="Kubo RPC APIs of the replica set, in write order; empty means ipfs_api_url alone.",
+    )
+    ipfs_replicas: int = Field(
+        default=2,
+        ge=1,
+        description="Nodes every manifest, evidence file and certificate document is pinned on "
+        "(capped at the number of nodes).",
+    )
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite in data_dir by default.")
     keystore_dir: Path | None = Field(default=None, description="Encrypted V3 keystores; data_dir/keystore by default.")
     confirmations: int = Field(default=0, ge=0, description="Blocks an event must be buried under to be indexed.")
@@ -115,6 +125,11 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         """The database URL, SQLite inside the data directory unless configured."""
         return self.database_url or f"sqlite:///{(self.data_dir / 'ledger.db').resolve()}"
+
+    @property
+    def resolved_ipfs_nodes(self) -> list[str]:
+        """The Kubo RPC APIs content is replicated over: the configured set, or the one node."""
+        return self.ipfs_nodes or [self.ipfs_api_url]
 
     @property
     def resolved_keystore_dir(self) -> Path:

@@ -18,7 +18,7 @@ from sqlalchemy import DateTime, Integer, String, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from ledger.db import Base
-from ledger.ipfs import IpfsClient
+from ledger.replication import Pinset
 from ledger.retention import referenced_content
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def is_expired(session: Session, draft_id: str) -> bool:
 
 
 def expire_unsubmitted(
-    sessions: sessionmaker[Session], ipfs: IpfsClient, days: int, now: datetime | None = None
+    sessions: sessionmaker[Session], ipfs: Pinset, days: int, now: datetime | None = None
 ) -> list[str]:
     """Unpins the evidence of drafts idle and unsubmitted for `days`; returns the drafts it expired."""
     now = now or _now()

@@ -94,10 +94,12 @@ class IpfsClient:
         lines = [json.loads(line) for line in response.text.splitlines() if line.strip()]
         return str(lines[-1]["Hash"])
 
-    def cat(self, cid: str, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
-        """Streams a UnixFS file's content (not re-hashed here: `fetch_file` re-hashes)."""
+    def cat(self, cid: str, chunk_size: int = CHUNK_SIZE, offline: bool = False) -> Iterator[bytes]:
+        """Streams a UnixFS file's content (not re-hashed here: `fetch_file` re-hashes); `offline` asks only
+        the node's own store."""
+        params = {"arg": cid, "offline": "true"} if offline else {"arg": cid}
         try:
-            with self._http.stream("POST", "/cat", params={"arg": cid}) as response:
+            with self._http.stream("POST", "/cat", params=params) as response:
                 if response.status_code != 200:
                     raise IpfsError(f"Kubo refused cat {cid}: {response.status_code}")
                 yield from response.iter_bytes(chunk_size)
@@ -150,6 +152,31 @@ class IpfsClient:
         except IpfsError:
             return False
         return True
+
+    def import_car(self, path: Path) -> list[str]:
+        """Imports a CAR file (Kubo checks each block against its CID) and pins its roots; returns the roots."""
+        with path.open("rb") as stream:
+            response = self._post(
+                "dag/import", params={"pin-roots": "true", "stats": "false"}, files={"file": (path.name, stream)}
+            )
+        lines = [json.loads(line) for line in response.text.splitlines() if line.strip()]
+        problems = [line["Root"]["PinErrorMsg"] for line in lines if "Root" in line and line["Root"].get("PinErrorMsg")]
+        if problems:
+            raise IpfsError(f"Kubo imported {path.name} but could not pin every root: {problems[0]}")
+        return [str(line["Root"]["Cid"]["/"]) for line in lines if "Root" in line]
+
+    def loopback_address(self) -> str:
+        """The node's swarm address on 127.0.0.1 with its peer id, for other nodes to connect to."""
+        identity = self._post("id").json()
+        peer_id = str(identity["ID"])
+        for address in identity.get("Addresses") or []:
+            if str(address).startswith("/ip4/127.0.0.1/tcp/"):
+                return str(address) if "/p2p/" in str(address) else f"{address}/p2p/{peer_id}"
+        raise IpfsError(f"the node {peer_id} listens on no loopback TCP address")
+
+    def swarm_connect(self, address: str) -> None:
+        """Connects the node to the peer at `address` (a multiaddress ending in /p2p/<peer id>)."""
+        self._post("swarm/connect", params={"arg": address})
 
     def export_car(self, cid: str) -> Iterator[bytes]:
         """Streams the DAG under `cid` as a CAR file."""

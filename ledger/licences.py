@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from ledger.index import queries
-from ledger.ipfs import IpfsClient, IpfsError
+from ledger.ipfs import IpfsError
 from ledger.manifest.cid import raw_cid_of_digest
+from ledger.replication import Pinset
 from ledger.vocabulary import Origin
 
 
@@ -14,7 +15,7 @@ class ScopeNotPublicError(ValueError):
     """A licence of public data names a scope document that is not published."""
 
 
-def check_public_scope(session: Session, ipfs: IpfsClient, registration_id: int, scope_digest: bytes) -> None:
+def check_public_scope(session: Session, ipfs: Pinset, registration_id: int, scope_digest: bytes) -> None:
     """Public data's licences must be public (DESIGN §1): the scope document's raw block must be retrievable
     from the ledger's own node. Licences of other data pass."""
     row = queries.registration(session, registration_id)

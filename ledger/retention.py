@@ -1,9 +1,10 @@
 """Retention: everything the chain references stays retrievable, hashes right, and can be exported.
 
 The ledger keeps, pinned and never garbage-collected, every manifest, every evidence file a manifest
-lists and every certificate document. The check proves each is in the node's own store (no network
-lookup), rebuilds its CID from the bytes, and confirms the pin. The export writes them all as one CAR
-(v1) file for another node or the national registration platform.
+lists and every certificate document, on R nodes (ledger.replication). The check proves, node by node,
+that each is in the node's own store (no network lookup), rebuilds its CID from the bytes, and confirms
+the pin; an item with fewer than R such copies is reported, and the repair pins it again elsewhere. The
+export writes them all as one CAR (v1) file for another node or the national registration platform.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.encoding import from_hex
 from ledger.index.tables import CertificateRow, ManifestRecord, ManifestVersion
-from ledger.ipfs import ContentMismatchError, IpfsClient, IpfsError, IpfsUnavailableError
+from ledger.ipfs import IpfsError
 from ledger.manifest.cid import raw_cid_of_digest
 from ledger.manifest.model import evidence_profile
-from ledger.manifest.unixfs import LEGACY_PROFILE, UnixFsProfile, unixfs_cid
+from ledger.manifest.unixfs import LEGACY_PROFILE, UnixFsProfile
+from ledger.replication import Pinset
 
 
 @dataclass(frozen=True)
@@ -35,17 +37,41 @@ class Referenced:
     registration_id: int
     profile: UnixFsProfile = LEGACY_PROFILE  # evidence only: the import profile its manifest records
 
+    @property
+    def unixfs_profile(self) -> UnixFsProfile | None:
+        """The profile its CID is rebuilt under: evidence files are UnixFS, the rest single raw blocks."""
+        return self.profile if self.kind == "evidence" else None
+
 
 class MissingItem(BaseModel):
+    """An item held by fewer than R nodes: how many good copies there are and what is wrong on each other node."""
+
     kind: str
     cid: str
     registration_id: int
     problem: str
+    copies: int = 0
+    nodes: dict[str, str] = {}
 
 
 class RetentionReport(BaseModel):
     checked: int
+    replicas: int
+    nodes: list[str]
     missing: list[MissingItem]
+
+
+class RepairedItem(BaseModel):
+    kind: str
+    cid: str
+    pinned_on: list[str]
+
+
+class RepairReport(BaseModel):
+    repaired: list[RepairedItem]
+    missing: list[MissingItem]
+    replicas: int
+    nodes: list[str]
 
 
 def referenced_content(sessions: sessionmaker[Session]) -> list[Referenced]:
@@ -69,50 +95,51 @@ def referenced_content(sessions: sessionmaker[Session]) -> list[Referenced]:
     return list(items.values())
 
 
-def _problem(ipfs: IpfsClient, item: Referenced) -> str | None:
-    if not ipfs.has_block(item.cid):
-        return "not in the node's store"
-    try:
-        if item.kind == "evidence":
-            rebuilt = unixfs_cid(_chunks(ipfs.cat(item.cid), item.profile.chunk_size), item.profile)
-            if rebuilt != item.cid:
-                return f"content rebuilds {rebuilt}"
-        else:
-            ipfs.get_raw_block(item.cid, offline=True)
-    except ContentMismatchError as error:
-        return str(error)
-    except IpfsUnavailableError:
-        raise
-    except IpfsError as error:
-        return str(error)
-    if not ipfs.is_pinned(item.cid):
-        return "not pinned: garbage collection could remove it"
-    return None
+def _below(pinset: Pinset, item: Referenced) -> MissingItem | None:
+    """The item as missing when fewer than R nodes hold a good copy of it, else None."""
+    copies = pinset.copies(item.cid, item.unixfs_profile)
+    good = sum(copy.good for copy in copies)
+    if good >= pinset.replicas:
+        return None
+    problems = {copy.node: copy.problem for copy in copies if copy.problem is not None}
+    return MissingItem(
+        kind=item.kind,
+        cid=item.cid,
+        registration_id=item.registration_id,
+        problem=f"{good} of {pinset.replicas} copies: " + "; ".join(f"{n}: {p}" for n, p in problems.items()),
+        copies=good,
+        nodes=problems,
+    )
 
 
-def _chunks(stream: Iterator[bytes], size: int) -> Iterator[bytes]:
-    """Re-chunks a byte stream into the chunk size UnixFS files were built with."""
-    buffer = b""
-    for piece in stream:
-        buffer += piece
-        while len(buffer) >= size:
-            yield buffer[:size]
-            buffer = buffer[size:]
-    if buffer:
-        yield buffer
+def _require_a_node(pinset: Pinset) -> None:
+    """Raises IpfsUnavailableError when no node answers: the check then says nothing rather than "all lost"."""
+    pinset.version()
 
 
-def check_retention(sessions: sessionmaker[Session], ipfs: IpfsClient) -> RetentionReport:
-    """Checks every referenced item; the report lists what is missing or wrong."""
+def check_retention(sessions: sessionmaker[Session], pinset: Pinset) -> RetentionReport:
+    """Checks every referenced item on every node; the report lists each item held by fewer than R nodes."""
+    _require_a_node(pinset)
     items = referenced_content(sessions)
-    missing = []
-    for item in items:
-        problem = _problem(ipfs, item)
-        if problem is not None:
-            missing.append(
-                MissingItem(kind=item.kind, cid=item.cid, registration_id=item.registration_id, problem=problem)
-            )
-    return RetentionReport(checked=len(items), missing=missing)
+    missing = [below for item in items if (below := _below(pinset, item)) is not None]
+    return RetentionReport(checked=len(items), replicas=pinset.replicas, nodes=pinset.nodes, missing=missing)
+
+
+def repair_retention(sessions: sessionmaker[Session], pinset: Pinset) -> RepairReport:
+    """Re-pins every item held by fewer than R nodes on other reachable nodes, then checks again."""
+    _require_a_node(pinset)
+    repaired = []
+    still_missing = []
+    for item in referenced_content(sessions):
+        if _below(pinset, item) is None:
+            continue
+        pinned = pinset.replicate(item.cid, item.unixfs_profile)
+        if pinned:
+            repaired.append(RepairedItem(kind=item.kind, cid=item.cid, pinned_on=pinned))
+        below = _below(pinset, item)
+        if below is not None:
+            still_missing.append(below)
+    return RepairReport(repaired=repaired, missing=still_missing, replicas=pinset.replicas, nodes=pinset.nodes)
 
 
 def _blocks_of(export: Iterator[bytes]) -> Iterator[bytes]:
@@ -133,7 +160,7 @@ def _blocks_of(export: Iterator[bytes]) -> Iterator[bytes]:
     yield from pieces
 
 
-def export_car(sessions: sessionmaker[Session], ipfs: IpfsClient, output: Path) -> int:
+def export_car(sessions: sessionmaker[Session], ipfs: Pinset, output: Path) -> int:
     """Writes every referenced item as one CAR v1 file; returns the number of roots."""
     items = referenced_content(sessions)
     roots = [CID.decode(item.cid) for item in items]

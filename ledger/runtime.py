@@ -23,9 +23,9 @@ from ledger.chain.registry import signer_nonce
 from ledger.config import Settings
 from ledger.db import make_engine, make_sessionmaker
 from ledger.index.follower import ChainFollower
-from ledger.ipfs import IpfsClient
 from ledger.migrations import upgrade_schema
 from ledger.outbox import Outbox, OutboxPolicy
+from ledger.replication import KuboSet, Pinset
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
 
 
@@ -76,8 +76,9 @@ class LedgerRuntime:
         return make_sessionmaker(self.engine)
 
     @cached_property
-    def ipfs(self) -> IpfsClient:
-        return IpfsClient(self.settings.ipfs_api_url)
+    def ipfs(self) -> Pinset:
+        """The content store: every write pinned on `ipfs_replicas` of the configured Kubo nodes."""
+        return KuboSet.of(self.settings.resolved_ipfs_nodes, self.settings.ipfs_replicas)
 
     @cached_property
     def relayer(self) -> LocalAccount:

@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.encoding import from_hex
 from ledger.index.tables import DataFileRow, ManifestRecord, ManifestVersion, RegistrationRow
-from ledger.ipfs import ContentMismatchError, IpfsClient, IpfsError, IpfsUnavailableError
+from ledger.ipfs import ContentMismatchError, IpfsError, IpfsUnavailableError
 from ledger.manifest.canonical import parse_canonical
 from ledger.manifest.cid import raw_cid_of_digest
 from ledger.manifest.model import SignedManifest
 from ledger.manifest.signing import ManifestSignatureError, verify_manifest_signature
+from ledger.replication import Pinset
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def _check(
 
 
 def load_manifests(
-    sessions: sessionmaker[Session], ipfs: IpfsClient, chain_id: int, registry: str, limit: int = 500
+    sessions: sessionmaker[Session], ipfs: Pinset, chain_id: int, registry: str, limit: int = 500
 ) -> int:
     """Loads up to `limit` manifest versions not loaded yet; returns how many were recorded."""
     with sessions() as session:

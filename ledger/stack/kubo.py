@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -90,12 +92,56 @@ def kubo_process(data_dir: Path, api_port: int, gateway_port: int, swarm_port: i
     """A Kubo daemon with its repository in `data_dir/ipfs`, prepared and isolated."""
     repo = data_dir / "ipfs"
     prepare_repo(repo, api_port, gateway_port, swarm_port)
-    env = {"IPFS_PATH": str(repo), **KUBO_ENV}
+    return _daemon("kubo", repo, data_dir / "logs" / "kubo.log", api_port)
+
+
+def _daemon(name: str, repo: Path, log_path: Path, api_port: int) -> ManagedProcess:
     api_url = f"http://127.0.0.1:{api_port}"
     return ManagedProcess(
-        "kubo",
+        name,
         [str(IPFS.path), "daemon", "--migrate=false"],
-        data_dir / "logs" / "kubo.log",
+        log_path,
         ready=lambda: api_ready(api_url),
-        env=env,
+        env={"IPFS_PATH": str(repo), **KUBO_ENV},
     )
+
+
+@dataclass(frozen=True)
+class KuboPorts:
+    """The loopback ports of one node of a Kubo set."""
+
+    api: int
+    gateway: int
+    swarm: int
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api}"
+
+
+def peer_id(repo: Path) -> str:
+    """The peer id a prepared repository's node runs under."""
+    return str(json.loads((repo / "config").read_text())["Identity"]["PeerID"])
+
+
+def kubo_set_processes(data_dir: Path, ports: Sequence[KuboPorts]) -> list[ManagedProcess]:
+    """Kubo daemons `kubo-0`, `kubo-1`, ... in `data_dir/ipfs-<i>`, isolated as `kubo_process`'s node and
+    peered with each other: each lists the others in `Peering.Peers` (their loopback swarm address), so they
+    connect on start and reconnect after a restart, which is how a repair fetches blocks over bitswap with
+    routing off. Start them all, then the set is `KuboSet.of([p.api_url for p in ports], replicas)`."""
+    repos = [data_dir / f"ipfs-{index}" for index in range(len(ports))]
+    for repo, node in zip(repos, ports, strict=True):
+        prepare_repo(repo, node.api, node.gateway, node.swarm)
+    peers = [
+        {"ID": peer_id(repo), "Addrs": [f"/ip4/127.0.0.1/tcp/{node.swarm}"]}
+        for repo, node in zip(repos, ports, strict=True)
+    ]
+    processes = []
+    for index, repo in enumerate(repos):
+        config_path = repo / "config"
+        config = json.loads(config_path.read_text())
+        config["Peering"] = {"Peers": [peer for other, peer in enumerate(peers) if other != index]}
+        config_path.write_text(json.dumps(config, indent=2))
+        log_path = data_dir / "logs" / f"kubo-{index}.log"
+        processes.append(_daemon(f"kubo-{index}", repo, log_path, ports[index].api))
+    return processes
