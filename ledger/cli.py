@@ -565,6 +565,60 @@ def export_command(
     console.print(f"wrote {output} with {roots} roots")
 
 
+# ------------------------------------------------------------------------------------------------- backups
+
+
+@app.command("backup")
+def backup_command(
+    directory: Annotated[Path, typer.Argument(help="A new directory to write the backup into.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Back up the database, keystores, deployment file and every pinned item (CAR) into DIRECTORY."""
+    from ledger.backup import BackupError, backup_ledger
+
+    with ledger_runtime(data_dir) as runtime:
+        _synced(runtime)
+        try:
+            description = backup_ledger(runtime, directory)
+        except BackupError as error:
+            raise fail(str(error), EXIT_BAD_INPUT) from error
+    console.print(
+        f"backed up the {description.database} database (index at block {description.index_block}), "
+        f"{len(description.keystores)} keystores and {description.content_roots} items to {directory}"
+    )
+
+
+@app.command("restore")
+def restore_command(
+    directory: Annotated[Path, typer.Argument(help="A directory written by `drl backup`.")],
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Restore a backup onto an empty node, then re-verify it against the chain; exit 1 on any difference."""
+    from ledger.backup import BackupError, restore_ledger
+
+    with ledger_runtime(data_dir) as runtime:
+        try:
+            report = restore_ledger(runtime, directory)
+        except BackupError as error:
+            raise fail(str(error), EXIT_BAD_INPUT) from error
+    if as_json:
+        print_json(report.model_dump(mode="json"))
+    else:
+        console.print(
+            f"restored; re-verified {report.registrations} registrations against the chain at block {report.block}: "
+            f"{len(report.differences)} tables differ, {len(report.missing_content)} items below R"
+        )
+        for difference in report.differences:
+            console.print(
+                f"  [red]differs[/red] {difference.table}: {len(difference.only_in_backup)} rows only in the backup, "
+                f"{len(difference.only_on_chain)} only on the chain"
+            )
+        _print_missing(report.missing_content)
+    if not report.clean:
+        raise typer.Exit(EXIT_REFUSED)
+
+
 @app.command("bundle")
 def bundle_command(
     registration_id: Annotated[int, typer.Argument(help="The registration id.")],

@@ -27,7 +27,7 @@ T = TypeVar("T")
 
 
 class BelowReplicasError(IpfsUnavailableError):
-    """Fewer nodes than the replication factor could store the content: the write is refused."""
+    """Fewer nodes than the replication factor could be reached to store the content: the write is refused."""
 
 
 @dataclass(frozen=True)
@@ -153,19 +153,20 @@ class KuboSet:
     def _store(self, write: Callable[[IpfsClient], T], what: str) -> list[T]:
         """Runs `write` on nodes in order until `replicas` succeeded; their answers, or BelowReplicasError."""
         answers: list[T] = []
-        failures: list[str] = []
+        failures: list[IpfsError] = []
         for client, name in zip(self._clients, self._names, strict=True):
             try:
                 answers.append(write(client))
             except IpfsError as error:  # down, refused, or computed another CID: the next node is asked
-                failures.append(f"{name}: {error}")
+                failures.append(type(error)(f"{name}: {error}"))
                 continue
             if len(answers) == self._replicas:
                 return answers
-        raise BelowReplicasError(
-            f"{what} could be pinned on {len(answers)} of the {self._replicas} nodes required "
-            f"({'; '.join(failures)}); nothing was submitted"
-        )
+        message = f"{what} could be pinned on {len(answers)} of the {self._replicas} nodes required"
+        detail = "; ".join(map(str, failures))
+        if all(isinstance(failure, IpfsUnavailableError) for failure in failures):
+            raise BelowReplicasError(f"{message} ({detail})")
+        raise IpfsError(f"{message}: refused ({detail})")
 
     def get_raw_block(self, cid: str, offline: bool = False) -> bytes:
         """Each node's own store first; then, if asked for and none held it, the first node over the network."""

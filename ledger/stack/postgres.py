@@ -60,6 +60,12 @@ def _library_env(bin_dir: Path) -> dict[str, str]:
     return {"LD_LIBRARY_PATH": ":".join(libraries)} if libraries and root != Path("/") else {}
 
 
+def client_program(name: str) -> tuple[list[str], dict[str, str]]:
+    """The argv head and environment of a client program of PostgreSQL (`pg_dump`, `pg_restore`), run as us."""
+    bin_dir = postgres_bin_dir()
+    return [str(bin_dir / name)], _library_env(bin_dir)
+
+
 def _server_user() -> pwd.struct_passwd | None:
     """The unprivileged account the server runs as when we are root (created on first use), else None."""
     if os.geteuid() != 0:
