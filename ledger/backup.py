@@ -21,8 +21,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
+import dag_cbor
+from multiformats import CID, varint
 from pydantic import BaseModel
 from sqlalchemy import Engine, func, inspect, make_url, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,6 +35,7 @@ from ledger.index.manifests import load_manifests
 from ledger.index.tables import STATE_TABLES, ChainEvent, IndexCursor, RegistrationRow
 from ledger.ipfs import IpfsError, IpfsUnavailableError
 from ledger.migrations import schema_revision, upgrade_schema
+from ledger.outbox import OutboxStatus, OutboxWrite
 from ledger.retention import MissingItem, check_retention, export_car
 from ledger.runtime import LedgerRuntime
 from ledger.stack.postgres import client_program
@@ -79,6 +82,7 @@ class ReverificationReport(BaseModel):
     differences: list[Difference]
     missing_content: list[MissingItem]
     content_import_error: str | None = None
+    unsent_writes: int = 0  # queued in the restored outbox, not yet signed: check them before starting workers
 
     @property
     def clean(self) -> bool:
@@ -239,14 +243,83 @@ def restore_ledger(runtime: LedgerRuntime, directory: Path) -> ReverificationRep
         shutil.copyfile(directory / "keystore" / name, settings.resolved_keystore_dir / name)
         (settings.resolved_keystore_dir / name).chmod(0o600)
     shutil.copyfile(directory / "deployment.json", settings.deployment_file)
+    import_error = _import_content(runtime, directory / CONTENT)
+    return reverify(runtime).model_copy(update={"content_import_error": import_error})
+
+
+def _import_content(runtime: LedgerRuntime, car: Path) -> str | None:
+    """Imports the backup's CAR; when a node refuses it (a block that does not hash to its CID), imports the
+    blocks that do and returns what was left out. What is missing then shows up as content below R."""
     try:
-        runtime.ipfs.import_car(directory / CONTENT)
+        runtime.ipfs.import_car(car)
     except IpfsUnavailableError:
         raise
-    except IpfsError as error:  # a damaged CAR: what it lacks shows up below as content under R
-        report = reverify(runtime)
-        return report.model_copy(update={"content_import_error": str(error)})
-    return reverify(runtime)
+    except IpfsError as error:
+        sound = runtime.settings.data_dir / "restore-content.car"
+        try:
+            rejected = sound_car(car, sound)
+            runtime.ipfs.import_car(sound)
+        finally:
+            sound.unlink(missing_ok=True)
+        return f"{car.name} was refused ({error}); imported without the blocks that do not match: {', '.join(rejected)}"
+    return None
+
+
+def _section_length(stream: BinaryIO) -> int | None:
+    """The varint that starts a CAR section, or None at the end of the file."""
+    value, shift = 0, 0
+    while byte := stream.read(1):
+        value |= (byte[0] & 0x7F) << shift
+        if byte[0] < 0x80:
+            return value
+        shift += 7
+    if shift:
+        raise BackupError("the CAR file ends inside a section length")
+    return None
+
+
+def _split_section(section: bytes) -> tuple[CID, bytes]:
+    """A CAR section's CID and block bytes (CIDv0 is a bare sha2-256 multihash; CIDv1 is prefixed)."""
+    if section[:2] == b"\x12\x20":
+        return CID.decode(section[:34]), section[34:]
+    offset = 0
+    for _ in range(3):  # version, codec, hash function
+        offset += varint.decode_raw(section[offset:])[1]
+    digest_length, read, _ = varint.decode_raw(section[offset:])
+    end = offset + read + digest_length
+    return CID.decode(section[:end]), section[end:]
+
+
+def _sections(stream: BinaryIO) -> Iterator[bytes]:
+    while (length := _section_length(stream)) is not None:
+        yield stream.read(length)
+
+
+def _unsound_blocks(car: Path) -> set[CID]:
+    """The CIDs of the CAR's blocks whose bytes do not hash to them."""
+    with car.open("rb") as reading:
+        sections = _sections(reading)
+        next(sections, None)  # the header
+        return {cid for cid, block in map(_split_section, sections) if cid.hashfun.digest(block) != cid.digest}
+
+
+def sound_car(source: Path, target: Path) -> list[str]:
+    """Copies the CAR v1 file `source` to `target` without the blocks whose bytes do not hash to their CID
+    (nor them as roots); returns the CIDs left out."""
+    rejected = _unsound_blocks(source)
+    with source.open("rb") as reading, target.open("wb") as writing:
+        sections = _sections(reading)
+        header = dag_cbor.decode(next(sections))
+        roots = header.get("roots") if isinstance(header, dict) else None
+        if not isinstance(roots, list):
+            raise BackupError(f"{source} does not start with a CAR v1 header")
+        kept: list[dag_cbor.IPLDKind] = [root for root in roots if root not in rejected]
+        encoded = dag_cbor.encode({"roots": kept, "version": 1})
+        writing.write(varint.encode(len(encoded)) + encoded)
+        for section in sections:
+            if _split_section(section)[0] not in rejected:
+                writing.write(varint.encode(len(section)) + section)
+    return sorted(map(str, rejected))
 
 
 def reverify(runtime: LedgerRuntime) -> ReverificationReport:
@@ -268,8 +341,14 @@ def reverify(runtime: LedgerRuntime) -> ReverificationReport:
         with fresh() as session:
             registrations = session.scalar(select(func.count()).select_from(RegistrationRow)) or 0
     retention = check_retention(runtime.sessions, runtime.ipfs)
+    with runtime.sessions() as session:
+        unsent = session.scalar(select(func.count()).where(OutboxWrite.status == OutboxStatus.QUEUED)) or 0
     return ReverificationReport(
-        block=block, registrations=registrations, differences=differences, missing_content=retention.missing
+        block=block,
+        registrations=registrations,
+        differences=differences,
+        missing_content=retention.missing,
+        unsent_writes=unsent,
     )
 
 

@@ -615,6 +615,13 @@ def restore_command(
                 f"{len(difference.only_on_chain)} only on the chain"
             )
         _print_missing(report.missing_content)
+        if report.content_import_error:
+            console.print(f"  [red]content not imported[/red]: {report.content_import_error}")
+        if report.unsent_writes:
+            console.print(
+                f"  [yellow]{report.unsent_writes} writes queued in the restored outbox[/yellow]: sent when the "
+                "service starts; check that none was sent after the backup was taken"
+            )
     if not report.clean:
         raise typer.Exit(EXIT_REFUSED)
 

@@ -28,11 +28,15 @@ def _good_copies(pinset: KuboSet, cid: str, profile: object = None) -> list[str]
     return [copy.node for copy in pinset.copies(cid, profile) if copy.good]  # type: ignore[arg-type]
 
 
-def test_a_write_is_pinned_on_r_nodes(nodes: KuboNodes) -> None:
+def test_a_write_is_pinned_on_r_nodes(nodes: KuboNodes, tmp_path: Path) -> None:
+    evidence = tmp_path / "evidence.csv"
+    evidence.write_text("road,count\n" * 1000)
     with KuboSet.of(nodes.urls, replicas=2) as pinset:
         cid = pinset.put_raw_block(b'{"manifest":"replicated"}')
         assert cid == raw_cid(b'{"manifest":"replicated"}')
         assert _good_copies(pinset, cid) == nodes.urls[:2]
+        file_cid = pinset.add_file(evidence)
+        assert _good_copies(pinset, file_cid, CURRENT_PROFILE) == nodes.urls[:2]
 
 
 def test_a_write_is_pinned_on_r_nodes_past_a_dead_one(nodes: KuboNodes) -> None:
