@@ -4,7 +4,9 @@ and a backup tampered with (a row edited, a manifest changed) is reported, never
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +18,7 @@ from web3 import Web3
 
 from ledger.chain.deployment import Deployment
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
+from ledger.stack.postgres import client_program
 
 from .kubo_set import running_kubo_set
 from .registry import transact
@@ -125,14 +128,30 @@ def test_a_restore_on_an_empty_machine_re_verifies_every_registration_against_th
     assert "empty" in again.output
 
 
+def _edit_postgres_archive(archive: Path, scratch_url: str, statement: str) -> None:
+    """Tampers with a pg_dump archive: restores it into a scratch database, runs `statement`, dumps it back."""
+    libpq = make_url(scratch_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    restore, env = client_program("pg_restore")
+    subprocess.run([*restore, "--no-owner", f"--dbname={libpq}", str(archive)], env={**os.environ, **env}, check=True)
+    engine = create_engine(scratch_url)
+    with engine.begin() as connection:
+        connection.execute(text(statement))
+    engine.dispose()
+    dump, env = client_program("pg_dump")
+    subprocess.run([*dump, "--format=custom", "--no-owner", f"--file={archive}", libpq], env={**os.environ, **env},
+                   check=True)  # fmt: skip
+
+
 def test_a_row_edited_in_the_backup_is_reported_as_a_difference_with_the_chain(
     backup: tuple[Path, str, str], tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     backup_dir, kind, _title = backup
-    if kind != "sqlite":
-        pytest.skip("a row is edited in the SQLite copy; a pg_dump archive is not edited in place")
-    with sqlite3.connect(backup_dir / "database.sqlite") as database:
-        database.execute("UPDATE registrations SET grade = grade + 1 WHERE id = (SELECT max(id) FROM registrations)")
+    edit = "UPDATE registrations SET grade = grade + 1 WHERE id = (SELECT max(id) FROM registrations)"
+    if kind == "sqlite":
+        with sqlite3.connect(backup_dir / "database.sqlite") as database:
+            database.execute(edit)
+    else:
+        _edit_postgres_archive(backup_dir / "database.pgdump", _database(kind, tmp_path, request, "edit"), edit)
     code, report = _restore(backup_dir, kind, tmp_path, request, monkeypatch)
     assert code == 1
     (difference,) = report["differences"]
@@ -142,12 +161,11 @@ def test_a_row_edited_in_the_backup_is_reported_as_a_difference_with_the_chain(
     assert ours["grade"] == theirs["grade"] + 1
 
 
+@pytest.mark.parametrize("backup", ["sqlite"], indirect=True)  # the CAR is the same whatever the database
 def test_a_manifest_changed_in_the_backup_is_reported_and_not_served(
     backup: tuple[Path, str, str], tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     backup_dir, kind, title = backup
-    if kind != "sqlite":
-        pytest.skip("the content is the same CAR for both databases")
     car = backup_dir / "content.car"
     content = car.read_bytes()
     assert content.count(title.encode()) == 1
