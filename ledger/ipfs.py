@@ -165,19 +165,6 @@ class IpfsClient:
             raise IpfsError(f"Kubo imported {path.name} but could not pin every root: {problems[0]}")
         return [str(line["Root"]["Cid"]["/"]) for line in lines if "Root" in line]
 
-    def loopback_address(self) -> str:
-        """The node's swarm address on 127.0.0.1 with its peer id, for other nodes to connect to."""
-        identity = self._post("id").json()
-        peer_id = str(identity["ID"])
-        for address in identity.get("Addresses") or []:
-            if str(address).startswith("/ip4/127.0.0.1/tcp/"):
-                return str(address) if "/p2p/" in str(address) else f"{address}/p2p/{peer_id}"
-        raise IpfsError(f"the node {peer_id} listens on no loopback TCP address")
-
-    def swarm_connect(self, address: str) -> None:
-        """Connects the node to the peer at `address` (a multiaddress ending in /p2p/<peer id>)."""
-        self._post("swarm/connect", params={"arg": address})
-
     def export_car(self, cid: str) -> Iterator[bytes]:
         """Streams the DAG under `cid` as a CAR file."""
         with self._http.stream("POST", "/dag/export", params={"arg": cid}) as response:

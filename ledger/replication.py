@@ -111,7 +111,6 @@ class KuboSet:
         self._clients = list(clients)
         self._names = list(names)
         self._replicas = min(replicas, len(clients))
-        self.configured_replicas = replicas
 
     @classmethod
     def of(cls, api_urls: Sequence[str], replicas: int) -> KuboSet:
@@ -221,10 +220,6 @@ class KuboSet:
                 good += 1
         return pinned
 
-    def connect(self) -> None:
-        """Connects every reachable node to every other over the swarm (loopback addresses only)."""
-        connect_peers(self._clients)
-
     def _first(self, read: Callable[[IpfsClient], T], what: str) -> T:
         """The answer of the first node that gives one; a node that lies, lacks or is down is skipped."""
         failures: list[IpfsError] = []
@@ -286,21 +281,3 @@ def rechunked(stream: Iterator[bytes], size: int) -> Iterator[bytes]:
             buffer = buffer[size:]
     if buffer:
         yield buffer
-
-
-def connect_peers(clients: Sequence[IpfsClient]) -> None:
-    """Asks each reachable node to connect to every other one's loopback swarm address."""
-    addresses: list[str | None] = []
-    for client in clients:
-        try:
-            addresses.append(client.loopback_address())
-        except IpfsUnavailableError:
-            addresses.append(None)
-    for index, client in enumerate(clients):
-        for other, address in enumerate(addresses):
-            if other == index or address is None or addresses[index] is None:
-                continue
-            try:
-                client.swarm_connect(address)
-            except IpfsError as error:
-                log.warning("could not connect IPFS nodes: %s", error)
