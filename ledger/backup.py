@@ -142,18 +142,33 @@ def _index_block(sessions: sessionmaker[Session]) -> int | None:
 
 
 def backup_ledger(runtime: LedgerRuntime, directory: Path) -> BackupDescription:
-    """Writes the node's backup into `directory` (which must not exist): database first, then the content
-    it references (a superset if writes go on meanwhile), keystores and the deployment file."""
+    """Writes the node's backup into `directory`, which must not exist. It is written as `directory.partial`
+    and renamed when complete; on any failure the partial directory is removed."""
     if directory.exists():
         raise BackupError(f"{directory} exists: a backup goes into a new directory")
-    settings = runtime.settings
     partial = directory.with_name(directory.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(mode=0o700, parents=True)
-    kind = _dump_database(settings.resolved_database_url, partial)
-    roots = export_car(runtime.sessions, runtime.ipfs, partial / CONTENT)
-    keystores = _copy_keystores(settings.resolved_keystore_dir, partial / "keystore")
-    shutil.copyfile(settings.deployment_file, partial / "deployment.json")
+    try:
+        description = _write_backup(runtime, partial)
+    except BaseException as error:
+        shutil.rmtree(partial, ignore_errors=True)
+        if isinstance(error, IpfsError) and not isinstance(error, IpfsUnavailableError):
+            raise BackupError(f"the content could not be exported, no backup written: {error}") from error
+        raise
+    partial.rename(directory)
+    return description
+
+
+def _write_backup(runtime: LedgerRuntime, target: Path) -> BackupDescription:
+    """The database first, then the content it references (a superset if writes go on meanwhile), the
+    keystores, the deployment file and the description."""
+    settings = runtime.settings
+    index_block = _index_block(runtime.sessions)
+    kind = _dump_database(settings.resolved_database_url, target)
+    roots = export_car(runtime.sessions, runtime.ipfs, target / CONTENT)
+    keystores = _copy_keystores(settings.resolved_keystore_dir, target / "keystore")
+    shutil.copyfile(settings.deployment_file, target / "deployment.json")
     description = BackupDescription(
         format=BACKUP_FORMAT,
         created_at=datetime.now(UTC),
@@ -161,12 +176,11 @@ def backup_ledger(runtime: LedgerRuntime, directory: Path) -> BackupDescription:
         registry=runtime.deployment.registrations,
         database=kind,
         schema_revision=schema_revision(runtime.engine),
-        index_block=_index_block(runtime.sessions),
+        index_block=index_block,
         content_roots=roots,
         keystores=keystores,
     )
-    (partial / DESCRIPTION).write_text(description.model_dump_json(indent=2) + "\n")
-    partial.rename(directory)
+    (target / DESCRIPTION).write_text(description.model_dump_json(indent=2) + "\n")
     return description
 
 

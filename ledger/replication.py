@@ -157,6 +157,8 @@ class KuboSet:
             try:
                 answers.append(write(client))
             except IpfsError as error:  # down, refused, or computed another CID: the next node is asked
+                if len(self._clients) == 1:
+                    raise  # one node: its own error says it all
                 failures.append(type(error)(f"{name}: {error}"))
                 continue
             if len(answers) == self._replicas:
@@ -230,6 +232,8 @@ class KuboSet:
                 log.warning("IPFS node %s returned wrong content for %s: %s", name, what, error)
                 failures.append(ContentMismatchError(f"{name}: {error}"))
             except IpfsError as error:
+                if len(self._clients) == 1:
+                    raise  # one node: its own error says it all
                 failures.append(type(error)(f"{name}: {error}"))
         raise _combined(failures, what)
 
