@@ -275,7 +275,10 @@ def _import_content(runtime: LedgerRuntime, car: Path) -> str | None:
             runtime.ipfs.import_car(sound)
         finally:
             sound.unlink(missing_ok=True)
-        return f"{car.name} was refused ({error}); imported without the blocks that do not match: {', '.join(rejected)}"
+        return (
+            f"{car.name} was refused ({error}); imported without the blocks that do not match their CID, left out: "
+            + ", ".join(rejected)
+        )
     return None
 
 
@@ -323,7 +326,10 @@ def sound_car(source: Path, target: Path) -> list[str]:
     rejected = _unsound_blocks(source)
     with source.open("rb") as reading, target.open("wb") as writing:
         sections = _sections(reading)
-        header = dag_cbor.decode(next(sections))
+        first = next(sections, None)
+        if first is None:
+            raise BackupError(f"{source} is empty")
+        header = dag_cbor.decode(first)
         roots = header.get("roots") if isinstance(header, dict) else None
         if not isinstance(roots, list):
             raise BackupError(f"{source} does not start with a CAR v1 header")
@@ -333,7 +339,7 @@ def sound_car(source: Path, target: Path) -> list[str]:
         for section in sections:
             if _split_section(section)[0] not in rejected:
                 writing.write(varint.encode(len(section)) + section)
-    return sorted(map(str, rejected))
+    return sorted(str(cid.set(base="base32")) if cid.version == 1 else str(cid) for cid in rejected)
 
 
 def reverify(runtime: LedgerRuntime) -> ReverificationReport:
