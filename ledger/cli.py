@@ -616,10 +616,14 @@ def run_background_workers(
     """The outbox worker, the indexer (every `interval` seconds) and the chores (every `chore_interval`), as
     daemon threads until `stop` is set. None of them dies of an error: each logs it and tries again."""
 
+    leadership = runtime.leadership  # the outbox worker, the indexer and the chores work only while leading
+
     def follow() -> None:
         while not stop.is_set():
             try:
-                _synced(runtime)
+                with leadership.permit() as leading:
+                    if leading:
+                        _synced(runtime)
             except Exception as error:  # noqa: BLE001 - a worker logs and retries, it never dies
                 errors.print(f"[yellow]indexer: {error}[/yellow]")
             stop.wait(interval)
@@ -627,17 +631,22 @@ def run_background_workers(
     def chores() -> None:
         while not stop.is_set():
             try:
-                draft_pins.expire_unsubmitted(runtime.sessions, runtime.ipfs, runtime.settings.draft_evidence_days)
+                with leadership.permit() as leading:
+                    if leading:
+                        draft_pins.expire_unsubmitted(
+                            runtime.sessions, runtime.ipfs, runtime.settings.draft_evidence_days
+                        )
             except Exception as error:  # noqa: BLE001 - a worker logs and retries, it never dies
                 errors.print(f"[yellow]draft expiry: {error}[/yellow]")
-            stop.wait(chore_interval)
+            stop.wait(chore_interval if leadership.leading else interval)
 
     threads = [
+        leadership.campaign(stop),
         threading.Thread(target=runtime.outbox.run_forever, args=(stop,), name="outbox", daemon=True),
         threading.Thread(target=follow, name="indexer", daemon=True),
         threading.Thread(target=chores, name="chores", daemon=True),
     ]
-    for thread in threads:
+    for thread in threads[1:]:
         thread.start()
     return threads
 

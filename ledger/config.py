@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     draft_evidence_days: int = Field(
         default=30, ge=1, le=3650, description="Evidence of a draft never submitted is unpinned after this."
     )
+    leader_heartbeat_seconds: float = Field(
+        default=1.0, gt=0, le=60, description="How often a standby instance tries to take the leader's lease."
+    )
     anvil_port: int = Field(default=8545, ge=1, le=65535)
     ipfs_api_port: int = Field(default=5001, ge=1, le=65535)
     ipfs_gateway_port: int = Field(default=8080, ge=1, le=65535)

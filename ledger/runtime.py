@@ -24,6 +24,7 @@ from ledger.config import Settings
 from ledger.db import make_engine, make_sessionmaker
 from ledger.index.follower import ChainFollower
 from ledger.ipfs import IpfsClient
+from ledger.leadership import Leadership, lease_for
 from ledger.migrations import upgrade_schema
 from ledger.outbox import Outbox, OutboxPolicy
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
@@ -106,8 +107,16 @@ class LedgerRuntime:
         return keys
 
     @cached_property
+    def leadership(self) -> Leadership:
+        """Whether this instance runs the outbox worker and the indexer: one instance at a time holds the lease."""
+        return Leadership(
+            lease_for(self.settings.resolved_database_url), heartbeat=self.settings.leader_heartbeat_seconds
+        )
+
+    @cached_property
     def outbox(self) -> Outbox:
-        return Outbox(self.sessions, self.w3, self.custody, OutboxPolicy(max_fee_per_gas=self.settings.max_fee_per_gas))
+        policy = OutboxPolicy(max_fee_per_gas=self.settings.max_fee_per_gas)
+        return Outbox(self.sessions, self.w3, self.custody, policy, permit=self.leadership.permit)
 
     @cached_property
     def follower(self) -> ChainFollower:
@@ -142,5 +151,7 @@ class LedgerRuntime:
         """Releases connections."""
         if "ipfs" in self.__dict__:
             self.ipfs.close()
+        if "leadership" in self.__dict__:
+            self.leadership.close()
         if "engine" in self.__dict__:
             self.engine.dispose()
