@@ -38,6 +38,7 @@ from ledger.manifest.data import DataFolderError, commit_file, commit_folder, fo
 from ledger.manifest.model import Manifest, SignedManifest
 from ledger.migrations import head_revision, schema_revision, upgrade_schema
 from ledger.outbox import OutboxStatus
+from ledger.reorg import requeue_orphaned_writes
 from ledger.runtime import LedgerRuntime, NotDeployedError
 from ledger.stack.process import ProcessFailedError
 from ledger.toolchain import ALL_TOOLS
@@ -499,7 +500,7 @@ def index_rebuild(data_dir: DataDirOption = None) -> None:
                 report = runtime.follower.sync(max_ranges=1)
                 events += report.events
                 progress.update(task, completed=report.to_block - first + 1)
-                if report.to_block >= runtime.w3.eth.block_number - runtime.settings.confirmations:
+                if report.to_block >= runtime.follower.final_block():
                     break
         _synced(runtime)
     console.print(f"index rebuilt: {events} events up to block {report.to_block}")
@@ -613,9 +614,9 @@ def verify_bundle_command(
 def run_background_workers(
     runtime: LedgerRuntime, stop: threading.Event, interval: float = 2.0, chore_interval: float = 3600.0
 ) -> list[threading.Thread]:
-    """The outbox worker, the indexer (every `interval` seconds) and the chores (every `chore_interval`), as
-    daemon threads until `stop` is set. None of them dies of an error: each logs it and tries again."""
-
+    """The outbox worker, the indexer (every `interval` seconds, with the check for writes a reorganisation
+    undid) and the chores (every `chore_interval`), as daemon threads until `stop` is set, each working only
+    while this instance leads (ledger.leadership). None of them dies of an error: each logs it and tries again."""
     leadership = runtime.leadership  # the outbox worker, the indexer and the chores work only while leading
 
     def follow() -> None:
@@ -623,6 +624,7 @@ def run_background_workers(
             try:
                 with leadership.permit() as leading:
                     if leading:
+                        requeue_orphaned_writes(runtime.sessions, runtime.w3, runtime.settings.reorg_horizon_blocks)
                         _synced(runtime)
             except Exception as error:  # noqa: BLE001 - a worker logs and retries, it never dies
                 errors.print(f"[yellow]indexer: {error}[/yellow]")

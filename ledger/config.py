@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import (
@@ -36,6 +37,13 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite in data_dir by default.")
     keystore_dir: Path | None = Field(default=None, description="Encrypted V3 keystores; data_dir/keystore by default.")
     confirmations: int = Field(default=0, ge=0, description="Blocks an event must be buried under to be indexed.")
+    finality_tag: Literal["finalized", "safe"] | None = Field(
+        default=None,
+        description="Block tag the chain marks final blocks with (e.g. finalized on Besu QBFT); else confirmations.",
+    )
+    reorg_horizon_blocks: int = Field(
+        default=64, ge=1, description="How far back a settled write is checked for having fallen out of the chain."
+    )
     notice_days: int = Field(default=7, ge=1, le=3650, description="Public-notice period of a new authority.")
     review_interval_days: int = Field(default=365, ge=1, le=3650, description="Annual-review interval.")
     relayer_address: str | None = Field(

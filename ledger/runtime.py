@@ -120,7 +120,14 @@ class LedgerRuntime:
 
     @cached_property
     def follower(self) -> ChainFollower:
-        return ChainFollower(self.w3, self.deployment, self.sessions, confirmations=self.settings.confirmations)
+        settings = self.settings
+        return ChainFollower(
+            self.w3,
+            self.deployment,
+            self.sessions,
+            confirmations=settings.confirmations,
+            finality_tag=settings.finality_tag,
+        )
 
     def signing_terms(self, signer: str) -> tuple[int, int]:
         """The nonce and deadline the next registry signature of `signer` carries.
