@@ -95,6 +95,7 @@ class Settings(BaseSettings):
     ipfs_api_port: int = Field(default=5001, ge=1, le=65535)
     ipfs_gateway_port: int = Field(default=8080, ge=1, le=65535)
     ipfs_swarm_port: int = Field(default=4001, ge=1, le=65535)
+    postgres_port: int = Field(default=55432, ge=1, le=65535, description="PostgreSQL of `drl up --topology cluster`.")
 
     @classmethod
     def settings_customise_sources(

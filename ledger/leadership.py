@@ -35,6 +35,11 @@ log = logging.getLogger(__name__)
 # The advisory lock's key: the first 62 bits of sha256("drl:leader"), positive so that it splits into the
 # two unsigned halves pg_locks shows (classid, objid).
 LEADER_LOCK_KEY = 978_566_899_036_871_369
+APPLICATION_NAME = "drl-leader"  # the lease connection's name on the server, followed by the holder's address
+_HELD = (
+    "FROM pg_locks JOIN pg_stat_activity USING (pid) WHERE locktype = 'advisory' AND granted AND objsubid = 1"
+    " AND ((classid::bigint << 32) | objid::bigint) = :key"
+)
 
 
 class Lease(Protocol):
@@ -58,7 +63,7 @@ class AdvisoryLockLease:
     what frees the lock on the server if it still stands.
     """
 
-    def __init__(self, url: str, key: int = LEADER_LOCK_KEY, timeout_seconds: int = 3) -> None:
+    def __init__(self, url: str, key: int = LEADER_LOCK_KEY, timeout_seconds: int = 3, holder: str = "") -> None:
         self._key = key
         self._engine = create_engine(
             url,
@@ -70,7 +75,7 @@ class AdvisoryLockLease:
                 "keepalives_interval": 1,
                 "keepalives_count": timeout_seconds,
                 "options": f"-c statement_timeout={timeout_seconds * 1000}",
-                "application_name": "drl-leader",
+                "application_name": f"{APPLICATION_NAME} {holder}".strip(),  # who leads, for `drl doctor`
             },
         )
         self._connection: Connection | None = None
@@ -117,11 +122,7 @@ class AdvisoryLockLease:
         assert self._connection is not None
         try:
             holds = self._connection.scalar(
-                text(
-                    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
-                    " AND pid = pg_backend_pid() AND objsubid = 1"
-                    " AND ((classid::bigint << 32) | objid::bigint) = :key)"
-                ),
+                text(f"SELECT EXISTS (SELECT 1 {_HELD} AND pid = pg_backend_pid())"),
                 {"key": self._key},
             )
         except Exception as error:  # noqa: BLE001 - lost connection = lost leadership
@@ -195,11 +196,13 @@ class SoleLease:
         return None
 
 
-def lease_for(database_url: str) -> AdvisoryLockLease | FileLease | SoleLease:
-    """The lease that fits the database: an advisory lock on PostgreSQL, a file lock beside a SQLite file."""
+def lease_for(database_url: str, holder: str = "") -> AdvisoryLockLease | FileLease | SoleLease:
+    """The lease that fits the database: an advisory lock on PostgreSQL, a file lock beside a SQLite file.
+
+    `holder` names this instance (its address) to whoever asks who leads."""
     url = make_url(database_url)
     if url.get_backend_name() == "postgresql":
-        return AdvisoryLockLease(database_url)
+        return AdvisoryLockLease(database_url, holder=holder)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         database = Path(url.database)
         return FileLease(database.with_name(database.name + ".leader"))
@@ -263,3 +266,14 @@ class Leadership:
         """Gives the lease up and closes its connection."""
         self._leading = False
         self._lease.close()
+
+
+def leader_on(database_url: str) -> str | None:
+    """Who holds the lease on a PostgreSQL database now (the holder named at `lease_for`), or None if nobody does."""
+    engine = create_engine(database_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            name = connection.scalar(text(f"SELECT application_name {_HELD}"), {"key": LEADER_LOCK_KEY})
+    finally:
+        engine.dispose()
+    return None if name is None else str(name).removeprefix(APPLICATION_NAME).strip() or "(unnamed)"

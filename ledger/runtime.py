@@ -109,8 +109,10 @@ class LedgerRuntime:
     @cached_property
     def leadership(self) -> Leadership:
         """Whether this instance runs the outbox worker and the indexer: one instance at a time holds the lease."""
+        settings = self.settings
+        holder = f"{settings.api_host}:{settings.api_port}"
         return Leadership(
-            lease_for(self.settings.resolved_database_url), heartbeat=self.settings.leader_heartbeat_seconds
+            lease_for(settings.resolved_database_url, holder), heartbeat=settings.leader_heartbeat_seconds
         )
 
     @cached_property

@@ -111,7 +111,7 @@ def test_a_leader_whose_database_session_ends_stops_leading_at_once(fresh_postgr
             ended = connection.scalar(
                 text(
                     "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                    " WHERE application_name = 'drl-leader' AND datname = current_database()"
+                    " WHERE application_name LIKE 'drl-leader%' AND datname = current_database()"
                 )
             )
         assert ended == 1
