@@ -13,6 +13,7 @@ on `api_port + i`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 import threading
@@ -77,9 +78,19 @@ class ClusterLayout:
 class ClusterStack:
     """Starts, supervises and stops the cluster's processes, in dependency order."""
 
-    def __init__(self, settings: Settings, chain: ChainClient = "geth") -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        chain: ChainClient = "geth",
+        *,
+        instances: int = INSTANCES,
+        kubo_nodes: int = KUBO_NODES,
+        postgres: bool = True,
+    ) -> None:
+        """The full topology by default; fewer instances or nodes, or SQLite (one instance), for comparisons."""
         self.settings = settings
         self.chain = chain
+        self.instances, self.kubo_nodes, self.postgres = instances, kubo_nodes, postgres
         self.data_dir = settings.data_dir
         self.processes: list[ManagedProcess] = []
         self.layout: ClusterLayout | None = None
@@ -89,9 +100,11 @@ class ClusterStack:
         settings, data_dir = self.settings, self.data_dir
         data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:
-            postgres = self._postgres()
-            self._start(postgres_process(postgres, settings.postgres_port))
-            database_url = self._database(postgres)
+            database_url = settings.resolved_database_url
+            if self.postgres:
+                postgres = self._postgres()
+                self._start(postgres_process(postgres, settings.postgres_port))
+                database_url = self._database(postgres)
             rpc_url = f"http://127.0.0.1:{settings.anvil_port}"
             if self.chain == "geth":
                 self._start(geth_process(data_dir, settings.anvil_port, settings.anvil_port + 1))
@@ -105,7 +118,7 @@ class ClusterStack:
                 w3, deployment, admin, settings.notice_days, settings.review_interval_days, notice_seconds=notice
             )
             layout = ClusterLayout(self.chain, rpc_url, database_url)
-            for index in range(KUBO_NODES):
+            for index in range(self.kubo_nodes):
                 node_dir = data_dir / f"kubo-{index}"
                 api, gateway, swarm = (
                     settings.ipfs_api_port + index,
@@ -115,7 +128,7 @@ class ClusterStack:
                 self._start(kubo_process(node_dir, api, gateway, swarm))
                 layout.ipfs_api_urls.append(f"http://127.0.0.1:{api}")
             layout.swarm_addresses = peer_nodes(layout.ipfs_api_urls)
-            for index in range(INSTANCES):
+            for index in range(self.instances):
                 port = settings.api_port + index
                 self._start(self._instance(index, port, layout, deployment))
                 layout.service_urls.append(f"http://127.0.0.1:{port}")
@@ -133,9 +146,12 @@ class ClusterStack:
     def _postgres(self) -> PostgresCluster:
         """The cluster's PostgreSQL, made on first start; its superuser password kept beside it, the owner's alone."""
         directory = self.data_dir / "postgres"
-        password_file = self.data_dir / "postgres-password"
         if server_user_needs_entry():
-            self.data_dir.chmod(0o711)  # the server's own user must enter (not list) the data directory
+            # Run as root, the server runs as its own user, who cannot enter root's private directories: the
+            # cluster lives in /var/tmp (kept across reboots) under a name derived from the data directory.
+            digest = hashlib.sha256(str(self.data_dir.resolve()).encode()).hexdigest()[:12]
+            directory = Path("/var/tmp") / f"drl-postgres-{digest}"  # noqa: S108 - a fixed, private name
+        password_file = self.data_dir / "postgres-password"
         if password_file.exists():
             return reopen_cluster(directory, password_file.read_text().strip())
         cluster = init_cluster(directory)
