@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import base64
 import json
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from eth_account.signers.local import LocalAccount
@@ -38,9 +39,10 @@ from ledger.manifest.data import DataFolderError, commit_file, commit_folder, fo
 from ledger.manifest.model import Manifest, SignedManifest
 from ledger.migrations import head_revision, schema_revision, upgrade_schema
 from ledger.outbox import OutboxStatus
+from ledger.reorg import requeue_orphaned_writes
 from ledger.runtime import LedgerRuntime, NotDeployedError
 from ledger.stack.process import ProcessFailedError
-from ledger.toolchain import ALL_TOOLS
+from ledger.toolchain import ALL_TOOLS, CLUSTER_TOOLS
 from ledger.unreachable import is_unreachable
 from ledger.vocabulary import Status
 
@@ -134,11 +136,25 @@ def print_json(data: Any) -> None:
 
 
 @app.command()
-def up(data_dir: DataDirOption = None) -> None:
-    """Start the embedded ledger (anvil, Kubo, contracts, outbox worker, indexer) on 127.0.0.1 until Ctrl-C."""
+def up(
+    data_dir: DataDirOption = None,
+    topology: Annotated[
+        str, typer.Option("--topology", help="embedded (anvil, Kubo, SQLite, this process) or cluster.")
+    ] = "embedded",
+    chain: Annotated[str, typer.Option("--chain", help="The cluster's chain client: geth or anvil.")] = "geth",
+) -> None:
+    """Start the embedded ledger (anvil, Kubo, contracts, outbox worker, indexer) on 127.0.0.1 until Ctrl-C.
+
+    With `--topology cluster`: PostgreSQL, geth (or anvil), three peered Kubo nodes and two `drl serve`
+    instances sharing the database, one of them leading (see docs/topology.md)."""
     from ledger.stack.supervisor import EmbeddedStack
 
     settings = load_settings(data_dir)
+    if topology not in ("embedded", "cluster") or chain not in ("geth", "anvil"):
+        raise fail("--topology is embedded or cluster, --chain is geth or anvil", EXIT_BAD_INPUT)
+    if topology == "cluster":
+        _up_cluster(settings, "geth" if chain == "geth" else "anvil")
+        return
     missing = [tool.name for tool in ALL_TOOLS if not tool.is_installed()]
     if missing:
         raise fail(f"missing tools: {', '.join(missing)}; run scripts/setup.sh first", 1)
@@ -169,6 +185,32 @@ def up(data_dir: DataDirOption = None) -> None:
             for worker in workers:
                 worker.join(timeout=30)
             runtime.close()
+            stack.stop()
+    console.print("stopped cleanly")
+
+
+def _up_cluster(settings: Settings, chain: Literal["geth", "anvil"]) -> None:
+    from ledger.stack.cluster import ClusterStack
+
+    missing = [tool.name for tool in (*ALL_TOOLS, *CLUSTER_TOOLS) if not tool.is_installed()]
+    if missing:
+        raise fail(f"missing tools: {', '.join(missing)}; run scripts/setup.sh first", 1)
+    stack = ClusterStack(settings, chain)
+    stopping = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        with console.status(f"starting PostgreSQL, {chain}, Kubo x3, two service instances..."):
+            layout = stack.start()
+    except (ProcessFailedError, OSError, RuntimeError) as error:
+        raise fail(f"could not start the cluster: {error}", 1) from error
+    console.print(f"[green]cluster up[/green] - chain {layout.chain} at {layout.rpc_url}")
+    console.print(f"  PostgreSQL at 127.0.0.1:{settings.postgres_port}, IPFS APIs {', '.join(layout.ipfs_api_urls)}")
+    console.print(f"  service instances {', '.join(layout.service_urls)}; `drl doctor` checks each; Ctrl-C stops")
+    try:
+        stack.supervise(stopping)
+    finally:
+        with console.status("stopping..."):
             stack.stop()
     console.print("stopped cleanly")
 
@@ -499,7 +541,7 @@ def index_rebuild(data_dir: DataDirOption = None) -> None:
                 report = runtime.follower.sync(max_ranges=1)
                 events += report.events
                 progress.update(task, completed=report.to_block - first + 1)
-                if report.to_block >= runtime.w3.eth.block_number - runtime.settings.confirmations:
+                if report.to_block >= runtime.follower.final_block():
                     break
         _synced(runtime)
     console.print(f"index rebuilt: {events} events up to block {report.to_block}")
@@ -700,13 +742,18 @@ def verify_bundle_command(
 def run_background_workers(
     runtime: LedgerRuntime, stop: threading.Event, interval: float = 2.0, chore_interval: float = 3600.0
 ) -> list[threading.Thread]:
-    """The outbox worker, the indexer (every `interval` seconds) and the chores (every `chore_interval`), as
-    daemon threads until `stop` is set. None of them dies of an error: each logs it and tries again."""
+    """The outbox worker, the indexer (every `interval` seconds, with the check for writes a reorganisation
+    undid) and the chores (every `chore_interval`), as daemon threads until `stop` is set, each working only
+    while this instance leads (ledger.leadership). None of them dies of an error: each logs it and tries again."""
+    leadership = runtime.leadership  # the outbox worker, the indexer and the chores work only while leading
 
     def follow() -> None:
         while not stop.is_set():
             try:
-                _synced(runtime)
+                with leadership.permit() as leading:
+                    if leading:
+                        requeue_orphaned_writes(runtime.sessions, runtime.w3, runtime.settings.reorg_horizon_blocks)
+                        _synced(runtime)
             except Exception as error:  # noqa: BLE001 - a worker logs and retries, it never dies
                 errors.print(f"[yellow]indexer: {error}[/yellow]")
             stop.wait(interval)
@@ -714,17 +761,22 @@ def run_background_workers(
     def chores() -> None:
         while not stop.is_set():
             try:
-                draft_pins.expire_unsubmitted(runtime.sessions, runtime.ipfs, runtime.settings.draft_evidence_days)
+                with leadership.permit() as leading:
+                    if leading:
+                        draft_pins.expire_unsubmitted(
+                            runtime.sessions, runtime.ipfs, runtime.settings.draft_evidence_days
+                        )
             except Exception as error:  # noqa: BLE001 - a worker logs and retries, it never dies
                 errors.print(f"[yellow]draft expiry: {error}[/yellow]")
-            stop.wait(chore_interval)
+            stop.wait(chore_interval if leadership.leading else interval)
 
     threads = [
+        leadership.campaign(stop),
         threading.Thread(target=runtime.outbox.run_forever, args=(stop,), name="outbox", daemon=True),
         threading.Thread(target=follow, name="indexer", daemon=True),
         threading.Thread(target=chores, name="chores", daemon=True),
     ]
-    for thread in threads:
+    for thread in threads[1:]:
         thread.start()
     return threads
 

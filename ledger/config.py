@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import (
@@ -46,6 +47,13 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite in data_dir by default.")
     keystore_dir: Path | None = Field(default=None, description="Encrypted V3 keystores; data_dir/keystore by default.")
     confirmations: int = Field(default=0, ge=0, description="Blocks an event must be buried under to be indexed.")
+    finality_tag: Literal["finalized", "safe"] | None = Field(
+        default=None,
+        description="Block tag the chain marks final blocks with (e.g. finalized on Besu QBFT); else confirmations.",
+    )
+    reorg_horizon_blocks: int = Field(
+        default=64, ge=1, description="How far back a settled write is checked for having fallen out of the chain."
+    )
     notice_days: int = Field(default=7, ge=1, le=3650, description="Public-notice period of a new authority.")
     review_interval_days: int = Field(default=365, ge=1, le=3650, description="Annual-review interval.")
     relayer_address: str | None = Field(
@@ -90,10 +98,14 @@ class Settings(BaseSettings):
     draft_evidence_days: int = Field(
         default=30, ge=1, le=3650, description="Evidence of a draft never submitted is unpinned after this."
     )
+    leader_heartbeat_seconds: float = Field(
+        default=1.0, gt=0, le=60, description="How often a standby instance tries to take the leader's lease."
+    )
     anvil_port: int = Field(default=8545, ge=1, le=65535)
     ipfs_api_port: int = Field(default=5001, ge=1, le=65535)
     ipfs_gateway_port: int = Field(default=8080, ge=1, le=65535)
     ipfs_swarm_port: int = Field(default=4001, ge=1, le=65535)
+    postgres_port: int = Field(default=55432, ge=1, le=65535, description="PostgreSQL of `drl up --topology cluster`.")
 
     @classmethod
     def settings_customise_sources(

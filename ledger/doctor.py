@@ -12,8 +12,10 @@ from web3 import Web3
 from ledger.chain.deployment import Deployment, check_deployment
 from ledger.config import Settings
 from ledger.db import make_engine
+from ledger.leadership import leader_on
 from ledger.migrations import head_revision, schema_revision
-from ledger.toolchain import ALL_TOOLS, Tool
+from ledger.stack.cluster import ClusterLayout
+from ledger.toolchain import ALL_TOOLS, CLUSTER_TOOLS, Tool
 
 
 @dataclass(frozen=True)
@@ -42,34 +44,35 @@ def _tool_version(tool: Tool) -> Check:
     return Check(tool.name, True, first.strip())
 
 
-def _chain(settings: Settings) -> Check:
-    w3 = Web3(Web3.HTTPProvider(settings.rpc_url, request_kwargs={"timeout": 5}))
+def _chain(settings: Settings, rpc_url: str | None = None, component: str = "chain") -> Check:
+    rpc_url = rpc_url or settings.rpc_url
+    w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 5}))
     try:
         chain_id, block = w3.eth.chain_id, w3.eth.block_number
     except Exception as error:  # noqa: BLE001 - any failure means unreachable
-        return Check("chain", False, f"{settings.rpc_url} unreachable: {type(error).__name__}")
+        return Check(component, False, f"{rpc_url} unreachable: {type(error).__name__}")
     if chain_id != settings.chain_id:
-        return Check("chain", False, f"{settings.rpc_url} serves chain {chain_id}, configured {settings.chain_id}")
-    return Check("chain", True, f"{settings.rpc_url} chain {chain_id}, block {block}")
+        return Check(component, False, f"{rpc_url} serves chain {chain_id}, configured {settings.chain_id}")
+    return Check(component, True, f"{rpc_url} chain {chain_id}, block {block}")
 
 
-def _ipfs(settings: Settings) -> Check:
-    api = settings.ipfs_api_url
+def _ipfs(settings: Settings, api: str | None = None, component: str = "ipfs node") -> Check:
+    api = api or settings.ipfs_api_url
     try:
         version = httpx.post(f"{api}/api/v0/version", timeout=5).json()["Version"]
         peers = httpx.post(f"{api}/api/v0/bootstrap/list", timeout=5).json().get("Peers") or []
         listen = httpx.post(f"{api}/api/v0/swarm/addrs/listen", timeout=5).json().get("Strings") or []
         routing = httpx.post(f"{api}/api/v0/config", params={"arg": "Routing.Type"}, timeout=5).json()["Value"]
     except (httpx.HTTPError, KeyError, ValueError) as error:
-        return Check("ipfs node", False, f"{api} unreachable: {type(error).__name__}")
+        return Check(component, False, f"{api} unreachable: {type(error).__name__}")
     exposed = [address for address in listen if not address.startswith(("/ip4/127.", "/ip6/::1/"))]
     if peers or exposed or routing != "none":
         return Check(
-            "ipfs node",
+            component,
             False,
             f"Kubo {version} is not isolated: bootstrap={peers} swarm={exposed} routing={routing}",
         )
-    return Check("ipfs node", True, f"Kubo {version} at {api}, loopback only, no bootstrap peers, routing off")
+    return Check(component, True, f"Kubo {version} at {api}, loopback only, no bootstrap peers, routing off")
 
 
 def _deployment(settings: Settings) -> Check:
@@ -88,8 +91,8 @@ def _deployment(settings: Settings) -> Check:
     )
 
 
-def _database(settings: Settings) -> Check:
-    engine = make_engine(settings.resolved_database_url)  # a new SQLite file is created private, as on start
+def _database(settings: Settings, url: str | None = None) -> Check:
+    engine = make_engine(url or settings.resolved_database_url)  # a new SQLite file is created private, as on start
     shown = engine.url.render_as_string(hide_password=True)
     try:
         current = schema_revision(engine)
@@ -104,7 +107,47 @@ def _database(settings: Settings) -> Check:
     return Check("database", True, f"{shown}, schema {schema}")
 
 
+def _cluster(settings: Settings, layout: ClusterLayout) -> list[Check]:
+    """Each component of the cluster `drl up --topology cluster` started, and which instance leads."""
+    checks = [_chain(settings, layout.rpc_url, f"chain ({layout.chain})"), _database(settings, layout.database_url)]
+    for index, api in enumerate(layout.ipfs_api_urls):
+        check = _ipfs(settings, api, f"ipfs node {index}")
+        if check.ok:
+            peers = len(httpx.post(f"{api}/api/v0/swarm/peers", timeout=5).json().get("Peers") or [])
+            check = Check(check.component, peers >= len(layout.ipfs_api_urls) - 1, f"{check.detail}, {peers} peers")
+        checks.append(check)
+    try:
+        leader = leader_on(layout.database_url)
+    except Exception as error:  # noqa: BLE001 - reported, not raised
+        leader = None
+        checks.append(Check("leader", False, f"cannot ask the database: {type(error).__name__}"))
+    for index, url in enumerate(layout.service_urls):
+        checks.append(_instance(index, url, leader))
+    if leader is not None:
+        checks.append(Check("leader", True, f"the instance at {leader} runs the outbox worker and the indexer"))
+    return checks
+
+
+def _instance(index: int, url: str, leader: str | None) -> Check:
+    component = f"service instance {index}"
+    try:
+        answer = httpx.get(f"{url}/readyz", timeout=5).json()
+    except (httpx.HTTPError, ValueError) as error:
+        return Check(component, False, f"{url} unreachable: {type(error).__name__}")
+    role = "leader" if leader is not None and url.endswith(leader) else "standby"
+    if not answer.get("ready"):
+        return Check(component, False, f"{url} ({role}) not ready: {', '.join(answer.get('reasons') or [])}")
+    return Check(component, True, f"{url} ready ({role})")
+
+
 def run_checks(settings: Settings) -> list[Check]:
-    """Every check, installed tools first, then the running components."""
+    """Every check, installed tools first, then the running components (each of the cluster's, if one runs)."""
+    layout = ClusterLayout.load(settings.data_dir)
+    tools = [_tool_version(tool) for tool in ALL_TOOLS]
+    if layout is not None:
+        tools += [_tool_version(tool) for tool in CLUSTER_TOOLS]
+        return (
+            tools + _cluster(settings, layout) + [_deployment(settings.model_copy(update={"rpc_url": layout.rpc_url}))]
+        )
     checks: list[Callable[[Settings], Check]] = [_chain, _ipfs, _deployment, _database]
-    return [_tool_version(tool) for tool in ALL_TOOLS] + [check(settings) for check in checks]
+    return tools + [check(settings) for check in checks]

@@ -24,7 +24,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -165,8 +166,11 @@ class Outbox:
         w3: Web3,
         signers: Mapping[str, LocalAccount],
         policy: OutboxPolicy | None = None,
+        permit: Callable[[], AbstractContextManager[bool]] | None = None,
     ) -> None:
+        """`permit` says whether this process may run a pass now (ledger.leadership: one instance at a time)."""
         self._sessions = sessions
+        self._permit = permit or (lambda: nullcontext(True))
         self._w3 = w3
         self._signers = {Web3.to_checksum_address(address): account for address, account in signers.items()}
         self._policy = policy or OutboxPolicy()
@@ -269,9 +273,11 @@ class Outbox:
 
         A sender whose pass fails is logged and retried on the next pass; the other senders go on. Passes
         are serialised within the process (the worker thread and a request waiting for its write may both
-        run one); across processes, one worker per relayer key.
+        run one); across processes by the permit (the leader's lease).
         """
-        with self._pass:
+        with self._pass, self._permit() as leading:
+            if not leading:
+                return True  # another instance leads: its worker sends, and a wait here polls the database
             problems = self._run_pass()
         self._problems = problems
         return not problems

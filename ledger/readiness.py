@@ -44,6 +44,7 @@ def readiness(runtime: LedgerRuntime) -> tuple[list[str], dict[str, Any]]:
         reasons.append("outbox_unavailable")
         details["outbox_error"] = repr(error)
         return reasons, details
+    details["leading"] = runtime.leadership.leading  # whether this instance runs the worker and the indexer
     if worker.started and not worker.running:
         reasons.append("outbox_worker_stopped")
     reasons += [f"outbox_{problem}" for problem in sorted(worker.problems)]

@@ -23,6 +23,7 @@ from ledger.chain.registry import signer_nonce
 from ledger.config import Settings
 from ledger.db import make_engine, make_sessionmaker
 from ledger.index.follower import ChainFollower
+from ledger.leadership import Leadership, lease_for
 from ledger.migrations import upgrade_schema
 from ledger.outbox import Outbox, OutboxPolicy
 from ledger.replication import KuboSet, Pinset
@@ -107,12 +108,29 @@ class LedgerRuntime:
         return keys
 
     @cached_property
+    def leadership(self) -> Leadership:
+        """Whether this instance runs the outbox worker and the indexer: one instance at a time holds the lease."""
+        settings = self.settings
+        holder = f"{settings.api_host}:{settings.api_port}"
+        return Leadership(
+            lease_for(settings.resolved_database_url, holder), heartbeat=settings.leader_heartbeat_seconds
+        )
+
+    @cached_property
     def outbox(self) -> Outbox:
-        return Outbox(self.sessions, self.w3, self.custody, OutboxPolicy(max_fee_per_gas=self.settings.max_fee_per_gas))
+        policy = OutboxPolicy(max_fee_per_gas=self.settings.max_fee_per_gas)
+        return Outbox(self.sessions, self.w3, self.custody, policy, permit=self.leadership.permit)
 
     @cached_property
     def follower(self) -> ChainFollower:
-        return ChainFollower(self.w3, self.deployment, self.sessions, confirmations=self.settings.confirmations)
+        settings = self.settings
+        return ChainFollower(
+            self.w3,
+            self.deployment,
+            self.sessions,
+            confirmations=settings.confirmations,
+            finality_tag=settings.finality_tag,
+        )
 
     def signing_terms(self, signer: str) -> tuple[int, int]:
         """The nonce and deadline the next registry signature of `signer` carries.
@@ -143,5 +161,7 @@ class LedgerRuntime:
         """Releases connections."""
         if "ipfs" in self.__dict__:
             self.ipfs.close()
+        if "leadership" in self.__dict__:
+            self.leadership.close()
         if "engine" in self.__dict__:
             self.engine.dispose()

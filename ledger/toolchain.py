@@ -1,7 +1,7 @@
 """Where the project's pinned tools live once `scripts/setup.sh` has installed them.
 
-npm installs solc, forge and anvil under the repository's `node_modules`; the setup builds Kubo from
-the Go module proxy into the user's cache directory. Each location can be overridden by an
+npm installs solc, forge and anvil under the repository's `node_modules`; the setup builds Kubo and geth
+from the Go module proxy into the user's cache directory. Each location can be overridden by an
 environment variable, e.g. for a production host that installs the binaries elsewhere.
 """
 
@@ -14,6 +14,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 KUBO_VERSION = "v0.43.0"
+GETH_VERSION = "v1.17.10"
 
 
 def cache_dir() -> Path:
@@ -54,4 +55,7 @@ FORGE = Tool("forge", "DRL_FORGE_BIN", _NPM_BIN / "forge-linux-amd64" / "bin" / 
 SOLC = Tool("solc", "DRL_SOLC_BIN", PROJECT_ROOT / "tools" / "solc" / "solc")
 IPFS = Tool("ipfs", "DRL_IPFS_BIN", cache_dir() / f"kubo-{KUBO_VERSION}" / "ipfs")
 
+GETH = Tool("geth", "DRL_GETH_BIN", cache_dir() / f"geth-{GETH_VERSION}" / "geth")
+
 ALL_TOOLS = (ANVIL, FORGE, SOLC, IPFS)
+CLUSTER_TOOLS = (GETH,)  # needed by `drl up --topology cluster --chain geth` and the geth tests only

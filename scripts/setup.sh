@@ -60,6 +60,9 @@ if ! stamp_ok "$KUBO_DIR/.stamp" "$kubo_hash" || [ ! -x "$KUBO_DIR/ipfs" ]; then
   echo "$kubo_hash" > "$KUBO_DIR/.stamp"
 fi
 
+# 3b. geth (go-ethereum), the second EVM client, built from the Go module proxy at a pinned version.
+"$ROOT/scripts/setup-geth.sh"
+
 # 4. PostgreSQL 15: the tests start a real server from these binaries (tests/conftest.py).
 "$ROOT/scripts/setup-postgres.sh"
 

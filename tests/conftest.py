@@ -1,12 +1,14 @@
-"""Fixtures that start the real components once per session: anvil and Kubo on free loopback ports."""
+"""Fixtures that start the real components once per session: anvil (and geth) and Kubo on free loopback ports."""
 
 from __future__ import annotations
 
 import shutil
 import socket
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,7 @@ from ledger.chain.deployment import Deployment, deploy
 from ledger.stack.anvil import anvil_process
 from ledger.stack.bootstrap import bootstrap_local_ledger
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
+from ledger.stack.geth import geth_process
 from ledger.stack.kubo import kubo_process
 from ledger.stack.postgres import init_cluster, postgres_process
 
@@ -62,6 +65,50 @@ def deployment(w3: Web3, admin: LocalAccount) -> Deployment:
     deployed = deploy(w3, admin)
     bootstrap_local_ledger(w3, deployed, admin, notice_days=7, review_interval_days=365)
     return deployed
+
+
+GETH_NOTICE_SECONDS = 12  # the local authority's notice period on geth, where time passes in real time only
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A chain the suite runs on, with the ledger deployed and the admin as reviewer, regulator and authority."""
+
+    name: str
+    url: str
+    w3: Web3
+    deployment: Deployment
+
+    def let_notice_pass(self) -> None:
+        """Lets the local authority's notice period pass: anvil moves its clock, geth's passes in real time."""
+        if self.name == "anvil":
+            self.w3.provider.make_request("evm_increaseTime", [8 * 86_400])  # type: ignore[arg-type]
+            self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+            return
+        target = int(self.w3.eth.get_block("latest")["timestamp"]) + GETH_NOTICE_SECONDS + 1
+        deadline = time.monotonic() + GETH_NOTICE_SECONDS + 30
+        while int(self.w3.eth.get_block("latest")["timestamp"]) < target:
+            assert time.monotonic() < deadline, "geth sealed no block in time"
+            time.sleep(0.5)
+
+
+@pytest.fixture(scope="session")
+def anvil_chain(anvil_url: str, w3: Web3, deployment: Deployment) -> Chain:
+    return Chain("anvil", anvil_url, w3, deployment)
+
+
+@pytest.fixture(scope="session")
+def geth_chain(tmp_path_factory: pytest.TempPathFactory, admin: LocalAccount) -> Iterator[Chain]:
+    """A geth --dev chain for the session (one block a second), the ledger deployed with a notice of seconds."""
+    port = free_port()
+    with geth_process(tmp_path_factory.mktemp("geth"), port, free_port(), block_period=1):
+        url = f"http://127.0.0.1:{port}"
+        chain = Web3(Web3.HTTPProvider(url))
+        deployed = deploy(chain, admin)
+        bootstrap_local_ledger(
+            chain, deployed, admin, notice_days=7, review_interval_days=365, notice_seconds=GETH_NOTICE_SECONDS
+        )
+        yield Chain("geth", url, chain, deployed)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The chain follower: brings the index up to the chain's head minus the confirmation depth.
+"""The chain follower: brings the index up to the chain's final block (ledger.chain.finality).
 
 It reads the ledger contracts' logs range by range from the deployment block, stores each decoded
 event with its block and transaction, and applies it to the state tables in the same database
@@ -21,6 +21,7 @@ from web3.types import LogReceipt
 
 from ledger.chain.deployment import Deployment
 from ledger.chain.events import EventDecoder
+from ledger.chain.finality import FinalityTag, final_block
 from ledger.db import Base
 from ledger.encoding import to_hex
 from ledger.index.projection import apply, clear_scope, events_of_scopes, scope_of
@@ -53,19 +54,25 @@ class ChainFollower:
         sessions: sessionmaker[Session],
         confirmations: int = 0,
         batch_blocks: int = 2_000,
+        finality_tag: FinalityTag | None = None,
     ) -> None:
         self._w3 = w3
         self._deployment = deployment
         self._sessions = sessions
         self._confirmations = confirmations
         self._batch_blocks = batch_blocks
+        self._finality_tag = finality_tag
         self._decoder = EventDecoder(w3, {address: name for name, address in deployment.addresses().items()})
 
+    def final_block(self) -> int:
+        """The newest block the index may hold: nothing newer is reported, so nothing a reorganisation can undo."""
+        return final_block(self._w3, self._confirmations, self._finality_tag)
+
     def sync(self, max_ranges: int | None = None) -> SyncReport:
-        """Indexes up to the confirmed head (or `max_ranges` ranges); returns what it did."""
+        """Indexes up to the final block (or `max_ranges` ranges); returns what it did."""
         rewound_to = self._rewind_if_reorganised()
         first = self._next_block()
-        head = self._w3.eth.block_number - self._confirmations
+        head = self.final_block()
         events, ranges, last = 0, 0, first - 1
         while last < head and (max_ranges is None or ranges < max_ranges):
             end = min(last + self._batch_blocks, head)

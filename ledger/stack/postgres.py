@@ -221,3 +221,14 @@ def postgres_process(cluster: PostgresCluster, port: int, *, durable: bool = Tru
         env=cluster.env,
         stop_signal=signal.SIGINT,
     )
+
+
+def reopen_cluster(directory: Path, password: str) -> PostgresCluster:
+    """The cluster `init_cluster` made in `directory` earlier, whose superuser password the caller kept."""
+    user = _server_user()
+    return PostgresCluster(directory, _bin_dir_for(user, directory), password, user)
+
+
+def server_user_needs_entry() -> bool:
+    """Whether the server runs as another user (we are root), who must be able to enter the cluster's parents."""
+    return _server_user() is not None

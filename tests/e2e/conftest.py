@@ -1,4 +1,7 @@
-"""The service over real HTTP on loopback, against the session's anvil and Kubo."""
+"""The service over real HTTP on loopback, against the session's anvil (or geth) and Kubo.
+
+`service` runs on anvil; `geth_service` is the same service on geth, for the tests marked `geth` (the core
+workflow runs on both, the rest on anvil only, to keep the suite's time reasonable)."""
 
 from __future__ import annotations
 
@@ -18,25 +21,25 @@ from web3 import Web3
 from api.app import create_app
 from api.client import LedgerClient
 from api.tokens import Role, issue_token
-from ledger.chain.deployment import Deployment
 from ledger.chain.keystore import import_key
 from ledger.cli import run_background_workers
 from ledger.config import Settings
 from ledger.runtime import LedgerRuntime
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
 
-from ..conftest import free_port
+from ..conftest import Chain, free_port
 from ..integration.registry import transact
 
 
 @dataclass
 class Service:
-    """The running service and a client per role."""
+    """The running service, the chain it runs on, and a client per role."""
 
     url: str
     runtime: LedgerRuntime
     tokens: dict[str, str]
     registrant: LocalAccount
+    chain: Chain
 
     def client(self, role: str | None = None) -> LedgerClient:
         return LedgerClient(self.url, self.tokens[role] if role else None)
@@ -55,15 +58,18 @@ def eventually(check: Callable[[], Any], timeout: float = 30.0) -> Any:
 
 
 @pytest.fixture(scope="session")
-def service(
-    tmp_path_factory: pytest.TempPathFactory,
-    anvil_url: str,
-    kubo_api: str,
-    deployment: Deployment,
-    w3: Web3,
-    admin: LocalAccount,
-) -> Iterator[Service]:
-    data_dir: Path = tmp_path_factory.mktemp("service")
+def service(tmp_path_factory: pytest.TempPathFactory, anvil_chain: Chain, kubo_api: str) -> Iterator[Service]:
+    yield from _running_service(tmp_path_factory, anvil_chain, kubo_api)
+
+
+@pytest.fixture(scope="session")
+def geth_service(tmp_path_factory: pytest.TempPathFactory, geth_chain: Chain, kubo_api: str) -> Iterator[Service]:
+    yield from _running_service(tmp_path_factory, geth_chain, kubo_api)
+
+
+def _running_service(tmp_path_factory: pytest.TempPathFactory, chain: Chain, kubo_api: str) -> Iterator[Service]:
+    w3, deployment, admin = chain.w3, chain.deployment, dev_account(0, LOCAL_CHAIN_ID)
+    data_dir: Path = tmp_path_factory.mktemp(f"service-{chain.name}")
     deployment.save(data_dir / "deployment.json")
     port = free_port()
     custodial = dev_account(9, LOCAL_CHAIN_ID)
@@ -71,7 +77,7 @@ def service(
     import_key(data_dir / "keystore", custodial.key.hex(), "custody secret")
     settings = Settings(
         data_dir=data_dir,
-        rpc_url=anvil_url,
+        rpc_url=chain.url,
         ipfs_api_url=kubo_api,
         api_port=port,
         custody_addresses=[custodial.address],
@@ -101,7 +107,7 @@ def service(
     eventually(lambda: _up(url))
     stop = threading.Event()
     workers = run_background_workers(runtime, stop, interval=0.2)
-    yield Service(url, runtime, tokens, registrant)
+    yield Service(url, runtime, tokens, registrant, chain)
     stop.set()
     server.should_exit = True
     thread.join(timeout=10)

@@ -66,9 +66,12 @@ def _status(service: Service, registration_id: int) -> str:
     return service.client().registration(registration_id).status
 
 
+@pytest.mark.parametrize("running", ["service", pytest.param("geth_service", marks=pytest.mark.geth)])
 def test_register_object_certify_verify_bundle_freeze_and_export(
-    service: Service, w3: Web3, deployment: Deployment, tmp_path: Path, anvil_url: str, kubo_api: str
+    running: str, request: pytest.FixtureRequest, tmp_path: Path, kubo_api: str
 ) -> None:
+    service: Service = request.getfixturevalue(running)  # the same workflow on anvil and on geth
+    w3, deployment, rpc_url = service.chain.w3, service.chain.deployment, service.chain.url
     registrant, reviewer = service.client("registrant"), service.client("reviewer")
     authority, regulator, public = service.client("authority"), service.client("regulator"), service.client()
 
@@ -114,7 +117,7 @@ def test_register_object_certify_verify_bundle_freeze_and_export(
     with pytest.raises(ApiError) as early:
         authority.certify(registration_id)
     assert early.value.problem["rule"] == "NoticeWindowOpen"
-    advance_time(w3, 8 * 86_400)
+    service.chain.let_notice_pass()
     assert authority.certify(registration_id).status == "mined"
     certified = eventually(
         lambda: [
@@ -142,12 +145,12 @@ def test_register_object_certify_verify_bundle_freeze_and_export(
     bundle = public.bundle(registration_id, file_sha256=hashlib.sha256(_data("e2e traffic")[2]).hexdigest())
     bundle_file = tmp_path / "bundle.json"
     bundle_file.write_text(bundle.model_dump_json())
-    checked = CliRunner().invoke(cli, ["verify-bundle", str(bundle_file), "--rpc", anvil_url, "--ipfs", kubo_api])
+    checked = CliRunner().invoke(cli, ["verify-bundle", str(bundle_file), "--rpc", rpc_url, "--ipfs", kubo_api])
     assert checked.exit_code == 0, checked.output
     tampered = json.loads(bundle_file.read_text())
     tampered["registration"]["events"][0]["args"]["dataCommitment"] = "0x" + "00" * 32
     bundle_file.write_text(json.dumps(tampered))
-    failed = CliRunner().invoke(cli, ["verify-bundle", str(bundle_file), "--rpc", anvil_url])
+    failed = CliRunner().invoke(cli, ["verify-bundle", str(bundle_file), "--rpc", rpc_url])
     assert failed.exit_code == 1
     assert "arguments differ" in failed.output
 
