@@ -174,6 +174,7 @@ class ClusterStack:
 
     def _instance(self, index: int, port: int, layout: ClusterLayout, deployment: Deployment) -> ManagedProcess:
         """Service instance `index`: `drl serve` on `port`, its own IPFS node, the shared database and chain."""
+        own_node = layout.ipfs_api_urls[index % len(layout.ipfs_api_urls)]
         env = {
             "DRL_DATA_DIR": str(self.data_dir.resolve()),
             "DRL_DATABASE_URL": layout.database_url,
@@ -181,7 +182,10 @@ class ClusterStack:
             "DRL_CHAIN_ID": str(deployment.chain_id),
             "DRL_API_PORT": str(port),
             "DRL_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-            "DRL_IPFS_API_URL": layout.ipfs_api_urls[index % len(layout.ipfs_api_urls)],
+            "DRL_IPFS_API_URL": own_node,
+            # Every instance writes through the whole replica set, its own node first, so each
+            # manifest lands on `ipfs_replicas` nodes whichever instance took the request.
+            "DRL_IPFS_NODES": json.dumps([own_node, *(u for u in layout.ipfs_api_urls if u != own_node)]),
         }
         url = f"http://127.0.0.1:{port}"
         return ManagedProcess(
