@@ -248,6 +248,20 @@ class Outbox:
             )
         return max(on_chain, queued + 1 if queued is not None else 0)
 
+    def holds_signer_nonce(self, signer: str, nonce: int) -> bool:
+        """Whether a write relaying `signer`'s signature with `nonce` is queued or pending here."""
+        with self._sessions() as session:
+            found = session.scalar(
+                select(OutboxWrite.id)
+                .where(
+                    OutboxWrite.signer == Web3.to_checksum_address(signer),
+                    OutboxWrite.signer_nonce == nonce,
+                    OutboxWrite.status.in_([OutboxStatus.QUEUED, OutboxStatus.PENDING]),
+                )
+                .limit(1)
+            )
+        return found is not None
+
     def backlog(self) -> int:
         """How many writes are not final yet."""
         with self._sessions() as session:
