@@ -166,6 +166,24 @@ class WriteResult:
     error: str | None
 
 
+@dataclass
+class _Queued:
+    """A queued write as the worker prepares it between database transactions."""
+
+    id: int
+    key: str
+    sender: str
+    to: str
+    data: bytes
+    signer: str | None
+    nonce: int | None = None
+    gas_limit: int | None = None
+
+    @classmethod
+    def of(cls, write: OutboxWrite) -> _Queued:
+        return cls(write.id, write.idempotency_key, write.sender, write.to, write.data, write.signer)
+
+
 class Outbox:
     """Durable, idempotent submission of transactions by the ledger's own keys."""
 
@@ -419,50 +437,70 @@ class Outbox:
 
     def _send_queued(self, sender: str) -> tuple[list[tuple[int, str]], int]:
         """Signs and sends a batch of the sender's queued writes; the (write id, tx hash) of each sent, and how
-        many were deferred behind an earlier write of the same signer still in flight."""
-        with self._sessions.begin() as session:
-            queued = session.scalars(
-                select(OutboxWrite)
-                .where(OutboxWrite.sender == sender, OutboxWrite.status == OutboxStatus.QUEUED)
-                .order_by(OutboxWrite.id)
-                .limit(self._policy.batch_size)
-            ).all()
+        many were deferred behind an earlier write of the same signer still in flight.
+
+        The node is asked (dry runs, nonce, fees) between two short database transactions, never inside one:
+        a slow node does not hold a pooled connection.
+        """
+        with self._sessions() as session:
+            queued = [
+                _Queued.of(write)
+                for write in session.scalars(
+                    select(OutboxWrite)
+                    .where(OutboxWrite.sender == sender, OutboxWrite.status == OutboxStatus.QUEUED)
+                    .order_by(OutboxWrite.id)
+                    .limit(self._policy.batch_size)
+                )
+            ]
             if not queued:
                 return [], 0
             busy = self._signers_in_flight(session, {write.signer for write in queued if write.signer})
-            batch: list[OutboxWrite] = []
-            deferred = 0
-            for write in queued:
-                if write.signer is not None and write.signer in busy:
-                    deferred += 1  # its signer's earlier write must be mined before this one can be dry-run
-                    continue
-                gas = self._dry_run(write)
-                if gas is None:
-                    continue
-                write.gas_limit = gas
-                batch.append(write)
-                if write.signer is not None:
-                    busy.add(write.signer)
-            if not batch:
-                return [], deferred
-            nonce = self._next_nonce(session, sender)
+            used = session.scalar(
+                select(func.max(OutboxWrite.nonce)).where(OutboxWrite.sender == sender, OutboxWrite.nonce.is_not(None))
+            )
+        batch: list[_Queued] = []
+        refused: dict[int, str] = {}
+        for write in queued:
+            if write.signer is not None and write.signer in busy:
+                continue  # its signer's earlier write must be mined before this one can be dry-run
+            outcome = self._dry_run(write)
+            if isinstance(outcome, str):
+                refused[write.id] = outcome
+                continue
+            write.gas_limit = outcome
+            batch.append(write)
+            if write.signer is not None:
+                busy.add(write.signer)
+        deferred = len(queued) - len(batch) - len(refused)
+        attempts: list[OutboxAttempt] = []
+        if batch:
+            on_chain = self._w3.eth.get_transaction_count(Web3.to_checksum_address(sender), "pending")
+            nonce = max(on_chain, (used + 1) if used is not None else 0)
             max_fee, priority = self._fees()
-            raws: list[bytes] = []
             for write in batch:
                 write.nonce = nonce
                 nonce += 1
-                attempt = self._sign(write, max_fee, priority)
+                attempts.append(self._sign(write, max_fee, priority))
+        with self._sessions.begin() as session:
+            rows = {
+                row.id: row
+                for row in session.scalars(
+                    select(OutboxWrite).where(OutboxWrite.id.in_([write.id for write in batch] + list(refused)))
+                )
+            }
+            for write_id, error in refused.items():
+                rows[write_id].status = OutboxStatus.REFUSED
+                rows[write_id].error = error
+            for write, attempt in zip(batch, attempts, strict=True):
+                row = rows[write.id]
+                row.nonce, row.gas_limit = write.nonce, write.gas_limit
+                row.status, row.tx_hash, row.attempts = OutboxStatus.PENDING, attempt.tx_hash, 1
                 session.add(attempt)
-                write.status = OutboxStatus.PENDING
-                write.tx_hash = attempt.tx_hash
-                write.attempts = 1
-                raws.append(attempt.raw_transaction)
-            sent = [(write.id, str(write.tx_hash)) for write in batch]
         # Persisted and committed: only now do the transactions leave the machine, in nonce order.
-        for (_, tx_hash), raw in zip(sent, raws, strict=True):
-            self._broadcast(raw)
-            self._broadcast_by_us[tx_hash] = time.monotonic()
-        return sent, deferred
+        for attempt in attempts:
+            self._broadcast(attempt.raw_transaction)
+            self._broadcast_by_us[attempt.tx_hash] = time.monotonic()
+        return [(attempt.write_id, attempt.tx_hash) for attempt in attempts], deferred
 
     def _signers_in_flight(self, session: Session, signers: set[str]) -> set[str]:
         """Those of `signers` with a write signed and not yet settled (their next nonce is not on chain yet)."""
@@ -488,24 +526,16 @@ class Outbox:
                     self._settle(write, tx_hash, receipt)
         return len(mined)
 
-    def _dry_run(self, write: OutboxWrite) -> int | None:
-        """The gas limit to use, or None after recording the contract's refusal."""
+    def _dry_run(self, write: _Queued) -> int | str:
+        """The gas limit to use, or the contract's refusal (decoded)."""
         call: dict[str, Any] = {"from": write.sender, "to": write.to, "data": HexBytes(write.data)}
         try:
             estimate = self._w3.eth.estimate_gas(call)  # type: ignore[arg-type]
         except CONTRACT_REFUSALS as refusal:
-            write.status = OutboxStatus.REFUSED
-            write.error = str(decode_refusal(refusal))
-            log.info("write %s refused by the contract: %s", write.idempotency_key, write.error)
-            return None
+            error = str(decode_refusal(refusal))
+            log.info("write %s refused by the contract: %s", write.key, error)
+            return error
         return estimate * (100 + self._policy.gas_headroom_percent) // 100
-
-    def _next_nonce(self, session: Session, sender: str) -> int:
-        used = session.scalar(
-            select(func.max(OutboxWrite.nonce)).where(OutboxWrite.sender == sender, OutboxWrite.nonce.is_not(None))
-        )
-        on_chain = self._w3.eth.get_transaction_count(Web3.to_checksum_address(sender), "pending")
-        return max(on_chain, (used + 1) if used is not None else 0)
 
     def _fees(self) -> tuple[int, int]:
         """`maxFeePerGas` and `maxPriorityFeePerGas` for a transaction now, lowered to the cap where it allows.
@@ -523,7 +553,7 @@ class Outbox:
             raise FeeCapError(f"the base fee of {base_fee} wei is at or above the cap of {cap} wei; the write waits")
         return cap, min(priority, cap - base_fee)
 
-    def _sign(self, write: OutboxWrite, max_fee: int, priority: int) -> OutboxAttempt:
+    def _sign(self, write: OutboxWrite | _Queued, max_fee: int, priority: int) -> OutboxAttempt:
         transaction: dict[str, Any] = {
             "chainId": self._chain(),
             "from": write.sender,
