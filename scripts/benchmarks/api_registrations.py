@@ -71,6 +71,7 @@ class Level:
     p99_ms: float
     server_errors: int
     other_errors: dict[str, int]
+    service_cpu_ms_per_registration: float
     worker_alive: bool
     chain_height: int
     ceiling_one_connection: float
@@ -221,6 +222,74 @@ def service(stack: Stack) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def profiled(pid: int, seconds: float, out: Path | None) -> Iterator[None]:
+    """A py-spy profile of the service (collapsed stacks of the thread holding the GIL: where its CPU goes) while
+    the block runs, when `out` is given."""
+    if out is None:
+        yield
+        return
+    spy = str(Path(sys.executable).with_name("py-spy"))
+    command = [spy, "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "50", "--gil"]
+    recorder = subprocess.Popen([*command, "--format", "raw", "--output", str(out), "--nonblocking"])
+    try:
+        yield
+    finally:
+        recorder.wait(timeout=seconds + 60)
+
+
+ROLES = (("indexer", "ChainFollower"), ("outbox worker", "run_forever"))
+GENERIC = ("threading.py", "_bootstrap", "worker (", "run_sync", "to_thread", "asyncio", "anyio")
+
+
+def hottest(collapsed: Path, top: int = 25) -> dict[str, Any]:
+    """Where the service's CPU went, from py-spy's collapsed stacks: the share of samples of each thread role
+    (the indexer, the outbox worker, the requests), and the functions of the requests and the worker most often
+    on the stack (inclusive share of all samples)."""
+    roles: dict[str, int] = {}
+    inclusive: dict[str, int] = {}
+    total = 0
+    for line in collapsed.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        samples = int(count)
+        total += samples
+        role = next((name for name, marker in ROLES if marker in stack), "requests")
+        roles[role] = roles.get(role, 0) + samples
+        if role == "indexer":
+            continue
+        for frame in set(stack.split(";")):
+            function, _, place = frame.partition(" (")
+            name = f"{function} ({place.split(':')[0].rsplit('/', 1)[-1].rstrip(')')})"
+            if not any(marker in name for marker in GENERIC):
+                inclusive[name] = inclusive.get(name, 0) + samples
+    if not total:
+        return {}
+    ranked = sorted(inclusive.items(), key=lambda item: -item[1])[:top]
+    return {
+        "samples": total,
+        "roles": {role: round(count / total, 3) for role, count in sorted(roles.items())},
+        "functions": [(name, round(count / total, 3)) for name, count in ranked],
+    }
+
+
+def settle(pid: int, timeout: float = 180.0) -> None:
+    """Waits until the service is idle (its indexer has caught up with the ceiling's transactions)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = cpu_seconds(pid)
+        time.sleep(1.0)
+        if cpu_seconds(pid) - before < 0.05:
+            return
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -396,8 +465,12 @@ def census(stack: Stack, accounts: list[LocalAccount], tokens: list[str], regist
 
     provider.make_request = counted  # type: ignore[method-assign]
 
-    def statement(*_: Any) -> None:
+    by_statement: dict[str, int] = {}
+
+    def statement(_connection: Any, _cursor: Any, sql: str, *_: Any) -> None:
         counts["sql"] += 1
+        words = " ".join(sql.split()[:6])[:90]
+        by_statement[words] = by_statement.get(words, 0) + 1
 
     event.listen(runtime.engine, "before_cursor_execute", statement)
     server = uvicorn.Server(uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="warning"))
@@ -411,6 +484,7 @@ def census(stack: Stack, accounts: list[LocalAccount], tokens: list[str], regist
         load(f"http://127.0.0.1:{port}", tokens, accounts, 1, 2.0)  # warm-up
         counts.update(rpc=0, sql=0)
         by_method.clear()
+        by_statement.clear()
         started = time.monotonic()
         tally = Tally()
 
@@ -436,6 +510,9 @@ def census(stack: Stack, accounts: list[LocalAccount], tokens: list[str], regist
         "json_rpc_calls_per_registration": round(counts["rpc"] / done, 1),
         "sql_statements_per_registration": round(counts["sql"] / done, 1),
         "json_rpc_calls_by_method": {k: round(v / done, 2) for k, v in sorted(by_method.items())},
+        "sql_statements_by_kind": {
+            k: round(v / done, 2) for k, v in sorted(by_statement.items(), key=lambda item: -item[1])[:25]
+        },
     }
 
 
@@ -467,21 +544,34 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="seconds of load per number of clients")
     parser.add_argument("--ceiling-transactions", type=int, default=400)
     parser.add_argument("--census", type=int, default=20, help="registrations counted for calls per registration")
+    parser.add_argument("--census-only", action="store_true", help="count calls and statements, measure nothing")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "benchmarks" / "results")
+    parser.add_argument("--profile-clients", type=int, default=16, help="profile the service at this level (0: none)")
     args = parser.parse_args()
     levels = [int(c) for c in args.clients.split(",")]
     accounts = [_registrant(i) for i in range(max(levels))]
     ceiling_registrants = [_registrant(10_000 + i) for i in range(CEILING_SENDERS)]
     machine_before = machine()
     results: list[Level] = []
+    hot: dict[int, dict[str, Any]] = {}
+    args.out.mkdir(parents=True, exist_ok=True)
     with TemporaryDirectory(prefix="drl-bench-") as folder, chain_and_ipfs(Path(folder)) as stack:
         admit(stack, accounts + ceiling_registrants)
         tokens = issue_tokens(stack, accounts)
         counted = census(stack, accounts, tokens, args.census) if args.census else {}
-        print(f"census: {json.dumps(counted)}", flush=True)
+        print(f"census: {json.dumps(counted, indent=1)}", flush=True)
+        if args.census_only:
+            return
         with service(stack) as (url, process):
             for clients in levels:
-                tally, elapsed = load(url, tokens, accounts, clients, args.seconds)
+                settle(process.pid)
+                cpu_before = cpu_seconds(process.pid)
+                profile = args.out / f"profile-{clients}-clients.txt" if clients == args.profile_clients else None
+                with profiled(process.pid, args.seconds, profile):
+                    tally, elapsed = load(url, tokens, accounts, clients, args.seconds)
+                cpu = cpu_seconds(process.pid) - cpu_before
+                if profile is not None and profile.exists():
+                    hot[clients] = hottest(profile)
                 ready = httpx.get(f"{url}/readyz", timeout=10).json()
                 alive = "outbox_worker_stopped" not in json.dumps(ready)
                 height = int(stack.w3.eth.block_number)
@@ -496,6 +586,7 @@ def main() -> None:
                     p99_ms=round(_quantile(tally.latencies, 0.99) * 1000, 1),
                     server_errors=tally.server_errors,
                     other_errors=tally.other_errors,
+                    service_cpu_ms_per_registration=round(cpu * 1000 / max(len(tally.latencies), 1), 1),
                     worker_alive=alive,
                     chain_height=height,
                     ceiling_one_connection=round(one, 1),
@@ -514,19 +605,23 @@ def main() -> None:
         "census": counted,
         "service_peak_rss_mib": round(rss, 1),
         "levels": [asdict(level) for level in results],
+        "profile": {str(clients): ranked for clients, ranked in hot.items()},
         "peak_per_second": peak,
         "last_level_share_of_peak": round(results[-1].per_second / peak, 3) if peak else 0.0,
     }
-    args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"api_registrations-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     path.write_text(json.dumps(report, indent=2) + "\n")
     print()
-    print("| clients | registrations/s | p50 | p99 | 5xx | worker alive | node ceiling (1 / 8 conn.) | share |")
-    print("|---:|---:|---:|---:|---:|:---:|---:|---:|")
+    print(
+        "| clients | registrations/s | p50 | p99 | 5xx | worker alive | service CPU / reg. "
+        "| node ceiling (1 / 8 conn.) | share |"
+    )
+    print("|---:|---:|---:|---:|---:|:---:|---:|---:|---:|")
     for level in results:
         print(
             f"| {level.clients} | {level.per_second} | {level.p50_ms} ms | {level.p99_ms} ms | {level.server_errors} "
-            f"| {'yes' if level.worker_alive else 'NO'} | {level.ceiling_one_connection} / "
+            f"| {'yes' if level.worker_alive else 'NO'} | {level.service_cpu_ms_per_registration} ms "
+            f"| {level.ceiling_one_connection} / "
             f"{level.ceiling_eight_connections} | {level.share_of_ceiling:.1%} |"
         )
     print(f"\nservice peak RSS {rss:.0f} MiB; written to {path}")
