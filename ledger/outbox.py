@@ -18,8 +18,9 @@ A write relaying a party's signature waits (stays queued) while an earlier write
 in flight: the contract checks that party's nonce in order, so the later one can only be dry-run once the
 earlier one is mined. A party may thus have several submissions queued at once.
 
-Callers waiting for a write do not poll the database: the worker wakes them after each pass. A write
-settled by another process's worker is still seen, by a fallback poll every `poll_interval`.
+Callers waiting for a write do not poll the database: each waits on an event of its write's key, which
+the worker sets once the write is final and committed. A write settled by another process's worker is
+still seen, by a fallback poll every `poll_interval`.
 
 The worker never dies of what it meets: a failed pass (the node down, the relayer out of funds, the
 database busy) is logged with a reason code, kept for the readiness check, and retried after a back-off
@@ -201,8 +202,9 @@ class Outbox:
         self._pass = threading.Lock()
         self._started = self._running = False
         self._problems: dict[str, str] = {}
-        self._passes = 0  # passes run so far; waiters sleep until it moves
-        self._passed = threading.Condition()  # notified at the end of every pass
+        self._waiters: dict[str, threading.Event] = {}  # idempotency key -> set when that write is final
+        self._waiters_lock = threading.Lock()
+        self._finished: list[str] = []  # keys of the writes the current pass made final
         self._queued = threading.Event()  # set by `enqueue`: wakes an idle worker at once
         self._in_flight = False  # the last pass left writes pending or waiting behind a signer's earlier one
         self._broadcast_by_us: dict[str, float] = {}  # tx hash -> monotonic time this process broadcast it
@@ -301,26 +303,25 @@ class Outbox:
     def wait(self, key: str, timeout: float = 60.0) -> WriteResult:
         """The write under `key` once final, or as it stands after `timeout` seconds.
 
-        With this process's worker running, the caller sleeps until a pass ends (the worker notifies every
-        waiter), and at most `poll_interval` in case another process's worker settles it; without one (the
-        CLI, tests) the caller runs the passes itself.
+        With this process's worker running, the caller sleeps until the worker makes this write final (and
+        at most `poll_interval`, in case another process's worker does); without one (the CLI, tests) the
+        caller runs the passes itself.
         """
         deadline = time.monotonic() + timeout
         passes_run = 0
         while True:
-            passes = self._passes
+            with self._waiters_lock:  # registered before reading, so a write settled in between still wakes us
+                settled = self._waiters.setdefault(key, threading.Event())
             result = self.result(key)
             if result is None:
                 raise KeyError(key)
             remaining = deadline - time.monotonic()
             if result.status in FINAL or remaining <= 0:
+                with self._waiters_lock:
+                    self._waiters.pop(key, None)
                 return result
             if self._running:
-                with self._passed:
-                    self._passed.wait_for(
-                        lambda seen=passes: self._passes != seen,  # type: ignore[misc]
-                        timeout=min(remaining, self._policy.poll_interval),
-                    )
+                settled.wait(min(remaining, self._policy.poll_interval))
                 continue
             if passes_run:
                 time.sleep(min(remaining, self._policy.receipt_interval))
@@ -336,15 +337,22 @@ class Outbox:
         are serialised within the process (the worker thread and a request waiting for its write may both
         run one); across processes, one worker per relayer key.
         """
-        try:
-            with self._pass:
+        with self._pass:
+            try:
                 problems = self._run_pass()
-            self._problems = problems
-            return not problems
-        finally:
-            with self._passed:
-                self._passes += 1
-                self._passed.notify_all()
+            finally:
+                self._wake_waiters()
+        self._problems = problems
+        return not problems
+
+    def _wake_waiters(self) -> None:
+        """Wakes the callers waiting for the writes this pass made final (after their rows were committed)."""
+        finished, self._finished = self._finished, []
+        with self._waiters_lock:
+            for key in finished:
+                waiter = self._waiters.pop(key, None)
+                if waiter is not None:
+                    waiter.set()
 
     def _run_pass(self) -> dict[str, str]:
         problems: dict[str, str] = {}
@@ -391,8 +399,10 @@ class Outbox:
                 self._queued.wait(self._policy.receipt_interval if self._in_flight else poll)
         finally:
             self._running = False
-            with self._passed:
-                self._passed.notify_all()  # waiters fall back to running passes themselves
+            with self._waiters_lock:  # waiters fall back to running passes themselves
+                for waiter in self._waiters.values():
+                    waiter.set()
+                self._waiters.clear()
 
     def _reconcile(self, sender: str) -> int:
         """Settles, re-broadcasts or replaces the sender's pending writes; how many are still pending."""
@@ -490,6 +500,7 @@ class Outbox:
             }
             for write_id, error in refused.items():
                 rows[write_id].status = OutboxStatus.REFUSED
+                self._finished.append(rows[write_id].idempotency_key)
                 rows[write_id].error = error
             for write, attempt in zip(batch, attempts, strict=True):
                 row = rows[write.id]
@@ -622,6 +633,7 @@ class Outbox:
         return True
 
     def _settle(self, write: OutboxWrite, tx_hash: str, receipt: Any) -> None:
+        self._finished.append(write.idempotency_key)
         self._broadcast_by_us.pop(str(write.tx_hash), None)
         write.tx_hash = tx_hash
         write.block_number = int(receipt["blockNumber"])

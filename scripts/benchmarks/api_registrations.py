@@ -38,7 +38,7 @@ import httpx
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
-from sqlalchemy import event
+from sqlalchemy import event, select
 from web3 import Web3
 
 from ledger.chain.contracts import Contracts
@@ -282,14 +282,24 @@ def hottest(collapsed: Path, top: int = 25) -> dict[str, Any]:
     }
 
 
-def settle(pid: int, timeout: float = 180.0) -> None:
-    """Waits until the service is idle (its indexer has caught up with the ceiling's transactions)."""
+def settle(stack: Stack, timeout: float = 300.0) -> None:
+    """Waits until the service's indexer has reached the chain's head: the ceiling's transactions are indexed
+    before the next level starts, not during it."""
+    from ledger.db import make_engine
+    from ledger.index.tables import IndexCursor
+
+    head = int(stack.w3.eth.block_number)
+    engine = make_engine(settings(stack).resolved_database_url)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        before = cpu_seconds(pid)
-        time.sleep(1.0)
-        if cpu_seconds(pid) - before < 0.05:
-            return
+    try:
+        while time.monotonic() < deadline:
+            with engine.connect() as connection:
+                indexed = connection.execute(select(IndexCursor.block_number)).scalar()
+            if indexed is not None and indexed >= head:
+                return
+            time.sleep(0.5)
+    finally:
+        engine.dispose()
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -564,7 +574,7 @@ def main() -> None:
             return
         with service(stack) as (url, process):
             for clients in levels:
-                settle(process.pid)
+                settle(stack)
                 cpu_before = cpu_seconds(process.pid)
                 profile = args.out / f"profile-{clients}-clients.txt" if clients == args.profile_clients else None
                 with profiled(process.pid, args.seconds, profile):
