@@ -20,7 +20,7 @@ earlier one is mined. A party may thus have several submissions queued at once.
 
 Callers waiting for a write do not poll the database: each waits on an event of its write's key, which
 the worker sets once the write is final and committed. A write settled by another process's worker is
-still seen, by a fallback poll every `poll_interval`.
+still seen, by a fallback poll every `waiter_poll`.
 
 The worker never dies of what it meets: a failed pass (the node down, the relayer out of funds, the
 database busy) is logged with a reason code, kept for the readiness check, and retried after a back-off
@@ -152,6 +152,7 @@ class OutboxPolicy:
     poll_interval: float = 0.5  # an idle worker looks for writes queued by other processes this often
     receipt_interval: float = 0.05  # a worker with writes in flight looks for their receipts this often
     batch_size: int = 64  # queued writes signed and sent per sender and pass
+    waiter_poll: float = 5.0  # a caller woken by nobody looks at its write this often (another process settled it)
     backoff_ceiling: float = 60.0  # seconds between passes at most, while passes keep failing
     max_fee_per_gas: int | None = None  # wei; no transaction is signed above it
 
@@ -304,8 +305,8 @@ class Outbox:
         """The write under `key` once final, or as it stands after `timeout` seconds.
 
         With this process's worker running, the caller sleeps until the worker makes this write final (and
-        at most `poll_interval`, in case another process's worker does); without one (the CLI, tests) the
-        caller runs the passes itself.
+        at most `waiter_poll`, in case another process's worker does); without one (the CLI, tests) the
+        caller runs the passes itself. Forty callers polling every half second cost more than the writes.
         """
         deadline = time.monotonic() + timeout
         passes_run = 0
@@ -321,7 +322,7 @@ class Outbox:
                     self._waiters.pop(key, None)
                 return result
             if self._running:
-                settled.wait(min(remaining, self._policy.poll_interval))
+                settled.wait(min(remaining, self._policy.waiter_poll))
                 continue
             if passes_run:
                 time.sleep(min(remaining, self._policy.receipt_interval))
