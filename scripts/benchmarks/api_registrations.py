@@ -246,7 +246,7 @@ def profiled(pid: int, seconds: float, out: Path | None) -> Iterator[None]:
         recorder.wait(timeout=seconds + 60)
 
 
-ROLES = (("indexer", "ChainFollower"), ("outbox worker", "run_forever"))
+ROLES = (("indexer", "<locals>.follow ("), ("outbox worker", "run_forever"))
 GENERIC = ("threading.py", "_bootstrap", "worker (", "run_sync", "to_thread", "asyncio", "anyio")
 
 
