@@ -314,12 +314,12 @@ class Outbox:
             with self._waiters_lock:  # registered before reading, so a write settled in between still wakes us
                 settled = self._waiters.setdefault(key, threading.Event())
             result = self.result(key)
-            if result is None:
-                raise KeyError(key)
             remaining = deadline - time.monotonic()
-            if result.status in FINAL or remaining <= 0:
+            if result is None or result.status in FINAL or remaining <= 0:
                 with self._waiters_lock:
                     self._waiters.pop(key, None)
+                if result is None:
+                    raise KeyError(key)
                 return result
             if self._running:
                 settled.wait(min(remaining, self._policy.waiter_poll))
