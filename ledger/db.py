@@ -42,17 +42,23 @@ def private_sqlite_file(path: Path) -> None:
             file.chmod(0o600)
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets a private file, WAL mode, foreign keys and a busy timeout."""
+def make_engine(url: str, **pool: Any) -> Engine:
+    """An engine for `url`; SQLite gets a private file, WAL mode, foreign keys and a busy timeout.
+
+    `pool` sizes the connection pool (`pool_size`, `max_overflow`, `pool_timeout`) for a file or server
+    database; SQLAlchemy's defaults (5 and 10 more) otherwise.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             private_sqlite_file(Path(parsed.database))
-        engine = create_engine(url)
+            engine = create_engine(url, **pool)
+        else:
+            engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # A server database may drop idle connections; SQLite cannot, so only servers pay for the ping.
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Any]:

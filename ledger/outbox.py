@@ -6,12 +6,21 @@ sender key it holds:
    the custom error decoded); a transaction the node does not know (a crash between persisting and
    broadcasting, or a dropped one) is broadcast again byte for byte; one stuck for too long is replaced
    at the same nonce with bumped fees;
-2. sends queued writes in order: a dry run first (a write the contract would refuse is recorded as
-   failed with its error and consumes no nonce), then the next nonce is assigned, the signed
-   transaction is persisted, and only then broadcast.
-Because the signed bytes are stored before the broadcast, a restart re-sends the same transaction (same
-hash) rather than a new one: no duplicate, and nonces stay contiguous. The relayer key must be used by
-this outbox alone.
+2. sends queued writes in order, a batch per pass: a dry run of each first (a write the contract would
+   refuse is recorded as failed with its error and consumes no nonce), then consecutive nonces are
+   assigned, the whole batch of signed transactions is persisted in one database transaction, and only
+   then broadcast, in nonce order; the receipts of the batch are then collected together.
+Because the signed bytes are stored before the broadcast, a restart re-sends the same transactions (same
+hashes) rather than new ones, whatever part of a batch had left: no duplicate, and nonces stay
+contiguous. The relayer key must be used by this outbox alone.
+
+A write relaying a party's signature waits (stays queued) while an earlier write of the same party is
+in flight: the contract checks that party's nonce in order, so the later one can only be dry-run once the
+earlier one is mined. A party may thus have several submissions queued at once.
+
+Callers waiting for a write do not poll the database: each waits on an event of its write's key, which
+the worker sets once the write is final and committed. A write settled by another process's worker is
+still seen, by a fallback poll every `waiter_poll`.
 
 The worker never dies of what it meets: a failed pass (the node down, the relayer out of funds, the
 database busy) is logged with a reason code, kept for the readiness check, and retried after a back-off
@@ -141,7 +150,11 @@ class OutboxPolicy:
     replace_after: float = 60.0  # seconds a transaction may stay unmined before it is replaced
     fee_bump_percent: int = 25  # at least the 10% nodes require for a replacement
     gas_headroom_percent: int = 20
-    poll_interval: float = 0.5
+    poll_interval: float = 0.5  # an idle worker looks for writes queued by other processes this often
+    receipt_interval: float = 0.05  # a worker with writes in flight looks for their receipts this often
+    batch_size: int = 64  # queued writes signed and sent per sender and pass
+    waiter_poll: float = 5.0  # a caller woken by nobody looks at its write this often (another process settled it)
+    standby_poll: float = 0.25  # ...and this often while another instance leads (its worker settles every write)
     backoff_ceiling: float = 60.0  # seconds between passes at most, while passes keep failing
     max_fee_per_gas: int | None = None  # wei; no transaction is signed above it
 
@@ -155,6 +168,24 @@ class WriteResult:
     tx_hash: str | None
     block_number: int | None
     error: str | None
+
+
+@dataclass
+class _Queued:
+    """A queued write as the worker prepares it between database transactions."""
+
+    id: int
+    key: str
+    sender: str
+    to: str
+    data: bytes
+    signer: str | None
+    nonce: int | None = None
+    gas_limit: int | None = None
+
+    @classmethod
+    def of(cls, write: OutboxWrite) -> _Queued:
+        return cls(write.id, write.idempotency_key, write.sender, write.to, write.data, write.signer)
 
 
 class Outbox:
@@ -176,7 +207,15 @@ class Outbox:
         self._policy = policy or OutboxPolicy()
         self._pass = threading.Lock()
         self._started = self._running = False
+        self._leading = True  # until a pass finds another instance leading
         self._problems: dict[str, str] = {}
+        self._waiters: dict[str, threading.Event] = {}  # idempotency key -> set when that write is final
+        self._waiters_lock = threading.Lock()
+        self._finished: list[str] = []  # keys of the writes the current pass made final
+        self._queued = threading.Event()  # set by `enqueue`: wakes an idle worker at once
+        self._in_flight = False  # the last pass left writes pending or waiting behind a signer's earlier one
+        self._broadcast_by_us: dict[str, float] = {}  # tx hash -> monotonic time this process broadcast it
+        self._chain_id: int | None = None
 
     # ------------------------------------------------------------------ enqueue and read
 
@@ -215,7 +254,9 @@ class Outbox:
             )
             session.add(write)
             session.flush()
-            return _result(write)
+            result = _result(write)
+        self._queued.set()
+        return result
 
     def result(self, key: str) -> WriteResult | None:
         """The state of the write under `key`, or None."""
@@ -233,6 +274,20 @@ class Outbox:
                 )
             )
         return max(on_chain, queued + 1 if queued is not None else 0)
+
+    def holds_signer_nonce(self, signer: str, nonce: int) -> bool:
+        """Whether a write relaying `signer`'s signature with `nonce` is queued or pending here."""
+        with self._sessions() as session:
+            found = session.scalar(
+                select(OutboxWrite.id)
+                .where(
+                    OutboxWrite.signer == Web3.to_checksum_address(signer),
+                    OutboxWrite.signer_nonce == nonce,
+                    OutboxWrite.status.in_([OutboxStatus.QUEUED, OutboxStatus.PENDING]),
+                )
+                .limit(1)
+            )
+        return found is not None
 
     def backlog(self) -> int:
         """How many writes are not final yet."""
@@ -253,18 +308,33 @@ class Outbox:
         return WorkerHealth(started=self._started, running=self._running, problems=dict(self._problems))
 
     def wait(self, key: str, timeout: float = 60.0) -> WriteResult:
-        """Runs the worker until the write under `key` is final (for the CLI and tests)."""
+        """The write under `key` once final, or as it stands after `timeout` seconds.
+
+        With this process's worker running, the caller sleeps until the worker makes this write final (and
+        at most `waiter_poll`, in case another process's worker does); without one (the CLI, tests) the
+        caller runs the passes itself. Forty callers polling every half second cost more than the writes.
+        """
         deadline = time.monotonic() + timeout
+        passes_run = 0
         while True:
-            self.run_once()
+            with self._waiters_lock:  # registered before reading, so a write settled in between still wakes us
+                settled = self._waiters.setdefault(key, threading.Event())
             result = self.result(key)
-            if result is None:
-                raise KeyError(key)
-            if result.status in FINAL:
+            remaining = deadline - time.monotonic()
+            if result is None or result.status in FINAL or remaining <= 0:
+                with self._waiters_lock:
+                    self._waiters.pop(key, None)
+                if result is None:
+                    raise KeyError(key)
                 return result
-            if time.monotonic() > deadline:
-                return result
-            time.sleep(self._policy.poll_interval)
+            if self._running:
+                poll = self._policy.waiter_poll if self._leading else self._policy.standby_poll
+                settled.wait(min(remaining, poll))
+                continue
+            if passes_run:
+                time.sleep(min(remaining, self._policy.receipt_interval))
+            self.run_once()
+            passes_run += 1
 
     # ------------------------------------------------------------------ the worker
 
@@ -276,18 +346,34 @@ class Outbox:
         run one); across processes by the permit (the leader's lease).
         """
         with self._pass, self._permit() as leading:
+            self._leading = leading
             if not leading:
                 return True  # another instance leads: its worker sends, and a wait here polls the database
-            problems = self._run_pass()
+            try:
+                problems = self._run_pass()
+            finally:
+                self._wake_waiters()
         self._problems = problems
         return not problems
 
+    def _wake_waiters(self) -> None:
+        """Wakes the callers waiting for the writes this pass made final (after their rows were committed)."""
+        finished, self._finished = self._finished, []
+        with self._waiters_lock:
+            for key in finished:
+                waiter = self._waiters.pop(key, None)
+                if waiter is not None:
+                    waiter.set()
+
     def _run_pass(self) -> dict[str, str]:
         problems: dict[str, str] = {}
+        in_flight = False
         for sender in self._signers:
             try:
-                self._reconcile(sender)
-                self._send_queued(sender)
+                pending = self._reconcile(sender)
+                sent, deferred = self._send_queued(sender)
+                settled = self._collect_receipts(sent)
+                in_flight = in_flight or pending > 0 or deferred > 0 or settled < len(sent)
             except Exception as error:  # a worker logs, reports and retries; it never dies
                 problem = _problem_of(error)
                 problems[problem] = f"{sender}: {type(error).__name__}: {str(error)[:300]}"
@@ -295,27 +381,42 @@ class Outbox:
                     log.exception("outbox pass for %s failed; retrying", sender)
                 else:
                     log.warning("outbox pass for %s: %s (%s); retrying", sender, problem, error)
+        self._in_flight = in_flight
         return problems
 
     def run_forever(self, stop: threading.Event) -> None:
-        """Runs passes until `stop` is set, backing off (doubling up to a ceiling) while passes fail."""
+        """Runs passes until `stop` is set, backing off (doubling up to a ceiling) while passes fail.
+
+        Between passes that went through it sleeps `receipt_interval` while writes are in flight, else until
+        a write is enqueued in this process (or `poll_interval`, for writes queued by other processes).
+        """
         self._started = self._running = True
-        delay = self._policy.poll_interval
+        poll = self._policy.poll_interval
+        delay = poll
         try:
             while not stop.is_set():
+                self._queued.clear()  # a write enqueued during the pass wakes the next one at once
                 try:
                     went_through = self.run_once()
                 except Exception:  # belt and braces: run_once already reports its failures
                     log.exception("outbox pass failed; retrying")
                     self._problems = {WorkerProblem.UNEXPECTED: "the pass itself failed; see the log"}
                     went_through = False
-                poll = self._policy.poll_interval
-                delay = poll if went_through else min(max(delay * 2, poll), self._policy.backoff_ceiling)
-                stop.wait(delay)
+                if not went_through:
+                    delay = min(max(delay * 2, poll), self._policy.backoff_ceiling)
+                    stop.wait(delay)
+                    continue
+                delay = poll
+                self._queued.wait(self._policy.receipt_interval if self._in_flight else poll)
         finally:
             self._running = False
+            with self._waiters_lock:  # waiters fall back to running passes themselves
+                for waiter in self._waiters.values():
+                    waiter.set()
+                self._waiters.clear()
 
-    def _reconcile(self, sender: str) -> None:
+    def _reconcile(self, sender: str) -> int:
+        """Settles, re-broadcasts or replaces the sender's pending writes; how many are still pending."""
         with self._sessions.begin() as session:
             pending = session.scalars(
                 select(OutboxWrite)
@@ -324,8 +425,17 @@ class Outbox:
             ).all()
             for write in pending:
                 self._reconcile_write(session, write)
+            return sum(1 for write in pending if write.status == OutboxStatus.PENDING)
 
     def _reconcile_write(self, session: Session, write: OutboxWrite) -> None:
+        if write.tx_hash in self._broadcast_by_us and write.attempts == 1:
+            # Sent by this process moments ago: only its receipt can have changed (one call, not four).
+            receipt = self._receipt(write.tx_hash)
+            if receipt is not None:
+                self._settle(write, write.tx_hash, receipt)
+                return
+            if time.monotonic() - self._broadcast_by_us[write.tx_hash] <= self._policy.replace_after:
+                return
         attempts = session.scalars(
             select(OutboxAttempt).where(OutboxAttempt.write_id == write.id).order_by(OutboxAttempt.id)
         ).all()
@@ -346,49 +456,108 @@ class Outbox:
         if age > self._policy.replace_after:
             self._replace(session, write, latest)
 
-    def _send_queued(self, sender: str) -> None:
-        while True:
-            with self._sessions.begin() as session:
-                write = session.scalar(
+    def _send_queued(self, sender: str) -> tuple[list[tuple[int, str]], int]:
+        """Signs and sends a batch of the sender's queued writes; the (write id, tx hash) of each sent, and how
+        many were deferred behind an earlier write of the same signer still in flight.
+
+        The node is asked (dry runs, nonce, fees) between two short database transactions, never inside one:
+        a slow node does not hold a pooled connection.
+        """
+        with self._sessions() as session:
+            queued = [
+                _Queued.of(write)
+                for write in session.scalars(
                     select(OutboxWrite)
                     .where(OutboxWrite.sender == sender, OutboxWrite.status == OutboxStatus.QUEUED)
                     .order_by(OutboxWrite.id)
-                    .limit(1)
+                    .limit(self._policy.batch_size)
                 )
-                if write is None:
-                    return
-                gas = self._dry_run(write)
-                if gas is None:
-                    continue
-                write.nonce = self._next_nonce(session, sender)
-                write.gas_limit = gas
-                attempt = self._sign(write, *self._fees())
+            ]
+            if not queued:
+                return [], 0
+            busy = self._signers_in_flight(session, {write.signer for write in queued if write.signer})
+            used = session.scalar(
+                select(func.max(OutboxWrite.nonce)).where(OutboxWrite.sender == sender, OutboxWrite.nonce.is_not(None))
+            )
+        batch: list[_Queued] = []
+        refused: dict[int, str] = {}
+        for write in queued:
+            if write.signer is not None and write.signer in busy:
+                continue  # its signer's earlier write must be mined before this one can be dry-run
+            outcome = self._dry_run(write)
+            if isinstance(outcome, str):
+                refused[write.id] = outcome
+                continue
+            write.gas_limit = outcome
+            batch.append(write)
+            if write.signer is not None:
+                busy.add(write.signer)
+        deferred = len(queued) - len(batch) - len(refused)
+        attempts: list[OutboxAttempt] = []
+        if batch:
+            on_chain = self._w3.eth.get_transaction_count(Web3.to_checksum_address(sender), "pending")
+            nonce = max(on_chain, (used + 1) if used is not None else 0)
+            max_fee, priority = self._fees()
+            for write in batch:
+                write.nonce = nonce
+                nonce += 1
+                attempts.append(self._sign(write, max_fee, priority))
+        with self._sessions.begin() as session:
+            rows = {
+                row.id: row
+                for row in session.scalars(
+                    select(OutboxWrite).where(OutboxWrite.id.in_([write.id for write in batch] + list(refused)))
+                )
+            }
+            for write_id, error in refused.items():
+                rows[write_id].status = OutboxStatus.REFUSED
+                self._finished.append(rows[write_id].idempotency_key)
+                rows[write_id].error = error
+            for write, attempt in zip(batch, attempts, strict=True):
+                row = rows[write.id]
+                row.nonce, row.gas_limit = write.nonce, write.gas_limit
+                row.status, row.tx_hash, row.attempts = OutboxStatus.PENDING, attempt.tx_hash, 1
                 session.add(attempt)
-                write.status = OutboxStatus.PENDING
-                write.tx_hash = attempt.tx_hash
-                write.attempts = 1
-                raw = attempt.raw_transaction
-            # Persisted and committed: only now does the transaction leave the machine.
-            self._broadcast(raw)
+        # Persisted and committed: only now do the transactions leave the machine, in nonce order.
+        for attempt in attempts:
+            self._broadcast(attempt.raw_transaction)
+            self._broadcast_by_us[attempt.tx_hash] = time.monotonic()
+        return [(attempt.write_id, attempt.tx_hash) for attempt in attempts], deferred
 
-    def _dry_run(self, write: OutboxWrite) -> int | None:
-        """The gas limit to use, or None after recording the contract's refusal."""
+    def _signers_in_flight(self, session: Session, signers: set[str]) -> set[str]:
+        """Those of `signers` with a write signed and not yet settled (their next nonce is not on chain yet)."""
+        if not signers:
+            return set()
+        rows = session.scalars(
+            select(OutboxWrite.signer)
+            .where(OutboxWrite.status == OutboxStatus.PENDING, OutboxWrite.signer.in_(signers))
+            .distinct()
+        ).all()
+        return {signer for signer in rows if signer is not None}
+
+    def _collect_receipts(self, sent: list[tuple[int, str]]) -> int:
+        """Settles the writes just sent whose receipts are already there (an instant-mining node); how many."""
+        receipts = {write_id: (tx_hash, self._receipt(tx_hash)) for write_id, tx_hash in sent}
+        mined = {write_id: found for write_id, found in receipts.items() if found[1] is not None}
+        if not mined:
+            return 0
+        with self._sessions.begin() as session:
+            for write in session.scalars(select(OutboxWrite).where(OutboxWrite.id.in_(mined))).all():
+                if write.status == OutboxStatus.PENDING:
+                    tx_hash, receipt = mined[write.id]
+                    self._settle(write, tx_hash, receipt)
+        return len(mined)
+
+    def _dry_run(self, write: _Queued) -> int | str:
+        """The gas limit to use, or the contract's refusal (decoded)."""
         call: dict[str, Any] = {"from": write.sender, "to": write.to, "data": HexBytes(write.data)}
         try:
             estimate = self._w3.eth.estimate_gas(call)  # type: ignore[arg-type]
         except CONTRACT_REFUSALS as refusal:
-            write.status = OutboxStatus.REFUSED
-            write.error = str(decode_refusal(refusal))
-            log.info("write %s refused by the contract: %s", write.idempotency_key, write.error)
-            return None
+            error = str(decode_refusal(refusal))
+            log.info("write %s refused by the contract: %s", write.key, error)
+            return error
         return estimate * (100 + self._policy.gas_headroom_percent) // 100
-
-    def _next_nonce(self, session: Session, sender: str) -> int:
-        used = session.scalar(
-            select(func.max(OutboxWrite.nonce)).where(OutboxWrite.sender == sender, OutboxWrite.nonce.is_not(None))
-        )
-        on_chain = self._w3.eth.get_transaction_count(Web3.to_checksum_address(sender), "pending")
-        return max(on_chain, (used + 1) if used is not None else 0)
 
     def _fees(self) -> tuple[int, int]:
         """`maxFeePerGas` and `maxPriorityFeePerGas` for a transaction now, lowered to the cap where it allows.
@@ -406,9 +575,9 @@ class Outbox:
             raise FeeCapError(f"the base fee of {base_fee} wei is at or above the cap of {cap} wei; the write waits")
         return cap, min(priority, cap - base_fee)
 
-    def _sign(self, write: OutboxWrite, max_fee: int, priority: int) -> OutboxAttempt:
+    def _sign(self, write: OutboxWrite | _Queued, max_fee: int, priority: int) -> OutboxAttempt:
         transaction: dict[str, Any] = {
-            "chainId": self._w3.eth.chain_id,
+            "chainId": self._chain(),
             "from": write.sender,
             "to": write.to,
             "data": HexBytes(write.data),
@@ -428,6 +597,12 @@ class Outbox:
             max_priority_fee_per_gas=priority,
         )
 
+    def _chain(self) -> int:
+        """The chain's id, asked once: a node does not change chains under a running outbox."""
+        if self._chain_id is None:
+            self._chain_id = int(self._w3.eth.chain_id)
+        return self._chain_id
+
     def _replace(self, session: Session, write: OutboxWrite, latest: OutboxAttempt) -> None:
         bump = 100 + self._policy.fee_bump_percent
         network_max, network_priority = self._fees()
@@ -443,6 +618,7 @@ class Outbox:
         write.attempts += 1
         session.flush()
         log.info("replacing %s with %s at nonce %s", latest.tx_hash, attempt.tx_hash, write.nonce)
+        self._broadcast_by_us.pop(latest.tx_hash, None)
         self._broadcast(attempt.raw_transaction)
 
     def _broadcast(self, raw: bytes) -> None:
@@ -468,6 +644,8 @@ class Outbox:
         return True
 
     def _settle(self, write: OutboxWrite, tx_hash: str, receipt: Any) -> None:
+        self._finished.append(write.idempotency_key)
+        self._broadcast_by_us.pop(str(write.tx_hash), None)
         write.tx_hash = tx_hash
         write.block_number = int(receipt["blockNumber"])
         write.gas_used = int(receipt["gasUsed"])

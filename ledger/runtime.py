@@ -19,6 +19,7 @@ from web3 import Web3
 from ledger.chain.contracts import Contracts
 from ledger.chain.deployment import Deployment
 from ledger.chain.keystore import unlock
+from ledger.chain.node import connect
 from ledger.chain.registry import signer_nonce
 from ledger.config import Settings
 from ledger.db import make_engine, make_sessionmaker
@@ -28,6 +29,10 @@ from ledger.migrations import upgrade_schema
 from ledger.outbox import Outbox, OutboxPolicy
 from ledger.replication import KuboSet, Pinset
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
+
+# A connection for every thread that can hold one at once: the 40 threads anyio runs synchronous routes on,
+# the outbox worker, the indexer and the chores. Beyond the first ten they are closed when returned.
+POOL = {"pool_size": 10, "max_overflow": 40, "pool_timeout": 30.0}
 
 
 class NotDeployedError(RuntimeError):
@@ -46,7 +51,7 @@ class LedgerRuntime:
 
     @cached_property
     def w3(self) -> Web3:
-        return Web3(Web3.HTTPProvider(self.settings.rpc_url, request_kwargs={"timeout": 30}))
+        return connect(self.settings.rpc_url)
 
     @cached_property
     def deployment(self) -> Deployment:
@@ -68,7 +73,7 @@ class LedgerRuntime:
         `upgrade_schema` makes concurrent starts safe.
         """
         self.settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        engine = make_engine(self.settings.resolved_database_url)
+        engine = make_engine(self.settings.resolved_database_url, **POOL)
         upgrade_schema(engine)
         return engine
 

@@ -5,7 +5,10 @@ The one send path of the faces (registry, rights, holder and party actions alike
 2. a write already queued under the same key is answered as it stands (idempotency);
 3. otherwise it is dry-run from the sender: a refusal is recorded durably (an outbox row with status
    `refused`, so the regulator's conflicts view lists it beside the refusals of the worker) and raised
-   as `ContractRefusedError` naming the broken rule, before any gas is spent;
+   as `ContractRefusedError` naming the broken rule, before any gas is spent. One refusal is no refusal:
+   `InvalidAccountNonce` for a signature whose previous nonce is still in the outbox; the chain has not
+   seen the earlier write yet, and the worker dry-runs this one again once it has (several submissions
+   of one party in flight);
 4. accepted, it is queued in the outbox; with `wait`, the worker is run until it is final.
 """
 
@@ -22,6 +25,7 @@ from ledger.outbox import FINAL, IdempotencyConflictError, OutboxStatus, OutboxW
 from ledger.runtime import LedgerRuntime
 
 WAIT_SECONDS = 30.0
+NONCE_AHEAD = "InvalidAccountNonce"  # the contract's refusal of a signature whose nonce is not the next one
 
 
 class NoCustodyKeyError(LookupError):
@@ -69,7 +73,7 @@ def send(
         raise NoCustodyKeyError(f"{sender} must send it itself")
     existing = runtime.outbox.result(key)
     if existing is None:
-        _dry_run(runtime, write, sender)
+        _dry_run(runtime, write, sender, signer)
         runtime.outbox.enqueue(
             key,
             sender,
@@ -86,13 +90,22 @@ def send(
     return _final_or_refused(result)
 
 
-def _dry_run(runtime: LedgerRuntime, write: Write, sender: str) -> None:
+def _dry_run(runtime: LedgerRuntime, write: Write, sender: str, signer: Signer | None) -> None:
     try:
         runtime.w3.eth.call({"from": sender, "to": write.to, "data": write.data})
     except CONTRACT_REFUSALS as refusal:
         decoded = decode_refusal(refusal)
+        if decoded.name == NONCE_AHEAD and _follows_write_in_flight(runtime, signer):
+            return
         _record_refusal(runtime, write, sender, decoded)
         raise ContractRefusedError(decoded.name, str(decoded)) from refusal
+
+
+def _follows_write_in_flight(runtime: LedgerRuntime, signer: Signer | None) -> bool:
+    """Whether the signature's previous nonce is in the outbox, not yet on chain: this one is next in line."""
+    return (
+        signer is not None and signer.nonce > 0 and runtime.outbox.holds_signer_nonce(signer.address, signer.nonce - 1)
+    )
 
 
 def _record_refusal(runtime: LedgerRuntime, write: Write, sender: str, decoded: DecodedError) -> None:

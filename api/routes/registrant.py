@@ -259,6 +259,7 @@ def submit(
 ) -> DraftView:
     """Checks the registrant's signature of the application and queues it; repeating it changes nothing."""
     draft = _owned(session, draft_id, principal)
+    session.commit()  # hands the connection back: the chain may take seconds, the pool serves others meanwhile
     if draft.write_key:
         if wait:
             runtime.outbox.wait(draft.write_key, timeout=30)

@@ -34,9 +34,10 @@ class DecodedError:
         return f"{self.name}({', '.join(map(str, self.args))})"
 
 
-def _type_of(entry: dict[str, Any]) -> str:
+def abi_type(entry: dict[str, Any]) -> str:
+    """The canonical ABI type of an input or output entry: a struct as its parenthesised components."""
     if entry["type"].startswith("tuple"):
-        inner = ",".join(_type_of(component) for component in entry["components"])
+        inner = ",".join(abi_type(component) for component in entry["components"])
         return f"({inner}){entry['type'][5:]}"
     return str(entry["type"])
 
@@ -48,7 +49,7 @@ def _selectors() -> dict[bytes, tuple[str, list[str]]]:
     for contract in DEPLOYED_CONTRACTS:
         for entry in abi_of(contract):
             if entry["type"] == "error":
-                errors.append((entry["name"], [_type_of(i) for i in entry["inputs"]]))
+                errors.append((entry["name"], [abi_type(i) for i in entry["inputs"]]))
     for name, types in errors:
         table[function_signature_to_4byte_selector(f"{name}({','.join(types)})")] = (name, types)
     return table

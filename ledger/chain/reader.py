@@ -6,6 +6,7 @@ from typing import Any
 
 from hexbytes import HexBytes
 from web3 import Web3
+from web3.contract import Contract
 from web3.exceptions import BlockNotFound, TransactionNotFound
 
 from ledger.chain.artifacts import abi_of
@@ -19,6 +20,7 @@ class Web3ChainReader:
     def __init__(self, w3: Web3) -> None:
         self._w3 = w3
         self._decoder = EventDecoder(w3)
+        self._registries: dict[str, Contract] = {}
 
     def chain_id(self) -> int:
         return int(self._w3.eth.chain_id)
@@ -49,5 +51,8 @@ class Web3ChainReader:
         return None
 
     def status_of(self, registry: str, registration_id: int) -> int:
-        contract = self._w3.eth.contract(address=Web3.to_checksum_address(registry), abi=abi_of("Registrations"))
+        address = Web3.to_checksum_address(registry)
+        contract = self._registries.get(address)
+        if contract is None:  # built once per registry: building one hashes every selector of the ABI
+            contract = self._registries[address] = self._w3.eth.contract(address=address, abi=abi_of("Registrations"))
         return int(contract.functions.statusOf(registration_id).call())

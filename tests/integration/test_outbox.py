@@ -137,6 +137,42 @@ def test_a_crash_between_persisting_and_broadcasting_resends_the_same_transactio
     assert w3.eth.get_transaction_count(RELAYER.address) == nonce_before + 1
 
 
+def test_a_crash_midway_through_broadcasting_a_batch_resends_the_rest_with_the_same_hashes_and_no_gap(
+    private_chain: tuple[Web3, Deployment], database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w3, deployment = private_chain
+    crashing = _outbox(w3, database_url)
+    keys = [f"batch-{i}" for i in range(4)]
+    for i, key in enumerate(keys):
+        to, data = _admit_call(w3, deployment, dev_account(20 + i, LOCAL_CHAIN_ID).address)
+        crashing.enqueue(key, RELAYER.address, to, data, "admitParty")
+    nonce_before = w3.eth.get_transaction_count(RELAYER.address)
+    broadcast = crashing._broadcast
+    sent: list[bytes] = []
+
+    def crash_after_two(raw: bytes) -> None:
+        if len(sent) == 2:
+            raise KeyboardInterrupt("power cut")
+        sent.append(raw)
+        broadcast(raw)
+
+    monkeypatch.setattr(crashing, "_broadcast", crash_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        crashing.run_once()
+    signed = [crashing.result(key) for key in keys]
+    assert all(write is not None and write.status is OutboxStatus.PENDING for write in signed)
+    assert w3.eth.get_transaction_count(RELAYER.address) == nonce_before + 2
+
+    restarted = _outbox(w3, database_url)
+    results = [restarted.wait(key) for key in keys]
+    assert all(result.status is OutboxStatus.MINED for result in results)
+    assert [result.tx_hash for result in results] == [write.tx_hash for write in signed if write is not None]
+    assert w3.eth.get_transaction_count(RELAYER.address) == nonce_before + 4
+    with make_sessionmaker(make_engine(database_url))() as session:
+        nonces = session.scalars(select(OutboxWrite.nonce).where(OutboxWrite.idempotency_key.in_(keys))).all()
+    assert sorted(nonces) == list(range(nonce_before, nonce_before + 4))
+
+
 def test_a_worker_killed_between_send_and_receipt_resumes_without_duplicate_or_gap(
     private_chain: tuple[Web3, Deployment], database_url: str, manual_mining: None
 ) -> None:
