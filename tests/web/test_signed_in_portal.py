@@ -5,7 +5,11 @@ regulator's dashboard freezing behind a confirmation, with the verify page follo
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
+import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,6 +20,7 @@ from web3 import Web3
 from api.tokens import Role, find_token, issue_token, revoke_token
 
 from ..e2e.conftest import Service
+from ..factories import manifest_fields
 from ..integration.registry import advance_time
 from .conftest import axe_violations, certify, register_file
 
@@ -155,3 +160,80 @@ def test_the_registrant_portal_lists_my_registrations(page: Page, service: Servi
     sign_in(page, service.tokens["registrant"])
     expect(page.locator(f"#registrations #reg-{registration_id}")).to_contain_text("门户 portal")
     assert axe_violations(page) == []
+
+
+def test_a_registrant_registers_from_the_portal_signing_with_a_browser_wallet(
+    page: Page, service: Service, tmp_path: Path
+) -> None:
+    """The wallet is an EIP-1193 provider injected into the page that signs with the registrant's test key."""
+    account = service.registrant
+
+    def sign_typed_data(typed: str) -> str:
+        return "0x" + account.sign_typed_data(full_message=json.loads(typed)).signature.hex().removeprefix("0x")
+
+    page.expose_function("testWalletSign", sign_typed_data)
+    page.add_init_script(
+        f"""window.ethereum = {{request: async ({{method, params}}) => {{
+            if (method === "eth_requestAccounts") return ["{account.address}"];
+            if (method === "eth_signTypedData_v4") return await window.testWalletSign(params[1]);
+            throw new Error("unsupported " + method);
+        }}}};"""
+    )
+    data = tmp_path / "portal.csv"
+    data.write_bytes(b"road,count\nregistered from the portal,1\n")
+    fields = manifest_fields(account.address, title="门户登记 wallet")
+    for bound in ("registrant", "data_commitment", "created_at"):
+        fields.pop(bound)
+    metadata = tmp_path / "metadata.json"
+    metadata.write_text(json.dumps(fields, default=str, ensure_ascii=False))
+    sign_in(page, service.tokens["registrant"], "/portal/register?lang=en")
+    assert axe_violations(page) == []
+    page.set_input_files("#metadata", str(metadata))
+    page.set_input_files("#data", str(data))
+    page.click("#prepare")
+    expect(page.locator("#signing-title")).to_have_text("Step 1: sign the manifest", timeout=60_000)
+    expect(page.locator("#to-sign")).to_contain_text(account.address)
+    page.click("#sign-wallet")
+    expect(page.locator("#signing-title")).to_have_text("Step 2: sign the application")
+    expect(page.locator("#to-sign")).to_contain_text("resource holding, processing and use")
+    assert axe_violations(page) == []
+    page.click("#sign-wallet")
+    expect(page.locator("#result")).to_have_attribute("data-registration-id", re.compile(r"^\d+$"), timeout=60_000)
+    registration_id = int(page.locator("#result").get_attribute("data-registration-id") or 0)
+    report = service.client().registration(registration_id)
+    assert report.registrant == account.address
+    assert report.status == "submitted"
+    digest = hashlib.sha256(data.read_bytes()).hexdigest()
+    assert registration_id in [m.registration_id for m in service.client().verify_sha256(digest).matches]
+
+
+def test_a_script_call_of_the_portal_without_the_csrf_header_is_refused(page: Page, service: Service) -> None:
+    sign_in(page, service.tokens["registrant"])
+    refused = page.request.post("/portal/drafts", data={"title": "no csrf"})
+    assert refused.status == 403
+    assert refused.json()["code"] == "csrf_refused"
+
+
+def test_a_write_with_wait_is_answered_once_the_index_shows_it(service: Service, w3: Web3) -> None:
+    registration_id = register_file(service, "等待索引 wait", b"road,count\nwait for the index,1\n")
+    accepted = httpx.post(
+        f"{service.url}/v1/registrations/{registration_id}/accept",
+        params={"wait": "true"},
+        headers={"Authorization": f"Bearer {service.tokens['reviewer']}"},
+        timeout=60,
+    )
+    assert accepted.json()["status"] == "mined"
+    assert service.client().registration(registration_id).status == "under_review"  # read at once, no polling
+
+
+def test_signing_in_never_sends_the_browser_to_another_site(service: Service) -> None:
+    with httpx.Client(base_url=service.url) as browser:
+        form = browser.get("/signin")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+        assert csrf is not None
+        answer = browser.post(
+            "/signin",
+            data={"token": service.tokens["regulator"], "csrf": csrf.group(1), "next": "//evil.example/"},
+        )
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/regulator"
