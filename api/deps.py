@@ -92,4 +92,6 @@ ObjectionId = Annotated[int, Path(ge=1, le=MAX_ID, description="An objection id"
 
 
 IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
-Wait = Annotated[bool, Query(description="Wait (up to 30 s) until the chain includes it")]
+Wait = Annotated[
+    bool, Query(description="Wait (up to 30 s) until the chain includes it, then (up to 10 s) until reads show it")
+]

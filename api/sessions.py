@@ -13,9 +13,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -150,3 +151,17 @@ def admitted(session: Session, request: Request, roles: tuple[Role, ...]) -> Pri
 def refused_form(request: Request) -> Response:
     """The answer to a form POST whose CSRF token is missing or wrong: nothing is done."""
     return render(request, "signin_forbidden.html", status_code=403, principal=None, csrf=None, csrf_refused=True)
+
+
+MAX_FORM_FIELDS = 20
+MAX_FIELD_CHARS = 4000
+
+
+async def page_form(request: Request) -> dict[str, str]:
+    """A page form's fields (no files), each cut at `MAX_FIELD_CHARS`. Read here rather than with FastAPI's `Form`
+    parameters, which the door takes for uploads: a form of the pages keeps the door's small JSON body cap."""
+    form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+    return {name: value[:MAX_FIELD_CHARS] for name, value in form.items() if isinstance(value, str)}
+
+
+PageForm = Annotated[dict[str, str], Depends(page_form)]

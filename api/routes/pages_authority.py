@@ -11,13 +11,12 @@ from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import DbSession, Principal, RegistrationId, Runtime
 from api.reviews import certify_and_publish, decide
-from api.routes.pages_signin import CsrfField
-from api.sessions import admitted, csrf_holds, csrf_token, refused_form
+from api.sessions import PageForm, admitted, csrf_holds, csrf_token, refused_form
 from api.tokens import Role
 from api.web.rendering import render
 from ledger.certification import CertificateNotIndexedError
@@ -66,7 +65,7 @@ def _back(**outcome: str | int) -> RedirectResponse:
 def _act(
     request: Request,
     session: DbSession,
-    csrf: str | None,
+    form: dict[str, str],
     roles: tuple[Role, ...],
     registration_id: int,
     action: Callable[[Principal], dict[str, str | int]],
@@ -76,7 +75,7 @@ def _act(
     principal = admitted(session, request, roles)
     if isinstance(principal, Response):
         return principal
-    if not csrf_holds(session, request, csrf):
+    if not csrf_holds(session, request, form.get("csrf")):
         return refused_form(request)
     try:
         return _back(reg=registration_id, **action(principal))
@@ -90,7 +89,7 @@ def _act(
 
 @router.post("/authority/registrations/{registration_id}/accept")
 def accept(
-    registration_id: RegistrationId, request: Request, session: DbSession, runtime: Runtime, csrf: CsrfField = None
+    registration_id: RegistrationId, request: Request, session: DbSession, runtime: Runtime, form: PageForm
 ) -> Response:
     """Accepts an application for review."""
 
@@ -98,12 +97,12 @@ def accept(
         decide(ReviewDecision.ACCEPT, registration_id, principal, session, runtime, None, True)
         return {"done": "accepted"}
 
-    return _act(request, session, csrf, REVIEWERS, registration_id, action)
+    return _act(request, session, form, REVIEWERS, registration_id, action)
 
 
 @router.post("/authority/registrations/{registration_id}/approve")
 def approve(
-    registration_id: RegistrationId, request: Request, session: DbSession, runtime: Runtime, csrf: CsrfField = None
+    registration_id: RegistrationId, request: Request, session: DbSession, runtime: Runtime, form: PageForm
 ) -> Response:
     """Approves a reviewed application: its public notice starts."""
 
@@ -111,7 +110,7 @@ def approve(
         decide(ReviewDecision.APPROVE, registration_id, principal, session, runtime, None, True)
         return {"done": "approved"}
 
-    return _act(request, session, csrf, AUTHORITY, registration_id, action)
+    return _act(request, session, form, AUTHORITY, registration_id, action)
 
 
 @router.post("/authority/registrations/{registration_id}/reject")
@@ -120,21 +119,23 @@ def reject(
     request: Request,
     session: DbSession,
     runtime: Runtime,
-    reason: Annotated[str, Form(min_length=1, max_length=4000)],
-    csrf: CsrfField = None,
+    form: PageForm,
 ) -> Response:
     """Rejects an application with its reason (the reason's hash goes on chain, its text into the review record)."""
+    reason = form.get("reason", "").strip()
 
     def action(principal: Principal) -> dict[str, str | int]:
+        if not reason:
+            return {"refused": "ReasonMissing"}
         decide(ReviewDecision.REJECT, registration_id, principal, session, runtime, None, True, reason)
         return {"done": "rejected"}
 
-    return _act(request, session, csrf, REVIEWERS, registration_id, action)
+    return _act(request, session, form, REVIEWERS, registration_id, action)
 
 
 @router.post("/authority/registrations/{registration_id}/certify")
 def certify(
-    registration_id: RegistrationId, request: Request, session: DbSession, runtime: Runtime, csrf: CsrfField = None
+    registration_id: RegistrationId, request: Request, session: DbSession, runtime: Runtime, form: PageForm
 ) -> Response:
     """Certifies after the notice period and publishes the certificate document, in one step."""
 
@@ -142,4 +143,4 @@ def certify(
         done = certify_and_publish(registration_id, principal, session, runtime, None)
         return {"done": "certified", "certificate": done.certificate_number}
 
-    return _act(request, session, csrf, AUTHORITY, registration_id, action)
+    return _act(request, session, form, AUTHORITY, registration_id, action)

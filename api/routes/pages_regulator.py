@@ -11,14 +11,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import MAX_ID, DbSession, RegistrationId, Runtime
 from api.reviews import decide
 from api.routes import regulator
-from api.routes.pages_signin import CsrfField
-from api.sessions import admitted, csrf_holds, csrf_token, refused_form
+from api.sessions import PageForm, admitted, csrf_holds, csrf_token, refused_form
 from api.tokens import Role
 from api.web.rendering import render
 from ledger.index import queries
@@ -167,16 +166,15 @@ def act(
     request: Request,
     session: DbSession,
     runtime: Runtime,
-    reason: Annotated[str, Form(max_length=4000)] = "",
-    confirmed: Annotated[str | None, Form(max_length=10)] = None,
-    csrf: CsrfField = None,
+    form: PageForm,
 ) -> Response:
     """Freezes, unfreezes or revokes once confirmed (with the reason when the action needs one)."""
     principal = admitted(session, request, REGULATOR)
     if isinstance(principal, Response):
         return principal
-    if not csrf_holds(session, request, csrf):
+    if not csrf_holds(session, request, form.get("csrf")):
         return refused_form(request)
+    reason, confirmed = form.get("reason", ""), form.get("confirmed")
     decision = DECISIONS[action]
     needs_reason = decision is not ReviewDecision.UNFREEZE
     if confirmed != "yes" or (needs_reason and not reason.strip()):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import DbSession, Principal
 from api.sessions import (
+    PageForm,
     close_session,
     csrf_holds,
     csrf_token,
@@ -23,7 +22,6 @@ from api.tokens import Role
 from api.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
-CsrfField = Annotated[str | None, Form(max_length=100)]
 
 # The page each role works on, in the order a token holding several is sent to them.
 ROLE_PAGES = (
@@ -67,15 +65,10 @@ def signin_page(request: Request, session: DbSession, next: str | None = None) -
 
 
 @router.post("/signin", response_class=HTMLResponse)
-def signin(
-    request: Request,
-    session: DbSession,
-    token: Annotated[str, Form(max_length=200)] = "",
-    csrf: CsrfField = None,
-    next: Annotated[str | None, Form(max_length=500)] = None,
-) -> Response:
+def signin(request: Request, session: DbSession, form: PageForm) -> Response:
     """Opens a session for a live API token and goes on to the page asked for (or the person's first page)."""
-    if not signin_token_holds(request, csrf):
+    token, next = form.get("token", ""), form.get("next")
+    if not signin_token_holds(request, form.get("csrf")):
         return refused_form(request)
     response = RedirectResponse("/", status_code=303)
     principal = open_session(session, token, response, request)
@@ -99,9 +92,9 @@ def signin(
 
 
 @router.post("/signout")
-def signout(request: Request, session: DbSession, csrf: CsrfField = None) -> Response:
+def signout(request: Request, session: DbSession, form: PageForm) -> Response:
     """Ends the session (the token itself stays valid until revoked)."""
-    if not csrf_holds(session, request, csrf):
+    if not csrf_holds(session, request, form.get("csrf")):
         return refused_form(request)
     response = RedirectResponse("/", status_code=303)
     close_session(session, request, response)

@@ -237,3 +237,11 @@ def test_signing_in_never_sends_the_browser_to_another_site(service: Service) ->
         )
     assert answer.status_code == 303
     assert answer.headers["location"] == "/regulator"
+
+
+def test_a_page_form_larger_than_a_json_body_is_cut_off_at_the_door(service: Service) -> None:
+    """Forms of the pages are no uploads: an anonymous sign-in POST gets the JSON cap (1 MiB), not the upload cap."""
+    cap = service.runtime.settings.max_json_body_bytes
+    answer = httpx.post(f"{service.url}/signin", data={"token": "x" * (cap + 1)}, timeout=60)
+    assert answer.status_code == 413
+    assert answer.json()["code"] == "body_too_large"
