@@ -40,7 +40,10 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _secure(request: Request) -> bool:
-    return request.url.scheme == "https"
+    """Whether cookies get `Secure`: the request came over https, or the service is published at an https address
+    (a TLS-terminating proxy in front of it forwards plain http)."""
+    public_base_url: str = request.app.state.runtime.settings.public_base_url
+    return request.url.scheme == "https" or public_base_url.startswith("https://")
 
 
 def open_session(session: Session, token: str, response: Response, request: Request) -> Principal | None:
@@ -50,6 +53,7 @@ def open_session(session: Session, token: str, response: Response, request: Requ
     if row is None:
         return None
     cookie = secrets.token_urlsafe(32)
+    session.execute(delete(WebSession).where(WebSession.expires_at < datetime.now(UTC)))  # ended ones go
     session.add(
         WebSession(
             cookie_hash=_hash(cookie),
