@@ -62,13 +62,18 @@ def current_principal(
 MaybePrincipal = Annotated[Principal | None, Depends(current_principal)]
 
 
+def holds(principal: Principal, roles: tuple[Role, ...]) -> bool:
+    """Whether the caller holds any of `roles` (admin holds all): the one rule of tokens and signed-in pages."""
+    return Role.ADMIN in principal.roles or bool(principal.roles & {role.value for role in roles})
+
+
 def require(*roles: Role) -> Callable[[Principal | None], Principal]:
     """A dependency admitting callers holding any of `roles` (admin holds all)."""
 
     def check(principal: MaybePrincipal) -> Principal:
         if principal is None:
             raise ProblemError(401, "unauthenticated", "An API token is required")
-        if Role.ADMIN not in principal.roles and not principal.roles & {role.value for role in roles}:
+        if not holds(principal, roles):
             raise ProblemError(403, "forbidden", "The token lacks the role", f"needs one of {[r.value for r in roles]}")
         return principal
 
@@ -87,4 +92,6 @@ ObjectionId = Annotated[int, Path(ge=1, le=MAX_ID, description="An objection id"
 
 
 IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
-Wait = Annotated[bool, Query(description="Wait (up to 30 s) until the chain includes it")]
+Wait = Annotated[
+    bool, Query(description="Wait (up to 30 s) until the chain includes it, then (up to 10 s) until reads show it")
+]

@@ -6,10 +6,13 @@ from sqlalchemy.orm import Session
 
 from api.deps import Principal
 from api.tables import ReviewRecord
-from api.writes import WriteAccepted, relay
+from api.writes import WriteAccepted, accepted, relay
+from ledger import certification
+from ledger.certification import Certification
 from ledger.chain import registry
 from ledger.runtime import LedgerRuntime
 from ledger.vocabulary import ReviewDecision
+from ledger.writes import write_key
 
 
 def record_review(
@@ -54,3 +57,14 @@ def decide(
     )
     record_review(session, registration_id, principal, decision, reason, written)
     return written
+
+
+def certify_and_publish(
+    registration_id: int, principal: Principal, session: Session, runtime: LedgerRuntime, key: str | None
+) -> Certification:
+    """Certifies and publishes the certificate document in one step (`ledger.certification`), and keeps the
+    review record of the certification."""
+    scope_key = write_key(f"{ReviewDecision.CERTIFY}-and-publish:{registration_id}:{principal.token_id}", key)
+    done = certification.certify_and_publish(session, runtime, registration_id, sender=principal.address, key=scope_key)
+    record_review(session, registration_id, principal, ReviewDecision.CERTIFY, None, accepted(done.certified))
+    return done

@@ -56,3 +56,17 @@ class ReviewRecord(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     key: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
+
+
+class WebSession(Base):
+    """A signed-in browser: the hash of its cookie, the API token it signed in with (revoking the token ends the
+    session), its CSRF token and when it ends. Only the cookie's hash is stored, as for API tokens."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cookie_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_id: Mapped[int] = mapped_column(Integer, index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api.web import WEB
 from api.web.i18n import LANGUAGES, pick_language, translations
+from ledger.vocabulary import Kind, Right, Status
 
 LANGUAGE_COOKIE = "lang"
 
@@ -44,6 +45,9 @@ def environment(language: str) -> Environment:
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.filters["date"] = _date
     env.filters["short"] = _short
+    env.filters["status_name"] = lambda code: Status.of(code).value  # index rows keep the chain's codes
+    env.filters["right_name"] = lambda code: Right.of(code).value
+    env.filters["kind_name"] = lambda code: Kind.of(code).value
     env.globals["languages"] = LANGUAGES
     return env
 
