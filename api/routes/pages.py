@@ -22,6 +22,7 @@ from api.web import WEB
 from api.web.pdf import FontsMissingError, render_pdf
 from api.web.rendering import render, render_html
 from ledger.certificate_sheet import CertificateSheet, certificate_sheet
+from ledger.chain.artifacts import bundle_check_abi
 from ledger.verification import classify, verify
 from ledger.vocabulary import ChainEnum, Grade, Origin
 
@@ -48,6 +49,12 @@ def verify_page(request: Request, session: DbSession, q: Annotated[str, Query(ma
     except ValueError:
         return render(request, "verify.html", status_code=400, query=query, report=None, invalid=True)
     return render(request, "verify.html", query=query, report=verify(session, query), invalid=False)
+
+
+@router.get("/verify/bundle", response_class=HTMLResponse)
+def bundle_page(request: Request) -> Response:
+    """A proof bundle checked in the browser against a node the user chooses (api/web/static/verify-bundle.mjs)."""
+    return render(request, "verify_bundle.html", abi=bundle_check_abi())
 
 
 def _certificate_sheet_or_404(request: Request, session: DbSession, number: str) -> CertificateSheet | Response:
