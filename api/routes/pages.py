@@ -12,7 +12,7 @@ from typing import Annotated, TypeVar
 
 import qrcode
 import qrcode.image.svg
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from api.deps import DbSession, Runtime
@@ -23,6 +23,13 @@ from api.web.pdf import FontsMissingError, render_pdf
 from api.web.rendering import render, render_html
 from ledger.certificate_sheet import CertificateSheet, certificate_sheet
 from ledger.chain.artifacts import bundle_check_abi
+from ledger.public_objections import (
+    MAX_REASON_CHARS,
+    NoticeClosedError,
+    NoticeNotFoundError,
+    notice_of,
+    receive_public_objection,
+)
 from ledger.verification import classify, verify
 from ledger.vocabulary import ChainEnum, Grade, Origin
 
@@ -152,3 +159,51 @@ def notices_page(
     """公示: registrations in their public-notice window, with the day each window ends."""
     page = public.notices(session=session, offset=offset, limit=PAGE_SIZE)
     return render(request, "notices.html", page=page)
+
+
+@router.get("/notices/{registration_id}", response_class=HTMLResponse)
+def notice_page(registration_id: int, request: Request, session: DbSession, runtime: Runtime) -> Response:
+    """One application in public notice, with the form anyone may object through while the notice runs."""
+    notice = notice_of(session, runtime.w3, registration_id)
+    if notice is None:
+        return render(request, "not_found.html", status_code=404, what=f"reg:{registration_id}")
+    return render(request, "notice.html", notice=notice, errors=set(), values={})
+
+
+def _objection_errors(reason: str, evidence: str) -> set[str]:
+    """The fields of the form that are wrong (the page says why beside each)."""
+    errors = set()
+    if not reason or len(reason) > MAX_REASON_CHARS:
+        errors.add("reason")
+    if not re.fullmatch(r"0x[0-9a-f]{64}", evidence):
+        errors.add("evidence")
+    return errors
+
+
+@router.post("/notices/{registration_id}/objections", response_class=HTMLResponse)
+def object_page(
+    registration_id: int,
+    request: Request,
+    session: DbSession,
+    runtime: Runtime,
+    reason: Annotated[str, Form(max_length=2 * MAX_REASON_CHARS)] = "",
+    evidence_digest: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Receives an objection from anyone during the notice (ledger/public_objections.py); after the notice, says so."""
+    reason, evidence = reason.strip(), evidence_digest.strip().lower()
+    if re.fullmatch(r"[0-9a-f]{64}", evidence):
+        evidence = "0x" + evidence
+    errors = _objection_errors(reason, evidence)
+    try:
+        if errors:
+            notice = notice_of(session, runtime.w3, registration_id)
+            if notice is None:
+                raise NoticeNotFoundError(registration_id)
+            values = {"reason": reason, "evidence": evidence_digest}
+            return render(request, "notice.html", status_code=400, notice=notice, errors=errors, values=values)
+        receipt = receive_public_objection(session, runtime.w3, registration_id, reason, evidence)
+    except NoticeNotFoundError:
+        return render(request, "not_found.html", status_code=404, what=f"reg:{registration_id}")
+    except NoticeClosedError as closed:
+        return render(request, "objection_closed.html", status_code=409, closed=closed)
+    return render(request, "objection_received.html", status_code=201, receipt=receipt)
