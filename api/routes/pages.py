@@ -64,8 +64,12 @@ def bundle_page(request: Request) -> Response:
     return render(request, "verify_bundle.html", abi=bundle_check_abi())
 
 
-def _certificate_sheet_or_404(request: Request, session: DbSession, number: str) -> CertificateSheet | Response:
-    sheet = certificate_sheet(session, int(number)) if CERTIFICATE_NUMBER.match(number) else None
+def _certificate_sheet_or_404(
+    request: Request, session: DbSession, runtime: Runtime, number: str
+) -> CertificateSheet | Response:
+    if not CERTIFICATE_NUMBER.match(number):
+        return render(request, "not_found.html", status_code=404, what=number)
+    sheet = certificate_sheet(session, int(number), runtime.settings.authority_names, runtime.ipfs)
     if sheet is None:
         return render(request, "not_found.html", status_code=404, what=number)
     return sheet
@@ -84,24 +88,30 @@ def _page_url(runtime: Runtime, number: int) -> str:
 @router.get("/certificates/{number}", response_class=HTMLResponse)
 def certificate_page(number: str, request: Request, session: DbSession, runtime: Runtime) -> Response:
     """The certificate, bilingual, with a QR code to this page and a PDF download."""
-    sheet = _certificate_sheet_or_404(request, session, number)
+    sheet = _certificate_sheet_or_404(request, session, runtime, number)
     if isinstance(sheet, Response):
         return sheet
     url = _page_url(runtime, sheet.number)
     return render(request, "certificate.html", sheet=sheet, url=url, qr=_qr_svg(url), pdf=False)
 
 
-@router.get("/certificates/{number}/pdf")
-def certificate_pdf(number: str, request: Request, session: DbSession, runtime: Runtime) -> Response:
-    """The certificate page's own template printed to PDF, with the CJK fonts embedded."""
-    sheet = _certificate_sheet_or_404(request, session, number)
-    if isinstance(sheet, Response):
-        return sheet
+def print_certificate(request: Request, runtime: Runtime, sheet: CertificateSheet) -> bytes:
+    """The certificate page's own template printed to PDF, with the CJK fonts embedded (FontsMissingError
+    without them). The publication of a certificate document pins this PDF as issued."""
     url = _page_url(runtime, sheet.number)
     styles = (WEB / "static" / "certificate.css").read_text()
     html = render_html(request, "certificate.html", sheet=sheet, url=url, qr=_qr_svg(url), pdf=True, styles=styles)
+    return render_pdf(html)
+
+
+@router.get("/certificates/{number}/pdf")
+def certificate_pdf(number: str, request: Request, session: DbSession, runtime: Runtime) -> Response:
+    """The certificate printed to PDF, as it stands now (a retired certificate says so)."""
+    sheet = _certificate_sheet_or_404(request, session, runtime, number)
+    if isinstance(sheet, Response):
+        return sheet
     try:
-        pdf = render_pdf(html)
+        pdf = print_certificate(request, runtime, sheet)
     except FontsMissingError as error:
         raise ProblemError(503, "fonts_missing", "The CJK fonts for PDFs are not installed", str(error)) from error
     return Response(
