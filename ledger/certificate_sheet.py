@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from ledger.certificates import STATEMENT, CertificateDocument, authority_name, parse_certificate_document
@@ -56,6 +56,7 @@ class CertificateSheet(BaseModel):
     manifest_cid: str | None
     rights: list[SheetRight]
     document_published: bool
+    current: bool = Field(description="certified and not retired: what the certificate states holds now")
     document_version: str | None = None
     pdf_sha256: str | None = None
     pdf_cid: str | None = None
@@ -125,5 +126,6 @@ def certificate_sheet(
             for r in queries.rights_of(session, row.id)
         ],
         document_published=certificate.document_digest is not None,
+        current=not certificate.retired and Status.of(row.status) == Status.CERTIFIED,
         **_published(certificate, ipfs),
     )
