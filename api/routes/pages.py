@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Annotated, TypeVar
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
 
 import qrcode
 import qrcode.image.svg
@@ -23,6 +24,7 @@ from api.web.pdf import FontsMissingError, render_pdf
 from api.web.rendering import render, render_html
 from ledger.certificate_sheet import CertificateSheet, certificate_sheet
 from ledger.chain.artifacts import bundle_check_abi
+from ledger.lineage_graph import LineageDrawing, lineage_drawings
 from ledger.public_objections import (
     MAX_REASON_CHARS,
     NoticeClosedError,
@@ -31,9 +33,9 @@ from ledger.public_objections import (
     receive_public_objection,
 )
 from ledger.verification import classify, verify
-from ledger.vocabulary import ChainEnum, Grade, Origin
+from ledger.vocabulary import Grade, Kind, Origin
 
-E = TypeVar("E", bound=ChainEnum)
+E = TypeVar("E", bound=StrEnum)
 router = APIRouter(include_in_schema=False)
 CERTIFICATE_NUMBER = re.compile(r"^\d{12,18}$")
 PAGE_SIZE = 20
@@ -55,7 +57,37 @@ def verify_page(request: Request, session: DbSession, q: Annotated[str, Query(ma
         classify(query)
     except ValueError:
         return render(request, "verify.html", status_code=400, query=query, report=None, invalid=True)
-    return render(request, "verify.html", query=query, report=verify(session, query), invalid=False)
+    report = verify(session, query)
+    drawings = lineage_drawings(session, [match.registration_id for match in report.matches[:MAX_DRAWN_MATCHES]])
+    layouts = {registration_id: _layout(drawing) for registration_id, drawing in drawings.items()}
+    return render(request, "verify.html", query=query, report=report, invalid=False, layouts=layouts)
+
+
+NODE_WIDTH, NODE_HEIGHT, COLUMN, ROW = 210, 48, 260, 64
+MAX_DRAWN_MATCHES = 5
+
+
+def _layout(drawing: LineageDrawing) -> dict[str, Any]:
+    """Where the drawing's boxes go: one column per generation, sources on the left, derived products on the right;
+    edges from a source's right side to the derived one's left side."""
+    first = min(node.generation for node in drawing.nodes)
+    rows: dict[int, int] = {}
+    places: dict[int, tuple[int, int]] = {}
+    for node in drawing.nodes:
+        row = rows[node.generation] = rows.get(node.generation, -1) + 1
+        places[node.registration_id] = (10 + (node.generation - first) * COLUMN, 10 + row * ROW)
+    boxes = [
+        {"node": node, "x": places[node.registration_id][0], "y": places[node.registration_id][1]}
+        for node in drawing.nodes
+    ]
+    middle = NODE_HEIGHT // 2
+    lines = [
+        (places[a][0] + NODE_WIDTH, places[a][1] + middle, places[b][0], places[b][1] + middle)
+        for a, b in drawing.edges
+    ]
+    width = 20 + (max(n.generation for n in drawing.nodes) - first) * COLUMN + NODE_WIDTH
+    height = 20 + max(rows.values()) * ROW + NODE_HEIGHT
+    return {"drawing": drawing, "boxes": boxes, "lines": lines, "width": width, "height": height}
 
 
 @router.get("/verify/bundle", response_class=HTMLResponse)
@@ -133,6 +165,8 @@ def catalogue_page(
     q: Annotated[str | None, Query(max_length=200)] = None,
     category: Annotated[str | None, Query(max_length=200)] = None,
     industry: Annotated[str | None, Query(max_length=5)] = None,
+    kind: Annotated[str | None, Query(max_length=20)] = None,
+    status: Annotated[str | None, Query(max_length=20)] = None,
     grade: Annotated[str | None, Query(max_length=10)] = None,
     origin: Annotated[str | None, Query(max_length=10)] = None,
     holder: Annotated[str | None, Query(max_length=42)] = None,
@@ -144,6 +178,8 @@ def catalogue_page(
         "q": q or None,
         "category": category or None,
         "industry": code if re.fullmatch(r"[A-T](\d{2}(\d{1,2})?)?", code) else None,
+        "kind": _member(Kind, kind),
+        "status": _member(public.CatalogueStatus, status),
         "grade": _member(Grade, grade),
         "origin": _member(Origin, origin),
         "holder": holder if holder and re.fullmatch(r"0x[0-9a-fA-F]{40}", holder) else None,
@@ -155,6 +191,8 @@ def catalogue_page(
         q=filters["q"],
         category=filters["category"],
         industry=filters["industry"],
+        kind=_member(Kind, kind),
+        status=_member(public.CatalogueStatus, status),
         grade=_member(Grade, grade),
         origin=_member(Origin, origin),
         holder=filters["holder"],

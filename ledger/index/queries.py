@@ -24,7 +24,7 @@ from ledger.index.tables import (
     RightRow,
 )
 from ledger.outbox import OutboxStatus, OutboxWrite
-from ledger.vocabulary import EXCLUSIVE_LICENCES, Grade, LicenceStatus, Origin, Right, Status
+from ledger.vocabulary import EXCLUSIVE_LICENCES, Grade, Kind, LicenceStatus, Origin, Right, Status
 
 
 def registration(session: Session, registration_id: int) -> RegistrationRow | None:
@@ -164,6 +164,7 @@ class CatalogueFilter:
 
     category: str | None = None
     industry: str | None = None
+    kind: Kind | None = None
     grade: Grade | None = None
     origin: Origin | None = None
     holder: str | None = None  # a current holder of any of the three rights
@@ -196,6 +197,8 @@ def catalogue(
         query = query.where(ManifestRecord.category == where.category)
     if where.industry:
         query = query.where(ManifestRecord.industry == where.industry)
+    if where.kind is not None:
+        query = query.where(RegistrationRow.kind == where.kind.code)
     if where.grade is not None:
         query = query.where(RegistrationRow.grade == where.grade.code)
     if where.origin is not None:
