@@ -24,6 +24,7 @@ from api.web.pdf import FontsMissingError, render_pdf
 from api.web.rendering import render, render_html
 from ledger.certificate_sheet import CertificateSheet, certificate_sheet
 from ledger.chain.artifacts import bundle_check_abi
+from ledger.index import queries
 from ledger.lineage_graph import LineageDrawing, lineage_drawings
 from ledger.public_objections import (
     MAX_REASON_CHARS,
@@ -58,9 +59,12 @@ def verify_page(request: Request, session: DbSession, q: Annotated[str, Query(ma
     except ValueError:
         return render(request, "verify.html", status_code=400, query=query, report=None, invalid=True)
     report = verify(session, query)
-    drawings = lineage_drawings(session, [match.registration_id for match in report.matches[:MAX_DRAWN_MATCHES]])
-    layouts = {registration_id: _layout(drawing) for registration_id, drawing in drawings.items()}
-    return render(request, "verify.html", query=query, report=report, invalid=False, layouts=layouts)
+    shown = [match.registration_id for match in report.matches[:MAX_DRAWN_MATCHES]]
+    layouts = {
+        registration_id: _layout(drawing) for registration_id, drawing in lineage_drawings(session, shown).items()
+    }
+    trees = queries.file_trees(session, shown)
+    return render(request, "verify.html", query=query, report=report, invalid=False, layouts=layouts, trees=trees)
 
 
 NODE_WIDTH, NODE_HEIGHT, COLUMN, ROW = 210, 48, 260, 64
