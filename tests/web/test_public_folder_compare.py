@@ -27,7 +27,8 @@ def registered_folder(service: Service, tmp_path: Path) -> tuple[int, Path]:
     (folder / "2024" / "一月").mkdir(parents=True)
     (folder / "README.txt").write_bytes(b"hourly counts, folder compare\n")
     (folder / "2024" / "一月" / "s1.csv").write_bytes(os.urandom(256 * 1024))
-    (folder / "2024" / "empty.csv").write_bytes(b"")
+    (folder / "2024" / "notes.csv").write_bytes(b"sensor,note\ns1,replaced in March\n")  # no empty file: its
+    # hash is every empty file's, and other tests check that an empty file is not registered
     commitment = commit_folder(folder)
     fields: dict[str, Any] = manifest_fields(
         service.registrant.address, title="文件夹比对 folder", data_commitment=commitment.model_dump(mode="json")
@@ -57,7 +58,7 @@ def test_an_edited_copy_shows_what_changed_is_missing_and_is_not_registered(
     copy = tmp_path / "copy" / "交通数据"
     shutil.copytree(folder, copy)
     (copy / "README.txt").write_bytes(b"hourly counts, edited\n")
-    (copy / "2024" / "empty.csv").unlink()
+    (copy / "2024" / "notes.csv").unlink()
     (copy / "extra.csv").write_bytes(b"a,b\n")
     page.goto(f"/verify?q=reg:{registration_id}")
     page.set_input_files(f"#compare-{registration_id}", str(copy))
@@ -68,7 +69,7 @@ def test_an_edited_copy_shows_what_changed_is_missing_and_is_not_registered(
     }
     assert outcomes == {
         "README.txt": "changed",
-        "2024/empty.csv": "missing",
+        "2024/notes.csv": "missing",
         "2024/一月/s1.csv": "same",
         "extra.csv": "extra",
     }
