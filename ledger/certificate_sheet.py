@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from ledger.certificates import STATEMENT
+from ledger.certificates import STATEMENT, CertificateDocument, authority_name, parse_certificate_document
+from ledger.encoding import from_hex
 from ledger.index import queries
-from ledger.index.tables import AuthorityRow
+from ledger.index.tables import AuthorityRow, CertificateRow
+from ledger.ipfs import IpfsClient, IpfsError
+from ledger.manifest.cid import raw_cid_of_digest
 from ledger.vocabulary import CertificateType, Encumbrance, Grade, Kind, Origin, Right, Status
 
 
@@ -35,6 +38,7 @@ class CertificateSheet(BaseModel):
     current_number: int | None
     holder: str
     authority_id: int
+    authority_name: str
     authority_account: str | None
     issued_at: datetime | None
     issued_tx: str | None
@@ -52,11 +56,33 @@ class CertificateSheet(BaseModel):
     manifest_cid: str | None
     rights: list[SheetRight]
     document_published: bool
+    current: bool = Field(description="certified and not retired: what the certificate states holds now")
+    document_version: str | None = None
+    pdf_sha256: str | None = None
+    pdf_cid: str | None = None
     statement: str = STATEMENT
 
 
-def certificate_sheet(session: Session, number: int) -> CertificateSheet | None:
-    """The sheet of the certificate with this number (the live one if several share it), or None."""
+def _published(certificate: CertificateRow, ipfs: IpfsClient | None) -> dict[str, str | None]:
+    """What the published document adds to the sheet (its version, the issued PDF's hash and CID), read from
+    the node's own store; nothing if there is no document, no node, or the block is not there."""
+    if ipfs is None or certificate.document_digest is None:
+        return {}
+    try:
+        block = ipfs.get_raw_block(raw_cid_of_digest(from_hex(certificate.document_digest)), offline=True)
+        document = parse_certificate_document(block)
+    except (IpfsError, ValueError):
+        return {}
+    if not isinstance(document, CertificateDocument):
+        return {"document_version": document.schema_version}
+    return {"document_version": document.schema_version, "pdf_sha256": document.pdf_sha256, "pdf_cid": document.pdf_cid}
+
+
+def certificate_sheet(
+    session: Session, number: int, authority_names: dict[int, str] | None = None, ipfs: IpfsClient | None = None
+) -> CertificateSheet | None:
+    """The sheet of the certificate with this number (the live one if several share it), or None. With `ipfs`,
+    what its published document adds (the issued PDF's hash) is read from the node's own store."""
     certificates = sorted(queries.certificates_by_number(session, number), key=lambda c: c.retired)
     if not certificates:
         return None
@@ -79,6 +105,7 @@ def certificate_sheet(session: Session, number: int) -> CertificateSheet | None:
         current_number=live[-1].number if live else None,
         holder=certificate.holder,
         authority_id=certificate.authority_id,
+        authority_name=authority_name(authority_names or {}, certificate.authority_id),
         authority_account=authority.account if authority else None,
         issued_at=datetime.fromtimestamp(certified[-1].timestamp, UTC) if certified else None,
         issued_tx=certified[-1].tx_hash if certified else None,
@@ -99,4 +126,6 @@ def certificate_sheet(session: Session, number: int) -> CertificateSheet | None:
             for r in queries.rights_of(session, row.id)
         ],
         document_published=certificate.document_digest is not None,
+        current=not certificate.retired and Status.of(row.status) == Status.CERTIFIED,
+        **_published(certificate, ipfs),
     )

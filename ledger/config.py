@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     signature_validity_days: int = Field(default=7, ge=1, le=90, description="Deadline of registrant signatures.")
     api_host: str = Field(default="127.0.0.1", description="Address the HTTP service listens on.")
     api_port: int = Field(default=8000, ge=1, le=65535)
+    authority_names: dict[int, str] = Field(
+        default={1: "数据产权登记中心（开发） Data Property Registration Centre (development)"},
+        description="The names of the registration authorities by id, as certificates print them.",
+    )
     public_base_url: str = Field(
         default="http://127.0.0.1:8000", description="Where buyers reach the service; printed in certificate QR codes."
     )

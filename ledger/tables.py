@@ -29,6 +29,7 @@ from ledger.index.tables import (
 )
 from ledger.manifest.commitments import SaltRecord
 from ledger.outbox import OutboxAttempt, OutboxWrite
+from ledger.public_objections import PublicObjection
 
 __all__ = [
     "AnchorRow",
@@ -49,6 +50,7 @@ __all__ = [
     "OutboxWrite",
     "PartyRow",
     "PendingTransferRow",
+    "PublicObjection",
     "RegistrationRow",
     "RightRow",
     "RoleRow",

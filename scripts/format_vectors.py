@@ -23,7 +23,12 @@ from eth_utils.crypto import keccak
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ledger.certificates import CertificateDocument, CertifiedRight, certificate_schema  # noqa: E402
+from ledger.certificates import (  # noqa: E402
+    CertificateDocument,
+    CertificateDocumentV1,
+    CertifiedRight,
+    certificate_schema,
+)
 from ledger.chain import ids  # noqa: E402
 from ledger.chain.registry import Submission  # noqa: E402
 from ledger.chain.typed_data import PRIMARY_TYPES, signable, typed_data  # noqa: E402
@@ -442,10 +447,11 @@ def ids_vectors() -> dict[str, Any]:
     }
 
 
-def certificate_document() -> CertificateDocument:
+def certificate_document_v1() -> CertificateDocumentV1:
+    """A version 1 document (drl.certificate/1), still read and checked."""
     current, _ = signed_manifests()
     token = ids.CertificateTokenId(12, 1, 0, 202503010001)
-    return CertificateDocument(
+    return CertificateDocumentV1(
         certificate_number=str(token.number),
         certificate_type="property_registration",
         token_id=str(token.encode()),
@@ -468,21 +474,35 @@ def certificate_document() -> CertificateDocument:
     )
 
 
-def certificate_vectors() -> dict[str, Any]:
-    document = certificate_document()
+def certificate_document() -> CertificateDocument:
+    """A version 2 document: version 1's members, the printed facts and the issued PDF's hash and CID."""
+    pdf = b"%PDF-1.7 the certificate as issued (a stand-in: the vector shows the bytes of the document)"
+    return CertificateDocument(
+        **certificate_document_v1().model_dump(exclude={"schema_version"}),
+        data_name=signed_manifests()[0].manifest.title,
+        authority_name="数据产权登记中心 Data Property Registration Centre",
+        issued_at="2025-03-01T02:30:00Z",
+        pdf_sha256=_hex(sha256(pdf)),
+        pdf_cid=unixfs_cid_of_bytes(pdf),
+    )
+
+
+def _certificate_vector(document: CertificateDocument | CertificateDocumentV1) -> dict[str, Any]:
     block = canonical_json(document)
     return {
-        **_header("drl.certificate/1", "certificate.md"),
+        "document": json.loads(block),
+        "canonical": block.decode(),
+        "sha256": _hex(sha256(block)),
+        "cid": raw_cid(block),
+        "token_uri": f"ipfs://{raw_cid(block)}",
+    }
+
+
+def certificate_vectors() -> dict[str, Any]:
+    return {
+        **_header("drl.certificate/2", "certificate.md"),
         "schema_file": "docs/formats/schemas/certificate.schema.json",
-        "vectors": [
-            {
-                "document": json.loads(block),
-                "canonical": block.decode(),
-                "sha256": _hex(sha256(block)),
-                "cid": raw_cid(block),
-                "token_uri": f"ipfs://{raw_cid(block)}",
-            }
-        ],
+        "vectors": [_certificate_vector(certificate_document()), _certificate_vector(certificate_document_v1())],
     }
 
 
@@ -572,6 +592,7 @@ def outputs() -> dict[Path, str]:
         VECTORS / "certificate.json": render(certificate_vectors()),
         VECTORS / "bundle.json": render(bundle_vectors()),
         SCHEMAS / "certificate.schema.json": render(certificate_schema()),
+        SCHEMAS / "certificate-1.schema.json": render(certificate_schema("drl.certificate/1")),
         SCHEMAS / "bundle.schema.json": render(bundle_schema()),
     }
 

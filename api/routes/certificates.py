@@ -14,8 +14,11 @@ from pydantic import BaseModel
 from api.deps import DbSession, IdempotencyKey, Principal, Runtime, Wait, require
 from api.errors import ProblemError
 from api.etag import respond_with_etag
+from api.routes.pages import print_certificate
 from api.tokens import Role
+from api.web.pdf import FontsMissingError
 from api.writes import WriteAccepted, relay
+from ledger.certificate_sheet import certificate_sheet
 from ledger.certificates import CertificateNotFoundError, publication, published_document
 from ledger.ipfs import IpfsError
 from ledger.manifest.cid import raw_cid
@@ -38,15 +41,26 @@ def _number(text: str) -> int:
 @router.post("/certificates/{number}/document", response_model=PublishedDocument, status_code=202)
 def publish_document(
     number: str,
+    request: Request,
     principal: Authority,
     session: DbSession,
     runtime: Runtime,
     key: IdempotencyKey = None,
     wait: Wait = False,
 ) -> PublishedDocument:
-    """Builds the certificate document from the chain's record, pins it, and names its digest on chain."""
+    """Builds the certificate document from the chain's record with the PDF as issued (both pinned), and names the
+    document's digest on chain."""
+
+    def print_pdf(certificate_number: int) -> bytes:
+        sheet = certificate_sheet(session, certificate_number, runtime.settings.authority_names)
+        if sheet is None:
+            raise CertificateNotFoundError(f"no certificate {certificate_number}")
+        return print_certificate(request, runtime, sheet)
+
     try:
-        published = publication(session, runtime, _number(number))
+        published = publication(session, runtime, _number(number), print_pdf)
+    except FontsMissingError as error:
+        raise ProblemError(503, "fonts_missing", "The CJK fonts for the PDF are not installed", str(error)) from error
     except CertificateNotFoundError as error:
         raise ProblemError(404, "certificate_not_found", "No such certificate", str(error)) from error
     except IpfsError as error:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, UploadFile
@@ -179,6 +180,14 @@ def _listing(
     return CataloguePage(items=[_item(entry) for entry in entries], total=total, offset=offset, limit=limit)
 
 
+class CatalogueStatus(StrEnum):
+    """The statuses the catalogue lists: live registrations, whose certificate was issued."""
+
+    CERTIFIED = "certified"
+    FROZEN = "frozen"
+    LAPSED = "lapsed"
+
+
 Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=200)]
 
@@ -188,6 +197,10 @@ def catalogue(
     session: DbSession,
     category: Annotated[str | None, Query(max_length=200)] = None,
     industry: Annotated[str | None, Query(pattern=r"^[A-T](\d{2}(\d{1,2})?)?$")] = None,
+    kind: Kind | None = None,
+    status: Annotated[
+        CatalogueStatus | None, Query(description="certified (the default), or frozen or lapsed registrations")
+    ] = None,
     grade: Grade | None = None,
     origin: Origin | None = None,
     holder: Annotated[
@@ -199,9 +212,12 @@ def catalogue(
     offset: Offset = 0,
     limit: Limit = 50,
 ) -> CataloguePage:
-    """Certified registrations, searchable by category, industry, grade, origin, holder and text."""
-    where = CatalogueFilter(category=category, industry=industry, grade=grade, origin=origin, holder=holder, text=q)
-    return _listing(session, [Status.CERTIFIED], offset, limit, where)
+    """Certified registrations (or frozen or lapsed ones), searchable by kind, category, industry, grade, origin,
+    holder and text."""
+    where = CatalogueFilter(
+        category=category, industry=industry, kind=kind, grade=grade, origin=origin, holder=holder, text=q
+    )
+    return _listing(session, [Status(status or CatalogueStatus.CERTIFIED)], offset, limit, where)
 
 
 @router.get("/notices", response_model=CataloguePage, summary="Registrations in public notice (公示)")

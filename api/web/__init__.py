@@ -18,6 +18,8 @@ NODE_MODULES = WEB.parents[1] / "node_modules"
 # The npm packages the pages load, each by the folder of it that is served (package.json pins them).
 ASSETS = {
     "htmx": NODE_MODULES / "htmx.org" / "dist",
+    "ethers": NODE_MODULES / "ethers" / "dist",
+    "multiformats": NODE_MODULES / "multiformats" / "dist" / "src",
     "noble-hashes": NODE_MODULES / "@noble" / "hashes",
     "swagger-ui": NODE_MODULES / "swagger-ui-dist",
     "redoc": NODE_MODULES / "redoc" / "bundles",

@@ -24,3 +24,15 @@ def abi_of(name: str) -> list[dict[str, Any]]:
     """The ABI of a deployable contract."""
     abi: list[dict[str, Any]] = load_artifact(name)["abi"]
     return abi
+
+
+def bundle_check_abi() -> list[dict[str, Any]]:
+    """What an independent bundle checker needs of the contracts (the page's JavaScript verifier): every event of
+    every deployed contract, each signature once, and the registry's `statusOf`."""
+    seen: dict[str, dict[str, Any]] = {}
+    for name in DEPLOYED_CONTRACTS:
+        for entry in abi_of(name):
+            if entry["type"] == "event" or (name == "Registrations" and entry.get("name") == "statusOf"):
+                signature = f"{entry['name']}({','.join(str(i['type']) for i in entry['inputs'])})"
+                seen.setdefault(f"{entry['type']} {signature}", entry)
+    return list(seen.values())

@@ -24,7 +24,7 @@ from ledger.index.tables import (
     RightRow,
 )
 from ledger.outbox import OutboxStatus, OutboxWrite
-from ledger.vocabulary import EXCLUSIVE_LICENCES, Grade, LicenceStatus, Origin, Right, Status
+from ledger.vocabulary import EXCLUSIVE_LICENCES, Grade, Kind, LicenceStatus, Origin, Right, Status
 
 
 def registration(session: Session, registration_id: int) -> RegistrationRow | None:
@@ -164,6 +164,7 @@ class CatalogueFilter:
 
     category: str | None = None
     industry: str | None = None
+    kind: Kind | None = None
     grade: Grade | None = None
     origin: Origin | None = None
     holder: str | None = None  # a current holder of any of the three rights
@@ -196,6 +197,8 @@ def catalogue(
         query = query.where(ManifestRecord.category == where.category)
     if where.industry:
         query = query.where(ManifestRecord.industry == where.industry)
+    if where.kind is not None:
+        query = query.where(RegistrationRow.kind == where.kind.code)
     if where.grade is not None:
         query = query.where(RegistrationRow.grade == where.grade.code)
     if where.origin is not None:
@@ -469,3 +472,23 @@ def lineage(session: Session, registration_id: int, limit: int = MAX_LINEAGE_NOD
             edges.add((child, current))
             frontier.append(child)
     return Lineage([nodes[n] for n in sorted(nodes)], sorted(edges))
+
+
+MAX_TREE_FILES = 10_000
+
+
+def file_trees(session: Session, registration_ids: Sequence[int]) -> dict[int, list[dict[str, str | int]]]:
+    """The files of each registration's current version, {path, sha256, size} by path (a registration whose
+    folder listed none, or more than MAX_TREE_FILES, has none): what a buyer's folder is compared with."""
+    trees: dict[int, list[dict[str, str | int]]] = {}
+    for registration_id in registration_ids:
+        version = current_manifest_version(session, registration_id)
+        rows = session.scalars(
+            select(DataFileRow)
+            .where(DataFileRow.registration_id == registration_id, DataFileRow.version == version)
+            .order_by(DataFileRow.path)
+            .limit(MAX_TREE_FILES + 1)
+        ).all()
+        if 0 < len(rows) <= MAX_TREE_FILES:
+            trees[registration_id] = [{"path": r.path, "sha256": r.sha256, "size": r.size} for r in rows]
+    return trees

@@ -12,8 +12,9 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
-from ledger.certificates import CertificateDocument
+from ledger.certificates import CertificateDocumentV1, parse_certificate_document
 from ledger.chain import ids
 from ledger.manifest.canonical import canonical_json, parse_canonical, sha256
 from ledger.manifest.cid import raw_cid
@@ -127,13 +128,29 @@ def test_id_vectors_decode_to_their_fields() -> None:
         assert decoded_number.sequence == number["sequence"]
 
 
-def test_certificate_vector_parses_and_hashes_as_stated() -> None:
-    (vector,) = _vectors("certificate.json")["vectors"]
-    block = vector["canonical"].encode()
-    document = parse_canonical(CertificateDocument, block)
-    assert document.model_dump(mode="json") == vector["document"]
-    assert "0x" + sha256(block).hex() == vector["sha256"]
-    assert raw_cid(block) == vector["cid"]
+def test_certificate_vectors_of_both_versions_parse_and_hash_as_stated() -> None:
+    vectors = _vectors("certificate.json")["vectors"]
+    assert [v["document"]["schema_version"] for v in vectors] == ["drl.certificate/2", "drl.certificate/1"]
+    for vector in vectors:
+        block = vector["canonical"].encode()
+        document = parse_certificate_document(block)
+        assert document.schema_version == vector["document"]["schema_version"]
+        assert document.model_dump(mode="json", exclude_none=True) == vector["document"]
+        assert "0x" + sha256(block).hex() == vector["sha256"]
+        assert raw_cid(block) == vector["cid"]
+
+
+def test_a_version_2_certificate_document_names_the_printed_facts_and_the_pdf() -> None:
+    document = _vectors("certificate.json")["vectors"][0]["document"]
+    assert {"data_name", "authority_name", "issued_at", "pdf_sha256", "pdf_cid"} <= document.keys()
+    with pytest.raises(ValidationError):  # a version 1 document has none of them
+        parse_canonical(CertificateDocumentV1, _vectors("certificate.json")["vectors"][0]["canonical"].encode())
+
+
+def test_a_certificate_document_that_is_not_canonical_is_refused() -> None:
+    block = _vectors("certificate.json")["vectors"][0]["canonical"].encode().replace(b'{"', b'{ "', 1)
+    with pytest.raises(ValueError, match="canonical"):
+        parse_certificate_document(block)
 
 
 def test_bundle_vector_names_the_data_commitment_on_chain_and_its_proof_holds() -> None:

@@ -1,7 +1,8 @@
 // Hashes files off the page's thread. WebCrypto has no incremental digest, so a file of several GB is fed
 // piece by piece to @noble/hashes' SHA-256 (served from the pinned npm package).
 //   {file}           -> {sha256}: the file's SHA-256, the commitment of a single registered file
-//   {files: [{file, path}]} -> {root, fileCount, totalBytes}: a folder's data commitment (merkle/2), as
+//   {files: [{file, path}]} -> {root, fileCount, totalBytes, files: [{path, sha256, size}]}: a folder's data
+//                        commitment (merkle/2) and each file's digest, as
 //                        ledger/manifest/data.py commits a folder and ledger/proofs/merkle.py builds the tree
 import { sha256 } from "/assets/noble-hashes/sha2.js";
 import { keccak_256 } from "/assets/noble-hashes/sha3.js";
@@ -53,10 +54,13 @@ self.onmessage = async (event) => {
   const files = event.data.files;
   const total = files.reduce((sum, { file }) => sum + file.size, 0);
   const entries = [];
+  const digests = [];
   let before = 0;
   for (const { file, path } of files) {
-    entries.push(fileEntry(path, bytesToHex(await digest(file, before, total)), file.size));
+    const hex = bytesToHex(await digest(file, before, total));
+    entries.push(fileEntry(path, hex, file.size));
+    digests.push({ path, sha256: "0x" + hex, size: file.size });
     before += file.size;
   }
-  self.postMessage({ root: bytesToHex(merkleRoot(entries)), fileCount: files.length, totalBytes: total });
+  self.postMessage({ root: bytesToHex(merkleRoot(entries)), fileCount: files.length, totalBytes: total, files: digests });
 };

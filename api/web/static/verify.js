@@ -1,5 +1,7 @@
 // The verify box: a chosen or dropped file is hashed in this browser (a worker, in chunks, with progress),
 // then its SHA-256 is looked up like a pasted hash. The file itself is never sent.
+import { droppedFolder } from "/static/verify-folder.mjs";
+
 const form = document.getElementById("verify-form");
 const input = document.getElementById("file");
 const folder = document.getElementById("folder");
@@ -65,8 +67,11 @@ for (const name of ["dragenter", "dragover"]) {
   });
 }
 drop.addEventListener("dragleave", () => drop.classList.remove("over"));
-drop.addEventListener("drop", (event) => {
+// A dropped folder is walked and committed to like a chosen one; a dropped file is hashed.
+drop.addEventListener("drop", async (event) => {
   event.preventDefault();
   drop.classList.remove("over");
-  if (event.dataTransfer.files.length) hashFile(event.dataTransfer.files[0]);
+  const dropped = await droppedFolder(event.dataTransfer);
+  if (dropped?.files.length) hash(dropped.name, { files: dropped.files });
+  else if (event.dataTransfer.files.length) hashFile(event.dataTransfer.files[0]);
 });

@@ -1,0 +1,39 @@
+"""The pages' JavaScript verifier (api/web/static/verify-bundle.mjs, the module the browser runs) reproduces every
+vector of docs/formats/vectors except the evidence-file CIDs, which the bundle check never computes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .node import ROOT, run_node
+
+VECTORS = ROOT / "docs" / "formats" / "vectors"
+
+
+def _vector_count() -> int:
+    """How many vectors the runner must report: counted here from the files, so a vector it skipped fails."""
+
+    def load(name: str) -> Any:
+        return json.loads((VECTORS / name).read_text())
+
+    ids = load("ids.json")
+    return (
+        len(load("eip712.json")["vectors"])
+        + len(load("manifest.json")["vectors"])
+        + 1
+        + len(load("merkle.json")["trees"])
+        + len(load("data-commitment.json")["files"])
+        + len(load("data-commitment.json")["folder"])
+        + 1
+        + sum(len(ids[key]) for key in ("certificate_token_ids", "licence_ids", "certificate_numbers"))
+        + len(load("certificate.json")["vectors"])
+        + len(load("bundle.json")["vectors"])
+    )
+
+
+def test_the_browsers_verifier_module_reproduces_every_format_vector() -> None:
+    results = run_node("formats_in_js.mjs", {"vectors": str(VECTORS)})
+    assert len(results) == _vector_count()
+    failed = {f"{r['file']}: {r['name']}": r["failures"] for r in results if r["failures"]}
+    assert failed == {}
