@@ -16,8 +16,9 @@ from ledger.certificates import STATEMENT, CertificateDocument, authority_name, 
 from ledger.encoding import from_hex
 from ledger.index import queries
 from ledger.index.tables import AuthorityRow, CertificateRow
-from ledger.ipfs import IpfsClient, IpfsError
+from ledger.ipfs import IpfsError
 from ledger.manifest.cid import raw_cid_of_digest
+from ledger.replication import Pinset
 from ledger.vocabulary import CertificateType, Encumbrance, Grade, Kind, Origin, Right, Status
 
 
@@ -63,7 +64,7 @@ class CertificateSheet(BaseModel):
     statement: str = STATEMENT
 
 
-def _published(certificate: CertificateRow, ipfs: IpfsClient | None) -> dict[str, str | None]:
+def _published(certificate: CertificateRow, ipfs: Pinset | None) -> dict[str, str | None]:
     """What the published document adds to the sheet (its version, the issued PDF's hash and CID), read from
     the node's own store; nothing if there is no document, no node, or the block is not there."""
     if ipfs is None or certificate.document_digest is None:
@@ -79,7 +80,7 @@ def _published(certificate: CertificateRow, ipfs: IpfsClient | None) -> dict[str
 
 
 def certificate_sheet(
-    session: Session, number: int, authority_names: dict[int, str] | None = None, ipfs: IpfsClient | None = None
+    session: Session, number: int, authority_names: dict[int, str] | None = None, ipfs: Pinset | None = None
 ) -> CertificateSheet | None:
     """The sheet of the certificate with this number (the live one if several share it), or None. With `ipfs`,
     what its published document adds (the issued PDF's hash) is read from the node's own store."""
