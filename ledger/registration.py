@@ -167,12 +167,20 @@ def register(
 
 
 def relay_application(
-    runtime: LedgerRuntime, submission: chain.Submission, signature: bytes, *, key: str, again: bool, wait: bool
+    runtime: LedgerRuntime,
+    submission: chain.Submission,
+    signature: bytes,
+    *,
+    key: str,
+    again: bool,
+    wait: bool,
+    request: str | None = None,
 ) -> WriteResult:
     """Relays a registrant's signed application under `key` (the service's path; `register` is the CLI's).
 
-    A repeat under the same key answers the first write; data the registrant registered before is refused
-    with AlreadyRegisteredError unless `again` asks for a second registration.
+    A repeat under the same key answers the first write (if it is the same client `request`, when one is
+    given: see `ledger.writes.send`); data the registrant registered before is refused with
+    AlreadyRegisteredError unless `again` asks for a second registration.
     """
     if not again and runtime.outbox.result(key) is None:
         refuse_registered_data(runtime, submission.registrant, to_hex(submission.data_commitment), sync=False)
@@ -183,4 +191,5 @@ def relay_application(
         key=key,
         signer=Signer(submission.registrant, submission.nonce),
         wait=wait,
+        request=request,
     )
