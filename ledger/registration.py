@@ -18,6 +18,7 @@ from eth_account.signers.local import LocalAccount
 from ledger.chain import registry as chain
 from ledger.encoding import from_hex, to_hex
 from ledger.index import queries
+from ledger.licences import record_lineage
 from ledger.manifest import model
 from ledger.manifest.canonical import canonical_json, sha256
 from ledger.manifest.cid import raw_cid
@@ -154,6 +155,7 @@ def register(
     nonce, deadline = runtime.signing_terms(registrant.address)
     submission = submission_of(manifest, sha256(block), nonce, deadline)
     write = chain.submit(runtime.contracts, submission, submission.sign(registrant, chain_id, registry))
+    record_lineage(runtime, registrant.address, submission.parents)
     result = runtime.outbox.enqueue(
         key,
         runtime.relayer.address,
@@ -182,8 +184,10 @@ def relay_application(
     given: see `ledger.writes.send`); data the registrant registered before is refused with
     AlreadyRegisteredError unless `again` asks for a second registration.
     """
-    if not again and runtime.outbox.result(key) is None:
-        refuse_registered_data(runtime, submission.registrant, to_hex(submission.data_commitment), sync=False)
+    if runtime.outbox.result(key) is None:
+        if not again:
+            refuse_registered_data(runtime, submission.registrant, to_hex(submission.data_commitment), sync=False)
+        record_lineage(runtime, submission.registrant, submission.parents)
     return send(
         runtime,
         chain.submit(runtime.contracts, submission, signature),
