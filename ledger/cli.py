@@ -631,7 +631,8 @@ def verify_certificate_command(
     from web3 import Web3
 
     from ledger.chain.reader import Web3CertificateReader
-    from ledger.ipfs import IpfsClient
+    from ledger.ipfs import IpfsClient, IpfsError
+    from ledger.manifest.cid import raw_cid_of_digest
     from ledger.proofs.certificate import CertificateCheckError, document_block, parse_document, verify_certificate
 
     try:
@@ -642,15 +643,23 @@ def verify_certificate_command(
         raise fail(f"{document_path}: {error}", EXIT_BAD_INPUT) from error
     reader = Web3CertificateReader(Web3(Web3.HTTPProvider(rpc, request_kwargs={"timeout": 30})))
     try:
-        check = verify_certificate(reader, document, registry)
-        if ipfs is not None:
+        if ipfs is None:
+            check = verify_certificate(reader, document, registry)
+        else:
             with IpfsClient(ipfs) as client:
+
+                def manifest_of(digest: str) -> bytes:
+                    return client.get_raw_block(raw_cid_of_digest(bytes.fromhex(digest[2:])))
+
+                check = verify_certificate(reader, document, registry, manifest_of)
                 if client.get_raw_block(check.cid) != document_block(document):
                     raise CertificateCheckError(f"IPFS serves another document under {check.cid}")
     except CertificateCheckError as error:
         raise fail(f"the certificate document does not check out: {error}", EXIT_REFUSED) from error
     except IpfsUnavailableError as error:
         raise fail(str(error), EXIT_UNREACHABLE) from error
+    except IpfsError as error:
+        raise fail(f"the certificate document does not check out: IPFS: {error}", EXIT_REFUSED) from error
     except Exception as error:
         if not is_unreachable(error):
             raise

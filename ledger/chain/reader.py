@@ -105,3 +105,6 @@ class Web3CertificateReader:
             for log in logs
         ]
         return sorted(found, key=lambda logged: logged.position)
+
+    def block_timestamp(self, number: int) -> int:
+        return int(self._w3.eth.get_block(number)["timestamp"])

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from ledger.chain.ids import decode_certificate_token_id
@@ -72,6 +73,10 @@ class CertificateReader(Protocol):
         """The events `event` of the contract at `address` whose indexed arguments match `filters`, in chain order."""
         ...
 
+    def block_timestamp(self, number: int) -> int:
+        """The timestamp of a block."""
+        ...
+
 
 class CertificateCheckError(Exception):
     """A certificate document failed a check; the message is a sentence naming the member at fault."""
@@ -118,6 +123,8 @@ class _Facts:
     publication: LoggedEvent
     registry_events: list[tuple[str, LoggedEvent]]
     transfers: list[LoggedEvent]
+    reader: CertificateReader
+    manifest_of: ManifestSource | None
 
     def before_publication(self, event: LoggedEvent) -> bool:
         return event.position < self.publication.position
@@ -151,8 +158,22 @@ class _Facts:
                 holders[Right.of(int(event.args["right"]))] = str(event.args["newHolder"])
         return [{"right": right.value, "holder": holders[right]} for right in claimed]
 
+    def issued_at(self) -> str:
+        """The time of the last certification before the publication, RFC 3339 in UTC (version 2's `issued_at`)."""
+        certified = [
+            event
+            for name, event in self.registry_events
+            if name == "RegistrationCertified" and self.before_publication(event)
+        ]
+        if not certified:
+            return ""
+        moment = datetime.fromtimestamp(self.reader.block_timestamp(certified[-1].block_number), UTC)
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
 
 Check = Callable[[dict[str, Any], _Facts], None]
+ManifestSource = Callable[[str], bytes]
+"""Fetches the raw block of a manifest by its digest (0x hex), e.g. from any IPFS node; its sha256 is checked."""
 
 
 def _check_equal(member: str, derive: Callable[[_Facts], Any]) -> Check:
@@ -207,7 +228,37 @@ VERSION_1: dict[str, Check | None] = {
 }
 """Version 1 (`drl.certificate/1`): every member, checked in this order."""
 
-VERSIONS: dict[str, dict[str, Check | None]] = {"drl.certificate/1": VERSION_1}
+
+def _check_data_name(document: dict[str, Any], facts: _Facts) -> None:
+    """The title of the manifest on chain at publication (else `reg:<id>`): checked when a manifest source is
+    given (`--ipfs`), since the chain holds only the manifest's digest; otherwise the document's digest covers it."""
+    if facts.manifest_of is None:
+        return
+    digest = facts.manifest_and_commitment()[0]
+    block = facts.manifest_of(digest)
+    if "0x" + sha256(block).hex() != digest.lower():
+        raise CertificateCheckError(f"data_name: the manifest source served another manifest than {digest}")
+    manifest = json.loads(block).get("manifest", {})
+    registration_id = _token(facts).registration_id
+    derived = (manifest.get("title") if isinstance(manifest, dict) else None) or f"reg:{registration_id}"
+    if document["data_name"] != derived:
+        raise _differs("data_name", document["data_name"], derived)
+
+
+VERSION_2: dict[str, Check | None] = {
+    **VERSION_1,
+    "data_name": _check_data_name,
+    "authority_name": None,  # the service's configured name: covered by the digest
+    "issued_at": _check_equal("issued_at", lambda f: f.issued_at()),
+    "pdf_sha256": None,  # the PDF as issued: covered by the digest (and checked against the PDF by whoever holds it)
+    "pdf_cid": None,
+}
+"""Version 2 (`drl.certificate/2`): version 1's members and what the paper certificate prints."""
+
+OPTIONAL = frozenset({"pdf_sha256", "pdf_cid"})
+"""Members a version may leave out."""
+
+VERSIONS: dict[str, dict[str, Check | None]] = {"drl.certificate/1": VERSION_1, "drl.certificate/2": VERSION_2}
 """The document versions the checker knows; a new version adds its members (and their checks) here, and older
 versions stay verifiable."""
 
@@ -217,7 +268,7 @@ def _members(document: dict[str, Any]) -> tuple[str, dict[str, Check | None]]:
     checks = VERSIONS.get(version) if isinstance(version, str) else None
     if checks is None:
         raise CertificateCheckError(f"schema_version: {json.dumps(version)} is not a certificate document version")
-    missing = [member for member in checks if member not in document]
+    missing = [member for member in checks if member not in document and member not in OPTIONAL]
     if missing:
         raise CertificateCheckError(f"{missing[0]}: the document lacks this member, which {version} requires")
     unknown = [member for member in document if member not in checks]
@@ -239,7 +290,7 @@ def _one(events: list[LoggedEvent], what: str) -> LoggedEvent:
     return events[0]
 
 
-def _facts(reader: CertificateReader, registry: str, token_id: int) -> _Facts:
+def _facts(reader: CertificateReader, registry: str, token_id: int, manifest_of: ManifestSource | None) -> _Facts:
     certificates = reader.certificates_of(registry)
     registration_id = decode_certificate_token_id(token_id).registration_id
     publication = _one(
@@ -271,6 +322,8 @@ def _facts(reader: CertificateReader, registry: str, token_id: int) -> _Facts:
         publication=publication,
         registry_events=registry_events,
         transfers=transfers,
+        reader=reader,
+        manifest_of=manifest_of,
     )
 
 
@@ -292,11 +345,15 @@ def document_block(document: dict[str, Any]) -> bytes:
 
 
 def verify_certificate(
-    reader: CertificateReader, document: dict[str, Any], trusted_registry: str | None = None
+    reader: CertificateReader,
+    document: dict[str, Any],
+    trusted_registry: str | None = None,
+    manifest_of: ManifestSource | None = None,
 ) -> CertificateCheck:
     """Checks every member of `document` against the chain; raises CertificateCheckError naming the first member
     that differs. With `trusted_registry`, the document must be of that registry (else any registry the document
-    names is read, and the caller should compare it with the one the registration authority publishes)."""
+    names is read, and the caller should compare it with the one the registration authority publishes). With
+    `manifest_of`, members read from the manifest (version 2's `data_name`) are checked too."""
     document = dict(document)
     served_cid = document.pop("cid", None)  # the service's answer adds the CID beside the document's members
     version, checks = _members(document)
@@ -308,9 +365,9 @@ def verify_certificate(
     if trusted_registry is not None and not _same_address(registry, trusted_registry):
         raise _differs("registry", registry, trusted_registry)
     token_id = _token_id(document)
-    facts = _facts(reader, registry, token_id)
-    for check in checks.values():
-        if check is not None:
+    facts = _facts(reader, registry, token_id, manifest_of)
+    for member, check in checks.items():
+        if check is not None and member in document:
             check(document, facts)
     recorded = reader.document_digest(facts.certificates, token_id)
     block = document_block(document)
