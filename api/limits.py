@@ -6,7 +6,8 @@ Pure ASGI, in front of the routes, in this order:
 2. a request with a body to a route that needs a token is refused `401` before a byte of the body is read,
    unless it carries a live token (the route's needs are read once from its dependencies);
 3. the body is counted as it arrives and cut off at the route's cap with `413 body_too_large`:
-   `Content-Length` is checked first but never trusted, and a chunked body has none.
+   `Content-Length` is checked first but never trusted, and a chunked body has none; a JSON body nesting
+   deeper than `MAX_JSON_DEPTH` is refused `422 body_too_deep` before the route parses it.
 Without step 2 an anonymous chunked upload was read whole into memory before the token was looked at.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -156,13 +158,59 @@ class RouteNeeds:
 
     token: bool
     body_cap: int
+    json: bool = False  # a JSON body (not an upload): its nesting is measured before the route parses it
 
 
-class BodyTooLargeError(HTTPException):
-    """Raised from `receive` when the body passes the route's cap (an HTTPException, so routes re-raise it)."""
+# Deeper JSON is refused before it is parsed: a library the ledger imports (py_ecc) raises Python's recursion
+# limit to 100,000, so a body of 200,000 `[` overflowed the C stack in the JSON parser and killed the process.
+MAX_JSON_DEPTH = 64
+_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def json_depth_exceeds(body: bytes, limit: int) -> bool:
+    """Whether the JSON text nests arrays and objects deeper than `limit` (brackets inside strings aside)."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False  # cannot be deeper than the number of its openings
+    depth = 0
+    for token in _JSON_TOKENS.finditer(body):
+        bracket = token.group()
+        if bracket in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif bracket in (b"]", b"}"):
+            depth -= 1
+    return False
+
+
+class BodyRefusedError(HTTPException):
+    """Raised from `receive` when the body breaks a limit of the door (an HTTPException, so routes re-raise it)."""
+
+    code = "invalid_request"
+    limit_bytes: int | None = None
+
+    async def respond(self, scope: Scope, send: Send) -> None:
+        """Answers the problem in place of the route's answer."""
+        await _respond(scope, send, self.status_code, self.code, str(self.detail), self.limit_bytes)
+
+
+class BodyTooLargeError(BodyRefusedError):
+    """The body passes the route's cap."""
+
+    code = "body_too_large"
+
+    def __init__(self, cap: int) -> None:
+        super().__init__(status_code=413, detail="The request body is too large")
+        self.limit_bytes = cap
+
+
+class BodyTooDeepError(BodyRefusedError):
+    """The JSON body nests deeper than `MAX_JSON_DEPTH`."""
+
+    code = "body_too_deep"
 
     def __init__(self) -> None:
-        super().__init__(status_code=413, detail="The request body is too large")
+        super().__init__(status_code=422, detail=f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels")
 
 
 def _calls(dependant: Dependant) -> Iterator[str]:
@@ -220,7 +268,7 @@ class Door:
         if length.isdigit() and int(length) > needs.body_cap:
             await _respond(scope, send, 413, "body_too_large", "The request body is too large", needs.body_cap)
             return
-        await self._capped(scope, receive, send, needs.body_cap)
+        await self._capped(scope, receive, send, needs)
 
     def _route_needs(self, scope: Scope) -> RouteNeeds:
         """The needs of the route the router will pick: the first full match, else the first partial one
@@ -245,6 +293,7 @@ class Door:
             needs = RouteNeeds(
                 token=api_route and _needs_token(route),  # type: ignore[arg-type]
                 body_cap=settings.max_upload_bytes if upload else settings.max_json_body_bytes,
+                json=api_route and not upload,
             )
             self._needs[id(route)] = needs
         return needs
@@ -277,29 +326,38 @@ class Door:
         with self._sessions() as session:
             return find_token(session, token) is not None
 
-    async def _capped(self, scope: Scope, receive: Receive, send: Send, cap: int) -> None:
-        """Runs the app with a `receive` that counts the body, and answers 413 in place of whatever followed."""
+    async def _capped(self, scope: Scope, receive: Receive, send: Send, needs: RouteNeeds) -> None:
+        """Runs the app with a `receive` that counts the body (and, for a JSON route, measures its nesting once it
+        is whole), and answers 413 (or 422) in place of whatever followed."""
+        cap = needs.body_cap
         received = 0
-        tripped = False
+        refusal: BodyRefusedError | None = None
         answered = False
+        chunks: list[bytes] = []
 
         async def counted() -> Message:
-            nonlocal received, tripped
+            nonlocal received, refusal
             message = await receive()
             if message["type"] == "http.request":
-                received += len(message.get("body", b""))
+                body = message.get("body", b"")
+                received += len(body)
                 if received > cap:
-                    tripped = True
-                    raise BodyTooLargeError
+                    refusal = BodyTooLargeError(cap)
+                    raise refusal
+                if needs.json:
+                    chunks.append(body)
+                    if not message.get("more_body", False) and json_depth_exceeds(b"".join(chunks), MAX_JSON_DEPTH):
+                        refusal = BodyTooDeepError()
+                        raise refusal
             return message
 
         async def guarded(message: Message) -> None:
             nonlocal answered
-            if tripped:
+            if refusal is not None:
                 # The app's own answer to the exception (a 413, or a 500 if something caught it) is replaced.
                 if message["type"] == "http.response.start" and not answered:
                     answered = True
-                    await _respond(scope, send, 413, "body_too_large", "The request body is too large", cap)
+                    await refusal.respond(scope, send)
                 return
             if message["type"] == "http.response.start":
                 answered = True
@@ -307,10 +365,10 @@ class Door:
 
         try:
             await self.app(scope, counted, guarded)
-        except BodyTooLargeError:
+        except BodyRefusedError as error:
             if answered:
                 raise
-            await _respond(scope, send, 413, "body_too_large", "The request body is too large", cap)
+            await error.respond(scope, send)
 
 
 def _limiter(settings: Settings, sessions: sessionmaker[Session]) -> RateLimiter | None:
