@@ -55,7 +55,7 @@ def request_digest(method: str, route: str, caller: str, subject: Any) -> str:
     """The sha256 of a request's JSON with sorted keys: method, route template, caller and what it asks (an
     internal digest, never published, so plain sorted JSON serves; RFC 8785 would refuse large integers)."""
     document = {"method": method, "route": route, "caller": caller, "subject": subject}
-    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"))  # ASCII: lone surrogates too
     return "0x" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -65,16 +65,14 @@ def _canonical_body(body: bytes) -> Any:
         return None
     try:
         return json.loads(body)
-    except ValueError:
+    except ValueError:  # not JSON: its bytes then (a body nested too deep never gets here: `api.limits`)
         return {"sha256": hashlib.sha256(body).hexdigest()}
 
 
 async def client_request(request: Request, caller: str, key: str) -> ClientRequest:
     """The client request `key` names: the route matched, its path and query parameters and its body."""
     route = getattr(request.scope.get("route"), "path", request.url.path)
-    query = {
-        name: value for name, value in sorted(request.query_params.multi_items()) if name not in PRESENTATION_PARAMETERS
-    }
+    query = [pair for pair in sorted(request.query_params.multi_items()) if pair[0] not in PRESENTATION_PARAMETERS]
     subject = {
         "path": dict(request.path_params),
         "query": query,
