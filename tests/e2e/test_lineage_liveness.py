@@ -4,6 +4,7 @@ licence in force counted only once somebody called `recordLineage`)."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 import pytest
@@ -47,13 +48,29 @@ def _grant(history: History, holder: LocalAccount, licensee: str, registration_i
     return int(events(rights, "LicenceGranted", receipt)[0]["args"]["licenceId"])
 
 
+def _pinned_manifest(service: Service) -> bytes:
+    """The digest of a block pinned on the ledger's node, so that the shared chain references nothing missing
+    (the retention check of other tests reads every manifest the chain names)."""
+    block = b'{"manifest":"lineage test ' + uuid.uuid4().hex.encode() + b'"}'
+    service.runtime.ipfs.put_raw_block(block)
+    return hashlib.sha256(block).digest()
+
+
+def _submit(history: History, service: Service, registrant: LocalAccount) -> int:
+    nonce = history.registry.functions.nonces(registrant.address).call()
+    application = submission(history.w3, registrant.address, b"", nonce, manifest_digest=_pinned_manifest(service))
+    signature = application.sign(registrant, LOCAL_CHAIN_ID, history.deployment.registrations)
+    receipt = transact(history.w3, history.admin, history.registry.functions.submit(application.as_tuple(), signature))
+    return int(events(history.registry, "RegistrationSubmitted", receipt)[0]["args"]["registrationId"])
+
+
 def test_a_licensee_derives_under_a_licence_in_force_after_the_indexed_licence_ends(
     service: Service, w3: Web3, deployment: Deployment, admin: LocalAccount
 ) -> None:
     history = History(w3, deployment, admin)
     history.admit(2, first_index=40)
     holder, licensee = history.registrants
-    parent = history.submit(holder)
+    parent = _submit(history, service, holder)
     history.to_notice(parent)
     history.certify(parent)
     now = int(w3.eth.get_block("latest")["timestamp"])
@@ -69,8 +86,15 @@ def test_a_licensee_derives_under_a_licence_in_force_after_the_indexed_licence_e
     runtime = service.runtime
     eventually(lambda: _indexed(service, str(long)))
     nonce, deadline = runtime.signing_terms(licensee.address)
-    manifest = b"derived " + uuid.uuid4().bytes
-    application = submission(w3, licensee.address, manifest, nonce, parents=(parent,), deadline=deadline)
+    application = submission(
+        w3,
+        licensee.address,
+        b"derived",
+        nonce,
+        parents=(parent,),
+        deadline=deadline,
+        manifest_digest=_pinned_manifest(service),
+    )
     signature = application.sign(licensee, LOCAL_CHAIN_ID, deployment.registrations)
 
     result = relay_application(
