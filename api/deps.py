@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from api.errors import ProblemError
+from api.idempotency import ClientRequest, client_request
 from api.tokens import Role, find_token
 from ledger.runtime import LedgerRuntime
 
@@ -80,9 +81,17 @@ def require(*roles: Role) -> Callable[[Principal | None], Principal]:
     return check
 
 
-def idempotency_key(idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> str | None:
-    """The client's `Idempotency-Key` header, if any."""
-    return idempotency_key
+async def idempotency_key(
+    request: Request,
+    principal: MaybePrincipal,
+    idempotency_key: Annotated[str | None, Header(max_length=150)] = None,
+) -> ClientRequest | None:
+    """The request the client's `Idempotency-Key` header names (the caller's key, bound to what is asked), if
+    the client gave one."""
+    if idempotency_key is None:
+        return None
+    caller = principal.address if principal else "anonymous"
+    return await client_request(request, caller, idempotency_key)
 
 
 # Ids are uint64 on chain; the index stores them as signed 64-bit integers.
@@ -91,7 +100,7 @@ RegistrationId = Annotated[int, Path(ge=1, le=MAX_ID, description="A registratio
 ObjectionId = Annotated[int, Path(ge=1, le=MAX_ID, description="An objection id")]
 
 
-IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
+IdempotencyKey = Annotated[ClientRequest | None, Depends(idempotency_key)]
 Wait = Annotated[
     bool, Query(description="Wait (up to 30 s) until the chain includes it, then (up to 10 s) until reads show it")
 ]

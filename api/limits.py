@@ -6,7 +6,8 @@ Pure ASGI, in front of the routes, in this order:
 2. a request with a body to a route that needs a token is refused `401` before a byte of the body is read,
    unless it carries a live token (the route's needs are read once from its dependencies);
 3. the body is counted as it arrives and cut off at the route's cap with `413 body_too_large`:
-   `Content-Length` is checked first but never trusted, and a chunked body has none.
+   `Content-Length` is checked first but never trusted, and a chunked body has none; a JSON body nesting
+   deeper than `MAX_JSON_DEPTH` is refused `422 body_too_deep` before the route parses it.
 Without step 2 an anonymous chunked upload was read whole into memory before the token was looked at.
 """
 
@@ -14,14 +15,17 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi.dependencies.models import Dependant
 from fastapi.params import Form
 from fastapi.routing import APIRoute
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -29,6 +33,7 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import problem
+from api.tables import RateBucket
 from api.tokens import find_token
 from ledger.config import Settings
 
@@ -36,35 +41,105 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 UNLIMITED_PATHS = frozenset({"/healthz"})  # probes of an orchestrator: cheap, and never to be refused
 
 
-class RateLimiter:
-    """A token bucket per client: `per_minute` requests a minute on average, `burst` at once.
+class RateCounters(Protocol):
+    """Where the buckets of the rate limits live: this process's memory, or the service database that every
+    instance of the service shares."""
 
-    Buckets live in memory, one per IPv4 address or IPv6 /64 (a client gets a whole /64); at most
-    `max_clients` are kept, the least recently seen dropped first, so the table itself cannot be flooded.
+    def take(self, client: str, now: float, interval: float, tolerance: float) -> float:
+        """Takes one request of `client` at `now`: 0 when admitted, else the seconds until it would be.
+
+        GCRA (the generic cell rate algorithm, a token bucket kept as one number per client): the bucket holds
+        the time the client's next request is due; a request is admitted unless that time is more than
+        `tolerance` ahead of now, and then moves it `interval` on.
+        """
+        ...
+
+
+class MemoryCounters:
+    """The buckets of this process: at most `max_clients`, the least recently seen dropped first, so the table
+    itself cannot be flooded. Instances of the service do not see each other's."""
+
+    def __init__(self, max_clients: int = 100_000) -> None:
+        self._max_clients = max_clients
+        self._due: dict[str, float] = {}
+
+    def __len__(self) -> int:
+        return len(self._due)
+
+    def take(self, client: str, now: float, interval: float, tolerance: float) -> float:
+        due = max(self._due.pop(client, now), now)
+        wait = due - now - tolerance
+        self._due[client] = due if wait > 0 else due + interval  # re-inserted last: the dict's order is recency
+        if len(self._due) > self._max_clients:
+            del self._due[next(iter(self._due))]
+        return max(wait, 0.0)
+
+
+class DatabaseCounters:
+    """The buckets in the service database (`rate_buckets`), shared by every instance that uses it; each take is
+    one conditional UPDATE, atomic on SQLite and PostgreSQL alike. Buckets that have filled up again (due in the
+    past) mean the same as no bucket and are deleted every `prune_every` takes."""
+
+    def __init__(self, sessions: sessionmaker[Session], prune_every: int = 1000) -> None:
+        self._sessions = sessions
+        self._prune_every = prune_every
+        self._takes = 0
+
+    def take(self, client: str, now: float, interval: float, tolerance: float) -> float:
+        self._takes += 1
+        with self._sessions.begin() as session:
+            if self._takes % self._prune_every == 0:
+                session.execute(delete(RateBucket).where(RateBucket.due_at < now))
+            due = case((RateBucket.due_at > now, RateBucket.due_at), else_=now)
+            moved = session.execute(
+                update(RateBucket)
+                .where(RateBucket.client == client, due - now <= tolerance)
+                .values(due_at=due + interval)
+            )
+            if _rows(moved):
+                return 0.0
+            stored = session.scalar(select(RateBucket.due_at).where(RateBucket.client == client))
+            if stored is None and _rows(session.execute(_insert_new(session, client, now + interval))):
+                return 0.0
+            stored = session.scalar(select(RateBucket.due_at).where(RateBucket.client == client))
+        # Refused; at least a moment when another instance's take made the bucket due meanwhile.
+        return max((stored or now) - now - tolerance, 0.001)
+
+
+def _rows(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _insert_new(session: Session, client: str, due_at: float) -> Any:
+    """INSERT the bucket unless another instance did first (ON CONFLICT DO NOTHING, in each dialect)."""
+    values = {"client": client, "due_at": due_at}
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(RateBucket).values(values).on_conflict_do_nothing(index_elements=["client"])
+    return sqlite.insert(RateBucket).values(values).on_conflict_do_nothing(index_elements=["client"])
+
+
+class RateLimiter:
+    """`per_minute` requests a minute on average per client, `burst` at once; a client is an IPv4 address or an
+    IPv6 /64 (a client gets a whole /64). The buckets live in `counters`: this process's memory by default, or
+    the service database shared by every instance (`DRL_RATE_LIMIT_SHARED`), whose clock must then be wall time.
     """
 
     def __init__(
-        self, per_minute: int, burst: int, clock: Callable[[], float] = time.monotonic, max_clients: int = 100_000
+        self,
+        per_minute: int,
+        burst: int,
+        clock: Callable[[], float] = time.monotonic,
+        max_clients: int = 100_000,
+        counters: RateCounters | None = None,
     ) -> None:
-        self._rate = per_minute / 60.0
-        self._burst = float(burst)
+        self._interval = 60.0 / per_minute
+        self._tolerance = (burst - 1) * self._interval
         self._clock = clock
-        self._max_clients = max_clients
-        self._buckets: dict[str, tuple[float, float]] = {}
+        self.counters: RateCounters = counters if counters is not None else MemoryCounters(max_clients)
 
     def retry_after(self, client: str) -> float:
         """Takes a request from the client's bucket: 0 when admitted, else the seconds until it would be."""
-        key = _client_key(client)
-        now = self._clock()
-        tokens, seen = self._buckets.pop(key, (self._burst, now))
-        tokens = min(self._burst, tokens + (now - seen) * self._rate)
-        admitted = tokens >= 1.0
-        if admitted:
-            tokens -= 1.0
-        self._buckets[key] = (tokens, now)  # re-inserted last: the dict's order is the recency order
-        if len(self._buckets) > self._max_clients:
-            del self._buckets[next(iter(self._buckets))]
-        return 0.0 if admitted else (1.0 - tokens) / self._rate
+        return self.counters.take(_client_key(client), self._clock(), self._interval, self._tolerance)
 
 
 def _client_key(client: str) -> str:
@@ -83,13 +158,59 @@ class RouteNeeds:
 
     token: bool
     body_cap: int
+    json: bool = False  # a JSON body (not an upload): its nesting is measured before the route parses it
 
 
-class BodyTooLargeError(HTTPException):
-    """Raised from `receive` when the body passes the route's cap (an HTTPException, so routes re-raise it)."""
+# Deeper JSON is refused before it is parsed: a library the ledger imports (py_ecc) raises Python's recursion
+# limit to 100,000, so a body of 200,000 `[` overflowed the C stack in the JSON parser and killed the process.
+MAX_JSON_DEPTH = 64
+_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def json_depth_exceeds(body: bytes, limit: int) -> bool:
+    """Whether the JSON text nests arrays and objects deeper than `limit` (brackets inside strings aside)."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False  # cannot be deeper than the number of its openings
+    depth = 0
+    for token in _JSON_TOKENS.finditer(body):
+        bracket = token.group()
+        if bracket in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif bracket in (b"]", b"}"):
+            depth -= 1
+    return False
+
+
+class BodyRefusedError(HTTPException):
+    """Raised from `receive` when the body breaks a limit of the door (an HTTPException, so routes re-raise it)."""
+
+    code = "invalid_request"
+    limit_bytes: int | None = None
+
+    async def respond(self, scope: Scope, send: Send) -> None:
+        """Answers the problem in place of the route's answer."""
+        await _respond(scope, send, self.status_code, self.code, str(self.detail), self.limit_bytes)
+
+
+class BodyTooLargeError(BodyRefusedError):
+    """The body passes the route's cap."""
+
+    code = "body_too_large"
+
+    def __init__(self, cap: int) -> None:
+        super().__init__(status_code=413, detail="The request body is too large")
+        self.limit_bytes = cap
+
+
+class BodyTooDeepError(BodyRefusedError):
+    """The JSON body nests deeper than `MAX_JSON_DEPTH`."""
+
+    code = "body_too_deep"
 
     def __init__(self) -> None:
-        super().__init__(status_code=413, detail="The request body is too large")
+        super().__init__(status_code=422, detail=f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels")
 
 
 def _calls(dependant: Dependant) -> Iterator[str]:
@@ -126,11 +247,7 @@ class Door:
         self._routes = routes
         self._settings = settings
         self._sessions = sessions
-        self._limiter = limiter or (
-            RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
-            if settings.rate_limit_per_minute
-            else None
-        )
+        self._limiter = limiter or _limiter(settings, sessions)
         self._needs: dict[int, RouteNeeds] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -151,7 +268,7 @@ class Door:
         if length.isdigit() and int(length) > needs.body_cap:
             await _respond(scope, send, 413, "body_too_large", "The request body is too large", needs.body_cap)
             return
-        await self._capped(scope, receive, send, needs.body_cap)
+        await self._capped(scope, receive, send, needs)
 
     def _route_needs(self, scope: Scope) -> RouteNeeds:
         """The needs of the route the router will pick: the first full match, else the first partial one
@@ -176,6 +293,7 @@ class Door:
             needs = RouteNeeds(
                 token=api_route and _needs_token(route),  # type: ignore[arg-type]
                 body_cap=settings.max_upload_bytes if upload else settings.max_json_body_bytes,
+                json=api_route and not upload,
             )
             self._needs[id(route)] = needs
         return needs
@@ -184,7 +302,13 @@ class Door:
         if self._limiter is None or scope["path"] in UNLIMITED_PATHS:
             return False
         client = scope.get("client")
-        wait = self._limiter.retry_after(client[0] if client else "unknown")
+        address = client[0] if client else "unknown"
+        shared = not isinstance(self._limiter.counters, MemoryCounters)
+        wait = (
+            await run_in_threadpool(self._limiter.retry_after, address)
+            if shared
+            else self._limiter.retry_after(address)
+        )
         if wait <= 0:
             return False
         response = problem(429, "rate_limited", "Too many requests from this address", "retry after the given time")
@@ -202,29 +326,38 @@ class Door:
         with self._sessions() as session:
             return find_token(session, token) is not None
 
-    async def _capped(self, scope: Scope, receive: Receive, send: Send, cap: int) -> None:
-        """Runs the app with a `receive` that counts the body, and answers 413 in place of whatever followed."""
+    async def _capped(self, scope: Scope, receive: Receive, send: Send, needs: RouteNeeds) -> None:
+        """Runs the app with a `receive` that counts the body (and, for a JSON route, measures its nesting once it
+        is whole), and answers 413 (or 422) in place of whatever followed."""
+        cap = needs.body_cap
         received = 0
-        tripped = False
+        refusal: BodyRefusedError | None = None
         answered = False
+        chunks: list[bytes] = []
 
         async def counted() -> Message:
-            nonlocal received, tripped
+            nonlocal received, refusal
             message = await receive()
             if message["type"] == "http.request":
-                received += len(message.get("body", b""))
+                body = message.get("body", b"")
+                received += len(body)
                 if received > cap:
-                    tripped = True
-                    raise BodyTooLargeError
+                    refusal = BodyTooLargeError(cap)
+                    raise refusal
+                if needs.json:
+                    chunks.append(body)
+                    if not message.get("more_body", False) and json_depth_exceeds(b"".join(chunks), MAX_JSON_DEPTH):
+                        refusal = BodyTooDeepError()
+                        raise refusal
             return message
 
         async def guarded(message: Message) -> None:
             nonlocal answered
-            if tripped:
+            if refusal is not None:
                 # The app's own answer to the exception (a 413, or a 500 if something caught it) is replaced.
                 if message["type"] == "http.response.start" and not answered:
                     answered = True
-                    await _respond(scope, send, 413, "body_too_large", "The request body is too large", cap)
+                    await refusal.respond(scope, send)
                 return
             if message["type"] == "http.response.start":
                 answered = True
@@ -232,10 +365,20 @@ class Door:
 
         try:
             await self.app(scope, counted, guarded)
-        except BodyTooLargeError:
+        except BodyRefusedError as error:
             if answered:
                 raise
-            await _respond(scope, send, 413, "body_too_large", "The request body is too large", cap)
+            await error.respond(scope, send)
+
+
+def _limiter(settings: Settings, sessions: sessionmaker[Session]) -> RateLimiter | None:
+    """The rate limiter the settings ask for: none (0 a minute), this process's, or shared through the database."""
+    if not settings.rate_limit_per_minute:
+        return None
+    if settings.rate_limit_shared:
+        counters = DatabaseCounters(sessions)
+        return RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst, time.time, counters=counters)
+    return RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
 
 
 async def _no_body() -> Message:

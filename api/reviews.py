@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from api.deps import Principal
+from api.idempotency import ClientRequest
 from api.tables import ReviewRecord
 from api.writes import WriteAccepted, accepted, relay
 from ledger import certification
@@ -42,7 +43,7 @@ def decide(
     principal: Principal,
     session: Session,
     runtime: LedgerRuntime,
-    key: str | None,
+    key: ClientRequest | None,
     wait: bool,
     reason: str | None = None,
 ) -> WriteAccepted:

@@ -1,4 +1,4 @@
-"""The service's own tables: API tokens, drafts and review records.
+"""The service's own tables: API tokens, drafts, review records and shared rate-limit buckets.
 
 They share the ledger's declarative base so that one metadata describes the whole database; the
 migrations in `ledger/migrations/` create them as plain DDL, so the ledger never imports this module.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Double, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ledger.db import Base
@@ -70,3 +70,13 @@ class WebSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RateBucket(Base):
+    """A client's rate-limit bucket when instances share them (`DRL_RATE_LIMIT_SHARED`): the time its next request
+    is due, in seconds since the epoch (GCRA's theoretical arrival time, `api.limits`)."""
+
+    __tablename__ = "rate_buckets"
+
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    due_at: Mapped[float] = mapped_column(Double, index=True)

@@ -739,6 +739,67 @@ def verify_bundle_command(
     )
 
 
+# ------------------------------------------------------------------------------------------ verify-certificate
+
+
+@app.command("verify-certificate")
+def verify_certificate_command(
+    document_path: Annotated[
+        Path, typer.Argument(help="A certificate document (JSON): its IPFS block, or any copy of it.")
+    ],
+    rpc: Annotated[str, typer.Option("--rpc", help="Any JSON-RPC node of the chain.")],
+    ipfs: Annotated[
+        str | None, typer.Option("--ipfs", help="A Kubo RPC API: also fetch the recorded document by its CID.")
+    ] = None,
+    registry: Annotated[
+        str | None, typer.Option("--registry", help="The registry the authority publishes; refuse any other.")
+    ] = None,
+) -> None:
+    """Check a certificate document against a node of the chain, trusting neither the service nor its database:
+    every member it states is re-derived from the chain, and a changed one is named."""
+    from web3 import Web3
+
+    from ledger.chain.reader import Web3CertificateReader
+    from ledger.ipfs import IpfsClient, IpfsError
+    from ledger.manifest.cid import raw_cid_of_digest
+    from ledger.proofs.certificate import CertificateCheckError, document_block, parse_document, verify_certificate
+
+    try:
+        document = parse_document(document_path.read_bytes())
+    except OSError as error:
+        raise fail(f"cannot read {document_path}: {error.strerror}", EXIT_BAD_INPUT) from error
+    except CertificateCheckError as error:
+        raise fail(f"{document_path}: {error}", EXIT_BAD_INPUT) from error
+    reader = Web3CertificateReader(Web3(Web3.HTTPProvider(rpc, request_kwargs={"timeout": 30})))
+    try:
+        if ipfs is None:
+            check = verify_certificate(reader, document, registry)
+        else:
+            with IpfsClient(ipfs) as client:
+
+                def manifest_of(digest: str) -> bytes:
+                    return client.get_raw_block(raw_cid_of_digest(bytes.fromhex(digest[2:])))
+
+                check = verify_certificate(reader, document, registry, manifest_of)
+                if client.get_raw_block(check.cid) != document_block(document):
+                    raise CertificateCheckError(f"IPFS serves another document under {check.cid}")
+    except CertificateCheckError as error:
+        raise fail(f"the certificate document does not check out: {error}", EXIT_REFUSED) from error
+    except IpfsUnavailableError as error:
+        raise fail(str(error), EXIT_UNREACHABLE) from error
+    except IpfsError as error:
+        raise fail(f"the certificate document does not check out: IPFS: {error}", EXIT_REFUSED) from error
+    except Exception as error:
+        if not is_unreachable(error):
+            raise
+        raise fail(f"the node at {rpc} is unreachable", EXIT_UNREACHABLE) from error
+    where = f"certificate {check.number} of registration {check.registration_id} (document {check.cid})"
+    if not check.current:
+        state = "retired" if not check.live else f"its registration is {check.status}"
+        raise fail(f"{where} is authentic but no longer current: {state}", EXIT_REFUSED)
+    console.print(f"[green]certificate verified[/green]: {where}, current, registration {check.status}")
+
+
 def run_background_workers(
     runtime: LedgerRuntime, stop: threading.Event, interval: float = 2.0, chore_interval: float = 3600.0
 ) -> list[threading.Thread]:

@@ -93,6 +93,11 @@ class Settings(BaseSettings):
         default=600, ge=0, description="Requests a client address may make to public routes a minute; 0 is off."
     )
     rate_limit_burst: int = Field(default=120, ge=1, description="Requests a client address may make at once.")
+    rate_limit_shared: bool = Field(
+        default=False,
+        description="Keep the rate limits' buckets in the service database, shared by every instance that uses it "
+        "(several `drl serve` instances); else each process has its own.",
+    )
     max_fee_per_gas: int = Field(
         default=500 * 10**9, ge=0, description="Fee cap in wei: the outbox never signs a transaction above it."
     )

@@ -86,6 +86,8 @@ class OutboxWrite(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
     signer: Mapped[str | None] = mapped_column(String(42), index=True)
     signer_nonce: Mapped[int | None] = mapped_column(BigInteger)
+    # The digest of the client request that asked for the write (api.idempotency), when a client's key names it.
+    request_digest: Mapped[str | None] = mapped_column(String(66))
     status: Mapped[str] = mapped_column(String(16), index=True, default=OutboxStatus.QUEUED)
     nonce: Mapped[int | None] = mapped_column(BigInteger)
     gas_limit: Mapped[int | None] = mapped_column(BigInteger)
@@ -168,6 +170,7 @@ class WriteResult:
     tx_hash: str | None
     block_number: int | None
     error: str | None
+    request_digest: str | None = None  # of the client request the write answers, if a client's key names it
 
 
 @dataclass
@@ -228,11 +231,14 @@ class Outbox:
         purpose: str,
         signer: str | None = None,
         signer_nonce: int | None = None,
+        request_digest: str | None = None,
     ) -> WriteResult:
         """Persists a write under `key`; the same key with the same write returns the existing one.
 
         `signer` and `signer_nonce` name the party whose EIP-712 signature the write relays, so that the
-        next signature of that party can take the next nonce before this one is mined.
+        next signature of that party can take the next nonce before this one is mined. With `request_digest`
+        (a client's request, `api.idempotency`) the key is the same write when it names the same request,
+        whatever calldata the service built for it each time; without, when the calldata is the same.
         """
         sender, to = Web3.to_checksum_address(sender), Web3.to_checksum_address(to)
         if sender not in self._signers:
@@ -240,8 +246,13 @@ class Outbox:
         with self._sessions.begin() as session:
             existing = session.scalar(select(OutboxWrite).where(OutboxWrite.idempotency_key == key))
             if existing is not None:
-                if (existing.sender, existing.to, existing.data) != (sender, to, data):
-                    raise IdempotencyConflictError(f"idempotency key {key!r} was used for another write")
+                same = (
+                    existing.request_digest == request_digest
+                    if request_digest is not None
+                    else (existing.sender, existing.to, existing.data) == (sender, to, data)
+                )
+                if not same:
+                    raise IdempotencyConflictError(f"idempotency key {key!r} was used for another request")
                 return _result(existing)
             write = OutboxWrite(
                 idempotency_key=key,
@@ -251,6 +262,7 @@ class Outbox:
                 data=data,
                 signer=signer,
                 signer_nonce=signer_nonce,
+                request_digest=request_digest,
             )
             session.add(write)
             session.flush()
@@ -701,4 +713,5 @@ def _result(write: OutboxWrite) -> WriteResult:
         tx_hash=write.tx_hash,
         block_number=write.block_number,
         error=write.error,
+        request_digest=write.request_digest,
     )

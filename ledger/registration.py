@@ -18,6 +18,7 @@ from eth_account.signers.local import LocalAccount
 from ledger.chain import registry as chain
 from ledger.encoding import from_hex, to_hex
 from ledger.index import queries
+from ledger.licences import record_lineage
 from ledger.manifest import model
 from ledger.manifest.canonical import canonical_json, sha256
 from ledger.manifest.cid import raw_cid
@@ -154,6 +155,7 @@ def register(
     nonce, deadline = runtime.signing_terms(registrant.address)
     submission = submission_of(manifest, sha256(block), nonce, deadline)
     write = chain.submit(runtime.contracts, submission, submission.sign(registrant, chain_id, registry))
+    record_lineage(runtime, registrant.address, submission.parents)
     result = runtime.outbox.enqueue(
         key,
         runtime.relayer.address,
@@ -167,15 +169,25 @@ def register(
 
 
 def relay_application(
-    runtime: LedgerRuntime, submission: chain.Submission, signature: bytes, *, key: str, again: bool, wait: bool
+    runtime: LedgerRuntime,
+    submission: chain.Submission,
+    signature: bytes,
+    *,
+    key: str,
+    again: bool,
+    wait: bool,
+    request: str | None = None,
 ) -> WriteResult:
     """Relays a registrant's signed application under `key` (the service's path; `register` is the CLI's).
 
-    A repeat under the same key answers the first write; data the registrant registered before is refused
-    with AlreadyRegisteredError unless `again` asks for a second registration.
+    A repeat under the same key answers the first write (if it is the same client `request`, when one is
+    given: see `ledger.writes.send`); data the registrant registered before is refused with
+    AlreadyRegisteredError unless `again` asks for a second registration.
     """
-    if not again and runtime.outbox.result(key) is None:
-        refuse_registered_data(runtime, submission.registrant, to_hex(submission.data_commitment), sync=False)
+    if runtime.outbox.result(key) is None:
+        if not again:
+            refuse_registered_data(runtime, submission.registrant, to_hex(submission.data_commitment), sync=False)
+        record_lineage(runtime, submission.registrant, submission.parents)
     return send(
         runtime,
         chain.submit(runtime.contracts, submission, signature),
@@ -183,4 +195,5 @@ def relay_application(
         key=key,
         signer=Signer(submission.registrant, submission.nonce),
         wait=wait,
+        request=request,
     )

@@ -2,7 +2,9 @@
 
 The one send path of the faces (registry, rights, holder and party actions alike):
 1. the sender must be a key the ledger holds (the relayer, or a custodied authority, regulator or registrant);
-2. a write already queued under the same key is answered as it stands (idempotency);
+2. a write already queued under the same key is answered as it stands (idempotency), if it answers the same
+   client request (its digest, `request`); under a key a client gave for another request it is an
+   `IdempotencyConflictError`;
 3. otherwise it is dry-run from the sender: a refusal is recorded durably (an outbox row with status
    `refused`, so the regulator's conflicts view lists it beside the refusals of the worker) and raised
    as `ContractRefusedError` naming the broken rule, before any gas is spent. One refusal is no refusal:
@@ -62,16 +64,23 @@ def send(
     key: str,
     signer: Signer | None = None,
     wait: bool = False,
+    request: str | None = None,
 ) -> WriteResult:
     """Dry-runs `write` from `sender`, then queues it under `key`; the write's result as it stands (or final).
 
+    `request` is the digest of the client request that a client's idempotency key names: a write already under
+    the key answers only that request. The calldata is not compared, since the service may build it afresh
+    on a retry (a new nonce or deadline for a custodied signature).
+
     Raises NoCustodyKeyError, ContractRefusedError (at the dry run, or when the write ended refused or
-    reverted) and IdempotencyConflictError (the key was used for another write).
+    reverted) and IdempotencyConflictError (the key was used for another request).
     """
     sender = Web3.to_checksum_address(sender)
     if sender not in runtime.custody:
         raise NoCustodyKeyError(f"{sender} must send it itself")
     existing = runtime.outbox.result(key)
+    if existing is not None and request is not None and existing.request_digest != request:
+        raise IdempotencyConflictError(f"idempotency key {key!r} was used for another request")
     if existing is None:
         _dry_run(runtime, write, sender, signer)
         runtime.outbox.enqueue(
@@ -82,6 +91,7 @@ def send(
             write.purpose,
             signer=signer.address if signer else None,
             signer_nonce=signer.nonce if signer else None,
+            request_digest=request,
         )
     elif existing.status in FINAL or not wait:
         return _final_or_refused(existing)

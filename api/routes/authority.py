@@ -205,7 +205,7 @@ def resolve_objection(
         runtime,
         registry.resolve_objection(runtime.contracts, objection_id, body.upheld, body.decision),
         sender=principal.address,
-        scope=f"resolve:{objection_id}",
+        scope=f"resolve:{objection_id}:{principal.address}",
         idempotency_key=key,
         wait=wait,
     )
@@ -245,7 +245,7 @@ def admit_party(
         runtime,
         registry.admit_party(runtime.contracts, body.address, from_hex(body.identity_commitment)),
         sender=principal.address,
-        scope=f"admit:{body.address}",
+        scope=f"admit:{body.address}:{principal.address}",
         idempotency_key=key,
         wait=wait,
     )

@@ -69,7 +69,7 @@ def publish_document(
         runtime,
         published.write,
         sender=principal.address,
-        scope=f"certificate-document:{published.token_id}",
+        scope=f"certificate-document:{published.token_id}:{principal.address}",
         idempotency_key=key,
         wait=wait,
     )

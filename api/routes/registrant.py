@@ -28,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from api.bodies import RequestBody
 from api.deps import DbSession, IdempotencyKey, Principal, RegistrationId, Runtime, Wait, require
 from api.errors import ProblemError
+from api.idempotency import ClientRequest
 from api.tables import Draft
 from api.tokens import Role
 from api.writes import WriteAccepted, accepted, relay
@@ -274,12 +275,17 @@ def submit(
     signature = _signature_or_custody(runtime, principal, draft.submission["typed_data"], body.signature)
     if not _signed_by(draft.submission["typed_data"], signature, principal.address):
         raise ProblemError(422, "invalid_signature", "The application signature is not the registrant's")
+    cid = raw_cid(block)
+    # A draft's submission asks to register its signed manifest: another draft of the same manifest, whose
+    # application the registrant signed over a newer nonce and deadline, is the same request.
+    request = key.about({"manifest": cid, "again": body.again}) if key else None
     try:
         result = relay_application(
             runtime,
             submission,
             from_hex(signature),
-            key=write_key(f"submit:{principal.address}:{raw_cid(block)}", key or "draft"),
+            key=request.outbox_key if request else write_key(f"submit:{principal.address}:{cid}", "draft"),
+            request=request.digest if request else None,
             again=body.again,
             wait=wait,
         )
@@ -405,7 +411,7 @@ def _relay_holder_action(
     principal: Principal,
     session: DbSession,
     runtime: Runtime,
-    key: str | None,
+    key: ClientRequest | None,
     wait: bool,
 ) -> WriteAccepted:
     digests = _digests(action, body, session, principal)
@@ -422,7 +428,8 @@ def _relay_holder_action(
         ),
         sender=runtime.relayer.address,
         scope=f"{action}:{registration_id}:{principal.address}:{nonce}",
-        idempotency_key=key or "signed",
+        idempotency_key=key,
+        fallback_key="signed",
         signer=Signer(principal.address, nonce),
         wait=wait,
     )

@@ -251,7 +251,7 @@ def suspend_party(
         runtime,
         registry.suspend_party(runtime.contracts, address, body.reason),
         sender=principal.address,
-        scope=f"suspend:{address}",
+        scope=f"suspend:{address}:{principal.address}",
         idempotency_key=key,
         wait=wait,
     )

@@ -16,6 +16,7 @@ from pydantic import Field
 from api.bodies import Address, RequestBody
 from api.deps import DbSession, IdempotencyKey, Principal, RegistrationId, Runtime, Wait, require
 from api.errors import ProblemError
+from api.idempotency import ClientRequest
 from api.reviews import record_review
 from api.tokens import Role
 from api.writes import WriteAccepted, relay
@@ -174,7 +175,7 @@ def _right_action(
     write: Write,
     registration_id: int,
     right: Right,
-    key: str | None,
+    key: ClientRequest | None,
     wait: bool,
 ) -> WriteAccepted:
     """An action on one right sent from the caller's own key, scoped to the function, the right and the caller."""
@@ -220,8 +221,9 @@ def request_transfer(
         runtime,
         rights.request_transfer(runtime.contracts, terms, holder_signature, new_holder_signature),
         sender=runtime.relayer.address,
-        scope=f"transfer:{registration_id}:{body.right}:{holder}:{body.nonce}",
-        idempotency_key=key or "signed",
+        scope=f"transfer:{registration_id}:{body.right}:{holder}:{body.nonce}:{principal.address}",
+        idempotency_key=key,
+        fallback_key="signed",
         wait=wait,
     )
 
@@ -333,8 +335,9 @@ def grant_licence(
         runtime,
         rights.grant_licence(runtime.contracts, terms, signature),
         sender=runtime.relayer.address,
-        scope=f"licence:{registration_id}:{body.right}:{body.nonce}",
-        idempotency_key=key or "signed",
+        scope=f"licence:{registration_id}:{body.right}:{body.parent_licence_id}:{body.nonce}:{principal.address}",
+        idempotency_key=key,
+        fallback_key="signed",
         wait=wait,
     )
 
@@ -348,7 +351,7 @@ def approve_licence(
         runtime,
         rights.regulator_approve_licence(runtime.contracts, _licence_id(licence_id)),
         sender=principal.address,
-        scope=f"approve-licence:{licence_id}",
+        scope=f"approve-licence:{licence_id}:{principal.address}",
         idempotency_key=key,
         wait=wait,
     )
@@ -368,7 +371,7 @@ def revoke_licence(
         runtime,
         rights.revoke_licence(runtime.contracts, _licence_id(licence_id), body.reason),
         sender=principal.address,
-        scope=f"revoke-licence:{licence_id}",
+        scope=f"revoke-licence:{licence_id}:{principal.address}",
         idempotency_key=key,
         wait=wait,
     )
@@ -402,8 +405,9 @@ def encumber(
         runtime,
         rights.encumber(runtime.contracts, terms, signature),
         sender=runtime.relayer.address,
-        scope=f"encumber:{registration_id}:{body.right}:{body.nonce}",
-        idempotency_key=key or "signed",
+        scope=f"encumber:{registration_id}:{body.right}:{body.nonce}:{principal.address}",
+        idempotency_key=key,
+        fallback_key="signed",
         wait=wait,
     )
 
@@ -459,7 +463,7 @@ def endorse(
         runtime,
         rights.endorse(runtime.contracts, registration_id, body.kind, from_hex(body.report_digest)),
         sender=principal.address,
-        scope=f"endorse:{body.report_digest}",
+        scope=f"endorse:{registration_id}:{body.report_digest}:{principal.address}",
         idempotency_key=key,
         wait=wait,
     )
@@ -479,7 +483,7 @@ def withdraw_endorsement(
         runtime,
         rights.withdraw_endorsement(runtime.contracts, from_hex(report_digest), body.reason),
         sender=principal.address,
-        scope=f"withdraw:{report_digest}",
+        scope=f"withdraw:{report_digest}:{principal.address}",
         idempotency_key=key,
         wait=wait,
     )

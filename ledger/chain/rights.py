@@ -190,3 +190,19 @@ def sublicence_nonce_of(contracts: Contracts, parent_licence_id: int) -> int:
     """The nonce a sub-licence of `parent_licence_id` must carry: its parent licence's own, so that a sub-licence
     leaves the holder's pending signatures alone."""
     return int(contracts.call(RIGHTS, "sublicenceNonceOf", parent_licence_id))
+
+
+def may_process(contracts: Contracts, registration_id: int, account: str) -> bool:
+    """Whether the chain lets `account` derive from the registration now (`Rights.mayProcess`: the processing
+    right's holder, or the licensee of the licence in force its lineage index holds)."""
+    return bool(contracts.call(RIGHTS, "mayProcess", registration_id, account))
+
+
+def is_licence_current(contracts: Contracts, licence_id: int) -> bool:
+    """Whether a licence is in force now, as the chain says."""
+    return bool(contracts.call(RIGHTS, "isLicenceCurrent", licence_id))
+
+
+def record_lineage(contracts: Contracts, licence_id: int) -> Write:
+    """Points the licensee's lineage index at this processing licence in force (anyone may send it)."""
+    return contracts.write(RIGHTS, "recordLineage", licence_id)

@@ -70,7 +70,7 @@ def _fills(template: str) -> str:
 
 def _operations(service: Service) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
     """(method, path template, a concrete path, the operation) of every operation of the schema."""
-    schema = httpx.get(f"{service.url}/openapi.json").json()
+    schema = httpx.get(f"{service.url}/openapi.json", timeout=60).json()  # generated on first use: slow when busy
     for template, item in schema["paths"].items():
         for method, operation in item.items():
             yield method.upper(), template, _fills(template), operation

@@ -146,3 +146,20 @@ def test_upload_over_the_configured_cap_is_refused_with_413(server: tuple[str, i
     assert response.json()["code"] == "body_too_large"
     small = httpx.post(f"{url}/v1/verify/file", files={"file": ("small.bin", b"\0" * MIB)}, timeout=30)
     assert small.status_code != 413
+
+
+def test_a_deeply_nested_body_is_refused_and_the_server_lives(server: tuple[str, int], registrant_token: str) -> None:
+    """A 200 KB body of nested arrays crashed the server (segmentation fault): a library the ledger imports
+    (py_ecc) raises Python's recursion limit to 100,000, so parsing it overflowed the C stack. Any token
+    holder could stop the service with one request."""
+    url, pid = server
+    answer = httpx.post(
+        f"{url}/v1/drafts",
+        content=b"[" * 200_000,
+        headers={"Authorization": f"Bearer {registrant_token}", "Content-Type": "application/json"},
+        timeout=60,
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["code"] == "body_too_deep"
+    assert httpx.get(f"{url}/healthz", timeout=10).status_code == 200
+    assert Path(f"/proc/{pid}").exists()

@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.limits import RateLimiter
+from api.limits import MemoryCounters, RateLimiter
 from ledger.config import Settings
 from ledger.runtime import LedgerRuntime
 
@@ -37,7 +37,8 @@ def test_an_ipv6_client_is_one_client_per_64_and_the_table_stays_bounded() -> No
     assert limiter.retry_after("2001:db8::2") > 0  # the same /64
     for host in range(100):
         limiter.retry_after(f"198.51.100.{host}")
-    assert len(limiter._buckets) == 10
+    assert isinstance(limiter.counters, MemoryCounters)
+    assert len(limiter.counters) == 10
 
 
 def _client(tmp_path: Path, per_minute: int) -> TestClient:
