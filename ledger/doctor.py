@@ -13,6 +13,8 @@ from ledger.chain.deployment import Deployment, check_deployment
 from ledger.config import Settings
 from ledger.db import make_engine
 from ledger.migrations import head_revision, schema_revision
+from ledger.proofs.tlog_note import NoteError, VerifierKey, verify_checkpoint
+from ledger.stack.tlog import VERIFIER_KEY_FILE
 from ledger.toolchain import ALL_TOOLS, Tool
 
 
@@ -104,7 +106,21 @@ def _database(settings: Settings) -> Check:
     return Check("database", True, f"{shown}, schema {schema}")
 
 
+def _evidence_log(settings: Settings) -> Check:
+    key_file = settings.tlog_dir / VERIFIER_KEY_FILE
+    if not key_file.exists():
+        return Check("evidence log", False, f"no log key at {key_file} (drl up makes it)")
+    try:
+        text = httpx.get(f"{settings.tlog_url}/checkpoint", timeout=5).raise_for_status().text
+        checkpoint = verify_checkpoint(text, VerifierKey.parse(key_file.read_text()))
+    except httpx.HTTPError as error:
+        return Check("evidence log", False, f"{settings.tlog_url} unreachable: {type(error).__name__}")
+    except NoteError as error:
+        return Check("evidence log", False, f"{settings.tlog_url} serves a checkpoint that does not verify: {error}")
+    return Check("evidence log", True, f"{checkpoint.origin} at {settings.tlog_url}, {checkpoint.size} entries, signed")
+
+
 def run_checks(settings: Settings) -> list[Check]:
     """Every check, installed tools first, then the running components."""
-    checks: list[Callable[[Settings], Check]] = [_chain, _ipfs, _deployment, _database]
+    checks: list[Callable[[Settings], Check]] = [_chain, _ipfs, _evidence_log, _deployment, _database]
     return [_tool_version(tool) for tool in ALL_TOOLS] + [check(settings) for check in checks]
