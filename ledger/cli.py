@@ -24,13 +24,15 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
+from web3 import Web3
 
-from ledger import draft_pins
+from ledger import draft_pins, evidence
 from ledger.chain import keystore
 from ledger.config import Settings
 from ledger.db import make_engine
 from ledger.doctor import run_checks
 from ledger.encoding import to_hex
+from ledger.evidence_log import LogUnavailableError
 from ledger.ipfs import IpfsUnavailableError
 from ledger.manifest.canonical import canonical_json
 from ledger.manifest.cid import raw_cid
@@ -644,3 +646,45 @@ def run_background_workers(
 
 if __name__ == "__main__":
     app()
+
+
+# ------------------------------------------------------------------------------------------------- evidence log
+evidence_app = typer.Typer(help="The evidence log (存证): entries recorded in a Tessera transparency log.")
+app.add_typer(evidence_app, name="evidence")
+
+
+@evidence_app.command("add")
+def evidence_add(
+    path: Annotated[Path, typer.Argument(help="A JSON Lines file of entries, or a folder of them.")],
+    party: Annotated[str, typer.Option("--party", help="The account the entries are recorded for.")],
+    batch: Annotated[int, typer.Option("--batch", min=1, max=1000, help="Entries per write to the log.")] = 500,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Record every entry of FILE.jsonl (or of each *.jsonl under FOLDER), durable in the log; re-running adds
+    nothing twice."""
+    if not path.exists():
+        raise fail(f"{path} does not exist", EXIT_BAD_INPUT)
+    try:
+        party = Web3.to_checksum_address(party)
+        files = evidence.evidence_files(path)
+        counts = {file: sum(1 for _ in evidence.read_items(file)) for file in files}
+    except (ValueError, evidence.EvidenceFileError) as error:
+        raise fail(str(error), EXIT_BAD_INPUT) from error
+    added = repeated = 0
+    with ledger_runtime(data_dir) as runtime, Progress(console=errors, transient=True) as progress:
+        task = progress.add_task("recording evidence", total=sum(counts.values()))
+        for file in files:
+            items = list(evidence.read_items(file))
+            for number, start in enumerate(range(0, len(items), batch)):
+                chunk = items[start : start + batch]
+                try:
+                    with runtime.sessions() as session:
+                        recorded = evidence.record(
+                            session, runtime.evidence_log, party, chunk, evidence.import_key(file, number)
+                        )
+                except LogUnavailableError as error:
+                    raise fail(str(error), EXIT_UNREACHABLE) from error
+                added += sum(r.added for r in recorded)
+                repeated += sum(not r.added for r in recorded)
+                progress.advance(task, len(chunk))
+    console.print(f"recorded {added} new entries ({repeated} already in the log) from {len(files)} file(s)")

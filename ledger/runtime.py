@@ -22,6 +22,7 @@ from ledger.chain.keystore import unlock
 from ledger.chain.registry import signer_nonce
 from ledger.config import Settings
 from ledger.db import make_engine, make_sessionmaker
+from ledger.evidence_log import EvidenceLog
 from ledger.index.follower import ChainFollower
 from ledger.ipfs import IpfsClient
 from ledger.migrations import upgrade_schema
@@ -78,6 +79,15 @@ class LedgerRuntime:
     @cached_property
     def ipfs(self) -> IpfsClient:
         return IpfsClient(self.settings.ipfs_api_url)
+
+    @cached_property
+    def evidence_log(self) -> EvidenceLog:
+        """The evidence log (tools/tlog), its checkpoints verified against the log key in the data directory."""
+        from ledger.proofs.tlog_note import VerifierKey
+        from ledger.stack.tlog import VERIFIER_KEY_FILE
+
+        key = VerifierKey.parse((self.settings.tlog_dir / VERIFIER_KEY_FILE).read_text())
+        return EvidenceLog(self.settings.tlog_url, key)
 
     @cached_property
     def relayer(self) -> LocalAccount:

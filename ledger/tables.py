@@ -7,6 +7,7 @@ the ledger never imports them (the migrations create them as plain DDL).
 from __future__ import annotations
 
 from ledger.draft_pins import DraftPin
+from ledger.evidence import EvidenceRow
 from ledger.index.tables import (
     AnchorRow,
     AuthorityRow,
@@ -38,6 +39,7 @@ __all__ = [
     "DataFileRow",
     "DraftPin",
     "EndorsementRow",
+    "EvidenceRow",
     "IndexCursor",
     "IndexedBlock",
     "LicenceRow",

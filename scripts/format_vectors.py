@@ -27,9 +27,11 @@ from ledger.certificates import CertificateDocument, CertifiedRight, certificate
 from ledger.chain import ids  # noqa: E402
 from ledger.chain.registry import Submission  # noqa: E402
 from ledger.chain.typed_data import PRIMARY_TYPES, signable, typed_data  # noqa: E402
+from ledger.evidence import EvidenceEntry  # noqa: E402
 from ledger.manifest.canonical import canonical_json, document_digest, sha256  # noqa: E402
 from ledger.manifest.cid import raw_cid  # noqa: E402
 from ledger.manifest.model import (  # noqa: E402
+    Commitment,
     FileDigest,
     Manifest,
     RegistrantSignature,
@@ -39,6 +41,7 @@ from ledger.manifest.model import (  # noqa: E402
 )
 from ledger.manifest.signing import sign_manifest  # noqa: E402
 from ledger.manifest.unixfs import PROFILES, unixfs_cid_of_bytes  # noqa: E402
+from ledger.proofs import tlog  # noqa: E402
 from ledger.proofs.bundle import (  # noqa: E402
     BundleEvent,
     FileProof,
@@ -48,6 +51,7 @@ from ledger.proofs.bundle import (  # noqa: E402
     committed_data,
 )
 from ledger.proofs.merkle import LEAF_DOMAIN, MerkleTree, leaf_hash  # noqa: E402
+from ledger.proofs.tlog_note import sign_note, signing_key_from_seed, verify_checkpoint  # noqa: E402
 from ledger.stack.devkeys import ANVIL_MNEMONIC, LOCAL_CHAIN_ID, dev_account  # noqa: E402
 from ledger.vocabulary import Grade, Kind, Origin, Right, rights_mask  # noqa: E402
 
@@ -555,6 +559,78 @@ def bundle_vectors() -> dict[str, Any]:
     }
 
 
+TLOG_ORIGIN = "example.drl.local/evidence"
+TLOG_SEED = bytes(range(32))
+# Every inclusion and consistency proof of trees up to this size is a vector of tlog.json (from tlog-merkle.json).
+TLOG_VECTOR_SIZE = 13
+
+
+def tlog_vectors() -> dict[str, Any]:
+    """The evidence log: a log key, a signed checkpoint, an evidence entry and its leaf, and RFC 6962 proofs.
+
+    The proofs are those of transparency-dev/merkle's reference tree, as `tlog vectors` (tools/tlog) printed them
+    into tlog-merkle.json, with their roots and 0x-prefixed so forge reads them too.
+    """
+    signing, key = signing_key_from_seed(TLOG_ORIGIN, TLOG_SEED)
+    reference = json.loads((VECTORS / "tlog-merkle.json").read_text())
+    roots = [bytes.fromhex(root) for root in reference["roots"]]
+    entry = EvidenceEntry(
+        kind="usage",
+        party=REGISTRANT.address,
+        subject=_hex(hashlib.sha256(b"the licensed data set").digest()),
+        licence_id=7,
+        scope="C13",
+        at=datetime(2026, 3, 1, 8, 30, tzinfo=UTC),
+        persons=(Commitment(value=_hex(hashlib.sha256(bytes(32) + b"operator 42").digest())),),
+    )
+    size = 5
+    body = f"{TLOG_ORIGIN}\n{size}\n{base64.b64encode(roots[size]).decode()}\n"
+    checkpoint = sign_note(body, signing)
+    verify_checkpoint(checkpoint, key)
+    inclusion = [
+        {
+            **v,
+            "leaf_hash": "0x" + v["leaf_hash"],
+            "root": _hex(roots[v["size"]]),
+            "proof": ["0x" + p for p in v["proof"]],
+        }
+        for v in reference["inclusion"]
+        if v["size"] <= TLOG_VECTOR_SIZE
+    ]
+    consistency = [
+        {
+            **v,
+            "root1": _hex(roots[v["size1"]]),
+            "root2": _hex(roots[v["size2"]]),
+            "proof": ["0x" + p for p in v["proof"]],
+        }
+        for v in reference["consistency"]
+        if v["size2"] <= TLOG_VECTOR_SIZE
+    ]
+    return {
+        **_header("drl.evidence/1 entries in a C2SP tlog-tiles log", "tlog.md"),
+        "key": {
+            "name": TLOG_ORIGIN,
+            "ed25519_seed": _hex(TLOG_SEED),
+            "signing_key": signing,
+            "verifier_key": key.encode(),
+        },
+        "checkpoint": {"origin": TLOG_ORIGIN, "size": size, "root": _hex(roots[size]), "signed_note": checkpoint},
+        "entry": {
+            "fields": entry.model_dump(mode="json", by_alias=True, exclude_none=True),
+            "leaf": entry.leaf().decode(),
+            "digest": _hex(entry.digest()),
+            "leaf_hash": _hex(entry.leaf_hash()),
+        },
+        "empty_root": _hex(tlog.EMPTY_ROOT),
+        "tile_paths": {str(n): tlog.tile_index_path(n) for n in (0, 7, 256, 1000, 1234067)},
+        "inclusion_count": len(inclusion),
+        "inclusion": inclusion,
+        "consistency_count": len(consistency),
+        "consistency": consistency,
+    }
+
+
 def render(document: dict[str, Any]) -> str:
     """The exact text of a vector or schema file."""
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -571,6 +647,7 @@ def outputs() -> dict[Path, str]:
         VECTORS / "ids.json": render(ids_vectors()),
         VECTORS / "certificate.json": render(certificate_vectors()),
         VECTORS / "bundle.json": render(bundle_vectors()),
+        VECTORS / "tlog.json": render(tlog_vectors()),
         SCHEMAS / "certificate.schema.json": render(certificate_schema()),
         SCHEMAS / "bundle.schema.json": render(bundle_schema()),
     }

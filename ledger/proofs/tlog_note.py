@@ -72,10 +72,14 @@ def key_hash(name: str, public_key: bytes) -> bytes:
 
 def new_signing_key(name: str) -> tuple[str, VerifierKey]:
     """A fresh log key: the `PRIVATE+KEY+...` text Tessera reads, and its verifier key."""
+    return signing_key_from_seed(name, Ed25519PrivateKey.generate().private_bytes_raw())
+
+
+def signing_key_from_seed(name: str, seed: bytes) -> tuple[str, VerifierKey]:
+    """The log key of a 32-byte Ed25519 seed (test vectors use a fixed one)."""
     if not name or "+" in name or any(c.isspace() for c in name):
         raise NoteError("a key name has no '+' and no spaces")
-    private = Ed25519PrivateKey.generate()
-    seed = private.private_bytes_raw()
+    private = Ed25519PrivateKey.from_private_bytes(seed)
     public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     verifier = VerifierKey(name, public)
     blob = base64.b64encode(bytes([ED25519_ALGORITHM]) + seed).decode()

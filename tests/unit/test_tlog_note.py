@@ -46,3 +46,25 @@ def test_a_checkpoint_of_another_origin_is_refused_even_when_signed() -> None:
     body = BODY.replace(ORIGIN, "other.test/log", 1)
     with pytest.raises(NoteError):
         verify_checkpoint(sign_note(body, signing), key)
+
+
+def test_the_checkpoint_and_entry_vectors_verify_as_stated() -> None:
+    import json
+    from pathlib import Path
+
+    from ledger.evidence import EvidenceEntry
+    from ledger.proofs.tlog_note import signing_key_from_seed
+
+    vectors = json.loads((Path(__file__).resolve().parents[2] / "docs/formats/vectors/tlog.json").read_text())
+    signing, key = signing_key_from_seed(vectors["key"]["name"], bytes.fromhex(vectors["key"]["ed25519_seed"][2:]))
+    assert (signing, key.encode()) == (vectors["key"]["signing_key"], vectors["key"]["verifier_key"])
+    checkpoint = verify_checkpoint(
+        vectors["checkpoint"]["signed_note"], VerifierKey.parse(vectors["key"]["verifier_key"])
+    )
+    assert (checkpoint.size, "0x" + checkpoint.root.hex()) == (
+        vectors["checkpoint"]["size"],
+        vectors["checkpoint"]["root"],
+    )
+    entry = EvidenceEntry.model_validate(vectors["entry"]["fields"])
+    assert entry.leaf().decode() == vectors["entry"]["leaf"]
+    assert "0x" + entry.leaf_hash().hex() == vectors["entry"]["leaf_hash"]
