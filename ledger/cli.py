@@ -32,6 +32,7 @@ from ledger.config import Settings
 from ledger.db import make_engine
 from ledger.doctor import run_checks
 from ledger.encoding import to_hex
+from ledger.evidence_anchoring import EvidenceAnchorer
 from ledger.evidence_log import LogUnavailableError
 from ledger.ipfs import IpfsUnavailableError
 from ledger.manifest.canonical import canonical_json
@@ -42,6 +43,7 @@ from ledger.migrations import head_revision, schema_revision, upgrade_schema
 from ledger.outbox import OutboxStatus
 from ledger.runtime import LedgerRuntime, NotDeployedError
 from ledger.stack.process import ProcessFailedError
+from ledger.stack.tlog import VERIFIER_KEY_FILE
 from ledger.toolchain import ALL_TOOLS
 from ledger.unreachable import is_unreachable
 from ledger.vocabulary import Status
@@ -581,11 +583,17 @@ def verify_bundle_command(
     from ledger.proofs.bundle import BundleCheckError, ProofBundle, RegistrationBundle, verify_bundle
 
     try:
+        document = json.loads(bundle_path.read_bytes())
+        if isinstance(document, dict) and document.get("schema") == "drl.evidence-bundle/1":
+            _verify_evidence_bundle(bundle_path, rpc)
+            return
         bundle = ProofBundle.model_validate_json(bundle_path.read_bytes())
     except OSError as error:
         raise fail(f"cannot read {bundle_path}: {error.strerror}", EXIT_BAD_INPUT) from error
     except ValidationError as error:
         raise fail(f"{bundle_path} is not a proof bundle: {error.error_count()} problems", EXIT_BAD_INPUT) from error
+    except json.JSONDecodeError as error:
+        raise fail(f"{bundle_path} is not JSON: {error}", EXIT_BAD_INPUT) from error
     reader = Web3ChainReader(Web3(Web3.HTTPProvider(rpc, request_kwargs={"timeout": 30})))
     try:
         verify_bundle(reader, bundle)
@@ -609,6 +617,39 @@ def verify_bundle_command(
     console.print(
         f"[green]bundle verified[/green]: registration {bundle.registration.registration_id} on chain "
         f"{bundle.chain_id}, status {Status.of(bundle.registration.status)}"
+    )
+
+
+def _verify_evidence_bundle(bundle_path: Path, rpc: str) -> None:
+    """`drl verify-bundle` of an evidence bundle (drl.evidence-bundle/1)."""
+    from ledger.evidence_bundles import Web3AnchorReader
+    from ledger.proofs.tlog_bundle import EvidenceBundle, EvidenceBundleError, verify_evidence_bundle
+
+    try:
+        bundle = EvidenceBundle.model_validate_json(bundle_path.read_bytes())
+    except ValidationError as error:
+        raise fail(
+            f"{bundle_path} is not an evidence bundle: {error.error_count()} problems", EXIT_BAD_INPUT
+        ) from error
+    w3 = Web3(Web3.HTTPProvider(rpc, request_kwargs={"timeout": 30}))
+    try:
+        if w3.eth.chain_id != bundle.chain_id:
+            raise fail(
+                f"the node at {rpc} serves chain {w3.eth.chain_id}, the bundle chain {bundle.chain_id}", EXIT_REFUSED
+            )
+        checkpoint = verify_evidence_bundle(Web3AnchorReader(w3), bundle)
+    except EvidenceBundleError as error:
+        raise fail(f"the evidence bundle does not check out: {error}", EXIT_REFUSED) from error
+    except typer.Exit:
+        raise
+    except Exception as error:
+        if not is_unreachable(error):
+            raise
+        raise fail(f"the node at {rpc} is unreachable", EXIT_UNREACHABLE) from error
+    consistency = " and consistent with the anchored checkpoint before it" if bundle.consistency else ""
+    console.print(
+        f"[green]evidence verified[/green]: entry {bundle.index} is in checkpoint {checkpoint.size} of "
+        f"{checkpoint.origin}, anchored on chain {bundle.chain_id} by {bundle.anchorer}{consistency}"
     )
 
 
@@ -639,13 +680,12 @@ def run_background_workers(
         threading.Thread(target=follow, name="indexer", daemon=True),
         threading.Thread(target=chores, name="chores", daemon=True),
     ]
+    if runtime.settings.tlog_dir.joinpath(VERIFIER_KEY_FILE).exists():  # a ledger that runs an evidence log
+        anchorer = EvidenceAnchorer(runtime)
+        threads.append(threading.Thread(target=anchorer.run_forever, args=(stop,), name="evidence", daemon=True))
     for thread in threads:
         thread.start()
     return threads
-
-
-if __name__ == "__main__":
-    app()
 
 
 # ------------------------------------------------------------------------------------------------- evidence log
@@ -688,3 +728,25 @@ def evidence_add(
                 repeated += sum(not r.added for r in recorded)
                 progress.advance(task, len(chunk))
     console.print(f"recorded {added} new entries ({repeated} already in the log) from {len(files)} file(s)")
+
+
+@evidence_app.command("bundle")
+def evidence_bundle_command(
+    index: Annotated[int, typer.Argument(min=0, help="The entry's index in the log.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the bundle (JSON).")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Write the proof bundle of an evidence entry: its inclusion in an anchored checkpoint (drl.evidence-bundle/1)."""
+    from ledger.evidence_bundles import EvidenceNotAnchoredError, evidence_bundle
+
+    with ledger_runtime(data_dir) as runtime:
+        try:
+            bundle = evidence_bundle(runtime, index)
+        except EvidenceNotAnchoredError as error:
+            raise fail(str(error), EXIT_REFUSED) from error
+    output.write_text(bundle.model_dump_json(by_alias=True, exclude_none=True, indent=2) + "\n")
+    console.print(f"wrote the proof bundle of evidence entry {index} to {output}")
+
+
+if __name__ == "__main__":
+    app()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ledger.draft_pins import DraftPin
 from ledger.evidence import EvidenceRow
+from ledger.evidence_anchoring import EvidenceCheckpointRow
 from ledger.index.tables import (
     AnchorRow,
     AuthorityRow,
@@ -39,6 +40,7 @@ __all__ = [
     "DataFileRow",
     "DraftPin",
     "EndorsementRow",
+    "EvidenceCheckpointRow",
     "EvidenceRow",
     "IndexCursor",
     "IndexedBlock",

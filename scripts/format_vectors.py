@@ -51,6 +51,7 @@ from ledger.proofs.bundle import (  # noqa: E402
     committed_data,
 )
 from ledger.proofs.merkle import LEAF_DOMAIN, MerkleTree, leaf_hash  # noqa: E402
+from ledger.proofs.tlog_bundle import AnchoredCheckpoint, ConsistencyStep, EvidenceBundle, check_offline  # noqa: E402
 from ledger.proofs.tlog_note import sign_note, signing_key_from_seed, verify_checkpoint  # noqa: E402
 from ledger.stack.devkeys import ANVIL_MNEMONIC, LOCAL_CHAIN_ID, dev_account  # noqa: E402
 from ledger.vocabulary import Grade, Kind, Origin, Right, rights_mask  # noqa: E402
@@ -622,6 +623,7 @@ def tlog_vectors() -> dict[str, Any]:
             "digest": _hex(entry.digest()),
             "leaf_hash": _hex(entry.leaf_hash()),
         },
+        "evidence_bundle": evidence_bundle_vector(entry, signing, key.encode()),
         "empty_root": _hex(tlog.EMPTY_ROOT),
         "tile_paths": {str(n): tlog.tile_index_path(n) for n in (0, 7, 256, 1000, 1234067)},
         "inclusion_count": len(inclusion),
@@ -629,6 +631,36 @@ def tlog_vectors() -> dict[str, Any]:
         "consistency_count": len(consistency),
         "consistency": consistency,
     }
+
+
+def evidence_bundle_vector(entry: EvidenceEntry, signing: str, verifier_key: str) -> dict[str, Any]:
+    """A drl.evidence-bundle/1 over a log of three entries (the chain's side fabricated, as in bundle.json)."""
+    leaves = [entry.leaf(), b"a second entry", b"a third entry"]
+    hashes = [tlog.leaf_hash(leaf) for leaf in leaves]
+
+    def subtree(level: int, index: int) -> bytes:
+        return tlog.root_from_leaf_hashes(hashes[index << level : (index + 1) << level])
+
+    def signed(size: int) -> str:
+        root = base64.b64encode(tlog.root_from_leaf_hashes(hashes[:size])).decode()
+        return sign_note(f"{TLOG_ORIGIN}\n{size}\n{root}\n", signing)
+
+    bundle = EvidenceBundle(
+        chain_id=CHAIN_ID,
+        evidence_anchors="0x" + "ab" * 20,
+        anchorer=REGISTRANT.address,
+        log_key=verifier_key,
+        entry=entry.leaf().decode(),
+        index=0,
+        checkpoint=AnchoredCheckpoint(signed_note=signed(3)),
+        inclusion_proof=[_hex(tlog.range_hash(a, b, subtree)) for a, b in tlog.inclusion_ranges(0, 3)],
+        consistency=ConsistencyStep(
+            checkpoint=AnchoredCheckpoint(signed_note=signed(1)),
+            proof=[_hex(tlog.range_hash(a, b, subtree)) for a, b in tlog.consistency_ranges(1, 3)],
+        ),
+    )
+    check_offline(bundle)
+    return bundle.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 def render(document: dict[str, Any]) -> str:

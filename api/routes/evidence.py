@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from fastapi import Path as PathParameter
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -19,12 +21,14 @@ from api.errors import ProblemError
 from api.tokens import Role
 from ledger import evidence
 from ledger.evidence import EvidenceItem
+from ledger.evidence_bundles import EvidenceNotAnchoredError, evidence_bundle
 from ledger.evidence_log import LogUnavailableError
 from ledger.vocabulary import EvidenceEntryKind
 
 router = APIRouter(prefix="/v1", tags=["evidence"])
 Recorder = Annotated[Principal, Depends(require(Role.REGISTRANT, Role.AGENCY, Role.AUTHORITY))]
 Regulator = Annotated[Principal, Depends(require(Role.REGULATOR))]
+Reader = Annotated[Principal, Depends(require(Role.REGULATOR, Role.REGISTRANT, Role.AGENCY, Role.AUTHORITY))]
 MAX_ENTRIES_PER_REQUEST = 1000
 
 
@@ -112,3 +116,22 @@ def list_evidence(
         )
         for row in rows
     ]
+
+
+@router.get("/evidence/{index}/bundle")
+async def evidence_bundle_of(
+    index: Annotated[int, PathParameter(ge=0, le=2**63 - 1)], caller: Reader, runtime: Runtime, session: DbSession
+) -> JSONResponse:
+    """The proof bundle of an entry (drl.evidence-bundle/1): for its party or a regulator."""
+    row = session.get(evidence.EvidenceRow, index)
+    if row is None or (
+        Role.REGULATOR not in caller.roles and Role.ADMIN not in caller.roles and row.party != caller.address
+    ):
+        raise ProblemError(404, "evidence-not-found", "No such evidence entry of yours", f"index {index}")
+    try:
+        bundle = await run_in_threadpool(evidence_bundle, runtime, index)
+    except EvidenceNotAnchoredError as error:
+        raise ProblemError(
+            409, "evidence-not-anchored", "No anchored checkpoint includes the entry yet", str(error)
+        ) from error
+    return JSONResponse(bundle.model_dump(mode="json", by_alias=True, exclude_none=True))

@@ -68,3 +68,18 @@ def test_the_checkpoint_and_entry_vectors_verify_as_stated() -> None:
     entry = EvidenceEntry.model_validate(vectors["entry"]["fields"])
     assert entry.leaf().decode() == vectors["entry"]["leaf"]
     assert "0x" + entry.leaf_hash().hex() == vectors["entry"]["leaf_hash"]
+
+
+def test_the_evidence_bundle_vector_checks_offline_and_a_forged_entry_does_not() -> None:
+    import json
+    from pathlib import Path
+
+    from ledger.proofs.tlog_bundle import EvidenceBundle, EvidenceBundleError, check_offline
+
+    vectors = json.loads((Path(__file__).resolve().parents[2] / "docs/formats/vectors/tlog.json").read_text())
+    bundle = EvidenceBundle.model_validate(vectors["evidence_bundle"])
+    checkpoint, earlier = check_offline(bundle)
+    assert (checkpoint.size, earlier.size if earlier else None) == (3, 1)
+    forged = bundle.model_copy(update={"entry": bundle.entry.replace("usage", "trade")})
+    with pytest.raises(EvidenceBundleError):
+        check_offline(forged)
