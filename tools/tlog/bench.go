@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"sync"
@@ -53,7 +54,13 @@ func bench(args []string) error {
 			for n := uint64(0); time.Now().Before(deadline); n++ {
 				binary.BigEndian.PutUint32(entry[0:], uint32(w))
 				binary.BigEndian.PutUint32(entry[4:], uint32(n))
-				if _, _, err := awaiter.Await(ctx, appender.Add(ctx, tessera.NewEntry(append([]byte(nil), entry...)))); err != nil {
+				_, _, err := awaiter.Await(ctx, appender.Add(ctx, tessera.NewEntry(append([]byte(nil), entry...))))
+				if errors.Is(err, tessera.ErrPushback) {
+					n-- // Tessera asks writers to back off: the entry is retried, as a client of the log would
+					time.Sleep(10 * time.Millisecond)
+					continue
+				}
+				if err != nil {
 					failed.Store(err)
 					return
 				}
