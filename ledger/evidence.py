@@ -25,7 +25,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import BigInteger, DateTime, Index, String, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, Session, mapped_column
 
 from ledger.db import Base
 from ledger.evidence_log import EvidenceLog
@@ -148,27 +148,31 @@ def record(
     """Records a batch of a party's entries exactly once, durable in the log before this returns (see module)."""
     now = datetime.now(UTC)
     results: list[Recorded | None] = [None] * len(items)
-    pending: dict[str, tuple[list[int], EvidenceEntry, str | None]] = {}
+    keys = [_request_key(party, idempotency_key, position) for position in range(len(items))]
+    by_key = _rows_where(session, EvidenceRow.request_key, [key for key in keys if key])
+    fresh: list[tuple[int, EvidenceEntry, bytes, str]] = []
     for position, item in enumerate(items):
-        key = _request_key(party, idempotency_key, position)
-        known = session.scalar(select(EvidenceRow).where(EvidenceRow.request_key == key)) if key else None
+        known = by_key.get(keys[position] or "")
         if known is not None:
             results[position] = _recorded(known)
             continue
         entry = entry_of(session, party, item, now)
-        digest = _hex(entry.digest())
-        known = session.scalar(select(EvidenceRow).where(EvidenceRow.digest == digest))
-        if known is not None:
-            results[position] = _recorded(known)
+        leaf = entry.leaf()
+        fresh.append((position, entry, leaf, _hex(sha256(leaf))))
+    by_digest = _rows_where(session, EvidenceRow.digest, [digest for *_, digest in fresh])
+    pending: dict[str, tuple[list[int], EvidenceEntry, bytes, str | None]] = {}
+    for position, entry, leaf, digest in fresh:
+        if digest in by_digest:
+            results[position] = _recorded(by_digest[digest])
         elif digest in pending:
             pending[digest][0].append(position)
         else:
-            pending[digest] = ([position], entry, key)
+            pending[digest] = ([position], entry, leaf, keys[position])
     if pending:
         batch = list(pending.values())
-        appended = log.add([entry.leaf() for _, entry, _ in batch])
-        for (positions, entry, key), index in zip(batch, appended.indices, strict=True):
-            row = _row(entry, index, key, now)
+        appended = log.add([leaf for _, _, leaf, _ in batch])
+        for (positions, entry, leaf, key), index in zip(batch, appended.indices, strict=True):
+            row = _row(entry, leaf, index, key, now)
             session.add(row)
             for position in positions:
                 results[position] = _recorded(row, added=True)
@@ -176,11 +180,22 @@ def record(
     return [result for result in results if result is not None]
 
 
-def _row(entry: EvidenceEntry, index: int, request_key: str | None, now: datetime) -> EvidenceRow:
+def _rows_where(
+    session: Session, column: InstrumentedAttribute[str | None] | InstrumentedAttribute[str], values: list[str]
+) -> dict[str, EvidenceRow]:
+    """The indexed rows whose `column` is one of `values`, by that value (one query per 500 values)."""
+    found: dict[str, EvidenceRow] = {}
+    for start in range(0, len(values), 500):
+        for row in session.scalars(select(EvidenceRow).where(column.in_(values[start : start + 500]))):
+            found[str(getattr(row, column.key))] = row
+    return found
+
+
+def _row(entry: EvidenceEntry, leaf: bytes, index: int, request_key: str | None, now: datetime) -> EvidenceRow:
     return EvidenceRow(
         log_index=index,
-        digest=_hex(entry.digest()),
-        leaf_hash=_hex(entry.leaf_hash()),
+        digest=_hex(sha256(leaf)),
+        leaf_hash=_hex(tlog.leaf_hash(leaf)),
         request_key=request_key,
         party=entry.party,
         kind=entry.kind.value,
@@ -189,7 +204,7 @@ def _row(entry: EvidenceEntry, index: int, request_key: str | None, now: datetim
         licence_id=entry.licence_id,
         scope=entry.scope,
         at=entry.at,
-        entry=entry.leaf().decode(),
+        entry=leaf.decode(),
         recorded_at=now,
     )
 
