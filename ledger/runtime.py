@@ -22,7 +22,7 @@ from ledger.chain.keystore import unlock
 from ledger.chain.registry import signer_nonce
 from ledger.config import Settings
 from ledger.db import make_engine, make_sessionmaker
-from ledger.evidence_log import EvidenceLog
+from ledger.evidence_log import EvidenceLog, LogUnavailableError
 from ledger.index.follower import ChainFollower
 from ledger.ipfs import IpfsClient
 from ledger.migrations import upgrade_schema
@@ -86,8 +86,10 @@ class LedgerRuntime:
         from ledger.proofs.tlog_note import VerifierKey
         from ledger.stack.tlog import VERIFIER_KEY_FILE
 
-        key = VerifierKey.parse((self.settings.tlog_dir / VERIFIER_KEY_FILE).read_text())
-        return EvidenceLog(self.settings.tlog_url, key)
+        key_file = self.settings.tlog_dir / VERIFIER_KEY_FILE
+        if not key_file.exists():
+            raise LogUnavailableError(f"no evidence log key at {key_file}: this ledger runs no evidence log")
+        return EvidenceLog(self.settings.tlog_url, VerifierKey.parse(key_file.read_text()))
 
     @cached_property
     def relayer(self) -> LocalAccount:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from ledger.cli import run_background_workers
 from ledger.config import Settings
 from ledger.runtime import LedgerRuntime
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
+from ledger.stack.tlog import VERIFIER_KEY_FILE
 
 from ..conftest import free_port
 from ..integration.registry import transact
@@ -62,9 +64,13 @@ def service(
     deployment: Deployment,
     w3: Web3,
     admin: LocalAccount,
+    evidence_log_url: str,
+    evidence_log_dir: Path,
 ) -> Iterator[Service]:
     data_dir: Path = tmp_path_factory.mktemp("service")
     deployment.save(data_dir / "deployment.json")
+    (data_dir / "tlog").mkdir()
+    shutil.copy(evidence_log_dir / VERIFIER_KEY_FILE, data_dir / "tlog" / VERIFIER_KEY_FILE)
     port = free_port()
     custodial = dev_account(9, LOCAL_CHAIN_ID)
     (data_dir / "custody-password").write_text("custody secret")
@@ -78,6 +84,7 @@ def service(
         custody_password_file=data_dir / "custody-password",
         negative_list_file=data_dir / "negative-list.json",  # written by the tests that screen
         rate_limit_per_minute=0,  # the fuzz run sends hundreds of requests a minute from one address
+        tlog_url=evidence_log_url,
     )
     runtime = LedgerRuntime(settings)
     app = create_app(runtime)
