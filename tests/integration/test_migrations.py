@@ -38,7 +38,7 @@ from ledger.runtime import LedgerRuntime
 pytestmark = pytest.mark.integration
 # Columns later revisions added; a database made by `create_all` before migrations lacks them.
 ADDED_SINCE_INITIAL = {"api_tokens": {"expires_at"}}
-TABLES_ADDED_SINCE_INITIAL = {"draft_pins"}
+TABLES_ADDED_SINCE_INITIAL = {"draft_pins", "evidence_entries", "evidence_checkpoints"}
 KEY_AT_INITIAL = {"endorsements": ("report_digest",)}
 
 
