@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api import errors, web
 from api.limits import Door
 from api.links import add_links
-from api.routes import authority, certificates, health, public, registrant, regulator, rights
+from api.routes import authority, certificates, evidence, health, public, registrant, regulator, rights
 from ledger.config import Settings
 from ledger.runtime import LedgerRuntime
 
@@ -79,6 +79,7 @@ def create_app(runtime: LedgerRuntime | None = None) -> FastAPI:
         authority.router,
         regulator.router,
         rights.router,
+        evidence.router,
     )
     for router in routers:
         app.include_router(router)

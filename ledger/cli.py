@@ -25,13 +25,16 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
+from web3 import Web3
 
-from ledger import draft_pins
+from ledger import draft_pins, evidence
 from ledger.chain import keystore
 from ledger.config import Settings
 from ledger.db import make_engine
 from ledger.doctor import run_checks
 from ledger.encoding import to_hex
+from ledger.evidence_anchoring import EvidenceAnchorer
+from ledger.evidence_log import LogUnavailableError
 from ledger.ipfs import IpfsUnavailableError
 from ledger.manifest.canonical import canonical_json
 from ledger.manifest.cid import raw_cid
@@ -42,6 +45,7 @@ from ledger.outbox import OutboxStatus
 from ledger.reorg import requeue_orphaned_writes
 from ledger.runtime import LedgerRuntime, NotDeployedError
 from ledger.stack.process import ProcessFailedError
+from ledger.stack.tlog import VERIFIER_KEY_FILE
 from ledger.toolchain import ALL_TOOLS, CLUSTER_TOOLS
 from ledger.unreachable import is_unreachable
 from ledger.vocabulary import Status
@@ -708,11 +712,17 @@ def verify_bundle_command(
     from ledger.proofs.bundle import BundleCheckError, ProofBundle, RegistrationBundle, verify_bundle
 
     try:
+        document = json.loads(bundle_path.read_bytes())
+        if isinstance(document, dict) and document.get("schema") == "drl.evidence-bundle/1":
+            _verify_evidence_bundle(bundle_path, rpc)
+            return
         bundle = ProofBundle.model_validate_json(bundle_path.read_bytes())
     except OSError as error:
         raise fail(f"cannot read {bundle_path}: {error.strerror}", EXIT_BAD_INPUT) from error
     except ValidationError as error:
         raise fail(f"{bundle_path} is not a proof bundle: {error.error_count()} problems", EXIT_BAD_INPUT) from error
+    except json.JSONDecodeError as error:
+        raise fail(f"{bundle_path} is not JSON: {error}", EXIT_BAD_INPUT) from error
     reader = Web3ChainReader(Web3(Web3.HTTPProvider(rpc, request_kwargs={"timeout": 30})))
     try:
         verify_bundle(reader, bundle)
@@ -800,6 +810,39 @@ def verify_certificate_command(
     console.print(f"[green]certificate verified[/green]: {where}, current, registration {check.status}")
 
 
+def _verify_evidence_bundle(bundle_path: Path, rpc: str) -> None:
+    """`drl verify-bundle` of an evidence bundle (drl.evidence-bundle/1)."""
+    from ledger.evidence_bundles import Web3AnchorReader
+    from ledger.proofs.tlog_bundle import EvidenceBundle, EvidenceBundleError, verify_evidence_bundle
+
+    try:
+        bundle = EvidenceBundle.model_validate_json(bundle_path.read_bytes())
+    except ValidationError as error:
+        raise fail(
+            f"{bundle_path} is not an evidence bundle: {error.error_count()} problems", EXIT_BAD_INPUT
+        ) from error
+    w3 = Web3(Web3.HTTPProvider(rpc, request_kwargs={"timeout": 30}))
+    try:
+        if w3.eth.chain_id != bundle.chain_id:
+            raise fail(
+                f"the node at {rpc} serves chain {w3.eth.chain_id}, the bundle chain {bundle.chain_id}", EXIT_REFUSED
+            )
+        checkpoint = verify_evidence_bundle(Web3AnchorReader(w3), bundle)
+    except EvidenceBundleError as error:
+        raise fail(f"the evidence bundle does not check out: {error}", EXIT_REFUSED) from error
+    except typer.Exit:
+        raise
+    except Exception as error:
+        if not is_unreachable(error):
+            raise
+        raise fail(f"the node at {rpc} is unreachable", EXIT_UNREACHABLE) from error
+    consistency = " and consistent with the anchored checkpoint before it" if bundle.consistency else ""
+    console.print(
+        f"[green]evidence verified[/green]: entry {bundle.index} is in checkpoint {checkpoint.size} of "
+        f"{checkpoint.origin}, anchored on chain {bundle.chain_id} by {bundle.anchorer}{consistency}"
+    )
+
+
 def run_background_workers(
     runtime: LedgerRuntime, stop: threading.Event, interval: float = 2.0, chore_interval: float = 3600.0
 ) -> list[threading.Thread]:
@@ -837,9 +880,76 @@ def run_background_workers(
         threading.Thread(target=follow, name="indexer", daemon=True),
         threading.Thread(target=chores, name="chores", daemon=True),
     ]
-    for thread in threads[1:]:
+    if runtime.settings.tlog_dir.joinpath(VERIFIER_KEY_FILE).exists():  # a ledger that runs an evidence log
+        anchorer = EvidenceAnchorer(runtime)
+        threads.append(
+            threading.Thread(
+                target=anchorer.run_forever, args=(stop, 1.0, leadership.permit), name="evidence", daemon=True
+            )
+        )
+    for thread in threads[1:]:  # the campaign runs already
         thread.start()
     return threads
+
+
+# ------------------------------------------------------------------------------------------------- evidence log
+evidence_app = typer.Typer(help="The evidence log (存证): entries recorded in a Tessera transparency log.")
+app.add_typer(evidence_app, name="evidence")
+
+
+@evidence_app.command("add")
+def evidence_add(
+    path: Annotated[Path, typer.Argument(help="A JSON Lines file of entries, or a folder of them.")],
+    party: Annotated[str, typer.Option("--party", help="The account the entries are recorded for.")],
+    batch: Annotated[int, typer.Option("--batch", min=1, max=1000, help="Entries per write to the log.")] = 500,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Record every entry of FILE.jsonl (or of each *.jsonl under FOLDER), durable in the log; re-running adds
+    nothing twice."""
+    if not path.exists():
+        raise fail(f"{path} does not exist", EXIT_BAD_INPUT)
+    try:
+        party = Web3.to_checksum_address(party)
+        files = evidence.evidence_files(path)
+        counts = {file: sum(1 for _ in evidence.read_items(file)) for file in files}
+    except (ValueError, evidence.EvidenceFileError) as error:
+        raise fail(str(error), EXIT_BAD_INPUT) from error
+    added = repeated = 0
+    with ledger_runtime(data_dir) as runtime, Progress(console=errors, transient=True) as progress:
+        task = progress.add_task("recording evidence", total=sum(counts.values()))
+        for file in files:
+            items = list(evidence.read_items(file))
+            for number, start in enumerate(range(0, len(items), batch)):
+                chunk = items[start : start + batch]
+                try:
+                    with runtime.sessions() as session:
+                        recorded = evidence.record(
+                            session, runtime.evidence_log, party, chunk, evidence.import_key(file, number)
+                        )
+                except LogUnavailableError as error:
+                    raise fail(str(error), EXIT_UNREACHABLE) from error
+                added += sum(r.added for r in recorded)
+                repeated += sum(not r.added for r in recorded)
+                progress.advance(task, len(chunk))
+    console.print(f"recorded {added} new entries ({repeated} already in the log) from {len(files)} file(s)")
+
+
+@evidence_app.command("bundle")
+def evidence_bundle_command(
+    index: Annotated[int, typer.Argument(min=0, help="The entry's index in the log.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the bundle (JSON).")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Write the proof bundle of an evidence entry: its inclusion in an anchored checkpoint (drl.evidence-bundle/1)."""
+    from ledger.evidence_bundles import EvidenceNotAnchoredError, evidence_bundle
+
+    with ledger_runtime(data_dir) as runtime:
+        try:
+            bundle = evidence_bundle(runtime, index)
+        except EvidenceNotAnchoredError as error:
+            raise fail(str(error), EXIT_REFUSED) from error
+    output.write_text(bundle.model_dump_json(by_alias=True, exclude_none=True, indent=2) + "\n")
+    console.print(f"wrote the proof bundle of evidence entry {index} to {output}")
 
 
 if __name__ == "__main__":

@@ -115,6 +115,17 @@ class Settings(BaseSettings):
     ipfs_gateway_port: int = Field(default=8080, ge=1, le=65535)
     ipfs_swarm_port: int = Field(default=4001, ge=1, le=65535)
     postgres_port: int = Field(default=55432, ge=1, le=65535, description="PostgreSQL of `drl up --topology cluster`.")
+    tlog_url: str = Field(default="http://127.0.0.1:2025", description="The evidence log (tools/tlog, Tessera).")
+    tlog_port: int = Field(default=2025, ge=1, le=65535, description="Port of the embedded evidence log.")
+    tlog_origin: str = Field(
+        default="data-rights-ledger.local/evidence", description="The evidence log's origin: its checkpoints' name."
+    )
+    tlog_anchor_every_entries: int = Field(
+        default=10_000, ge=1, description="Anchor the log's checkpoint on chain once this many entries are new."
+    )
+    tlog_anchor_every_seconds: float = Field(
+        default=60.0, gt=0, description="Anchor the log's checkpoint at least this often while entries are new."
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -151,6 +162,11 @@ class Settings(BaseSettings):
     def resolved_ipfs_nodes(self) -> list[str]:
         """The Kubo RPC APIs content is replicated over: the configured set, or the one node."""
         return self.ipfs_nodes or [self.ipfs_api_url]
+
+    @property
+    def tlog_dir(self) -> Path:
+        """The evidence log: its tiles, entry bundles and checkpoint, and its key files."""
+        return self.data_dir / "tlog"
 
     @property
     def resolved_keystore_dir(self) -> Path:

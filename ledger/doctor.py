@@ -14,7 +14,9 @@ from ledger.config import Settings
 from ledger.db import make_engine
 from ledger.leadership import leader_on
 from ledger.migrations import head_revision, schema_revision
+from ledger.proofs.tlog_note import NoteError, VerifierKey, verify_checkpoint
 from ledger.stack.cluster import ClusterLayout
+from ledger.stack.tlog import VERIFIER_KEY_FILE
 from ledger.toolchain import ALL_TOOLS, CLUSTER_TOOLS, Tool
 
 
@@ -107,6 +109,20 @@ def _database(settings: Settings, url: str | None = None) -> Check:
     return Check("database", True, f"{shown}, schema {schema}")
 
 
+def _evidence_log(settings: Settings) -> Check:
+    key_file = settings.tlog_dir / VERIFIER_KEY_FILE
+    if not key_file.exists():
+        return Check("evidence log", False, f"no log key at {key_file} (drl up makes it)")
+    try:
+        text = httpx.get(f"{settings.tlog_url}/checkpoint", timeout=5).raise_for_status().text
+        checkpoint = verify_checkpoint(text, VerifierKey.parse(key_file.read_text()))
+    except httpx.HTTPError as error:
+        return Check("evidence log", False, f"{settings.tlog_url} unreachable: {type(error).__name__}")
+    except NoteError as error:
+        return Check("evidence log", False, f"{settings.tlog_url} serves a checkpoint that does not verify: {error}")
+    return Check("evidence log", True, f"{checkpoint.origin} at {settings.tlog_url}, {checkpoint.size} entries, signed")
+
+
 def _cluster(settings: Settings, layout: ClusterLayout) -> list[Check]:
     """Each component of the cluster `drl up --topology cluster` started, and which instance leads."""
     checks = [_chain(settings, layout.rpc_url, f"chain ({layout.chain})"), _database(settings, layout.database_url)]
@@ -149,5 +165,5 @@ def run_checks(settings: Settings) -> list[Check]:
         return (
             tools + _cluster(settings, layout) + [_deployment(settings.model_copy(update={"rpc_url": layout.rpc_url}))]
         )
-    checks: list[Callable[[Settings], Check]] = [_chain, _ipfs, _deployment, _database]
+    checks: list[Callable[[Settings], Check]] = [_chain, _ipfs, _evidence_log, _deployment, _database]
     return tools + [check(settings) for check in checks]

@@ -23,6 +23,7 @@ from ledger.chain.node import connect
 from ledger.chain.registry import signer_nonce
 from ledger.config import Settings
 from ledger.db import make_engine, make_sessionmaker
+from ledger.evidence_log import EvidenceLog, LogUnavailableError
 from ledger.index.follower import ChainFollower
 from ledger.leadership import Leadership, lease_for
 from ledger.migrations import upgrade_schema
@@ -85,6 +86,17 @@ class LedgerRuntime:
     def ipfs(self) -> Pinset:
         """The content store: every write pinned on `ipfs_replicas` of the configured Kubo nodes."""
         return KuboSet.of(self.settings.resolved_ipfs_nodes, self.settings.ipfs_replicas)
+
+    @cached_property
+    def evidence_log(self) -> EvidenceLog:
+        """The evidence log (tools/tlog), its checkpoints verified against the log key in the data directory."""
+        from ledger.proofs.tlog_note import VerifierKey
+        from ledger.stack.tlog import VERIFIER_KEY_FILE
+
+        key_file = self.settings.tlog_dir / VERIFIER_KEY_FILE
+        if not key_file.exists():
+            raise LogUnavailableError(f"no evidence log key at {key_file}: this ledger runs no evidence log")
+        return EvidenceLog(self.settings.tlog_url, VerifierKey.parse(key_file.read_text()))
 
     @cached_property
     def relayer(self) -> LocalAccount:

@@ -7,6 +7,8 @@ the ledger never imports them (the migrations create them as plain DDL).
 from __future__ import annotations
 
 from ledger.draft_pins import DraftPin
+from ledger.evidence import EvidenceRow
+from ledger.evidence_anchoring import EvidenceCheckpointRow
 from ledger.index.tables import (
     AnchorRow,
     AuthorityRow,
@@ -39,6 +41,8 @@ __all__ = [
     "DataFileRow",
     "DraftPin",
     "EndorsementRow",
+    "EvidenceCheckpointRow",
+    "EvidenceRow",
     "IndexCursor",
     "IndexedBlock",
     "LicenceRow",

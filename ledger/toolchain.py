@@ -7,6 +7,7 @@ environment variable, e.g. for a production host that installs the binaries else
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from dataclasses import dataclass
@@ -55,7 +56,17 @@ FORGE = Tool("forge", "DRL_FORGE_BIN", _NPM_BIN / "forge-linux-amd64" / "bin" / 
 SOLC = Tool("solc", "DRL_SOLC_BIN", PROJECT_ROOT / "tools" / "solc" / "solc")
 IPFS = Tool("ipfs", "DRL_IPFS_BIN", cache_dir() / f"kubo-{KUBO_VERSION}" / "ipfs")
 
+
+def tlog_build_hash() -> str:
+    """The hash the setup names the evidence log's build by: tools/tlog's go.mod, go.sum and Go source."""
+    module = PROJECT_ROOT / "tools" / "tlog"
+    files = [module / "go.mod", module / "go.sum", *sorted(module.glob("*.go"))]
+    return hashlib.sha256(b"".join(f.read_bytes() for f in files if f.exists())).hexdigest()[:16]
+
+
+TLOG = Tool("tlog", "DRL_TLOG_BIN", cache_dir() / f"tlog-{tlog_build_hash()}" / "tlog")
+
 GETH = Tool("geth", "DRL_GETH_BIN", cache_dir() / f"geth-{GETH_VERSION}" / "geth")
 
-ALL_TOOLS = (ANVIL, FORGE, SOLC, IPFS)
+ALL_TOOLS = (ANVIL, FORGE, SOLC, IPFS, TLOG)
 CLUSTER_TOOLS = (GETH,)  # needed by `drl up --topology cluster --chain geth` and the geth tests only

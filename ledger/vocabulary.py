@@ -157,6 +157,16 @@ class PartyStatus(ChainEnum):
     SUSPENDED = "suspended"
 
 
+class EvidenceEntryKind(StrEnum):
+    """What an evidence log entry records (存证): a delivery, a trade, an access, an operation, a licensed use."""
+
+    DELIVERY = "delivery"
+    TRADE = "trade"
+    ACCESS = "access"
+    OPERATION = "operation"
+    USAGE = "usage"
+
+
 class ReviewDecision(StrEnum):
     """A decision kept as a review record; a registry decision is named after the registry function sending it."""
 

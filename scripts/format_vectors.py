@@ -32,9 +32,11 @@ from ledger.certificates import (  # noqa: E402
 from ledger.chain import ids  # noqa: E402
 from ledger.chain.registry import Submission  # noqa: E402
 from ledger.chain.typed_data import PRIMARY_TYPES, signable, typed_data  # noqa: E402
+from ledger.evidence import EvidenceEntry  # noqa: E402
 from ledger.manifest.canonical import canonical_json, document_digest, sha256  # noqa: E402
 from ledger.manifest.cid import raw_cid  # noqa: E402
 from ledger.manifest.model import (  # noqa: E402
+    Commitment,
     FileDigest,
     Manifest,
     RegistrantSignature,
@@ -44,6 +46,7 @@ from ledger.manifest.model import (  # noqa: E402
 )
 from ledger.manifest.signing import sign_manifest  # noqa: E402
 from ledger.manifest.unixfs import PROFILES, unixfs_cid_of_bytes  # noqa: E402
+from ledger.proofs import tlog  # noqa: E402
 from ledger.proofs.bundle import (  # noqa: E402
     BundleEvent,
     FileProof,
@@ -53,6 +56,8 @@ from ledger.proofs.bundle import (  # noqa: E402
     committed_data,
 )
 from ledger.proofs.merkle import LEAF_DOMAIN, MerkleTree, leaf_hash  # noqa: E402
+from ledger.proofs.tlog_bundle import AnchoredCheckpoint, ConsistencyStep, EvidenceBundle, check_offline  # noqa: E402
+from ledger.proofs.tlog_note import sign_note, signing_key_from_seed, verify_checkpoint  # noqa: E402
 from ledger.stack.devkeys import ANVIL_MNEMONIC, LOCAL_CHAIN_ID, dev_account  # noqa: E402
 from ledger.vocabulary import Grade, Kind, Origin, Right, rights_mask  # noqa: E402
 
@@ -575,6 +580,109 @@ def bundle_vectors() -> dict[str, Any]:
     }
 
 
+TLOG_ORIGIN = "example.drl.local/evidence"
+TLOG_SEED = bytes(range(32))
+# Every inclusion and consistency proof of trees up to this size is a vector of tlog.json (from tlog-merkle.json).
+TLOG_VECTOR_SIZE = 13
+
+
+def tlog_vectors() -> dict[str, Any]:
+    """The evidence log: a log key, a signed checkpoint, an evidence entry and its leaf, and RFC 6962 proofs.
+
+    The proofs are those of transparency-dev/merkle's reference tree, as `tlog vectors` (tools/tlog) printed them
+    into tlog-merkle.json, with their roots and 0x-prefixed so forge reads them too.
+    """
+    signing, key = signing_key_from_seed(TLOG_ORIGIN, TLOG_SEED)
+    reference = json.loads((VECTORS / "tlog-merkle.json").read_text())
+    roots = [bytes.fromhex(root) for root in reference["roots"]]
+    entry = EvidenceEntry(
+        kind="usage",
+        party=REGISTRANT.address,
+        subject=_hex(hashlib.sha256(b"the licensed data set").digest()),
+        licence_id=7,
+        scope="C13",
+        at=datetime(2026, 3, 1, 8, 30, tzinfo=UTC),
+        persons=(Commitment(value=_hex(hashlib.sha256(bytes(32) + b"operator 42").digest())),),
+    )
+    size = 5
+    body = f"{TLOG_ORIGIN}\n{size}\n{base64.b64encode(roots[size]).decode()}\n"
+    checkpoint = sign_note(body, signing)
+    verify_checkpoint(checkpoint, key)
+    inclusion = [
+        {
+            **v,
+            "leaf_hash": "0x" + v["leaf_hash"],
+            "root": _hex(roots[v["size"]]),
+            "proof": ["0x" + p for p in v["proof"]],
+        }
+        for v in reference["inclusion"]
+        if v["size"] <= TLOG_VECTOR_SIZE
+    ]
+    consistency = [
+        {
+            **v,
+            "root1": _hex(roots[v["size1"]]),
+            "root2": _hex(roots[v["size2"]]),
+            "proof": ["0x" + p for p in v["proof"]],
+        }
+        for v in reference["consistency"]
+        if v["size2"] <= TLOG_VECTOR_SIZE
+    ]
+    return {
+        **_header("drl.evidence/1 entries in a C2SP tlog-tiles log", "tlog.md"),
+        "key": {
+            "name": TLOG_ORIGIN,
+            "ed25519_seed": _hex(TLOG_SEED),
+            "signing_key": signing,
+            "verifier_key": key.encode(),
+        },
+        "checkpoint": {"origin": TLOG_ORIGIN, "size": size, "root": _hex(roots[size]), "signed_note": checkpoint},
+        "entry": {
+            "fields": entry.model_dump(mode="json", by_alias=True, exclude_none=True),
+            "leaf": entry.leaf().decode(),
+            "digest": _hex(entry.digest()),
+            "leaf_hash": _hex(entry.leaf_hash()),
+        },
+        "evidence_bundle": evidence_bundle_vector(entry, signing, key.encode()),
+        "empty_root": _hex(tlog.EMPTY_ROOT),
+        "tile_paths": {str(n): tlog.tile_index_path(n) for n in (0, 7, 256, 1000, 1234067)},
+        "inclusion_count": len(inclusion),
+        "inclusion": inclusion,
+        "consistency_count": len(consistency),
+        "consistency": consistency,
+    }
+
+
+def evidence_bundle_vector(entry: EvidenceEntry, signing: str, verifier_key: str) -> dict[str, Any]:
+    """A drl.evidence-bundle/1 over a log of three entries (the chain's side fabricated, as in bundle.json)."""
+    leaves = [entry.leaf(), b"a second entry", b"a third entry"]
+    hashes = [tlog.leaf_hash(leaf) for leaf in leaves]
+
+    def subtree(level: int, index: int) -> bytes:
+        return tlog.root_from_leaf_hashes(hashes[index << level : (index + 1) << level])
+
+    def signed(size: int) -> str:
+        root = base64.b64encode(tlog.root_from_leaf_hashes(hashes[:size])).decode()
+        return sign_note(f"{TLOG_ORIGIN}\n{size}\n{root}\n", signing)
+
+    bundle = EvidenceBundle(
+        chain_id=CHAIN_ID,
+        evidence_anchors="0x" + "ab" * 20,
+        anchorer=REGISTRANT.address,
+        log_key=verifier_key,
+        entry=entry.leaf().decode(),
+        index=0,
+        checkpoint=AnchoredCheckpoint(signed_note=signed(3)),
+        inclusion_proof=[_hex(tlog.range_hash(a, b, subtree)) for a, b in tlog.inclusion_ranges(0, 3)],
+        consistency=ConsistencyStep(
+            checkpoint=AnchoredCheckpoint(signed_note=signed(1)),
+            proof=[_hex(tlog.range_hash(a, b, subtree)) for a, b in tlog.consistency_ranges(1, 3)],
+        ),
+    )
+    check_offline(bundle)
+    return bundle.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
 def render(document: dict[str, Any]) -> str:
     """The exact text of a vector or schema file."""
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -591,6 +699,7 @@ def outputs() -> dict[Path, str]:
         VECTORS / "ids.json": render(ids_vectors()),
         VECTORS / "certificate.json": render(certificate_vectors()),
         VECTORS / "bundle.json": render(bundle_vectors()),
+        VECTORS / "tlog.json": render(tlog_vectors()),
         SCHEMAS / "certificate.schema.json": render(certificate_schema()),
         SCHEMAS / "certificate-1.schema.json": render(certificate_schema("drl.certificate/1")),
         SCHEMAS / "bundle.schema.json": render(bundle_schema()),

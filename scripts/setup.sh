@@ -60,7 +60,18 @@ if ! stamp_ok "$KUBO_DIR/.stamp" "$kubo_hash" || [ ! -x "$KUBO_DIR/ipfs" ]; then
   echo "$kubo_hash" > "$KUBO_DIR/.stamp"
 fi
 
-# 3b. geth (go-ethereum), the second EVM client, built from the Go module proxy at a pinned version.
+# 3b. The evidence log: tools/tlog, a small Go program around Tessera (pinned in tools/tlog/go.mod), cached by the
+#     hash of its module files and source so a change to either rebuilds it.
+tlog_hash="$(cat tools/tlog/go.mod tools/tlog/go.sum tools/tlog/*.go | sha256sum | cut -d' ' -f1)"
+TLOG_DIR="$CACHE/tlog-${tlog_hash:0:16}"
+if [ ! -x "$TLOG_DIR/tlog" ]; then
+  say "building the evidence log (Tessera, tools/tlog) from the Go module proxy"
+  mkdir -p "$TLOG_DIR"
+  (cd tools/tlog && GOFLAGS=-mod=readonly go build -trimpath -o "$TLOG_DIR/tlog.new" .)
+  mv "$TLOG_DIR/tlog.new" "$TLOG_DIR/tlog"
+fi
+
+# 3c. geth (go-ethereum), the second EVM client, built from the Go module proxy at a pinned version.
 "$ROOT/scripts/setup-geth.sh"
 
 # 4. PostgreSQL 15: the tests start a real server from these binaries (tests/conftest.py).

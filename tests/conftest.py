@@ -163,3 +163,23 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'ledger.db'}"
     return str(request.getfixturevalue("fresh_postgres_url"))
+
+
+# --- the evidence log (issue 15) ---
+EVIDENCE_ORIGIN = "test.drl.local/evidence"
+
+
+@pytest.fixture(scope="session")
+def evidence_log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The directory of the session's evidence log (key files and storage)."""
+    return tmp_path_factory.mktemp("tlog") / "tlog"
+
+
+@pytest.fixture(scope="session")
+def evidence_log_url(evidence_log_dir: Path) -> Iterator[str]:
+    """A Tessera evidence log (tools/tlog) for the session, on a free loopback port."""
+    from ledger.stack.tlog import tlog_process
+
+    port = free_port()
+    with tlog_process(evidence_log_dir, port, EVIDENCE_ORIGIN):
+        yield f"http://127.0.0.1:{port}"

@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {IEvidenceAnchors} from "./interfaces/IEvidenceAnchors.sol";
+import {LogProof} from "./libraries/LogProof.sol";
 
 /// @title EvidenceAnchors
 /// @notice Anchors Merkle roots of evidence batches, so that millions of entries cost one transaction and each
@@ -11,7 +12,8 @@ import {IEvidenceAnchors} from "./interfaces/IEvidenceAnchors.sol";
 /// admitted party, an authority). Anchors are kept per anchorer, so nobody can pre-empt another's root; each
 /// anchorer anchors a root once, and that anchor fixes its time. The tree is
 /// OpenZeppelin-compatible: sorted pairs, and leaves hashed twice over a domain tag so no inner node can pass
-/// for a leaf.
+/// for a leaf. The evidence log's checkpoints are anchored the same way (root, tree size, sha256 of the log's
+/// origin) and proven by RFC 6962 inclusion proofs (`verifyLogInclusion`).
 contract EvidenceAnchors is IEvidenceAnchors {
     /// @notice Domain tag of leaves, so a leaf of this ledger can never be confused with another tree's.
     bytes32 public constant LEAF_DOMAIN = keccak256("DataRightsLedger.EvidenceAnchors.leaf.v1");
@@ -41,6 +43,19 @@ contract EvidenceAnchors is IEvidenceAnchors {
     {
         if (_anchors[anchorer][root].anchoredAt == 0) return false;
         return MerkleProof.verifyCalldata(proof, root, leafOf(entry));
+    }
+
+    /// @inheritdoc IEvidenceAnchors
+    function verifyLogInclusion(
+        address anchorer,
+        bytes32 root,
+        uint64 index,
+        bytes32 leafHash,
+        bytes32[] calldata proof
+    ) external view returns (bool) {
+        uint64 size = _anchors[anchorer][root].size;
+        if (size == 0) return false;
+        return LogProof.verifyInclusion(index, size, leafHash, proof, root);
     }
 
     /// @inheritdoc IEvidenceAnchors

@@ -20,6 +20,7 @@ from ledger.stack.bootstrap import bootstrap_local_ledger
 from ledger.stack.devkeys import dev_account
 from ledger.stack.kubo import kubo_process
 from ledger.stack.process import ManagedProcess, ProcessFailedError
+from ledger.stack.tlog import tlog_process
 
 MAX_RESTARTS = 3
 
@@ -33,6 +34,7 @@ class EmbeddedStack:
         self.processes: list[ManagedProcess] = [
             anvil_process(data_dir, settings.anvil_port, settings.chain_id, persist=persist_chain),
             kubo_process(data_dir, settings.ipfs_api_port, settings.ipfs_gateway_port, settings.ipfs_swarm_port),
+            tlog_process(settings.tlog_dir, settings.tlog_port, settings.tlog_origin),
         ]
         self._stopping = threading.Event()
         self.deployment: Deployment | None = None

@@ -5,6 +5,7 @@ workflow runs on both, the rest on anvil only, to keep the suite's time reasonab
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,6 +27,7 @@ from ledger.cli import run_background_workers
 from ledger.config import Settings
 from ledger.runtime import LedgerRuntime
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
+from ledger.stack.tlog import VERIFIER_KEY_FILE
 
 from ..conftest import Chain, free_port
 from ..integration.registry import transact
@@ -58,19 +60,39 @@ def eventually(check: Callable[[], Any], timeout: float = 30.0) -> Any:
 
 
 @pytest.fixture(scope="session")
-def service(tmp_path_factory: pytest.TempPathFactory, anvil_chain: Chain, kubo_api: str) -> Iterator[Service]:
-    yield from _running_service(tmp_path_factory, anvil_chain, kubo_api)
+def service(
+    tmp_path_factory: pytest.TempPathFactory,
+    anvil_chain: Chain,
+    kubo_api: str,
+    evidence_log_url: str,
+    evidence_log_dir: Path,
+) -> Iterator[Service]:
+    yield from _running_service(tmp_path_factory, anvil_chain, kubo_api, evidence_log_url, evidence_log_dir)
 
 
 @pytest.fixture(scope="session")
-def geth_service(tmp_path_factory: pytest.TempPathFactory, geth_chain: Chain, kubo_api: str) -> Iterator[Service]:
-    yield from _running_service(tmp_path_factory, geth_chain, kubo_api)
+def geth_service(
+    tmp_path_factory: pytest.TempPathFactory,
+    geth_chain: Chain,
+    kubo_api: str,
+    evidence_log_url: str,
+    evidence_log_dir: Path,
+) -> Iterator[Service]:
+    yield from _running_service(tmp_path_factory, geth_chain, kubo_api, evidence_log_url, evidence_log_dir)
 
 
-def _running_service(tmp_path_factory: pytest.TempPathFactory, chain: Chain, kubo_api: str) -> Iterator[Service]:
+def _running_service(
+    tmp_path_factory: pytest.TempPathFactory,
+    chain: Chain,
+    kubo_api: str,
+    evidence_log_url: str,
+    evidence_log_dir: Path,
+) -> Iterator[Service]:
     w3, deployment, admin = chain.w3, chain.deployment, dev_account(0, LOCAL_CHAIN_ID)
     data_dir: Path = tmp_path_factory.mktemp(f"service-{chain.name}")
     deployment.save(data_dir / "deployment.json")
+    (data_dir / "tlog").mkdir()
+    shutil.copy(evidence_log_dir / VERIFIER_KEY_FILE, data_dir / "tlog" / VERIFIER_KEY_FILE)
     port = free_port()
     custodial = dev_account(9, LOCAL_CHAIN_ID)
     (data_dir / "custody-password").write_text("custody secret")
@@ -84,6 +106,7 @@ def _running_service(tmp_path_factory: pytest.TempPathFactory, chain: Chain, kub
         custody_password_file=data_dir / "custody-password",
         negative_list_file=data_dir / "negative-list.json",  # written by the tests that screen
         rate_limit_per_minute=0,  # the fuzz run sends hundreds of requests a minute from one address
+        tlog_url=evidence_log_url,
     )
     runtime = LedgerRuntime(settings)
     app = create_app(runtime)

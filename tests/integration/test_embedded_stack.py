@@ -18,7 +18,7 @@ from ..conftest import free_port
 
 
 def _settings(data_dir: Path) -> Settings:
-    anvil, api, gateway, swarm = free_port(), free_port(), free_port(), free_port()
+    anvil, api, gateway, swarm, tlog = free_port(), free_port(), free_port(), free_port(), free_port()
     return Settings(
         data_dir=data_dir,
         rpc_url=f"http://127.0.0.1:{anvil}",
@@ -27,6 +27,8 @@ def _settings(data_dir: Path) -> Settings:
         ipfs_api_port=api,
         ipfs_gateway_port=gateway,
         ipfs_swarm_port=swarm,
+        tlog_url=f"http://127.0.0.1:{tlog}",
+        tlog_port=tlog,
     )
 
 
@@ -38,6 +40,7 @@ def test_stack_comes_up_healthy_and_keeps_its_deployment_across_a_restart(data_d
     try:
         checks = run_checks(settings)
         assert all(check.ok for check in checks), [check for check in checks if not check.ok]
+        assert any(check.component == "evidence log" for check in checks)
     finally:
         stack.stop()
 

@@ -38,7 +38,14 @@ from ledger.runtime import LedgerRuntime
 pytestmark = pytest.mark.integration
 # Columns later revisions added; a database made by `create_all` before migrations lacks them.
 ADDED_SINCE_INITIAL = {"api_tokens": {"expires_at"}, "outbox_writes": {"request_digest"}}
-TABLES_ADDED_SINCE_INITIAL = {"draft_pins", "web_sessions", "public_objections", "rate_buckets"}
+TABLES_ADDED_SINCE_INITIAL = {
+    "draft_pins",
+    "web_sessions",
+    "public_objections",
+    "rate_buckets",
+    "evidence_entries",
+    "evidence_checkpoints",
+}
 KEY_AT_INITIAL = {"endorsements": ("report_digest",)}
 
 

@@ -30,6 +30,16 @@ interface IEvidenceAnchors {
         view
         returns (bool);
 
+    /// @notice Whether `anchorer` anchored the log checkpoint `root` and the RFC 6962 leaf `leafHash` is at `index`
+    /// in its tree (of the anchored size), by an RFC 9162 inclusion proof: the evidence log's entries.
+    function verifyLogInclusion(
+        address anchorer,
+        bytes32 root,
+        uint64 index,
+        bytes32 leafHash,
+        bytes32[] calldata proof
+    ) external view returns (bool);
+
     /// @notice The leaf of an entry: domain-separated, double-hashed as in OpenZeppelin's StandardMerkleTree.
     function leafOf(bytes32 entry) external pure returns (bytes32);
 }

@@ -1,0 +1,160 @@
+"""Evidence log endpoints (issue 15): parties record entries (存证), regulators list them, anyone gets proofs.
+
+`POST /v1/evidence` records one or many entries for the caller's own account (the token binds the party); it
+answers once the log has published a signed checkpoint committing to them. A retried request with the same
+Idempotency-Key, or an entry with the same content, is answered with the index it already has.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi import Path as PathParameter
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import DbSession, IdempotencyKey, Principal, Runtime, require
+from api.errors import ProblemError
+from api.tokens import Role
+from ledger import evidence
+from ledger.evidence import EvidenceItem
+from ledger.evidence_bundles import EvidenceNotAnchoredError, evidence_bundle
+from ledger.evidence_conflicts import usage_conflicts
+from ledger.evidence_log import LogUnavailableError
+from ledger.vocabulary import EvidenceEntryKind
+
+router = APIRouter(prefix="/v1", tags=["evidence"])
+Recorder = Annotated[Principal, Depends(require(Role.REGISTRANT, Role.AGENCY, Role.AUTHORITY))]
+Regulator = Annotated[Principal, Depends(require(Role.REGULATOR))]
+Reader = Annotated[Principal, Depends(require(Role.REGULATOR, Role.REGISTRANT, Role.AGENCY, Role.AUTHORITY))]
+MAX_ENTRIES_PER_REQUEST = 1000
+
+
+class EvidenceRequest(BaseModel):
+    """One or many entries of the calling party."""
+
+    entries: list[EvidenceItem] = Field(min_length=1, max_length=MAX_ENTRIES_PER_REQUEST)
+
+
+class RecordedEntry(BaseModel):
+    """Where an entry is in the log."""
+
+    index: int
+    digest: str
+    leaf_hash: str
+    added: bool = Field(description="false when this request repeated an entry already recorded")
+
+
+class EvidenceAnswer(BaseModel):
+    """The entries' places, durable in the log."""
+
+    entries: list[RecordedEntry]
+
+
+class LoggedEntry(BaseModel):
+    """An entry as the index lists it."""
+
+    index: int
+    kind: EvidenceEntryKind
+    party: str
+    subject: str
+    registration_id: int | None
+    licence_id: int | None
+    scope: str | None
+    at: datetime
+    leaf_hash: str
+
+
+@router.post("/evidence", status_code=201)
+async def record_evidence(
+    body: EvidenceRequest, caller: Recorder, runtime: Runtime, session: DbSession, key: IdempotencyKey
+) -> EvidenceAnswer:
+    """Records entries of the caller's party in the evidence log, durable before the answer."""
+    try:
+        recorded = await run_in_threadpool(
+            evidence.record,
+            session,
+            runtime.evidence_log,
+            caller.address,
+            body.entries,
+            None if key is None else key.key,  # the client's key; `record` scopes it to the party
+        )
+    except LogUnavailableError as error:
+        raise ProblemError(503, "evidence-log-unavailable", "The evidence log is unavailable", str(error)) from error
+    return EvidenceAnswer(entries=[RecordedEntry(**vars(r)) for r in recorded])
+
+
+@router.get("/evidence")
+def list_evidence(
+    _: Regulator,
+    session: DbSession,
+    party: str | None = None,
+    kind: EvidenceEntryKind | None = None,
+    registration_id: Annotated[int | None, Query(ge=1)] = None,
+    licence_id: Annotated[int | None, Query(ge=1)] = None,
+    after: Annotated[int, Query(ge=-1, description="the last index already seen")] = -1,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[LoggedEntry]:
+    """The entries recorded through this ledger, in log order: for a licence or registration, its usage."""
+    rows = evidence.entries(
+        session,
+        party=party,
+        kind=kind,
+        registration_id=registration_id,
+        licence_id=licence_id,
+        after=after,
+        limit=limit,
+    )
+    return [
+        LoggedEntry(
+            index=row.log_index,
+            kind=EvidenceEntryKind(row.kind),
+            party=row.party,
+            subject=row.subject,
+            registration_id=row.registration_id,
+            licence_id=row.licence_id,
+            scope=row.scope,
+            at=row.at,
+            leaf_hash=row.leaf_hash,
+        )
+        for row in rows
+    ]
+
+
+@router.get("/evidence/{index}/bundle")
+async def evidence_bundle_of(
+    index: Annotated[int, PathParameter(ge=0, le=2**63 - 1)], caller: Reader, runtime: Runtime, session: DbSession
+) -> JSONResponse:
+    """The proof bundle of an entry (drl.evidence-bundle/1): for its party or a regulator."""
+    row = session.get(evidence.EvidenceRow, index)
+    if row is None or (
+        Role.REGULATOR not in caller.roles and Role.ADMIN not in caller.roles and row.party != caller.address
+    ):
+        raise ProblemError(404, "evidence-not-found", "No such evidence entry of yours", f"index {index}")
+    try:
+        bundle = await run_in_threadpool(evidence_bundle, runtime, index)
+    except EvidenceNotAnchoredError as error:
+        raise ProblemError(
+            409, "evidence-not-anchored", "No anchored checkpoint includes the entry yet", str(error)
+        ) from error
+    return JSONResponse(bundle.model_dump(mode="json", by_alias=True, exclude_none=True))
+
+
+class UsageConflictOut(BaseModel):
+    """A usage entry no live licence covers, and why."""
+
+    index: int
+    party: str
+    registration_id: int | None
+    licence_id: int | None
+    rule: str
+    detail: str
+
+
+@router.get("/evidence-conflicts")
+def evidence_conflicts(_: Regulator, session: DbSession) -> list[UsageConflictOut]:
+    """Usage after a licence ended, by someone holding no licence, or not covered by the licence it names."""
+    return [UsageConflictOut(**vars(conflict)) for conflict in usage_conflicts(session)]

@@ -1,0 +1,71 @@
+"""Building evidence proof bundles (`drl.evidence-bundle/1`) from the index, the log's tiles and the anchors."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from web3 import Web3
+
+from ledger.chain.artifacts import abi_of
+from ledger.evidence import EvidenceRow
+from ledger.evidence_anchoring import EvidenceCheckpointRow
+from ledger.outbox import OutboxStatus
+from ledger.proofs.tlog_bundle import AnchoredCheckpoint, ConsistencyStep, EvidenceBundle
+from ledger.runtime import LedgerRuntime
+
+
+class EvidenceNotAnchoredError(LookupError):
+    """No entry at that index, or no anchored checkpoint includes it yet."""
+
+
+def _anchored(runtime: LedgerRuntime, row: EvidenceCheckpointRow) -> bool:
+    result = runtime.outbox.result(row.outbox_key)
+    return result is not None and result.status == OutboxStatus.MINED
+
+
+def evidence_bundle(runtime: LedgerRuntime, index: int) -> EvidenceBundle:
+    """The bundle of the entry at `index`: proven in the oldest anchored checkpoint that includes it, and that
+    checkpoint proven consistent with the anchored one before it."""
+    with runtime.sessions() as session:
+        entry = session.get(EvidenceRow, index)
+        if entry is None:
+            raise EvidenceNotAnchoredError(f"no evidence entry at index {index} was recorded here")
+        rows = list(session.scalars(select(EvidenceCheckpointRow).order_by(EvidenceCheckpointRow.size)))
+    anchored = [row for row in rows if _anchored(runtime, row)]
+    covering = next((row for row in anchored if row.size > index), None)
+    if covering is None:
+        raise EvidenceNotAnchoredError(f"no anchored checkpoint includes entry {index} yet")
+    earlier = next((row for row in reversed(anchored) if row.size < covering.size), None)
+    log = runtime.evidence_log
+    newest = log.checkpoint().size
+    consistency = None
+    if earlier is not None:
+        proof = log.consistency_proof(earlier.size, covering.size, newest)
+        consistency = ConsistencyStep(
+            checkpoint=AnchoredCheckpoint(signed_note=earlier.checkpoint), proof=["0x" + p.hex() for p in proof]
+        )
+    return EvidenceBundle(
+        chain_id=runtime.deployment.chain_id,
+        evidence_anchors=runtime.deployment.evidence_anchors,
+        anchorer=covering.anchorer,
+        log_key=log.key.encode(),
+        entry=entry.entry,
+        index=index,
+        checkpoint=AnchoredCheckpoint(signed_note=covering.checkpoint),
+        inclusion_proof=["0x" + p.hex() for p in log.inclusion_proof(index, covering.size, newest)],
+        consistency=consistency,
+    )
+
+
+class Web3AnchorReader:
+    """Reads anchors from any node of the chain (the AnchorReader of `verify_evidence_bundle`)."""
+
+    def __init__(self, w3: Web3) -> None:
+        self.w3 = w3
+
+    def anchored_size(self, evidence_anchors: str, anchorer: str, root: bytes) -> int:
+        """The size anchored for `root` by `anchorer` (0 when it never anchored it)."""
+        contract = self.w3.eth.contract(
+            address=Web3.to_checksum_address(evidence_anchors), abi=abi_of("EvidenceAnchors")
+        )
+        anchor = contract.functions.anchorOf(Web3.to_checksum_address(anchorer), root).call()
+        return int(anchor[0])

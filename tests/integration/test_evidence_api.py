@@ -1,0 +1,134 @@
+"""Recording evidence through the service and `drl evidence add`: durable in the real log, never added twice."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from api.app import create_app
+from api.tokens import Role, issue_token
+from ledger import evidence
+from ledger.cli import app as drl
+from ledger.config import Settings
+from ledger.proofs import tlog
+from ledger.runtime import LedgerRuntime
+from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
+from ledger.stack.tlog import VERIFIER_KEY_FILE
+
+PARTY = dev_account(5, LOCAL_CHAIN_ID).address
+REGULATOR = dev_account(0, LOCAL_CHAIN_ID).address
+
+
+@pytest.fixture
+def settings(tmp_path: Path, evidence_log_url: str, evidence_log_dir: Path) -> Settings:
+    (tmp_path / "tlog").mkdir()
+    shutil.copy(evidence_log_dir / VERIFIER_KEY_FILE, tmp_path / "tlog" / VERIFIER_KEY_FILE)
+    return Settings(data_dir=tmp_path, tlog_url=evidence_log_url, rate_limit_per_minute=0)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[tuple[TestClient, LedgerRuntime, dict[str, str]]]:
+    runtime = LedgerRuntime(settings)
+    app = create_app(runtime)
+    with runtime.sessions.begin() as session:
+        tokens = {
+            "party": issue_token(session, PARTY, [Role.REGISTRANT], "evidence party"),
+            "regulator": issue_token(session, REGULATOR, [Role.REGULATOR], "regulator"),
+        }
+    with TestClient(app) as test_client:
+        yield test_client, runtime, tokens
+    runtime.close()
+
+
+def _item(n: int, **extra: object) -> dict[str, object]:
+    subject = "0x" + hashlib.sha256(f"data set {n}".encode()).hexdigest()
+    return {"kind": "usage", "subject": subject, "licence_id": 3, "at": "2026-11-01T00:00:00Z", **extra}
+
+
+def test_recorded_entries_are_in_the_log_under_the_token_party_and_proven(
+    client: tuple[TestClient, LedgerRuntime, dict[str, str]],
+) -> None:
+    http, runtime, tokens = client
+    headers = {"Authorization": f"Bearer {tokens['party']}"}
+    answer = http.post("/v1/evidence", json={"entries": [_item(1), _item(2, persons=["operator 7"])]}, headers=headers)
+    assert answer.status_code == 201, answer.text
+    recorded = answer.json()["entries"]
+    log = runtime.evidence_log
+    checkpoint = log.checkpoint()
+    for entry in recorded:
+        leaf = log.entries(entry["index"], entry["index"] + 1)[0]
+        assert json.loads(leaf)["party"] == PARTY
+        assert "operator 7" not in leaf.decode()
+        assert "0x" + tlog.leaf_hash(leaf).hex() == entry["leaf_hash"]
+        proof = log.inclusion_proof(entry["index"], checkpoint.size)
+        tlog.verify_inclusion(entry["index"], checkpoint.size, tlog.leaf_hash(leaf), proof, checkpoint.root)
+
+
+def test_a_retried_request_adds_nothing_twice(client: tuple[TestClient, LedgerRuntime, dict[str, str]]) -> None:
+    http, runtime, tokens = client
+    headers = {"Authorization": f"Bearer {tokens['party']}", "Idempotency-Key": "retry-1"}
+    body = {"entries": [_item(10), _item(11, persons=["a person"])]}
+    first = http.post("/v1/evidence", json=body, headers=headers).json()["entries"]
+    size = runtime.evidence_log.checkpoint().size
+    again = http.post("/v1/evidence", json=body, headers=headers).json()["entries"]
+    assert [e["index"] for e in again] == [e["index"] for e in first]
+    assert not any(e["added"] for e in again)
+    same_content = http.post(
+        "/v1/evidence", json={"entries": [_item(10)]}, headers={"Authorization": headers["Authorization"]}
+    )
+    assert same_content.json()["entries"][0]["index"] == first[0]["index"]
+    assert runtime.evidence_log.checkpoint().size == size
+
+
+def test_recording_needs_a_token_and_a_regulator_lists_usage_by_licence(
+    client: tuple[TestClient, LedgerRuntime, dict[str, str]],
+) -> None:
+    http, _, tokens = client
+    party = {"Authorization": f"Bearer {tokens['party']}"}
+    assert http.post("/v1/evidence", json={"entries": [_item(20)]}).status_code == 401
+    bad = http.post(
+        "/v1/evidence",
+        json={"entries": [_item(21, kind="gossip")]},
+        headers={"Authorization": f"Bearer {tokens['party']}"},
+    )
+    assert bad.status_code == 422
+    http.post(
+        "/v1/evidence",
+        json={"entries": [_item(22, licence_id=99)]},
+        headers={"Authorization": f"Bearer {tokens['party']}"},
+    )
+    listed = http.get("/v1/evidence?licence_id=99", headers={"Authorization": f"Bearer {tokens['regulator']}"})
+    assert listed.status_code == 200
+    assert [e["licence_id"] for e in listed.json()] == [99]
+    assert http.get("/v1/evidence", headers=party).status_code == 403
+
+
+def test_drl_evidence_add_records_a_file_once_even_when_run_twice(settings: Settings, tmp_path: Path) -> None:
+    source = tmp_path / "entries.jsonl"
+    source.write_text("\n".join(json.dumps(_item(100 + n)) for n in range(25)) + "\n")
+    env = {"DRL_TLOG_URL": settings.tlog_url, "DRL_DATA_DIR": str(settings.data_dir)}
+    first = CliRunner().invoke(drl, ["evidence", "add", str(source), "--party", PARTY, "--batch", "10"], env=env)
+    assert first.exit_code == 0, first.output
+    assert "recorded 25 new entries" in first.output
+    second = CliRunner().invoke(drl, ["evidence", "add", str(source), "--party", PARTY], env=env)
+    assert "recorded 0 new entries (25 already in the log)" in second.output
+    runtime = LedgerRuntime(settings)
+    with runtime.sessions() as session:
+        assert len(evidence.entries(session, party=PARTY)) == 25
+    runtime.close()
+
+
+def test_drl_evidence_add_names_the_bad_line_and_records_nothing(settings: Settings, tmp_path: Path) -> None:
+    source = tmp_path / "bad.jsonl"
+    source.write_text(json.dumps(_item(200)) + "\n" + json.dumps(_item(201, kind="rumour")) + "\n")
+    env = {"DRL_TLOG_URL": settings.tlog_url, "DRL_DATA_DIR": str(settings.data_dir)}
+    result = CliRunner().invoke(drl, ["evidence", "add", str(source), "--party", PARTY], env=env)
+    assert result.exit_code == 2
+    assert "bad.jsonl:2" in result.output

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/transparency-dev/tessera"
+)
+
+// maxBatch bounds one POST /add, so a single request cannot hold the writer for long.
+const maxBatch = 10000
+
+// addRequest is the body of POST /add: the entries, each the exact bytes of a leaf, base64 in JSON.
+type addRequest struct {
+	Entries [][]byte `json:"entries"`
+}
+
+// addResponse answers POST /add once every entry is published: a checkpoint commits to each index.
+type addResponse struct {
+	Indices    []uint64 `json:"indices"`
+	Duplicates []bool   `json:"duplicates"`
+	Checkpoint string   `json:"checkpoint"`
+}
+
+func serve(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ExitOnError)
+	var l logFlags
+	l.register(fs)
+	listen := fs.String("listen", "127.0.0.1:0", "address to listen on (loopback only)")
+	portFile := fs.String("port-file", "", "file to write the bound port to once listening")
+	_ = fs.Parse(args)
+
+	host, _, err := net.SplitHostPort(*listen)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("refusing to listen on %q: loopback addresses only", host)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	appender, shutdown, reader, err := openLog(ctx, &l)
+	if err != nil {
+		return err
+	}
+	awaiter := tessera.NewPublicationAwaiter(ctx, reader.ReadCheckpoint, 10*time.Millisecond)
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /add", func(w http.ResponseWriter, r *http.Request) {
+		handleAdd(w, r, appender, awaiter)
+	})
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		cp, err := reader.ReadCheckpoint(r.Context())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write(cp)
+	})
+	files := http.FileServer(http.Dir(l.storage))
+	mux.Handle("GET /checkpoint", cacheControl("no-cache", files))
+	mux.Handle("GET /tile/", cacheControl("max-age=31536000, immutable", files))
+	mux.Handle("GET /entries/", files)
+
+	listener, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	if *portFile != "" {
+		port := listener.Addr().(*net.TCPAddr).Port
+		if err := os.WriteFile(*portFile, []byte(fmt.Sprintf("%d\n", port)), 0o644); err != nil {
+			return err
+		}
+	}
+	server := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = server.Shutdown(shutdownCtx)
+	}()
+	log.Printf("tlog: serving %s on http://%s", l.storage, listener.Addr())
+	if err := server.Serve(listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return shutdown(shutdownCtx)
+}
+
+// handleAdd sequences a batch and answers only once a published checkpoint commits to every entry of it, so an
+// answered entry is on disk and provable.
+func handleAdd(w http.ResponseWriter, r *http.Request, appender *tessera.Appender, awaiter *tessera.PublicationAwaiter) {
+	var req addRequest
+	if err := json.NewDecoder(io.LimitReader(r.Body, 64<<20)).Decode(&req); err != nil {
+		http.Error(w, "body must be {\"entries\": [base64, ...]}", http.StatusBadRequest)
+		return
+	}
+	if len(req.Entries) == 0 || len(req.Entries) > maxBatch {
+		http.Error(w, fmt.Sprintf("between 1 and %d entries per request", maxBatch), http.StatusBadRequest)
+		return
+	}
+	futures := make([]tessera.IndexFuture, len(req.Entries))
+	for i, e := range req.Entries {
+		futures[i] = appender.Add(r.Context(), tessera.NewEntry(e))
+	}
+	resp := addResponse{Indices: make([]uint64, len(futures)), Duplicates: make([]bool, len(futures))}
+	for i, f := range futures {
+		idx, cp, err := awaiter.Await(r.Context(), f)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		resp.Indices[i] = idx.Index
+		resp.Duplicates[i] = idx.IsDup
+		resp.Checkpoint = string(cp) // checkpoints only grow: the last one commits to every entry
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(resp)
+}
+
+func cacheControl(value string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", value)
+		next.ServeHTTP(w, r)
+	})
+}
