@@ -12,12 +12,13 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
-from web3.types import LogReceipt
+from web3.exceptions import Web3RPCError
+from web3.types import BlockData, LogReceipt
 
 from ledger.chain.deployment import Deployment
 from ledger.chain.events import EventDecoder
@@ -27,6 +28,8 @@ from ledger.index.projection import apply, clear_scope, events_of_scopes, scope_
 from ledger.index.tables import STATE_TABLES, ChainEvent, IndexCursor, IndexedBlock
 
 log = logging.getLogger(__name__)
+
+HEADER_BATCH = 500
 
 
 class ReorgDuringSyncError(RuntimeError):
@@ -44,7 +47,14 @@ class SyncReport:
 
 
 class ChainFollower:
-    """Follows one deployment into one index database."""
+    """Follows one deployment into one index database.
+
+    It reads logs over ranges of up to `batch_blocks` blocks: the span widens while ranges are sparse and
+    narrows when a range brings more than `BATCH_LOGS` logs or the node refuses it as too large, so that a
+    quiet chain is crossed in a few calls and a busy one in transactions of bounded size.
+    """
+
+    BATCH_LOGS = 20_000
 
     def __init__(
         self,
@@ -52,13 +62,14 @@ class ChainFollower:
         deployment: Deployment,
         sessions: sessionmaker[Session],
         confirmations: int = 0,
-        batch_blocks: int = 2_000,
+        batch_blocks: int = 50_000,
     ) -> None:
         self._w3 = w3
         self._deployment = deployment
         self._sessions = sessions
         self._confirmations = confirmations
         self._batch_blocks = batch_blocks
+        self._span = batch_blocks
         self._decoder = EventDecoder(w3, {address: name for name, address in deployment.addresses().items()})
 
     def sync(self, max_ranges: int | None = None) -> SyncReport:
@@ -68,7 +79,7 @@ class ChainFollower:
         head = self._w3.eth.block_number - self._confirmations
         events, ranges, last = 0, 0, first - 1
         while last < head and (max_ranges is None or ranges < max_ranges):
-            end = min(last + self._batch_blocks, head)
+            end = min(last + self._span, head)
             try:
                 events += self._index_range(last + 1, end)
             except ReorgDuringSyncError:
@@ -86,33 +97,74 @@ class ChainFollower:
             return cursor.block_number + 1 if cursor else self._deployment.deployment_block
 
     def _index_range(self, start: int, end: int) -> int:
-        logs = self._w3.eth.get_logs({"fromBlock": start, "toBlock": end, "address": self._decoder.addresses})
+        """Reads, checks and stores the events of blocks `start`..`end` in one database transaction."""
+        logs = self._logs(start, end)
         by_block: dict[int, list[LogReceipt]] = defaultdict(list)
         for entry in logs:
             by_block[int(entry["blockNumber"])].append(entry)
-        headers = {number: self._w3.eth.get_block(number) for number in sorted({*by_block, end})}
+        headers = self._headers(sorted({*by_block, end}))
         for number, entries in by_block.items():
             if any(bytes(entry["blockHash"]) != bytes(headers[number]["hash"]) for entry in entries):
                 raise ReorgDuringSyncError(number)
-        count = 0
+        blocks, events = [], []
+        for number in sorted(headers):
+            block_hash, timestamp = to_hex(headers[number]["hash"]), int(headers[number]["timestamp"])
+            blocks.append({"number": number, "hash": block_hash, "timestamp": timestamp})
+            for entry in sorted(by_block.get(number, []), key=lambda e: int(e["logIndex"])):
+                event = self._event(entry, block_hash, timestamp)
+                if event is not None:
+                    events.append(event)
         with self._sessions.begin() as session:
-            for number in sorted(headers):
-                header = headers[number]
-                block_hash = to_hex(header["hash"])
-                session.merge(IndexedBlock(number=number, hash=block_hash, timestamp=int(header["timestamp"])))
-                for entry in sorted(by_block.get(number, []), key=lambda e: int(e["logIndex"])):
-                    count += self._store(session, entry, block_hash, int(header["timestamp"]))
+            session.execute(delete(IndexedBlock).where(IndexedBlock.number.between(start, end)))
+            session.execute(insert(IndexedBlock), blocks)
+            if events:
+                session.execute(insert(ChainEvent), [_row(event) for event in events])
+            for event in events:
+                apply(session, event)
             end_hash = to_hex(headers[end]["hash"])
             session.merge(IndexCursor(id=1, chain_id=self._deployment.chain_id, block_number=end, block_hash=end_hash))
-        return count
+        self._adapt(len(logs))
+        return len(events)
 
-    def _store(self, session: Session, entry: LogReceipt, block_hash: str, timestamp: int) -> int:
+    def _logs(self, start: int, end: int) -> list[LogReceipt]:
+        """The ledger's logs of blocks `start`..`end`; a range the node refuses (too many results) is halved."""
+        try:
+            return list(self._w3.eth.get_logs({"fromBlock": start, "toBlock": end, "address": self._decoder.addresses}))
+        except (Web3RPCError, ValueError) as error:
+            if start == end or not _too_large(error):
+                raise
+            log.info("the node refused logs of blocks %s-%s (%s); halving the range", start, end, error)
+            self._span = max(1, (end - start + 1) // 2)
+            middle = (start + end) // 2
+            return self._logs(start, middle) + self._logs(middle + 1, end)
+
+    def _adapt(self, logs: int) -> None:
+        """Widens the block span while ranges are sparse, narrows it when one carries more than a batch."""
+        if logs > self.BATCH_LOGS:
+            self._span = max(1, self._span // 2)
+        elif logs < self.BATCH_LOGS // 4:
+            self._span = min(self._batch_blocks, self._span * 2)
+
+    def _headers(self, numbers: list[int]) -> dict[int, BlockData]:
+        """The headers of `numbers`, asked in JSON-RPC batches (one round trip per few hundred blocks)."""
+        headers: dict[int, BlockData] = {}
+        for first in range(0, len(numbers), HEADER_BATCH):
+            chunk = numbers[first : first + HEADER_BATCH]
+            with self._w3.batch_requests() as batch:
+                for number in chunk:
+                    batch.add(self._w3.eth.get_block(number))
+                answers = batch.execute()
+            for number, header in zip(chunk, answers, strict=True):
+                headers[number] = cast(BlockData, header)
+        return headers
+
+    def _event(self, entry: LogReceipt, block_hash: str, timestamp: int) -> ChainEvent | None:
         decoded = self._decoder.decode(entry)
         if decoded is None:
-            return 0
+            return None
         contract, name, args = decoded
         scope, registration_id = scope_of(contract, name, args)
-        event = ChainEvent(
+        return ChainEvent(
             block_number=int(entry["blockNumber"]),
             block_hash=block_hash,
             timestamp=timestamp,
@@ -125,10 +177,6 @@ class ChainFollower:
             actor=_actor(args),
             args=args,
         )
-        session.add(event)
-        session.flush()
-        apply(session, event)
-        return 1
 
     def _rewind_if_reorganised(self) -> int | None:
         """Rewinds to the last stored block that is still canonical; returns it, or None if nothing changed."""
@@ -170,6 +218,32 @@ class ChainFollower:
                 session.merge(
                     IndexCursor(id=1, chain_id=self._deployment.chain_id, block_number=fork_point, block_hash=fork_hash)
                 )
+
+
+def _too_large(error: Exception) -> bool:
+    """Whether a node refused `eth_getLogs` for the size of the range or of its answer, not for another reason."""
+    text = str(error).lower()
+    return any(word in text for word in ("too many", "limit", "exceed", "too large", "range"))
+
+
+def _row(event: ChainEvent) -> dict[str, Any]:
+    """The columns of an event for a bulk insert."""
+    return {column: getattr(event, column) for column in EVENT_COLUMNS}
+
+
+EVENT_COLUMNS = (
+    "block_number",
+    "block_hash",
+    "timestamp",
+    "tx_hash",
+    "log_index",
+    "contract",
+    "name",
+    "scope",
+    "registration_id",
+    "actor",
+    "args",
+)
 
 
 def _actor(args: dict[str, Any]) -> str | None:
