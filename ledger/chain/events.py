@@ -78,13 +78,58 @@ class EventLayout:
         if len(topics) != len(self.topics) + 1:
             return None
         try:
-            indexed = [abi_decode([t], topic)[0] for (_, t), topic in zip(self.topics, topics[1:], strict=True)]
-            values = abi_decode([t for _, t in self.data], data) if self.data else ()
-        except (DecodingError, ValueError, OverflowError):
+            args = {name: _topic_value(t, topic) for (name, t), topic in zip(self.topics, topics[1:], strict=True)}
+            args.update(self._data_values(data))
+        except (DecodingError, ValueError, OverflowError, IndexError):
             return None
-        args = {name: _json_ready(t, v) for (name, t), v in zip(self.topics, indexed, strict=True)}
-        args.update({name: _json_ready(t, v) for (name, t), v in zip(self.data, values, strict=True)})
         return args
+
+    def _data_values(self, data: bytes) -> dict[str, Any]:
+        """The data's arguments; words of the static types (and arrays of them) read directly, the rest by eth_abi."""
+        if not all(_word_type(t) or _word_type(t.removesuffix("[]")) for _, t in self.data):
+            decoded = abi_decode([t for _, t in self.data], data) if self.data else ()
+            return {name: _json_ready(t, v) for (name, t), v in zip(self.data, decoded, strict=True)}
+        if len(data) < 32 * len(self.data):
+            raise ValueError("data shorter than its head")
+        values: dict[str, Any] = {}
+        for position, (name, abi_type) in enumerate(self.data):
+            word = data[32 * position : 32 * position + 32]
+            if abi_type.endswith("[]"):
+                offset = int.from_bytes(word, "big")
+                length = int.from_bytes(data[offset : offset + 32], "big")
+                items = data[offset + 32 : offset + 32 + 32 * length]
+                if len(items) != 32 * length:
+                    raise ValueError("array runs past the data")
+                item_type = abi_type.removesuffix("[]")
+                values[name] = [_topic_value(item_type, items[i : i + 32]) for i in range(0, len(items), 32)]
+            else:
+                values[name] = _topic_value(abi_type, word)
+        return values
+
+
+def _word_type(abi_type: str) -> bool:
+    """Whether a value of this type is one 32-byte word read directly (see `_topic_value`)."""
+    return abi_type in ("address", "bool", "bytes32") or (abi_type.startswith("uint") and abi_type[4:].isdigit())
+
+
+def _topic_value(abi_type: str, topic: bytes) -> Any:
+    """An indexed argument from its 32-byte topic: the static types the ledger's events index read directly."""
+    if abi_type == "address":
+        if any(topic[:12]):
+            raise ValueError("an address word with high bytes set")
+        return checksummed("0x" + topic[12:].hex())
+    if abi_type.startswith("uint") and abi_type[4:].isdigit():
+        value = int.from_bytes(topic, "big")
+        if value >> int(abi_type[4:]):
+            raise ValueError(f"{value} does not fit {abi_type}")
+        return value
+    if abi_type == "bytes32":
+        return to_hex(topic)
+    if abi_type == "bool":
+        if int.from_bytes(topic, "big") > 1:
+            raise ValueError("a bool word other than 0 or 1")
+        return bool(topic[-1])
+    return _json_ready(abi_type, abi_decode([abi_type], topic)[0])
 
 
 class EventDecoder:
@@ -108,14 +153,17 @@ class EventDecoder:
 
     def decode(self, entry: LogReceipt) -> tuple[str, str, dict[str, Any]] | None:
         """(contract, event name, arguments), or None for a log of no known event."""
-        if not entry["topics"]:
-            return None
         topics = [bytes(topic) for topic in entry["topics"]]
+        return self.decode_parts(str(entry["address"]), topics, bytes(entry["data"]))
+
+    def decode_parts(self, address: str, topics: list[bytes], data: bytes) -> tuple[str, str, dict[str, Any]] | None:
+        """`decode` of a log given as its address, topics and data (as a raw JSON-RPC answer has them)."""
+        if not topics:
+            return None
         candidates = self._by_topic.get(topics[0], [])
         if self._contract_at is not None:
-            owner = self._contract_at.get(checksummed(entry["address"]))
+            owner = self._contract_at.get(checksummed(address))
             candidates = [candidate for candidate in candidates if candidate.contract == owner]
-        data = bytes(entry["data"])
         for layout in candidates:
             args = layout.decode(topics, data)
             if args is not None:

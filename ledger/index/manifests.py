@@ -47,7 +47,7 @@ def _check(
 
 
 PAGE_SIZE = 500
-FETCHERS = 8
+FETCHERS = 4
 
 Pending = tuple[ManifestVersion, RegistrationRow]
 Fetched = tuple[ManifestVersion, str, SignedManifest | None, str | None]
@@ -108,7 +108,7 @@ def _fetch(ipfs: IpfsClient, item: Pending, chain_id: int, registry: str) -> Fet
     version, registration = item
     cid = raw_cid_of_digest(from_hex(version.manifest_digest))
     try:
-        block = ipfs.get_raw_block(cid, offline=True)
+        block = _get_block(ipfs, cid)
     except IpfsUnavailableError:
         raise
     except (IpfsError, ContentMismatchError) as error:
@@ -116,6 +116,16 @@ def _fetch(ipfs: IpfsClient, item: Pending, chain_id: int, registry: str) -> Fet
         return None
     document, problem = _check(block, registration, version, chain_id, registry)
     return version, cid, document, problem
+
+
+def _get_block(ipfs: IpfsClient, cid: str) -> bytes:
+    """The block from the node's own store; a connection that failed under concurrent use is tried once more
+    (a pooled socket can be closed under one thread by another), a node that is down fails both times."""
+    try:
+        return ipfs.get_raw_block(cid, offline=True)
+    except IpfsUnavailableError:
+        log.info("retrying manifest %s once on a new connection", cid)
+        return ipfs.get_raw_block(cid, offline=True)
 
 
 def _rows(fetched: list[Fetched]) -> list[ManifestRecord | DataFileRow]:
