@@ -25,6 +25,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import delete
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from chain_history import Digests, Registrar, Rpc, anvil, deployed_ledger, free_port
@@ -36,6 +38,7 @@ from ledger.encoding import from_hex, to_hex
 from ledger.index.follower import ChainFollower
 from ledger.index.manifests import load_manifests
 from ledger.index.queries import index_totals
+from ledger.index.tables import ManifestVersion
 from ledger.ipfs import IpfsClient
 from ledger.manifest.canonical import canonical_json, document_digest, sha256
 from ledger.manifest.model import Manifest, RegistrantSignature, SignedManifest
@@ -113,8 +116,15 @@ def store_manifests(rpc: Rpc, ipfs: IpfsClient, registrar: Registrar, count: int
     return digests
 
 
-def _catch_up(rpc_url: str, deployment_json: str, database_url: str, ipfs_url: str, answer: Any) -> None:
-    """In a child process: follow the chain into an empty database, then load every manifest; report timings."""
+def _catch_up(
+    rpc_url: str, deployment_json: str, database_url: str, ipfs_url: str, manifests: int, answer: Any
+) -> None:
+    """In a child process: follow the chain into an empty database, then load every manifest; report timings.
+
+    Only the first `manifests` registrations have their manifests on the node (storing 100,000 through Kubo's
+    API would take longer than the rest of the benchmark): the others' manifest versions are set aside before
+    the loader runs, so that it is timed on manifests it can load, not on misses.
+    """
     from web3 import Web3
 
     deployment = Deployment.model_validate_json(deployment_json)
@@ -125,9 +135,11 @@ def _catch_up(rpc_url: str, deployment_json: str, database_url: str, ipfs_url: s
     started = time.perf_counter()
     report = ChainFollower(w3, deployment, sessions).sync()
     follow_seconds = time.perf_counter() - started
+    with sessions.begin() as session:  # only the first `manifests` registrations have manifests on the node
+        session.execute(delete(ManifestVersion).where(ManifestVersion.registration_id > manifests))
     started = time.perf_counter()
     with IpfsClient(ipfs_url) as ipfs:
-        manifests = load_manifests(sessions, ipfs, deployment.chain_id, deployment.registrations)
+        loaded = load_manifests(sessions, ipfs, deployment.chain_id, deployment.registrations)
     manifest_seconds = time.perf_counter() - started
     with sessions() as session:
         totals = index_totals(session)
@@ -135,7 +147,7 @@ def _catch_up(rpc_url: str, deployment_json: str, database_url: str, ipfs_url: s
         {
             "events": report.events,
             "follow_seconds": follow_seconds,
-            "manifests": manifests,
+            "manifests": loaded,
             "manifest_seconds": manifest_seconds,
             "registrations": totals.registrations,
             "manifest_versions": totals.manifest_versions,
@@ -144,12 +156,12 @@ def _catch_up(rpc_url: str, deployment_json: str, database_url: str, ipfs_url: s
     )
 
 
-def catch_up(rpc_url: str, deployment: Deployment, database_url: str, ipfs_url: str) -> dict[str, Any]:
+def catch_up(rpc_url: str, deployment: Deployment, database_url: str, ipfs_url: str, manifests: int) -> dict[str, Any]:
     """The catch-up in a child process (its own peak memory), with its figures."""
     context = multiprocessing.get_context("spawn")
     answer = context.Queue()
     child = context.Process(
-        target=_catch_up, args=(rpc_url, deployment.model_dump_json(), database_url, ipfs_url, answer)
+        target=_catch_up, args=(rpc_url, deployment.model_dump_json(), database_url, ipfs_url, manifests, answer)
     )
     child.start()
     result: dict[str, Any] = answer.get(timeout=3_600)
@@ -207,11 +219,13 @@ def run(registrations: int, manifests: int, engines: tuple[str, ...] = ("sqlite"
             }
             if "sqlite" in engines:
                 database = f"sqlite:///{folder / 'index.db'}"
-                result["engines"]["sqlite"] = catch_up(url, deployment, database, ipfs_url)
+                result["engines"]["sqlite"] = catch_up(url, deployment, database, ipfs_url, len(digests))
             if "postgresql" in engines:
                 with postgres_database(folder) as database_url:
                     if database_url is not None:
-                        result["engines"]["postgresql"] = catch_up(url, deployment, database_url, ipfs_url)
+                        result["engines"]["postgresql"] = catch_up(
+                            url, deployment, database_url, ipfs_url, len(digests)
+                        )
     return result
 
 
