@@ -10,12 +10,14 @@ import pytest
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 from web3 import Web3
 from web3._utils.events import get_event_data
 
 from ledger.chain.artifacts import abi_of
 from ledger.chain.deployment import Deployment, deploy
 from ledger.chain.events import EventDecoder, plain
+from ledger.cli import app
 from ledger.db import make_engine, make_sessionmaker
 from ledger.index.follower import ChainFollower
 from ledger.index.manifests import load_manifests
@@ -92,7 +94,7 @@ def _register(w3: Web3, deployment: Deployment, ipfs: IpfsClient | None, registr
 
 
 def test_every_manifest_is_loaded_whatever_the_page_size_and_a_missing_one_does_not_stop_the_rest(
-    chain: tuple[Web3, Deployment], kubo_api: str, tmp_path: Path
+    chain: tuple[Web3, Deployment], kubo_api: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     w3, deployment = chain
     registrant = dev_account(0, LOCAL_CHAIN_ID)
@@ -113,3 +115,13 @@ def test_every_manifest_is_loaded_whatever_the_page_size_and_a_missing_one_does_
     assert all(record.valid for record in records), [record.problem for record in records]
     assert sorted(record.title or "" for record in records) == [f"dataset {n}" for n in range(7) if n != 2]
     assert (totals.registrations, totals.manifest_versions, totals.manifests_recorded) == (7, 7, 6)
+
+    data_dir = tmp_path / "drl"
+    data_dir.mkdir()
+    deployment.save(data_dir / "deployment.json")
+    monkeypatch.setenv("DRL_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("DRL_RPC_URL", w3.provider.endpoint_uri)  # type: ignore[attr-defined]
+    monkeypatch.setenv("DRL_IPFS_API_URL", kubo_api)
+    result = CliRunner().invoke(app, ["index", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "7 registrations, 6 manifests loaded of 7 manifest versions" in " ".join(result.output.split())
