@@ -104,7 +104,7 @@ def gas(quick: bool) -> dict[str, Any]:
 def verify(quick: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "verify.json"
-        size = ["--registrations", "5000", "--requests", "200", "--connections", "1", "4", "--no-wrk"] if quick else []
+        size = ["--registrations", "2000", "--requests", "100", "--connections", "1", "4", "--no-wrk"] if quick else []
         done = subprocess.run(
             [sys.executable, str(HERE / "verify_load.py"), *size, "--no-doc", "--json", str(out)],
             capture_output=True,
@@ -120,12 +120,12 @@ def verify(quick: bool) -> dict[str, Any]:
 
 
 def index(quick: bool) -> dict[str, Any]:
-    size = ["--registrations", "1500", "--manifests", "50", "--engines", "sqlite"] if quick else []
+    size = ["--registrations", "600", "--manifests", "20", "--engines", "sqlite"] if quick else []
     return _script("index_catchup.py", *size)
 
 
 def aging(quick: bool) -> dict[str, Any]:
-    quick_size = ["--registrations", "1500", "--sample", "100", "--age-blocks", "100", "--flag-sets", "default"]
+    quick_size = ["--registrations", "600", "--sample", "50", "--age-blocks", "50", "--flag-sets", "default"]
     size = quick_size if quick else []
     return _script("chain_aging.py", *size)
 
