@@ -240,11 +240,13 @@ def submit_ceiling(url: str, raws: list[str], connections: int = 1) -> float:
         thread.start()
     for thread in threads:
         thread.join()
-    rpc = Rpc(url)
-    last = Web3.keccak(hexstr=raws[-1]).hex()
-    while rpc.call("eth_getTransactionReceipt", "0x" + last.removeprefix("0x")) is None:
-        time.sleep(0.01)
-    elapsed = time.perf_counter() - started
     if failures:
         raise failures[0]
-    return len(raws) / elapsed
+    rpc = Rpc(url)
+    last = "0x" + Web3.keccak(hexstr=raws[-1]).hex().removeprefix("0x")
+    deadline = time.monotonic() + 600
+    while rpc.call("eth_getTransactionReceipt", last) is None:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the last transaction was not mined in 10 minutes")
+        time.sleep(0.01)
+    return len(raws) / (time.perf_counter() - started)
