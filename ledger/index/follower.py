@@ -30,6 +30,7 @@ from ledger.index.tables import STATE_TABLES, ChainEvent, IndexCursor, IndexedBl
 log = logging.getLogger(__name__)
 
 HEADER_BATCH = 500
+FIRST_SPAN = 100  # blocks of the first range, before the chain's density of logs is known
 
 
 @dataclass(frozen=True)
@@ -98,9 +99,9 @@ class SyncReport:
 class ChainFollower:
     """Follows one deployment into one index database.
 
-    It reads logs over ranges of up to `batch_blocks` blocks: the span widens while ranges are sparse and
-    narrows when a range brings more than `BATCH_LOGS` logs or the node refuses it as too large, so that a
-    quiet chain is crossed in a few calls and a busy one in transactions of bounded size.
+    It reads logs over ranges of up to `batch_blocks` blocks: the first range is short, each next one is sized
+    to about `BATCH_LOGS` logs at the density the last one showed, and a range the node refuses as too large is
+    halved, so that a quiet chain is crossed in a few calls and a busy one in transactions of bounded size.
     """
 
     BATCH_LOGS = 20_000
@@ -118,7 +119,7 @@ class ChainFollower:
         self._sessions = sessions
         self._confirmations = confirmations
         self._batch_blocks = batch_blocks
-        self._span = batch_blocks
+        self._span = min(batch_blocks, FIRST_SPAN)
         self._decoder = EventDecoder(w3, {address: name for name, address in deployment.addresses().items()})
 
     def sync(self, max_ranges: int | None = None) -> SyncReport:
@@ -192,11 +193,10 @@ class ChainFollower:
         return self._logs(start, middle) + self._logs(middle + 1, end)
 
     def _adapt(self, logs: int) -> None:
-        """Widens the block span while ranges are sparse, narrows it when one carries more than a batch."""
-        if logs > self.BATCH_LOGS:
-            self._span = max(1, self._span // 2)
-        elif logs < self.BATCH_LOGS // 4:
-            self._span = min(self._batch_blocks, self._span * 2)
+        """Sizes the next range to about `BATCH_LOGS` logs at the density of the last one (so that memory and
+        transactions stay bounded on a busy chain), at most `batch_blocks` blocks, at most 4 times wider."""
+        wanted = self._span * self.BATCH_LOGS // max(logs, 1)
+        self._span = max(1, min(self._batch_blocks, wanted, self._span * 4))
 
     def _headers(self, numbers: list[int]) -> dict[int, BlockData]:
         """The headers of `numbers`, asked in JSON-RPC batches (one round trip per few hundred blocks)."""
