@@ -533,6 +533,8 @@ def db_current(data_dir: DataDirOption = None) -> None:
 def index_rebuild(data_dir: DataDirOption = None) -> None:
     """Empty the index and rebuild it from the chain alone (and the manifests from IPFS)."""
     from ledger.index.follower import reset_index
+    from ledger.index.manifests import load_manifests
+    from ledger.index.queries import index_totals
 
     with ledger_runtime(data_dir) as runtime:
         reset_index(runtime.sessions)
@@ -547,8 +549,16 @@ def index_rebuild(data_dir: DataDirOption = None) -> None:
                 progress.update(task, completed=report.to_block - first + 1)
                 if report.to_block >= runtime.follower.final_block():
                     break
-        _synced(runtime)
-    console.print(f"index rebuilt: {events} events up to block {report.to_block}")
+        deployment = runtime.deployment
+        with Progress(console=errors, transient=True) as progress:
+            progress.add_task("loading manifests from IPFS", total=None)
+            manifests = load_manifests(runtime.sessions, runtime.ipfs, deployment.chain_id, deployment.registrations)
+        with runtime.sessions() as session:
+            totals = index_totals(session)
+    console.print(
+        f"index rebuilt: {events:,} events up to block {report.to_block}, {totals.registrations:,} registrations, "
+        f"{manifests:,} manifests loaded of {totals.manifest_versions:,} manifest versions"
+    )
 
 
 @retention_app.command("check")

@@ -11,23 +11,76 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
-from web3.types import LogReceipt
+from web3.exceptions import Web3RPCError
+from web3.types import BlockData, RPCEndpoint
 
 from ledger.chain.deployment import Deployment
 from ledger.chain.events import EventDecoder
 from ledger.chain.finality import FinalityTag, final_block
 from ledger.db import Base
-from ledger.encoding import to_hex
-from ledger.index.projection import apply, clear_scope, events_of_scopes, scope_of
+from ledger.encoding import from_hex, to_hex
+from ledger.index.projection import apply, apply_all, clear_scope, events_of_scopes, scope_of
 from ledger.index.tables import STATE_TABLES, ChainEvent, IndexCursor, IndexedBlock
 
 log = logging.getLogger(__name__)
+
+HEADER_BATCH = 500
+FIRST_SPAN = 100  # blocks of the first range, before the chain's density of logs is known
+
+
+@dataclass(frozen=True)
+class RawLog:
+    """A log as the node's JSON answer has it, hex turned into numbers and bytes (hashes stay 0x-hex text)."""
+
+    address: str
+    block_number: int
+    block_hash: str
+    tx_hash: str
+    log_index: int
+    topics: list[bytes]
+    data: bytes
+
+    @classmethod
+    def of(cls, entry: dict[str, Any]) -> RawLog:
+        return cls(
+            address=entry["address"],
+            block_number=int(entry["blockNumber"], 16),
+            block_hash=entry["blockHash"].lower(),
+            tx_hash=entry["transactionHash"].lower(),
+            log_index=int(entry["logIndex"], 16),
+            topics=[from_hex(topic) for topic in entry["topics"]],
+            data=from_hex(entry["data"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event read from the chain, before it is stored: the columns of its `ChainEvent` row."""
+
+    block_number: int
+    block_hash: str
+    timestamp: int
+    tx_hash: str
+    log_index: int
+    contract: str
+    name: str
+    scope: str
+    registration_id: int | None
+    actor: str | None
+    args: dict[str, Any]
+
+    def columns(self) -> dict[str, Any]:
+        """The row to insert (dataclasses.asdict would copy the arguments deeply, for nothing)."""
+        return {name: getattr(self, name) for name in EVENT_COLUMNS}
+
+
+EVENT_COLUMNS = tuple(field.name for field in fields(NewEvent))
 
 
 class ReorgDuringSyncError(RuntimeError):
@@ -45,7 +98,14 @@ class SyncReport:
 
 
 class ChainFollower:
-    """Follows one deployment into one index database."""
+    """Follows one deployment into one index database.
+
+    It reads logs over ranges of up to `batch_blocks` blocks: the first range is short, each next one is sized
+    to about `BATCH_LOGS` logs at the density the last one showed, and a range the node refuses as too large is
+    halved, so that a quiet chain is crossed in a few calls and a busy one in transactions of bounded size.
+    """
+
+    BATCH_LOGS = 20_000
 
     def __init__(
         self,
@@ -53,7 +113,7 @@ class ChainFollower:
         deployment: Deployment,
         sessions: sessionmaker[Session],
         confirmations: int = 0,
-        batch_blocks: int = 2_000,
+        batch_blocks: int = 50_000,
         finality_tag: FinalityTag | None = None,
     ) -> None:
         self._w3 = w3
@@ -62,6 +122,7 @@ class ChainFollower:
         self._confirmations = confirmations
         self._batch_blocks = batch_blocks
         self._finality_tag = finality_tag
+        self._span = min(batch_blocks, FIRST_SPAN)
         self._decoder = EventDecoder(w3, {address: name for name, address in deployment.addresses().items()})
 
     def final_block(self) -> int:
@@ -75,7 +136,7 @@ class ChainFollower:
         head = self.final_block()
         events, ranges, last = 0, 0, first - 1
         while last < head and (max_ranges is None or ranges < max_ranges):
-            end = min(last + self._batch_blocks, head)
+            end = min(last + self._span, head)
             try:
                 events += self._index_range(last + 1, end)
             except ReorgDuringSyncError:
@@ -93,38 +154,82 @@ class ChainFollower:
             return cursor.block_number + 1 if cursor else self._deployment.deployment_block
 
     def _index_range(self, start: int, end: int) -> int:
-        logs = self._w3.eth.get_logs({"fromBlock": start, "toBlock": end, "address": self._decoder.addresses})
-        by_block: dict[int, list[LogReceipt]] = defaultdict(list)
+        """Reads, checks and stores the events of blocks `start`..`end` in one database transaction."""
+        logs = self._logs(start, end)
+        by_block: dict[int, list[RawLog]] = defaultdict(list)
         for entry in logs:
-            by_block[int(entry["blockNumber"])].append(entry)
-        headers = {number: self._w3.eth.get_block(number) for number in sorted({*by_block, end})}
+            by_block[entry.block_number].append(entry)
+        headers = self._headers(sorted({*by_block, end}))
         for number, entries in by_block.items():
-            if any(bytes(entry["blockHash"]) != bytes(headers[number]["hash"]) for entry in entries):
+            if any(entry.block_hash != to_hex(headers[number]["hash"]) for entry in entries):
                 raise ReorgDuringSyncError(number)
-        count = 0
+        blocks, events = [], []
+        for number in sorted(headers):
+            block_hash, timestamp = to_hex(headers[number]["hash"]), int(headers[number]["timestamp"])
+            blocks.append({"number": number, "hash": block_hash, "timestamp": timestamp})
+            for entry in sorted(by_block.get(number, []), key=lambda e: e.log_index):
+                event = self._event(entry, timestamp)
+                if event is not None:
+                    events.append(event)
         with self._sessions.begin() as session:
-            for number in sorted(headers):
-                header = headers[number]
-                block_hash = to_hex(header["hash"])
-                session.merge(IndexedBlock(number=number, hash=block_hash, timestamp=int(header["timestamp"])))
-                for entry in sorted(by_block.get(number, []), key=lambda e: int(e["logIndex"])):
-                    count += self._store(session, entry, block_hash, int(header["timestamp"]))
+            session.execute(delete(IndexedBlock).where(IndexedBlock.number.between(start, end)))
+            session.execute(insert(IndexedBlock), blocks)
+            if events:
+                session.execute(insert(ChainEvent), [event.columns() for event in events])
+            apply_all(session, events)
             end_hash = to_hex(headers[end]["hash"])
             session.merge(IndexCursor(id=1, chain_id=self._deployment.chain_id, block_number=end, block_hash=end_hash))
-        return count
+        self._adapt(len(logs))
+        return len(events)
 
-    def _store(self, session: Session, entry: LogReceipt, block_hash: str, timestamp: int) -> int:
-        decoded = self._decoder.decode(entry)
+    def _logs(self, start: int, end: int) -> list[RawLog]:
+        """The ledger's logs of blocks `start`..`end`; a range the node refuses (too many results) is halved.
+
+        Asked as plain JSON-RPC: web3's answer formatters took more time than everything else the indexer does.
+        """
+        query = {"fromBlock": hex(start), "toBlock": hex(end), "address": self._decoder.addresses}
+        answer = self._w3.provider.make_request(RPCEndpoint("eth_getLogs"), [query])
+        if "error" not in answer:
+            return [RawLog.of(entry) for entry in answer["result"]]
+        error = Web3RPCError(str(answer["error"]))
+        if start == end or not _too_large(error):
+            raise error
+        log.info("the node refused logs of blocks %s-%s (%s); halving the range", start, end, error)
+        self._span = max(1, (end - start + 1) // 2)
+        middle = (start + end) // 2
+        return self._logs(start, middle) + self._logs(middle + 1, end)
+
+    def _adapt(self, logs: int) -> None:
+        """Sizes the next range to about `BATCH_LOGS` logs at the density of the last one (so that memory and
+        transactions stay bounded on a busy chain), at most `batch_blocks` blocks, at most 4 times wider."""
+        wanted = self._span * self.BATCH_LOGS // max(logs, 1)
+        self._span = max(1, min(self._batch_blocks, wanted, self._span * 4))
+
+    def _headers(self, numbers: list[int]) -> dict[int, BlockData]:
+        """The headers of `numbers`, asked in JSON-RPC batches (one round trip per few hundred blocks)."""
+        headers: dict[int, BlockData] = {}
+        for first in range(0, len(numbers), HEADER_BATCH):
+            chunk = numbers[first : first + HEADER_BATCH]
+            with self._w3.batch_requests() as batch:
+                for number in chunk:
+                    batch.add(self._w3.eth.get_block(number))
+                answers = batch.execute()
+            for number, header in zip(chunk, answers, strict=True):
+                headers[number] = cast(BlockData, header)
+        return headers
+
+    def _event(self, entry: RawLog, timestamp: int) -> NewEvent | None:
+        decoded = self._decoder.decode_parts(entry.address, entry.topics, entry.data)
         if decoded is None:
-            return 0
+            return None
         contract, name, args = decoded
         scope, registration_id = scope_of(contract, name, args)
-        event = ChainEvent(
-            block_number=int(entry["blockNumber"]),
-            block_hash=block_hash,
+        return NewEvent(
+            block_number=entry.block_number,
+            block_hash=entry.block_hash,
             timestamp=timestamp,
-            tx_hash=to_hex(entry["transactionHash"]),
-            log_index=int(entry["logIndex"]),
+            tx_hash=entry.tx_hash,
+            log_index=entry.log_index,
             contract=contract,
             name=name,
             scope=scope,
@@ -132,10 +237,6 @@ class ChainFollower:
             actor=_actor(args),
             args=args,
         )
-        session.add(event)
-        session.flush()
-        apply(session, event)
-        return 1
 
     def _rewind_if_reorganised(self) -> int | None:
         """Rewinds to the last stored block that is still canonical; returns it, or None if nothing changed."""
@@ -177,6 +278,12 @@ class ChainFollower:
                 session.merge(
                     IndexCursor(id=1, chain_id=self._deployment.chain_id, block_number=fork_point, block_hash=fork_hash)
                 )
+
+
+def _too_large(error: Exception) -> bool:
+    """Whether a node refused `eth_getLogs` for the size of the range or of its answer, not for another reason."""
+    text = str(error).lower()
+    return any(word in text for word in ("too many", "limit", "exceed", "too large", "range"))
 
 
 def _actor(args: dict[str, Any]) -> str | None:

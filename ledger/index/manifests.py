@@ -10,9 +10,10 @@ A manifest that cannot be fetched is retried on the next pass and reported by th
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.encoding import from_hex
@@ -46,12 +47,43 @@ def _check(
     return document, None
 
 
+PAGE_SIZE = 500
+FETCHERS = 4
+
+Pending = tuple[ManifestVersion, RegistrationRow]
+Fetched = tuple[ManifestVersion, str, SignedManifest | None, str | None]
+
+
 def load_manifests(
-    sessions: sessionmaker[Session], ipfs: Pinset, chain_id: int, registry: str, limit: int = 500
+    sessions: sessionmaker[Session],
+    ipfs: Pinset,
+    chain_id: int,
+    registry: str,
+    page_size: int = PAGE_SIZE,
+    fetchers: int = FETCHERS,
 ) -> int:
-    """Loads up to `limit` manifest versions not loaded yet; returns how many were recorded."""
+    """Loads every manifest version not loaded yet, a page at a time; returns how many were recorded.
+
+    Within a page `fetchers` threads fetch and check the manifests (Kubo answers many requests at once and
+    the signature check is the rest of the time); the page's records go in one transaction. A manifest
+    that cannot be fetched stays pending and is passed over, so the pages move on to the end every time.
+    """
+    recorded, after = 0, (0, 0)
+    with ThreadPoolExecutor(max_workers=fetchers, thread_name_prefix="manifests") as pool:
+        while page := _pending(sessions, after, page_size):
+            fetched = [found for found in pool.map(lambda item: _fetch(ipfs, item, chain_id, registry), page) if found]
+            with sessions.begin() as session:
+                session.add_all(_rows(fetched))
+            recorded += len(fetched)
+            after = (page[-1][0].registration_id, page[-1][0].version)
+    return recorded
+
+
+def _pending(sessions: sessionmaker[Session], after: tuple[int, int], limit: int) -> list[Pending]:
+    """The next manifest versions without a record, in (registration, version) order after `after`."""
+    registration_id, version = after
     with sessions() as session:
-        pending = session.execute(
+        rows = session.execute(
             select(ManifestVersion, RegistrationRow)
             .join(RegistrationRow, RegistrationRow.id == ManifestVersion.registration_id)
             .outerjoin(
@@ -60,35 +92,60 @@ def load_manifests(
                 & (ManifestRecord.version == ManifestVersion.version),
             )
             .where(ManifestRecord.registration_id.is_(None))
+            .where(
+                or_(
+                    ManifestVersion.registration_id > registration_id,
+                    and_(ManifestVersion.registration_id == registration_id, ManifestVersion.version > version),
+                )
+            )
             .order_by(ManifestVersion.registration_id, ManifestVersion.version)
             .limit(limit)
         ).all()
-    recorded = 0
-    for version, registration in pending:
-        cid = raw_cid_of_digest(from_hex(version.manifest_digest))
-        try:
-            block = ipfs.get_raw_block(cid, offline=True)
-        except IpfsUnavailableError:
-            raise
-        except (IpfsError, ContentMismatchError) as error:
-            log.info("manifest %s of registration %s not retrievable yet: %s", cid, registration.id, error)
-            continue
-        document, problem = _check(block, registration, version, chain_id, registry)
-        with sessions.begin() as session:
-            session.add(_record(version, cid, document, problem))
-            if document is not None and problem is None:
-                for file in document.manifest.data_commitment.files:
-                    session.add(
-                        DataFileRow(
-                            registration_id=version.registration_id,
-                            version=version.version,
-                            path=file.path,
-                            sha256=file.sha256,
-                            size=file.size,
-                        )
-                    )
-        recorded += 1
-    return recorded
+    return [(row[0], row[1]) for row in rows]
+
+
+def _fetch(ipfs: Pinset, item: Pending, chain_id: int, registry: str) -> Fetched | None:
+    """One manifest fetched from the node and checked; None if the node does not have it (yet)."""
+    version, registration = item
+    cid = raw_cid_of_digest(from_hex(version.manifest_digest))
+    try:
+        block = _get_block(ipfs, cid)
+    except IpfsUnavailableError:
+        raise
+    except (IpfsError, ContentMismatchError) as error:
+        log.info("manifest %s of registration %s not retrievable yet: %s", cid, registration.id, error)
+        return None
+    document, problem = _check(block, registration, version, chain_id, registry)
+    return version, cid, document, problem
+
+
+def _get_block(ipfs: Pinset, cid: str) -> bytes:
+    """The block from the node's own store; a connection that failed under concurrent use is tried once more
+    (a pooled socket can be closed under one thread by another), a node that is down fails both times."""
+    try:
+        return ipfs.get_raw_block(cid, offline=True)
+    except IpfsUnavailableError:
+        log.info("retrying manifest %s once on a new connection", cid)
+        return ipfs.get_raw_block(cid, offline=True)
+
+
+def _rows(fetched: list[Fetched]) -> list[ManifestRecord | DataFileRow]:
+    """The records of fetched manifests and, for the valid ones, their files."""
+    rows: list[ManifestRecord | DataFileRow] = []
+    for version, cid, document, problem in fetched:
+        rows.append(_record(version, cid, document, problem))
+        if document is not None and problem is None:
+            rows += [
+                DataFileRow(
+                    registration_id=version.registration_id,
+                    version=version.version,
+                    path=file.path,
+                    sha256=file.sha256,
+                    size=file.size,
+                )
+                for file in document.manifest.data_commitment.files
+            ]
+    return rows
 
 
 def _record(version: ManifestVersion, cid: str, document: SignedManifest | None, problem: str | None) -> ManifestRecord:

@@ -8,13 +8,15 @@ replays the remaining events of those scopes only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from ledger.chain.ids import decode_certificate_token_id, decode_licence_id, registration_of_token
+from ledger.db import Base
 from ledger.index.tables import (
     AnchorRow,
     AuthorityRow,
@@ -35,8 +37,33 @@ from ledger.index.tables import (
 )
 from ledger.vocabulary import Encumbrance, LicenceStatus, ObjectionStatus, PartyStatus, Right, Status
 
-Handler = Callable[[Session, ChainEvent, dict[str, Any]], None]
+
+class EventFacts(Protocol):
+    """What a handler reads of an event: a stored `ChainEvent`, or one the follower is about to store."""
+
+    @property
+    def block_number(self) -> int: ...
+    @property
+    def tx_hash(self) -> str: ...
+    @property
+    def timestamp(self) -> int: ...
+    @property
+    def contract(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def registration_id(self) -> int | None: ...
+    @property
+    def args(self) -> dict[str, Any]: ...
+
+
+Handler = Callable[[Session, EventFacts, dict[str, Any]], None]
 HANDLERS: dict[str, Handler] = {}
+
+Rows = list[tuple[type[Base], dict[str, Any]]]
+Creation = Callable[[EventFacts, dict[str, Any]], Rows]
+CREATIONS: dict[str, Creation] = {}
+"""Events that only create rows (they read nothing): consecutive ones become one multi-row insert per table."""
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
@@ -71,11 +98,34 @@ def scope_of(contract: str, name: str, args: dict[str, Any]) -> tuple[str, int |
     return f"contract:{contract}", None
 
 
-def apply(session: Session, event: ChainEvent) -> None:
+def apply(session: Session, event: EventFacts) -> None:
     """Applies one event to the state tables; events without a handler only join the audit trail."""
-    handler = HANDLERS.get(f"{event.contract}.{event.name}")
-    if handler is not None:
-        handler(session, event, event.args)
+    apply_all(session, [event])
+
+
+def apply_all(session: Session, events: Sequence[EventFacts]) -> None:
+    """Applies events in chain order. The rows of consecutive creating events are inserted together, before the
+    next event that reads state: the same state as applying one at a time, in a few statements instead of many."""
+    pending: dict[type[Base], list[dict[str, Any]]] = defaultdict(list)
+    for event in events:
+        key = f"{event.contract}.{event.name}"
+        creation = CREATIONS.get(key)
+        if creation is not None:
+            for table, row in creation(event, event.args):
+                pending[table].append(row)
+            continue
+        handler = HANDLERS.get(key)
+        if handler is not None:
+            _insert(session, pending)
+            handler(session, event, event.args)
+    _insert(session, pending)
+
+
+def _insert(session: Session, pending: dict[type[Base], list[dict[str, Any]]]) -> None:
+    for table, rows in pending.items():
+        if rows:
+            session.execute(insert(table), rows)
+    pending.clear()
 
 
 def clear_scope(session: Session, scope: str) -> None:
@@ -104,7 +154,7 @@ def clear_scope(session: Session, scope: str) -> None:
         session.execute(delete(RoleRow).where(RoleRow.role == role, RoleRow.account == account))
 
 
-def _registration(session: Session, event: ChainEvent) -> RegistrationRow:
+def _registration(session: Session, event: EventFacts) -> RegistrationRow:
     assert event.registration_id is not None
     row = session.get(RegistrationRow, event.registration_id)
     if row is None:
@@ -114,7 +164,7 @@ def _registration(session: Session, event: ChainEvent) -> RegistrationRow:
 
 
 def _set_status(status: Status) -> Handler:
-    def handler(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+    def handler(session: Session, event: EventFacts, args: dict[str, Any]) -> None:
         _registration(session, event).status = status.code
 
     return handler
@@ -123,42 +173,51 @@ def _set_status(status: Status) -> Handler:
 # ---------------------------------------------------------------------------------------------- registrations
 
 
-@handles("Registrations.RegistrationSubmitted")
-def _submitted(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+def _submitted(event: EventFacts, args: dict[str, Any]) -> Rows:
     registration_id = int(args["registrationId"])
-    session.add(
-        RegistrationRow(
-            id=registration_id,
-            registrant=args["registrant"],
-            authority_id=int(args["authorityId"]),
-            kind=int(args["kind"]),
-            origin=int(args["origin"]),
-            grade=int(args["grade"]),
-            personal_info=bool(args["personalInfo"]),
-            rights=int(args["rights"]),
-            status=Status.SUBMITTED.code,
-            version=0,
-            manifest_digest=args["manifestDigest"],
-            data_commitment=args["dataCommitment"],
-            open_objections=0,
-            submitted_block=event.block_number,
-            submitted_tx=event.tx_hash,
-            submitted_at=event.timestamp,
-            updated_block=event.block_number,
-        )
-    )
-    session.add(
-        ManifestVersion(
-            registration_id=registration_id,
-            version=1,
-            manifest_digest=args["manifestDigest"],
-            data_commitment=args["dataCommitment"],
-            block_number=event.block_number,
-            tx_hash=event.tx_hash,
-        )
-    )
-    for parent in dict.fromkeys(int(p) for p in args["parents"]):
-        session.add(LineageEdge(child_id=registration_id, parent_id=parent))
+    rows: Rows = [
+        (
+            RegistrationRow,
+            {
+                "id": registration_id,
+                "registrant": args["registrant"],
+                "authority_id": int(args["authorityId"]),
+                "kind": int(args["kind"]),
+                "origin": int(args["origin"]),
+                "grade": int(args["grade"]),
+                "personal_info": bool(args["personalInfo"]),
+                "rights": int(args["rights"]),
+                "status": Status.SUBMITTED.code,
+                "version": 0,
+                "manifest_digest": args["manifestDigest"],
+                "data_commitment": args["dataCommitment"],
+                "open_objections": 0,
+                "submitted_block": event.block_number,
+                "submitted_tx": event.tx_hash,
+                "submitted_at": event.timestamp,
+                "updated_block": event.block_number,
+            },
+        ),
+        (
+            ManifestVersion,
+            {
+                "registration_id": registration_id,
+                "version": 1,
+                "manifest_digest": args["manifestDigest"],
+                "data_commitment": args["dataCommitment"],
+                "block_number": event.block_number,
+                "tx_hash": event.tx_hash,
+            },
+        ),
+    ]
+    rows += [
+        (LineageEdge, {"child_id": registration_id, "parent_id": parent})
+        for parent in dict.fromkeys(int(p) for p in args["parents"])
+    ]
+    return rows
+
+
+CREATIONS["Registrations.RegistrationSubmitted"] = _submitted
 
 
 HANDLERS["Registrations.RegistrationAccepted"] = _set_status(Status.UNDER_REVIEW)
@@ -171,14 +230,14 @@ HANDLERS["Registrations.RegistrationCancelled"] = _set_status(Status.CANCELLED)
 
 
 @handles("Registrations.RegistrationPublished", "Registrations.NoticeResumed")
-def _published(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+def _published(session: Session, event: EventFacts, args: dict[str, Any]) -> None:
     row = _registration(session, event)
     row.status = Status.PUBLIC_NOTICE.code
     row.notice_ends_at = int(args["noticeEndsAt"])
 
 
 @handles("Registrations.RegistrationCertified")
-def _certified(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+def _certified(session: Session, event: EventFacts, args: dict[str, Any]) -> None:
     row = _registration(session, event)
     row.status = Status.CERTIFIED.code
     row.version = 1
@@ -193,21 +252,21 @@ def _certified(session: Session, event: ChainEvent, args: dict[str, Any]) -> Non
 
 
 @handles("Registrations.ChangeRequested")
-def _change_requested(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+def _change_requested(session: Session, event: EventFacts, args: dict[str, Any]) -> None:
     row = _registration(session, event)
     row.pending_manifest_digest = args["manifestDigest"]
     row.pending_data_commitment = args["dataCommitment"]
 
 
 @handles("Registrations.ChangeRejected")
-def _change_rejected(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+def _change_rejected(session: Session, event: EventFacts, args: dict[str, Any]) -> None:
     row = _registration(session, event)
     row.pending_manifest_digest = None
     row.pending_data_commitment = None
 
 
 @handles("Registrations.RegistrationChanged")
-def _changed(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+def _changed(session: Session, event: EventFacts, args: dict[str, Any]) -> None:
     row = _registration(session, event)
     row.version = int(args["version"])
     row.manifest_digest = args["manifestDigest"]
@@ -227,14 +286,14 @@ def _changed(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
 
 
 @handles("Registrations.AnnualReviewFiled", "Registrations.RegistrationRenewed")
-def _reviewed(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+def _reviewed(session: Session, event: EventFacts, args: dict[str, Any]) -> None:
     row = _registration(session, event)
     row.status = Status.CERTIFIED.code
     row.review_due_at = int(args["reviewDueAt"])
 
 
 @handles("Registrations.ObjectionFiled")
-def _objection_filed(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+def _objection_filed(session: Session, event: EventFacts, args: dict[str, Any]) -> None:
     row = _registration(session, event)
     if row.status == Status.PUBLIC_NOTICE.code:
         row.status = Status.OBJECTED.code
@@ -252,7 +311,7 @@ def _objection_filed(session: Session, event: ChainEvent, args: dict[str, Any]) 
 
 
 @handles("Registrations.ObjectionWithdrawn", "Registrations.ObjectionResolved")
-def _objection_closed(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+def _objection_closed(session: Session, event: EventFacts, args: dict[str, Any]) -> None:
     row = _registration(session, event)
     objection = session.get(ObjectionRow, int(args["objectionId"]))
     if objection is None:
@@ -269,7 +328,7 @@ def _objection_closed(session: Session, event: ChainEvent, args: dict[str, Any])
 
 
 @handles("Certificates.Transfer")
-def _certificate_moved(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+def _certificate_moved(session: Session, event: EventFacts, args: dict[str, Any]) -> None:
     token_id = int(args["tokenId"])
     if args["from"] == ZERO_ADDRESS:
         minted = decode_certificate_token_id(token_id)
@@ -296,7 +355,7 @@ def _certificate_moved(session: Session, event: ChainEvent, args: dict[str, Any]
 
 
 @handles("Certificates.CertificateDocumentPublished")
-def _document_published(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+def _document_published(session: Session, event: EventFacts, args: dict[str, Any]) -> None:
     certificate = session.get(CertificateRow, str(int(args["tokenId"])))
     if certificate is None:
         raise LookupError(f"document for unknown certificate {args['tokenId']}")
@@ -307,14 +366,14 @@ def _document_published(session: Session, event: ChainEvent, args: dict[str, Any
 
 
 @handles("LedgerAccess.PartyAdmitted")
-def _party_admitted(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+def _party_admitted(session: Session, event: EventFacts, args: dict[str, Any]) -> None:
     session.merge(
         PartyRow(address=args["party"], status=PartyStatus.ADMITTED, identity_commitment=args["identityCommitment"])
     )
 
 
 @handles("LedgerAccess.PartySuspended")
-def _party_suspended(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+def _party_suspended(session: Session, event: EventFacts, args: dict[str, Any]) -> None:
     party = session.get(PartyRow, args["party"])
     if party is None:
         session.add(PartyRow(address=args["party"], status=PartyStatus.SUSPENDED, identity_commitment=None))
@@ -323,22 +382,22 @@ def _party_suspended(session: Session, event: ChainEvent, args: dict[str, Any]) 
 
 
 @handles("LedgerAccess.RoleGranted")
-def _role_granted(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+def _role_granted(session: Session, event: EventFacts, args: dict[str, Any]) -> None:
     session.merge(RoleRow(role=args["role"], account=args["account"]))
 
 
 @handles("LedgerAccess.RoleRevoked")
-def _role_revoked(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+def _role_revoked(session: Session, event: EventFacts, args: dict[str, Any]) -> None:
     session.execute(delete(RoleRow).where(RoleRow.role == args["role"], RoleRow.account == args["account"]))
 
 
 @handles("Registrations.AuthorityRegistered")
-def _authority_registered(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+def _authority_registered(session: Session, event: EventFacts, args: dict[str, Any]) -> None:
     session.add(AuthorityRow(id=int(args["authorityId"]), account=args["account"], code=args["code"]))
 
 
 @handles("Registrations.AuthorityAccountChanged")
-def _authority_rotated(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+def _authority_rotated(session: Session, event: EventFacts, args: dict[str, Any]) -> None:
     authority = session.get(AuthorityRow, int(args["authorityId"]))
     if authority is None:
         raise LookupError(f"unknown authority {args['authorityId']}")
@@ -346,7 +405,7 @@ def _authority_rotated(session: Session, event: ChainEvent, args: dict[str, Any]
 
 
 @handles("Registrations.AuthorityParametersChanged")
-def _authority_parameters(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+def _authority_parameters(session: Session, event: EventFacts, args: dict[str, Any]) -> None:
     authority = session.get(AuthorityRow, int(args["authorityId"]))
     if authority is None:
         raise LookupError(f"unknown authority {args['authorityId']}")
@@ -358,7 +417,7 @@ def _authority_parameters(session: Session, event: ChainEvent, args: dict[str, A
 
 
 @handles("EvidenceAnchors.RootAnchored")
-def _anchored(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+def _anchored(session: Session, event: EventFacts, args: dict[str, Any]) -> None:
     session.add(
         AnchorRow(
             anchorer=args["anchorer"],
@@ -374,7 +433,7 @@ def _anchored(session: Session, event: ChainEvent, args: dict[str, Any]) -> None
 # ---------------------------------------------------------------------------------------------- rights
 
 
-def _right(session: Session, event: ChainEvent, args: dict[str, Any]) -> RightRow:
+def _right(session: Session, event: EventFacts, args: dict[str, Any]) -> RightRow:
     right = session.get(RightRow, (int(args["registrationId"]), int(args["right"])))
     if right is None:
         raise LookupError(f"{event.name} for an unknown right {args['right']} of {args['registrationId']}")
@@ -382,14 +441,14 @@ def _right(session: Session, event: ChainEvent, args: dict[str, Any]) -> RightRo
 
 
 @handles("Registrations.CertificateReissued")
-def _reissued(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+def _reissued(session: Session, event: EventFacts, args: dict[str, Any]) -> None:
     row = _registration(session, event)
     row.certificate_number = int(args["certificateNumber"])
     row.certificate_token = str(args["tokenId"])
 
 
 @handles("Rights.TransferRequested")
-def _transfer_requested(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+def _transfer_requested(session: Session, event: EventFacts, args: dict[str, Any]) -> None:
     session.merge(
         PendingTransferRow(
             registration_id=int(args["registrationId"]),
@@ -406,7 +465,7 @@ def _transfer_requested(session: Session, event: ChainEvent, args: dict[str, Any
 
 
 @handles("Rights.TransferApproved")
-def _transfer_approved(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+def _transfer_approved(session: Session, event: EventFacts, args: dict[str, Any]) -> None:
     pending = session.get(PendingTransferRow, (int(args["registrationId"]), int(args["right"])))
     if pending is None:
         return  # the approval that completed the transfer came after RightTransferred removed it
@@ -417,7 +476,7 @@ def _transfer_approved(session: Session, event: ChainEvent, args: dict[str, Any]
 
 
 @handles("Rights.TransferRejected")
-def _transfer_rejected(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+def _transfer_rejected(session: Session, event: EventFacts, args: dict[str, Any]) -> None:
     session.execute(
         delete(PendingTransferRow).where(
             PendingTransferRow.registration_id == int(args["registrationId"]),
@@ -427,13 +486,13 @@ def _transfer_rejected(session: Session, event: ChainEvent, args: dict[str, Any]
 
 
 @handles("Rights.RightTransferred")
-def _transferred(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+def _transferred(session: Session, event: EventFacts, args: dict[str, Any]) -> None:
     _right(session, event, args).holder = args["newHolder"]
     _transfer_rejected(session, event, args)
 
 
 @handles("Rights.RightEncumbered")
-def _encumbered(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+def _encumbered(session: Session, event: EventFacts, args: dict[str, Any]) -> None:
     right = _right(session, event, args)
     right.encumbrance = Encumbrance.of(int(args["kind"]))
     right.creditor = args["creditor"]
@@ -441,13 +500,13 @@ def _encumbered(session: Session, event: ChainEvent, args: dict[str, Any]) -> No
 
 
 @handles("Rights.EncumbranceReleased")
-def _released(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+def _released(session: Session, event: EventFacts, args: dict[str, Any]) -> None:
     right = _right(session, event, args)
     right.encumbrance, right.creditor, right.agreement_digest = Encumbrance.NONE, None, None
 
 
 @handles("Rights.LicenceGranted")
-def _licence_granted(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+def _licence_granted(session: Session, event: EventFacts, args: dict[str, Any]) -> None:
     licence_id = int(args["licenceId"])
     session.add(
         LicenceRow(
@@ -469,7 +528,7 @@ def _licence_granted(session: Session, event: ChainEvent, args: dict[str, Any]) 
 
 
 @handles("Rights.LicenceApproved", "Rights.LicenceRevoked")
-def _licence_changed(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+def _licence_changed(session: Session, event: EventFacts, args: dict[str, Any]) -> None:
     licence = session.get(LicenceRow, str(int(args["licenceId"])))
     if licence is None:
         raise LookupError(f"{event.name} for unknown licence {args['licenceId']}")
@@ -477,7 +536,7 @@ def _licence_changed(session: Session, event: ChainEvent, args: dict[str, Any]) 
 
 
 @handles("Endorsements.ReportEndorsed")
-def _endorsed(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+def _endorsed(session: Session, event: EventFacts, args: dict[str, Any]) -> None:
     session.merge(
         EndorsementRow(
             report_digest=args["reportDigest"],
@@ -491,7 +550,7 @@ def _endorsed(session: Session, event: ChainEvent, args: dict[str, Any]) -> None
 
 
 @handles("Endorsements.EndorsementWithdrawn")
-def _endorsement_withdrawn(session: Session, event: ChainEvent, args: dict[str, Any]) -> None:
+def _endorsement_withdrawn(session: Session, event: EventFacts, args: dict[str, Any]) -> None:
     endorsement = session.get(EndorsementRow, (args["agency"], args["reportDigest"]))
     if endorsement is not None:
         endorsement.withdrawn = True

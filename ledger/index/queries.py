@@ -27,6 +27,24 @@ from ledger.outbox import OutboxStatus, OutboxWrite
 from ledger.vocabulary import EXCLUSIVE_LICENCES, Grade, Kind, LicenceStatus, Origin, Right, Status
 
 
+@dataclass(frozen=True)
+class IndexTotals:
+    """How much the index holds: what `drl index rebuild` reports."""
+
+    registrations: int
+    manifest_versions: int
+    manifests_recorded: int
+
+
+def index_totals(session: Session) -> IndexTotals:
+    """The registrations, manifest versions and manifest records in the index."""
+    return IndexTotals(
+        registrations=session.scalar(select(func.count()).select_from(RegistrationRow)) or 0,
+        manifest_versions=session.scalar(select(func.count()).select_from(ManifestVersion)) or 0,
+        manifests_recorded=session.scalar(select(func.count()).select_from(ManifestRecord)) or 0,
+    )
+
+
 def registration(session: Session, registration_id: int) -> RegistrationRow | None:
     """The current state of a registration."""
     return session.get(RegistrationRow, registration_id)

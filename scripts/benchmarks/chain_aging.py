@@ -1,0 +1,113 @@
+"""The embedded chain's age: `submit` throughput on anvil near block 1,000 and after many registrations.
+
+For each set of anvil flags: a fresh node gets the ledger and is mined to block 1,000; the ceiling (pre-signed
+`submit` transactions sent with automine on, one connection, as `drl up` runs anvil) is measured; then
+`--registrations` registrations are written (many per block: the state grows), then `--age-blocks` submissions
+are sent one per block as the embedded stack mines them (the history grows: what slowed anvil in issue 13 was
+the number of blocks, 670/s at block 500 to 44/s at block 4,000); the ceiling is measured again. Target: the
+aged ceiling at least 80 % of the one at block 1,000. Mining 100,000 one-transaction blocks takes hours on an
+anvil that slows with them, so the default ages by 5,000 blocks and the docs extrapolate.
+
+Run: .venv/bin/python scripts/benchmarks/chain_aging.py [--registrations 100000] [--flags-sets default prune ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from chain_history import Registrar, Rpc, anvil, deployed_ledger, free_port, submit_ceiling
+
+FLAG_SETS: dict[str, list[str]] = {
+    "default": [],
+    "prune-history": ["--prune-history"],
+    "no-storage-caching": ["--no-storage-caching"],
+    "order-fifo": ["--order", "fifo"],
+    "max-persisted-states-8": ["--max-persisted-states", "8"],
+    "slots-in-an-epoch-1": ["--slots-in-an-epoch", "1"],
+    "prune-history+fifo+states-8": ["--prune-history", "--order", "fifo", "--max-persisted-states", "8"],
+}
+TARGET_RATIO = 0.8
+
+
+def _peak_rss_mib(pid: int) -> float:
+    """A process's peak resident memory (VmHWM)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _mine_to(rpc: Rpc, height: int) -> None:
+    head = int(rpc.call("eth_blockNumber"), 16)
+    while head < height:
+        step = min(height - head, 10_000)
+        rpc.call("anvil_mine", hex(step))
+        head += step
+
+
+def age(name: str, flags: list[str], registrations: int, sample: int, age_blocks: int) -> dict[str, Any]:
+    """The ceiling at block 1,000 and after `registrations`, on anvil with `flags`."""
+    with tempfile.TemporaryDirectory(prefix="drl-bench-aging-") as tmp:
+        port = free_port()
+        with anvil(Path(tmp), port, flags) as process:
+            url = f"http://127.0.0.1:{port}"
+            _, deployment = deployed_ledger(url)
+            rpc = Rpc(url)
+            registrar = Registrar(rpc, deployment)
+            _mine_to(rpc, 1_000 - 1)
+            young = submit_ceiling(url, registrar.presigned(sample))
+            started = time.perf_counter()
+            registrar.write(registrations)
+            write_seconds = time.perf_counter() - started
+            aging = submit_ceiling(url, registrar.presigned(age_blocks)) if age_blocks else 0.0
+            head = int(rpc.call("eth_blockNumber"), 16)
+            aged = submit_ceiling(url, registrar.presigned(sample))
+            assert registrar.registry_nonce() == registrar.written, "some registrations were refused"
+            peak = _peak_rss_mib(process.pid) if process.pid else 0.0
+    return {
+        "flags": flags,
+        "ceiling_at_block_1000": young,
+        "ceiling_aged": aged,
+        "aged_head": head,
+        "while_aging": aging,
+        "ratio": aged / young,
+        "registrations_written_per_second": registrations / write_seconds,
+        "anvil_peak_rss_mib": peak,
+        "meets_target": aged / young >= TARGET_RATIO,
+    }
+
+
+def run(registrations: int, sample: int, names: list[str], age_blocks: int) -> dict[str, Any]:
+    results = {name: age(name, FLAG_SETS[name], registrations, sample, age_blocks) for name in names}
+    return {
+        "registrations": registrations,
+        "sample": sample,
+        "age_blocks": age_blocks,
+        "sets": results,
+        "benchmark_peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--registrations", type=int, default=100_000)
+    parser.add_argument("--sample", type=int, default=1_000, help="transactions per ceiling measurement")
+    parser.add_argument("--flag-sets", nargs="+", default=list(FLAG_SETS), choices=list(FLAG_SETS))
+    parser.add_argument("--age-blocks", type=int, default=5_000, help="blocks of one submission each, after them")
+    args = parser.parse_args()
+    result = run(args.registrations, args.sample, args.flag_sets, args.age_blocks)
+    print(json.dumps(result, indent=2))
+    return 0 if any(s["meets_target"] for s in result["sets"].values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

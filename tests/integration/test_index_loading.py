@@ -1,0 +1,127 @@
+"""Loading the index fast must not change what it loads: every event decoded as web3 decodes it, every
+manifest loaded whatever the page size, a manifest the node lacks left pending and not blocking the rest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from eth_account.signers.local import LocalAccount
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
+from web3 import Web3
+from web3._utils.events import get_event_data
+
+from ledger.chain.artifacts import abi_of
+from ledger.chain.deployment import Deployment, deploy
+from ledger.chain.events import EventDecoder, plain
+from ledger.cli import app
+from ledger.db import make_engine, make_sessionmaker
+from ledger.index.follower import ChainFollower
+from ledger.index.manifests import load_manifests
+from ledger.index.queries import index_totals
+from ledger.index.tables import ManifestRecord
+from ledger.ipfs import IpfsClient
+from ledger.manifest.canonical import canonical_json, sha256
+from ledger.manifest.signing import sign_manifest
+from ledger.migrations import upgrade_schema
+from ledger.registration import submission_of
+from ledger.stack.anvil import anvil_process
+from ledger.stack.bootstrap import bootstrap_local_ledger
+from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
+
+from ..conftest import free_port
+from ..factories import make_manifest
+from .history import History, drive_mixed_history, drive_rights
+from .registry import transact
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def chain(tmp_path: Path) -> Iterator[tuple[Web3, Deployment]]:
+    port = free_port()
+    with anvil_process(tmp_path, port, LOCAL_CHAIN_ID, persist=False):
+        w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}"))
+        admin = dev_account(0, LOCAL_CHAIN_ID)
+        deployment = deploy(w3, admin)
+        bootstrap_local_ledger(w3, deployment, admin, notice_days=7, review_interval_days=365)
+        yield w3, deployment
+
+
+def _database(path: Path) -> sessionmaker[Session]:
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade_schema(engine)
+    return make_sessionmaker(engine)
+
+
+def test_every_event_of_a_mixed_history_decodes_as_web3_decodes_it(chain: tuple[Web3, Deployment]) -> None:
+    w3, deployment = chain
+    history = History(w3, deployment, dev_account(0, LOCAL_CHAIN_ID))
+    history.admit(3)
+    drive_mixed_history(history, rounds=4, seed=5)
+    drive_rights(history, seed=5)
+    decoder = EventDecoder(w3, {address: name for name, address in deployment.addresses().items()})
+    logs = w3.eth.get_logs({"fromBlock": deployment.deployment_block, "toBlock": "latest"})
+    names = set()
+    for entry in logs:
+        decoded = decoder.decode(entry)
+        assert decoded is not None, entry
+        contract, name, args = decoded
+        abi = next(e for e in abi_of(contract) if e["type"] == "event" and e["name"] == name)
+        expected = get_event_data(w3.codec, abi, entry)  # type: ignore[arg-type]
+        assert list(args.items()) == [(key, plain(value)) for key, value in expected["args"].items()]
+        names.add(name)
+    assert {"RegistrationSubmitted", "Transfer", "RightTransferred", "LicenceGranted", "RoleGranted"} <= names
+
+
+def _register(w3: Web3, deployment: Deployment, ipfs: IpfsClient | None, registrant: LocalAccount, title: str) -> None:
+    """Signs a manifest, stores it on the node (unless `ipfs` is None: a manifest the node never got) and submits."""
+    document = sign_manifest(
+        make_manifest(registrant.address, title=title), registrant, deployment.chain_id, deployment.registrations
+    )
+    block = canonical_json(document)
+    if ipfs is not None:
+        ipfs.put_raw_block(block)
+    registry = deployment.contract(w3, "Registrations")
+    nonce = registry.functions.nonces(registrant.address).call()
+    deadline = w3.eth.get_block("latest")["timestamp"] + 3600
+    application = submission_of(document.manifest, sha256(block), nonce, deadline)
+    signature = application.sign(registrant, deployment.chain_id, deployment.registrations)
+    transact(w3, registrant, registry.functions.submit(application.as_tuple(), signature))
+
+
+def test_every_manifest_is_loaded_whatever_the_page_size_and_a_missing_one_does_not_stop_the_rest(
+    chain: tuple[Web3, Deployment], kubo_api: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w3, deployment = chain
+    registrant = dev_account(0, LOCAL_CHAIN_ID)
+    with IpfsClient(kubo_api) as ipfs:
+        for number in range(7):
+            _register(w3, deployment, None if number == 2 else ipfs, registrant, f"dataset {number}")
+        index = _database(tmp_path / "index.db")
+        ChainFollower(w3, deployment, index).sync()
+
+        recorded = load_manifests(index, ipfs, deployment.chain_id, deployment.registrations, page_size=2, fetchers=3)
+        again = load_manifests(index, ipfs, deployment.chain_id, deployment.registrations, page_size=2)
+
+    assert recorded == 6
+    assert again == 0
+    with index() as session:
+        records = session.scalars(select(ManifestRecord)).all()
+        totals = index_totals(session)
+    assert all(record.valid for record in records), [record.problem for record in records]
+    assert sorted(record.title or "" for record in records) == [f"dataset {n}" for n in range(7) if n != 2]
+    assert (totals.registrations, totals.manifest_versions, totals.manifests_recorded) == (7, 7, 6)
+
+    data_dir = tmp_path / "drl"
+    data_dir.mkdir()
+    deployment.save(data_dir / "deployment.json")
+    monkeypatch.setenv("DRL_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("DRL_RPC_URL", w3.provider.endpoint_uri)  # type: ignore[attr-defined]
+    monkeypatch.setenv("DRL_IPFS_API_URL", kubo_api)
+    result = CliRunner().invoke(app, ["index", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "7 registrations, 6 manifests loaded of 7 manifest versions" in " ".join(result.output.split())
