@@ -22,7 +22,7 @@ from api.tokens import Role
 from ledger import evidence
 from ledger.evidence import EvidenceItem
 from ledger.evidence_bundles import EvidenceNotAnchoredError, evidence_bundle
-from ledger.evidence_conflicts import usage_conflicts
+from ledger.evidence_conflicts import UsageConflict, usage_conflicts
 from ledger.evidence_log import LogUnavailableError
 from ledger.vocabulary import EvidenceEntryKind
 
@@ -143,18 +143,7 @@ async def evidence_bundle_of(
     return JSONResponse(bundle.model_dump(mode="json", by_alias=True, exclude_none=True))
 
 
-class UsageConflictOut(BaseModel):
-    """A usage entry no live licence covers, and why."""
-
-    index: int
-    party: str
-    registration_id: int | None
-    licence_id: int | None
-    rule: str
-    detail: str
-
-
 @router.get("/evidence-conflicts")
-def evidence_conflicts(_: Regulator, session: DbSession) -> list[UsageConflictOut]:
+def evidence_conflicts(_: Regulator, session: DbSession) -> list[UsageConflict]:
     """Usage after a licence ended, by someone holding no licence, or not covered by the licence it names."""
-    return [UsageConflictOut(**vars(conflict)) for conflict in usage_conflicts(session)]
+    return usage_conflicts(session)

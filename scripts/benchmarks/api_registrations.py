@@ -53,6 +53,7 @@ from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
 from ledger.stack.kubo import kubo_process
 from ledger.toolchain import PROJECT_ROOT
 from ledger.vocabulary import Grade, Kind, Origin, Right
+from tests.factories import manifest_fields
 
 ADMIN = dev_account(0, LOCAL_CHAIN_ID)
 CEILING_SENDERS = 8  # dev accounts 1..8, funded by anvil
@@ -95,34 +96,20 @@ def _registrant(index: int) -> LocalAccount:
 
 
 def _fields(registrant: str, serial: str) -> dict[str, Any]:
-    """A valid manifest whose data commitment is unique to `serial`."""
-    return {
-        "kind": "resource",
-        "origin": "enterprise",
-        "title": f"Benchmark data {serial}",
-        "description": "Hourly vehicle counts of 120 road sections, collected by the operator's own sensors.",
-        "category": "transport.traffic",
-        "industry": "G54",
-        "update_frequency": "daily",
-        "data_status": "cleansed",
-        "tradability": "directly",
-        "business_owner": {"value": "0x" + "11" * 32},
-        "responsible_person": {"value": "0x" + "22" * 32},
-        "classification": {"category": "transport", "grade": "general", "personal_information": False},
-        "source": {"description": "Roadside sensors owned by the registrant.", "collection_method": "self_collected"},
-        "time_range": {"start": "2024-01-01", "end": "2024-12-31"},
-        "volume": "8.7 million records, 1.2 GB",
-        "formats": ["csv"],
-        "data_commitment": {
+    """A valid manifest whose data commitment is unique to `serial`, as a draft's JSON body carries it."""
+    fields = manifest_fields(
+        registrant,
+        title=f"Benchmark data {serial}",
+        time_range={"start": "2024-01-01", "end": "2024-12-31"},
+        data_commitment={
             "scheme": "sha256",
             "root": to_hex(Web3.keccak(text=f"data {serial}")),
             "file_count": 1,
             "total_bytes": 1_200_000,
         },
-        "rights_claimed": ["resource_holding", "processing_and_use"],
-        "registrant": registrant,
-        "authority_id": 1,
-    }
+    )
+    del fields["created_at"]  # the service stamps the draft
+    return fields
 
 
 def _sign(typed: dict[str, Any], account: LocalAccount) -> str:

@@ -21,13 +21,13 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from chain_history import Digests, Registrar, Rpc, anvil, deployed_ledger, free_port
 
@@ -46,39 +46,25 @@ from ledger.manifest.signing import bound_fields
 from ledger.migrations import upgrade_schema
 from ledger.stack.devkeys import LOCAL_CHAIN_ID
 from ledger.stack.kubo import kubo_process
+from tests.factories import manifest_fields
 
 TARGET_EVENTS_PER_SECOND = 5_000
 
 
 def _manifest(registrant: str, number: int, chain_id: int, registry: str) -> Manifest:
-    fields: dict[str, Any] = {
-        "kind": "resource",
-        "origin": "enterprise",
-        "title": f"基准数据集 {number}",
-        "description": "A data set registered by the indexer benchmark.",
-        "category": "transport.traffic",
-        "industry": "G54",
-        "update_frequency": "daily",
-        "data_status": "cleansed",
-        "tradability": "directly",
-        "business_owner": {"value": "0x" + "11" * 32},
-        "responsible_person": {"value": "0x" + "22" * 32},
-        "classification": {"category": "transport", "grade": "general", "personal_information": False},
-        "source": {"description": "Benchmark.", "collection_method": "self_collected"},
-        "time_range": {"start": date(2024, 1, 1), "end": date(2024, 12, 31)},
-        "volume": "1 file",
-        "formats": ["csv"],
-        "data_commitment": {
+    fields = manifest_fields(
+        registrant,
+        title=f"基准数据集 {number}",
+        description="A data set registered by the indexer benchmark.",
+        source={"description": "Benchmark.", "collection_method": "self_collected"},
+        volume="1 file",
+        data_commitment={
             "scheme": "sha256",
             "root": to_hex(sha256(f"benchmark data {number}".encode())),
             "file_count": 1,
             "total_bytes": 1_000 + number,
         },
-        "rights_claimed": ["resource_holding", "processing_and_use"],
-        "registrant": registrant,
-        "authority_id": 1,
-        "created_at": datetime(2025, 3, 1, 8, 0, tzinfo=UTC),
-    }
+    )
     return Manifest.model_validate(bound_fields(fields, chain_id, registry))
 
 

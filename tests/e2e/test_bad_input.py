@@ -35,6 +35,7 @@ PATH_VALUES = {
     "number": "202503010001",
     "report_digest": "0x" + "11" * 32,
     "address": "0x" + "ab" * 20,
+    "index": "0",
 }
 JSON_BODIES: dict[str, bytes] = {
     "malformed": b'{"reason": ',

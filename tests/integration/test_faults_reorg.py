@@ -3,7 +3,6 @@ index holds only final blocks, and after the reorganisation it equals a fresh bu
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,40 +11,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
-from ledger.chain.deployment import Deployment, deploy
+from ledger.chain.deployment import Deployment
 from ledger.chain.finality import final_block
-from ledger.db import make_engine, make_sessionmaker
 from ledger.index.follower import ChainFollower
 from ledger.index.tables import ChainEvent
-from ledger.migrations import upgrade_schema
 from ledger.outbox import Outbox, OutboxAttempt, OutboxPolicy, OutboxStatus, OutboxWrite
 from ledger.reorg import requeue_orphaned_writes
-from ledger.stack.anvil import anvil_process
-from ledger.stack.bootstrap import bootstrap_local_ledger
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
 
-from ..conftest import free_port
-from .test_index import _dump
+from .test_index import _database, _dump
 
 pytestmark = pytest.mark.integration
 RELAYER = dev_account(0, LOCAL_CHAIN_ID)
 CONFIRMATIONS = 3
-
-
-@pytest.fixture
-def chain(tmp_path: Path) -> Iterator[tuple[Web3, Deployment]]:
-    port = free_port()
-    with anvil_process(tmp_path, port, LOCAL_CHAIN_ID, persist=False):
-        w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}"))
-        deployment = deploy(w3, RELAYER)
-        bootstrap_local_ledger(w3, deployment, RELAYER, notice_days=7, review_interval_days=365)
-        yield w3, deployment
-
-
-def _database(path: Path) -> sessionmaker[Session]:
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade_schema(engine)
-    return make_sessionmaker(engine)
 
 
 def _rpc(w3: Web3, method: str, *params: Any) -> Any:

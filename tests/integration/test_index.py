@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,31 +10,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 
-from ledger.chain.deployment import Deployment, deploy
+from ledger.chain.deployment import Deployment
 from ledger.db import make_engine, make_sessionmaker
 from ledger.index.follower import ChainFollower, reset_index
 from ledger.index.tables import STATE_TABLES, ChainEvent, RegistrationRow, RightRow
 from ledger.migrations import upgrade_schema
-from ledger.stack.anvil import anvil_process
-from ledger.stack.bootstrap import bootstrap_local_ledger
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
 from ledger.vocabulary import Status
 
-from ..conftest import free_port
 from .history import History, drive_mixed_history, drive_rights
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def chain(tmp_path: Path) -> Iterator[tuple[Web3, Deployment]]:
-    port = free_port()
-    with anvil_process(tmp_path, port, LOCAL_CHAIN_ID, persist=False):
-        w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}"))
-        admin = dev_account(0, LOCAL_CHAIN_ID)
-        deployment = deploy(w3, admin)
-        bootstrap_local_ledger(w3, deployment, admin, notice_days=7, review_interval_days=365)
-        yield w3, deployment
 
 
 def _database(path: Path) -> sessionmaker[Session]:

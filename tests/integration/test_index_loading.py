@@ -3,22 +3,19 @@ manifest loaded whatever the page size, a manifest the node lacks left pending a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 from web3 import Web3
 from web3._utils.events import get_event_data
 
 from ledger.chain.artifacts import abi_of
-from ledger.chain.deployment import Deployment, deploy
+from ledger.chain.deployment import Deployment
 from ledger.chain.events import EventDecoder, plain
 from ledger.cli import app
-from ledger.db import make_engine, make_sessionmaker
 from ledger.index.follower import ChainFollower
 from ledger.index.manifests import load_manifests
 from ledger.index.queries import index_totals
@@ -26,35 +23,15 @@ from ledger.index.tables import ManifestRecord
 from ledger.ipfs import IpfsClient
 from ledger.manifest.canonical import canonical_json, sha256
 from ledger.manifest.signing import sign_manifest
-from ledger.migrations import upgrade_schema
 from ledger.registration import submission_of
-from ledger.stack.anvil import anvil_process
-from ledger.stack.bootstrap import bootstrap_local_ledger
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
 
-from ..conftest import free_port
 from ..factories import make_manifest
 from .history import History, drive_mixed_history, drive_rights
 from .registry import transact
+from .test_index import _database
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def chain(tmp_path: Path) -> Iterator[tuple[Web3, Deployment]]:
-    port = free_port()
-    with anvil_process(tmp_path, port, LOCAL_CHAIN_ID, persist=False):
-        w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}"))
-        admin = dev_account(0, LOCAL_CHAIN_ID)
-        deployment = deploy(w3, admin)
-        bootstrap_local_ledger(w3, deployment, admin, notice_days=7, review_interval_days=365)
-        yield w3, deployment
-
-
-def _database(path: Path) -> sessionmaker[Session]:
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade_schema(engine)
-    return make_sessionmaker(engine)
 
 
 def test_every_event_of_a_mixed_history_decodes_as_web3_decodes_it(chain: tuple[Web3, Deployment]) -> None:
