@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {LedgerTest} from "./utils/LedgerTest.sol";
 import {EvidenceAnchors} from "../src/EvidenceAnchors.sol";
 import {LogProof} from "../src/libraries/LogProof.sol";
@@ -73,7 +74,7 @@ contract LogProofTest is LedgerTest {
     function _anchor(bytes32 root, uint256 size) internal {
         bytes32 origin = sha256("test.drl.local/evidence"); // before the prank: the precompile call would take it
         vm.prank(anchorer);
-        anchors.anchor(root, uint64(size), origin);
+        anchors.anchor(root, SafeCast.toUint64(size), origin);
     }
 
     function test_reference_vectors_of_transparency_dev_merkle_verify_against_anchored_roots() public {
@@ -87,7 +88,7 @@ contract LogProofTest is LedgerTest {
             bytes32 leaf = files.parseJsonBytes32(json, string.concat(key, ".leaf_hash"));
             bytes32[] memory proof = files.parseJsonBytes32Array(json, string.concat(key, ".proof"));
             if (anchors.anchorOf(anchorer, root).anchoredAt == 0) _anchor(root, size);
-            vm.assertTrue(anchors.verifyLogInclusion(anchorer, root, uint64(index), leaf, proof), "vector");
+            vm.assertTrue(anchors.verifyLogInclusion(anchorer, root, SafeCast.toUint64(index), leaf, proof), "vector");
         }
     }
 
@@ -102,14 +103,20 @@ contract LogProofTest is LedgerTest {
         bytes32 root = _root(leaves, 0, size);
         _anchor(root, size);
         bytes32[] memory proof = _path(leaves, index, 0, size);
-        vm.assertTrue(anchors.verifyLogInclusion(anchorer, root, uint64(index), leaves[index], proof), "included");
+        vm.assertTrue(
+            anchors.verifyLogInclusion(anchorer, root, SafeCast.toUint64(index), leaves[index], proof), "included"
+        );
         if (size > 1) {
-            uint64 other = uint64((index + 1) % size);
+            uint64 other = SafeCast.toUint64((index + 1) % size);
             vm.assertFalse(anchors.verifyLogInclusion(anchorer, root, other, leaves[index], proof), "other index");
             proof[0] = bytes32(uint256(proof[0]) ^ 1);
-            vm.assertFalse(anchors.verifyLogInclusion(anchorer, root, uint64(index), leaves[index], proof), "tampered");
+            vm.assertFalse(
+                anchors.verifyLogInclusion(anchorer, root, SafeCast.toUint64(index), leaves[index], proof), "tampered"
+            );
         }
-        vm.assertFalse(anchors.verifyLogInclusion(anchorer, root, uint64(size), leaves[index], proof), "past the end");
+        vm.assertFalse(
+            anchors.verifyLogInclusion(anchorer, root, SafeCast.toUint64(size), leaves[index], proof), "past the end"
+        );
     }
 
     function test_a_proof_against_a_root_nobody_anchored_is_refused() public view {
