@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from web3 import Web3
 
 from ledger.chain.artifacts import abi_of
 from ledger.evidence import EvidenceRow
 from ledger.evidence_anchoring import EvidenceCheckpointRow
-from ledger.outbox import OutboxStatus
+from ledger.outbox import OutboxStatus, WriteResult
 from ledger.proofs.tlog_bundle import AnchoredCheckpoint, ConsistencyStep, EvidenceBundle
 from ledger.runtime import LedgerRuntime
 
@@ -17,23 +19,44 @@ class EvidenceNotAnchoredError(LookupError):
     """No entry at that index, or no anchored checkpoint includes it yet."""
 
 
-def _anchored(runtime: LedgerRuntime, row: EvidenceCheckpointRow) -> bool:
+def _anchoring(runtime: LedgerRuntime, row: EvidenceCheckpointRow) -> WriteResult | None:
+    """The mined anchoring write of a queued checkpoint, or None while it is not mined."""
     result = runtime.outbox.result(row.outbox_key)
-    return result is not None and result.status == OutboxStatus.MINED
+    return result if result is not None and result.status == OutboxStatus.MINED else None
+
+
+@dataclass(frozen=True)
+class Anchoring:
+    """The oldest anchored checkpoint that includes an entry, the anchored ones in order, and its mined write."""
+
+    checkpoint: EvidenceCheckpointRow
+    anchored: list[EvidenceCheckpointRow]
+    write: WriteResult
+
+
+def anchoring_of(runtime: LedgerRuntime, index: int) -> Anchoring:
+    """Where the entry at `index` is anchored; refused (EvidenceNotAnchoredError) when it is not recorded here or
+    no anchored checkpoint includes it yet (the bundle and the evidence certificate both start here)."""
+    with runtime.sessions() as session:
+        if session.get(EvidenceRow, index) is None:
+            raise EvidenceNotAnchoredError(f"no evidence entry at index {index} was recorded here")
+        rows = list(session.scalars(select(EvidenceCheckpointRow).order_by(EvidenceCheckpointRow.size)))
+    mined = [(row, _anchoring(runtime, row)) for row in rows]
+    anchored = [(row, write) for row, write in mined if write is not None]
+    covering = next(((row, write) for row, write in anchored if row.size > index), None)
+    if covering is None:
+        raise EvidenceNotAnchoredError(f"no anchored checkpoint includes entry {index} yet")
+    return Anchoring(covering[0], [row for row, _ in anchored], covering[1])
 
 
 def evidence_bundle(runtime: LedgerRuntime, index: int) -> EvidenceBundle:
     """The bundle of the entry at `index`: proven in the oldest anchored checkpoint that includes it, and that
     checkpoint proven consistent with the anchored one before it."""
+    anchoring = anchoring_of(runtime, index)
+    covering, anchored = anchoring.checkpoint, anchoring.anchored
     with runtime.sessions() as session:
         entry = session.get(EvidenceRow, index)
-        if entry is None:
-            raise EvidenceNotAnchoredError(f"no evidence entry at index {index} was recorded here")
-        rows = list(session.scalars(select(EvidenceCheckpointRow).order_by(EvidenceCheckpointRow.size)))
-    anchored = [row for row in rows if _anchored(runtime, row)]
-    covering = next((row for row in anchored if row.size > index), None)
-    if covering is None:
-        raise EvidenceNotAnchoredError(f"no anchored checkpoint includes entry {index} yet")
+        assert entry is not None
     earlier = next((row for row in reversed(anchored) if row.size < covering.size), None)
     log = runtime.evidence_log
     newest = log.checkpoint().size

@@ -9,6 +9,7 @@ from __future__ import annotations
 from ledger.draft_pins import DraftPin
 from ledger.evidence import EvidenceRow
 from ledger.evidence_anchoring import EvidenceCheckpointRow
+from ledger.evidence_certificates import EvidenceCertificateRow
 from ledger.index.tables import (
     AnchorRow,
     AuthorityRow,
@@ -41,6 +42,7 @@ __all__ = [
     "DataFileRow",
     "DraftPin",
     "EndorsementRow",
+    "EvidenceCertificateRow",
     "EvidenceCheckpointRow",
     "EvidenceRow",
     "IndexCursor",

@@ -33,6 +33,12 @@ from ledger.chain import ids  # noqa: E402
 from ledger.chain.registry import Submission  # noqa: E402
 from ledger.chain.typed_data import PRIMARY_TYPES, signable, typed_data  # noqa: E402
 from ledger.evidence import EvidenceEntry  # noqa: E402
+from ledger.evidence_certificates import (  # noqa: E402
+    CertifiedCheckpoint,
+    CertifiedEntry,
+    EvidenceCertificateDocument,
+    evidence_certificate_schema,
+)
 from ledger.manifest.canonical import canonical_json, document_digest, sha256  # noqa: E402
 from ledger.manifest.cid import raw_cid  # noqa: E402
 from ledger.manifest.model import (  # noqa: E402
@@ -683,6 +689,43 @@ def evidence_bundle_vector(entry: EvidenceEntry, signing: str, verifier_key: str
     return bundle.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
+def evidence_certificate_vectors() -> dict[str, Any]:
+    """A drl.evidence-certificate/1 of the first entry of tlog.json's bundle (the anchoring transaction fabricated)."""
+    bundle = tlog_vectors()["evidence_bundle"]
+    _, key = signing_key_from_seed(TLOG_ORIGIN, TLOG_SEED)
+    checkpoint = verify_checkpoint(bundle["checkpoint"]["signed_note"], key)
+    number = ids.CertificateNumber(datetime(2026, 3, 1).date(), 1).encode()
+    document = EvidenceCertificateDocument(
+        certificate_number=str(number),
+        issued_by=dev_account(0, CHAIN_ID).address,
+        issued_at="2026-03-01T02:30:00Z",
+        chain_id=bundle["chain_id"],
+        evidence_anchors=bundle["evidence_anchors"],
+        anchorer=bundle["anchorer"],
+        log_key=bundle["log_key"],
+        entries=[CertifiedEntry(index=bundle["index"], leaf_hash=_hex(tlog.leaf_hash(bundle["entry"].encode())))],
+        checkpoint=CertifiedCheckpoint(
+            origin=checkpoint.origin,
+            size=checkpoint.size,
+            root=_hex(checkpoint.root),
+            signed_note=bundle["checkpoint"]["signed_note"],
+            anchoring_transaction="0x" + "cd" * 32,
+            anchoring_block=42,
+        ),
+    )
+    block = canonical_json(document)
+    return {
+        **_header("drl.evidence-certificate/1", "evidence-certificate.md"),
+        "schema_file": "docs/formats/schemas/evidence-certificate.schema.json",
+        "bundle": "tlog.json, member evidence_bundle: the bundle of the certified entry",
+        "document": json.loads(block),
+        "canonical": block.decode(),
+        "sha256": _hex(sha256(block)),
+        "cid": raw_cid(block),
+        "evidence_entry_subject": _hex(sha256(block)),
+    }
+
+
 def render(document: dict[str, Any]) -> str:
     """The exact text of a vector or schema file."""
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -700,9 +743,11 @@ def outputs() -> dict[Path, str]:
         VECTORS / "certificate.json": render(certificate_vectors()),
         VECTORS / "bundle.json": render(bundle_vectors()),
         VECTORS / "tlog.json": render(tlog_vectors()),
+        VECTORS / "evidence-certificate.json": render(evidence_certificate_vectors()),
         SCHEMAS / "certificate.schema.json": render(certificate_schema()),
         SCHEMAS / "certificate-1.schema.json": render(certificate_schema("drl.certificate/1")),
         SCHEMAS / "bundle.schema.json": render(bundle_schema()),
+        SCHEMAS / "evidence-certificate.schema.json": render(evidence_certificate_schema()),
     }
 
 

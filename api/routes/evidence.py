@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from fastapi import Path as PathParameter
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import DbSession, IdempotencyKey, Principal, Runtime, require
@@ -22,6 +22,7 @@ from api.tokens import Role
 from ledger import evidence
 from ledger.evidence import EvidenceItem
 from ledger.evidence_bundles import EvidenceNotAnchoredError, evidence_bundle
+from ledger.evidence_certificates import MAX_CERTIFIED_ENTRIES, EvidenceCertificateDocument, certify_entries
 from ledger.evidence_conflicts import UsageConflict, usage_conflicts
 from ledger.evidence_log import LogUnavailableError
 from ledger.vocabulary import EvidenceEntryKind
@@ -29,6 +30,7 @@ from ledger.vocabulary import EvidenceEntryKind
 router = APIRouter(prefix="/v1", tags=["evidence"])
 Recorder = Annotated[Principal, Depends(require(Role.REGISTRANT, Role.AGENCY, Role.AUTHORITY))]
 Regulator = Annotated[Principal, Depends(require(Role.REGULATOR))]
+Authority = Annotated[Principal, Depends(require(Role.AUTHORITY))]
 Reader = Annotated[Principal, Depends(require(Role.REGULATOR, Role.REGISTRANT, Role.AGENCY, Role.AUTHORITY))]
 MAX_ENTRIES_PER_REQUEST = 1000
 
@@ -141,6 +143,50 @@ async def evidence_bundle_of(
             409, "evidence-not-anchored", "No anchored checkpoint includes the entry yet", str(error)
         ) from error
     return JSONResponse(bundle.model_dump(mode="json", by_alias=True, exclude_none=True))
+
+
+class EvidenceCertificateRequest(BaseModel):
+    """Further entries to certify in the same certificate as the one in the path (a batch)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    also: list[Annotated[int, Field(ge=0, le=2**63 - 1)]] = Field(default=[], max_length=MAX_CERTIFIED_ENTRIES - 1)
+
+
+class EvidenceCertificateAnswer(BaseModel):
+    """An issued evidence certificate: its document, where it is pinned, and the log entry anchoring it."""
+
+    number: str
+    cid: str
+    document_digest: str
+    log_index: int = Field(description="the entry recording the document's sha256 in the evidence log")
+    document: EvidenceCertificateDocument
+
+
+@router.post("/evidence/{index}/certificate", status_code=201)
+async def certify_evidence(
+    index: Annotated[int, PathParameter(ge=0, le=2**63 - 1)],
+    caller: Authority,
+    runtime: Runtime,
+    body: EvidenceCertificateRequest | None = None,
+) -> EvidenceCertificateAnswer:
+    """Issues an evidence certificate (drl.evidence-certificate/1) of the entry, or of a batch with `also`."""
+    indices = [index, *(body.also if body else [])]
+    try:
+        issued = await run_in_threadpool(certify_entries, runtime, caller.address, indices)
+    except EvidenceNotAnchoredError as error:
+        raise ProblemError(
+            409, "evidence-not-anchored", "No anchored checkpoint includes the entry yet", str(error)
+        ) from error
+    except LogUnavailableError as error:
+        raise ProblemError(503, "evidence-log-unavailable", "The evidence log is unavailable", str(error)) from error
+    return EvidenceCertificateAnswer(
+        number=str(issued.number),
+        cid=issued.cid,
+        document_digest=issued.document_digest,
+        log_index=issued.log_index,
+        document=issued.document,
+    )
 
 
 @router.get("/evidence-conflicts")

@@ -45,6 +45,7 @@ TABLES_ADDED_SINCE_INITIAL = {
     "rate_buckets",
     "evidence_entries",
     "evidence_checkpoints",
+    "evidence_certificates",
 }
 KEY_AT_INITIAL = {"endorsements": ("report_digest",)}
 
