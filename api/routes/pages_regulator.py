@@ -1,5 +1,6 @@
 """The regulator's dashboard: charts of the registrations, the audit trail with filters and its export, the
-conflicts, and freeze / unfreeze / revoke behind a confirmation page that asks for the reason.
+conflicts, freeze / unfreeze / revoke of a registration and suspension of a party, each behind a confirmation
+page that asks for the reason.
 
 The audit trail and its export are the `/v1/audit` routes' own queries; a write is a form POST carrying the
 session's CSRF token, sent with `wait` so that the dashboard it returns to already shows its result.
@@ -14,6 +15,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from api.bodies import AddressPath
 from api.deps import MAX_ID, DbSession, RegistrationId, Runtime
 from api.reviews import decide
 from api.routes import regulator
@@ -21,13 +23,14 @@ from api.sessions import PageForm, admitted, csrf_holds, csrf_token, refused_for
 from api.tokens import Role
 from api.web.rendering import render
 from ledger.index import queries
-from ledger.index.overview import RegistrationCounts, registration_counts, registrations_in
-from ledger.vocabulary import ReviewDecision, Status
+from ledger.index.overview import RegistrationCounts, regulator_overview
+from ledger.vocabulary import ReviewDecision
 from ledger.writes import ContractRefusedError, NoCustodyKeyError
 
 router = APIRouter(include_in_schema=False)
 REGULATOR = (Role.REGULATOR,)
 PAGE_SIZE = 50
+MAX_REASON = 4000  # as the API's `Reason` body
 Action = Literal["freeze", "unfreeze", "revoke"]
 DECISIONS = {"freeze": ReviewDecision.FREEZE, "unfreeze": ReviewDecision.UNFREEZE, "revoke": ReviewDecision.REVOKE}
 DONE = {"freeze": "frozen", "unfreeze": "unfrozen", "revoke": "revoked"}
@@ -88,6 +91,7 @@ def dashboard(
     done: Outcome = None,
     refused: Outcome = None,
     reg: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    party: Annotated[str | None, Query(pattern=r"^0x[0-9a-fA-F]{40}$")] = None,
 ) -> Response:
     """Charts, the filtered audit trail with its export links, conflicts, and what may be frozen or revoked."""
     principal = admitted(session, request, REGULATOR)
@@ -97,6 +101,7 @@ def dashboard(
     audit = _audit_filter(registrant, registration, kind, since, until)
     events, total = queries.audit_events(session, audit.query(), offset, PAGE_SIZE) if audit else ([], 0)
     chosen = {name: value for name, value in filters.items() if value}
+    overview = regulator_overview(session)
     return render(
         request,
         "regulator.html",
@@ -110,10 +115,11 @@ def dashboard(
         offset=offset,
         page_size=PAGE_SIZE,
         query=urlencode(chosen),
-        charts=_charts(registration_counts(session)),
-        conflicts=queries.conflicts(session),
-        actionable=registrations_in(session, [Status.CERTIFIED, Status.FROZEN, Status.LAPSED]),
-        outcome={"done": done, "refused": refused, "reg": reg, "certificate": None},
+        charts=_charts(overview.counts),
+        conflicts=overview.conflicts,
+        actionable=overview.actionable,
+        parties=overview.parties,
+        outcome={"done": done, "refused": refused, "reg": reg, "party": party, "certificate": None},
     )
 
 
@@ -188,3 +194,41 @@ def act(
     except NoCustodyKeyError:
         outcome["refused"] = "NoCustodyKey"
     return RedirectResponse(f"/regulator?{urlencode(outcome)}", status_code=303)
+
+
+@router.get("/regulator/parties/{address}/suspend", response_class=HTMLResponse)
+def confirm_suspension(address: AddressPath, request: Request, session: DbSession) -> Response:
+    """The confirmation step of a suspension: what it does to the party, and the reason it needs."""
+    principal = admitted(session, request, REGULATOR)
+    if isinstance(principal, Response):
+        return principal
+    return render(
+        request,
+        "regulator_suspend.html",
+        principal=principal,
+        csrf=csrf_token(session, request),
+        party=address,
+    )
+
+
+@router.post("/regulator/parties/{address}/suspend")
+def suspend(address: AddressPath, request: Request, session: DbSession, runtime: Runtime, form: PageForm) -> Response:
+    """Suspends the party once confirmed with a reason (the `/v1/parties/{address}/suspension` route's write,
+    waited for so that the dashboard shows it suspended)."""
+    principal = admitted(session, request, REGULATOR)
+    if isinstance(principal, Response):
+        return principal
+    if not csrf_holds(session, request, form.get("csrf")):
+        return refused_form(request)
+    reason = form.get("reason", "").strip()
+    if form.get("confirmed") != "yes" or not reason or len(reason) > MAX_REASON:
+        return RedirectResponse(f"/regulator/parties/{address}/suspend", status_code=303)
+    outcome = {"party": address}
+    try:
+        regulator.suspend_party(address, regulator.Reason(reason=reason), principal, runtime, None, True)
+        outcome["done"] = "suspended"
+    except ContractRefusedError as refusal:
+        outcome["refused"] = refusal.rule
+    except NoCustodyKeyError:
+        outcome["refused"] = "NoCustodyKey"
+    return RedirectResponse(f"/regulator?{urlencode(outcome)}#parties-title", status_code=303)

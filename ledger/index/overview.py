@@ -1,5 +1,6 @@
-"""What the signed-in pages summarise from the index: registrations counted for the regulator's charts, the
-registrations a regulator may act on, and what one party registered, holds, is licensed or is pledged.
+"""What the signed-in pages summarise from the index: the regulator's dashboard (registrations counted for its
+charts, the registrations and parties it may act on, the conflicts), and what one party registered, holds, is
+licensed or is pledged.
 
 Counts are grouped in SQL (one query a chart), so a dashboard costs the same whatever the ledger's size.
 """
@@ -12,8 +13,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from ledger.index.tables import LicenceRow, ManifestRecord, RegistrationRow, RightRow
-from ledger.vocabulary import Kind, Status
+from ledger.index import queries
+from ledger.index.tables import LicenceRow, ManifestRecord, PartyRow, RegistrationRow, RightRow
+from ledger.vocabulary import Kind, PartyStatus, Status
 
 DAY = 86_400
 RECENT_DAYS = 30
@@ -67,6 +69,33 @@ def _listed(session: Session, where: object, limit: int) -> list[Listed]:
 def registrations_in(session: Session, statuses: Sequence[Status], limit: int = LIST_LIMIT) -> list[Listed]:
     """Registrations in any of `statuses`, newest first (what a regulator may freeze, unfreeze or revoke)."""
     return _listed(session, RegistrationRow.status.in_([s.code for s in statuses]), limit)
+
+
+def parties(session: Session, limit: int = LIST_LIMIT) -> list[PartyRow]:
+    """The admitted and suspended parties, admitted first (those a regulator may suspend), then by address."""
+    suspended_last = PartyRow.status == PartyStatus.SUSPENDED.value
+    return list(session.scalars(select(PartyRow).order_by(suspended_last, PartyRow.address).limit(limit)))
+
+
+@dataclass(frozen=True)
+class RegulatorOverview:
+    """Everything the regulator's dashboard shows besides its audit trail (which pages on its own)."""
+
+    counts: RegistrationCounts
+    conflicts: queries.Conflicts
+    actionable: list[Listed]
+    parties: list[PartyRow]
+
+
+def regulator_overview(session: Session) -> RegulatorOverview:
+    """The dashboard's charts, conflicts, the registrations it may freeze, unfreeze or revoke and the parties
+    it may suspend, read in one call so that the page's route stays one ledger call."""
+    return RegulatorOverview(
+        counts=registration_counts(session),
+        conflicts=queries.conflicts(session),
+        actionable=registrations_in(session, [Status.CERTIFIED, Status.FROZEN, Status.LAPSED]),
+        parties=parties(session),
+    )
 
 
 @dataclass(frozen=True)
