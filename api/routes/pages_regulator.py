@@ -8,6 +8,7 @@ session's CSRF token, sent with `wait` so that the dashboard it returns to alrea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 from urllib.parse import urlencode
@@ -16,15 +17,15 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.bodies import AddressPath
-from api.deps import MAX_ID, DbSession, RegistrationId, Runtime
+from api.deps import MAX_ID, DbSession, Principal, RegistrationId, Runtime
 from api.reviews import decide
-from api.routes import regulator
+from api.routes import regulator, rights
 from api.sessions import PageForm, admitted, csrf_holds, csrf_token, refused_form
 from api.tokens import Role
 from api.web.rendering import render
 from ledger.index import queries
 from ledger.index.overview import RegistrationCounts, regulator_overview
-from ledger.vocabulary import ReviewDecision
+from ledger.vocabulary import ReviewDecision, Right
 from ledger.writes import ContractRefusedError, NoCustodyKeyError
 
 router = APIRouter(include_in_schema=False)
@@ -34,6 +35,7 @@ MAX_REASON = 4000  # as the API's `Reason` body
 Action = Literal["freeze", "unfreeze", "revoke"]
 DECISIONS = {"freeze": ReviewDecision.FREEZE, "unfreeze": ReviewDecision.UNFREEZE, "revoke": ReviewDecision.REVOKE}
 DONE = {"freeze": "frozen", "unfreeze": "unfrozen", "revoke": "revoked"}
+Verdict = Literal["approve", "refuse"]
 Outcome = Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z_]+$")]
 
 
@@ -119,6 +121,7 @@ def dashboard(
         conflicts=overview.conflicts,
         actionable=overview.actionable,
         parties=overview.parties,
+        awaiting=overview.awaiting,
         outcome={"done": done, "refused": refused, "reg": reg, "party": party, "certificate": None},
     )
 
@@ -223,12 +226,112 @@ def suspend(address: AddressPath, request: Request, session: DbSession, runtime:
     reason = form.get("reason", "").strip()
     if form.get("confirmed") != "yes" or not reason or len(reason) > MAX_REASON:
         return RedirectResponse(f"/regulator/parties/{address}/suspend", status_code=303)
-    outcome = {"party": address}
+    body = regulator.Reason(reason=reason)
+    outcome = _attempt(lambda: regulator.suspend_party(address, body, principal, runtime, None, True), "suspended")
+    return RedirectResponse(f"/regulator?{urlencode({'party': address, **outcome})}#parties-title", status_code=303)
+
+
+def _attempt(write: Callable[[], object], done: str) -> dict[str, str]:
+    """Runs a write the page waits for; its outcome for the dashboard's banner: `done`, or the contract's rule
+    that refused it."""
     try:
-        regulator.suspend_party(address, regulator.Reason(reason=reason), principal, runtime, None, True)
-        outcome["done"] = "suspended"
+        write()
     except ContractRefusedError as refusal:
-        outcome["refused"] = refusal.rule
+        return {"refused": refusal.rule}
     except NoCustodyKeyError:
-        outcome["refused"] = "NoCustodyKey"
-    return RedirectResponse(f"/regulator?{urlencode(outcome)}#parties-title", status_code=303)
+        return {"refused": "NoCustodyKey"}
+    return {"done": done}
+
+
+def _approval_page(request: Request, session: DbSession, subject: str, verdict: Verdict, **about: object) -> Response:
+    """The confirmation step of an approval or a refusal (a refusal needs its reason)."""
+    principal = admitted(session, request, REGULATOR)
+    if isinstance(principal, Response):
+        return principal
+    return render(
+        request,
+        "regulator_approval.html",
+        principal=principal,
+        csrf=csrf_token(session, request),
+        subject=subject,
+        verdict=verdict,
+        about=about,
+        action=request.url.path,
+    )
+
+
+def _approval_decided(
+    request: Request,
+    session: DbSession,
+    form: dict[str, str],
+    verdict: Verdict,
+    write: Callable[[Principal, str], object],
+) -> Response:
+    """Sends an approval, or a refusal with its reason, once confirmed; back to the dashboard with its outcome."""
+    principal = admitted(session, request, REGULATOR)
+    if isinstance(principal, Response):
+        return principal
+    if not csrf_holds(session, request, form.get("csrf")):
+        return refused_form(request)
+    reason = form.get("reason", "").strip()
+    if form.get("confirmed") != "yes" or (verdict == "refuse" and not reason) or len(reason) > MAX_REASON:
+        return RedirectResponse(request.url.path, status_code=303)
+    outcome = _attempt(
+        lambda: write(principal, reason), "approved_by_regulator" if verdict == "approve" else "refused_by_regulator"
+    )
+    return RedirectResponse(f"/regulator?{urlencode(outcome)}#awaiting-title", status_code=303)
+
+
+@router.get("/regulator/licences/{licence_id}/{verdict}", response_class=HTMLResponse)
+def confirm_licence(licence_id: rights.LicenceId, verdict: Verdict, request: Request, session: DbSession) -> Response:
+    """Asks to confirm the approval, or the refusal and its reason, of a licence of important or core data."""
+    return _approval_page(request, session, "licence", verdict, licence=licence_id)
+
+
+@router.post("/regulator/licences/{licence_id}/{verdict}")
+def decide_licence(
+    licence_id: rights.LicenceId,
+    verdict: Verdict,
+    request: Request,
+    session: DbSession,
+    runtime: Runtime,
+    form: PageForm,
+) -> Response:
+    """Approves the licence (it counts from now on), or refuses it: a revocation while it awaits approval."""
+
+    def write(principal: Principal, reason: str) -> object:
+        if verdict == "approve":
+            return rights.approve_licence(licence_id, principal, runtime, None, True)
+        return rights.revoke_licence(licence_id, rights.Reason(reason=reason), principal, runtime, None, True)
+
+    return _approval_decided(request, session, form, verdict, write)
+
+
+@router.get("/regulator/transfers/{registration_id}/{right}/{verdict}", response_class=HTMLResponse)
+def confirm_transfer(
+    registration_id: RegistrationId, right: Right, verdict: Verdict, request: Request, session: DbSession
+) -> Response:
+    """Asks to confirm the approval, or the refusal and its reason, of a pending transfer of important or core
+    data."""
+    return _approval_page(request, session, "transfer", verdict, registration=registration_id, right=right.value)
+
+
+@router.post("/regulator/transfers/{registration_id}/{right}/{verdict}")
+def decide_transfer(
+    registration_id: RegistrationId,
+    right: Right,
+    verdict: Verdict,
+    request: Request,
+    session: DbSession,
+    runtime: Runtime,
+    form: PageForm,
+) -> Response:
+    """Approves the pending transfer (it takes effect once the authority has approved it too), or refuses it."""
+
+    def write(principal: Principal, reason: str) -> object:
+        if verdict == "approve":
+            return rights.regulator_approve_transfer(registration_id, right, principal, runtime, None, True)
+        body = rights.Reason(reason=reason)
+        return rights.reject_transfer(registration_id, right, body, principal, runtime, None, True)
+
+    return _approval_decided(request, session, form, verdict, write)

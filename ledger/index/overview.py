@@ -1,6 +1,6 @@
 """What the signed-in pages summarise from the index: the regulator's dashboard (registrations counted for its
-charts, the registrations and parties it may act on, the conflicts), and what one party registered, holds, is
-licensed or is pledged.
+charts, the registrations and parties it may act on, what awaits its approval, the conflicts), and what one party
+registered, holds, is licensed or is pledged.
 
 Counts are grouped in SQL (one query a chart), so a dashboard costs the same whatever the ledger's size.
 """
@@ -14,8 +14,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ledger.index import queries
-from ledger.index.tables import LicenceRow, ManifestRecord, PartyRow, RegistrationRow, RightRow
-from ledger.vocabulary import Kind, PartyStatus, Status
+from ledger.index.tables import LicenceRow, ManifestRecord, PartyRow, PendingTransferRow, RegistrationRow, RightRow
+from ledger.vocabulary import Grade, Kind, LicenceStatus, PartyStatus, Status
 
 DAY = 86_400
 RECENT_DAYS = 30
@@ -78,6 +78,35 @@ def parties(session: Session, limit: int = LIST_LIMIT) -> list[PartyRow]:
 
 
 @dataclass(frozen=True)
+class AwaitingRegulator:
+    """What waits for a regulator's approval on chain. Registrations of important or core data need none (the
+    contracts certify them as any other); their transfers and licences do (`Rights.regulatorApproveTransfer`,
+    `Rights.regulatorApproveLicence`)."""
+
+    transfers: list[PendingTransferRow]
+    licences: list[LicenceRow]
+
+
+def awaiting_regulator(session: Session, limit: int = LIST_LIMIT) -> AwaitingRegulator:
+    """Pending transfers of data graded important or core that no regulator has approved yet, and licences
+    awaiting approval, oldest first."""
+    graded = select(RegistrationRow.id).where(RegistrationRow.grade != Grade.GENERAL.code)
+    transfers = session.scalars(
+        select(PendingTransferRow)
+        .where(~PendingTransferRow.regulator_approved, PendingTransferRow.registration_id.in_(graded))
+        .order_by(PendingTransferRow.registration_id, PendingTransferRow.right)
+        .limit(limit)
+    )
+    licences = session.scalars(
+        select(LicenceRow)
+        .where(LicenceRow.status == LicenceStatus.AWAITING_APPROVAL.value)
+        .order_by(LicenceRow.granted_block, LicenceRow.id)
+        .limit(limit)
+    )
+    return AwaitingRegulator(list(transfers), list(licences))
+
+
+@dataclass(frozen=True)
 class RegulatorOverview:
     """Everything the regulator's dashboard shows besides its audit trail (which pages on its own)."""
 
@@ -85,6 +114,7 @@ class RegulatorOverview:
     conflicts: queries.Conflicts
     actionable: list[Listed]
     parties: list[PartyRow]
+    awaiting: AwaitingRegulator
 
 
 def regulator_overview(session: Session) -> RegulatorOverview:
@@ -95,6 +125,7 @@ def regulator_overview(session: Session) -> RegulatorOverview:
         conflicts=queries.conflicts(session),
         actionable=registrations_in(session, [Status.CERTIFIED, Status.FROZEN, Status.LAPSED]),
         parties=parties(session),
+        awaiting=awaiting_regulator(session),
     )
 
 

@@ -1,7 +1,12 @@
 """The regulator's dashboard in Chromium beyond freezing (which tests/web/test_signed_in_portal.py drives): a
-party's suspension behind a confirmation that asks for the reason."""
+party's suspension behind a confirmation that asks for the reason, and the approvals of licences of important
+data awaiting the regulator."""
 
 from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
 
 import pytest
 from eth_account import Account
@@ -10,8 +15,9 @@ from playwright.sync_api import Page, expect
 from web3 import Web3
 
 from ..e2e.conftest import Service, eventually
+from ..factories import manifest_fields
 from ..integration.registry import transact
-from .conftest import axe_violations
+from .conftest import axe_violations, certify
 from .test_signed_in_portal import sign_in
 
 pytestmark = pytest.mark.integration
@@ -61,3 +67,75 @@ def test_the_regulator_suspends_a_party_only_after_confirming_with_a_reason(
     assert not access.functions.isAdmitted(address).call()
     page.goto(f"/regulator?registrant={address}&kind=PartySuspended&lang=en")
     expect(page.locator("#events")).to_contain_text("PartySuspended")
+
+
+def register_important(service: Service, title: str, data: bytes) -> int:
+    """Submits a registration of `data` graded important and returns its id once indexed."""
+    digest = "0x" + hashlib.sha256(data).hexdigest()
+    fields: dict[str, Any] = manifest_fields(
+        service.registrant.address,
+        title=title,
+        classification={"category": "transport", "grade": "important", "personal_information": False},
+        data_commitment={"scheme": "sha256", "root": digest, "file_count": 1, "total_bytes": len(data)},
+    )
+    fields.pop("registrant")
+    service.client("registrant").register(json.loads(json.dumps(fields, default=str)), service.registrant)
+    return int(eventually(lambda: [m.registration_id for m in service.client().verify_sha256(digest[2:]).matches])[-1])
+
+
+def grant_licence(service: Service, w3: Web3, registration_id: int, licensee: str, scope: bytes) -> None:
+    """The registrant licenses processing and use to `licensee` (signed terms, relayed); for important data it
+    then awaits the regulator."""
+    base = f"/v1/registrations/{registration_id}"
+    now = w3.eth.get_block("latest")["timestamp"]
+    registrant = service.client("registrant")
+    licence = registrant.signed_terms(
+        f"{base}/licences",
+        {
+            "right": "processing_and_use",
+            "licensee": licensee,
+            "licence_type": "non_exclusive",
+            "scope_digest": "0x" + hashlib.sha256(scope).hexdigest(),
+            "starts_at": now,
+            "ends_at": now + 365 * 86_400,
+        },
+        service.registrant,
+    )
+    licence["signature"] = licence.pop("signatures")[0]
+    assert registrant.post_write(f"{base}/licences", licence).status == "mined"
+
+
+def test_licences_of_important_data_await_the_regulator_who_approves_or_refuses_them_with_a_reason(
+    page: Page, service: Service, admin: LocalAccount, w3: Web3
+) -> None:
+    registration_id = register_important(service, "重要数据 important", b"road,count\nimportant data,1\n")
+    certify(service, w3, registration_id)
+    licensee = admit_fresh_party(service, admin)
+    grant_licence(service, w3, registration_id, licensee, b"scope: approved by the regulator")
+    grant_licence(service, w3, registration_id, licensee, b"scope: refused by the regulator")
+    sign_in(page, service.tokens["regulator"], "/regulator?lang=en")
+    rows = page.locator("#awaiting-licences tbody tr", has_text=f"reg:{registration_id}")
+    eventually(lambda: page.reload() and rows.count() == 2)
+    assert axe_violations(page) == []
+    first, second = (rows.nth(i).get_attribute("id") or "" for i in range(2))
+    page.locator(f"#{first}").get_by_role("link", name="Approve…").click()
+    assert axe_violations(page) == []
+    csrf = page.locator("form.confirm input[name=csrf]").input_value()
+    unconfirmed = page.request.post(page.url, form={"csrf": csrf})
+    assert unconfirmed.url.endswith(page.url.split("/", 3)[3])  # back to the question
+    page.check("#confirmed")
+    page.click("form.confirm button[type=submit]")
+    expect(page.locator("[data-done]")).to_have_attribute("data-done", "approved_by_regulator")
+    expect(page.locator(f"#{first}")).to_have_count(0)
+    page.locator(f"#{second}").get_by_role("link", name="Refuse…").click()
+    assert axe_violations(page) == []
+    refused_without_reason = page.request.post(page.url, form={"csrf": csrf, "confirmed": "yes", "reason": " "})
+    assert refused_without_reason.url.endswith(page.url.split("/", 3)[3])
+    page.fill("#reason", "the licensee's scope exceeds what important data may be used for")
+    page.check("#confirmed")
+    page.click("form.confirm button[type=submit]")
+    expect(page.locator("[data-done]")).to_have_attribute("data-done", "refused_by_regulator")
+    expect(rows).to_have_count(0)
+    kinds = [e["event"] for e in service.client("regulator").audit_events(registration=registration_id)["items"]]
+    assert "LicenceApproved" in kinds
+    assert "LicenceRevoked" in kinds
