@@ -24,7 +24,7 @@ from api.sessions import PageForm, admitted, csrf_holds, csrf_token, refused_for
 from api.tokens import Role
 from api.web.rendering import render
 from ledger.index import queries
-from ledger.index.overview import RegistrationCounts, regulator_overview
+from ledger.index.overview import RegulatorOverview, regulator_overview
 from ledger.vocabulary import ReviewDecision, Right
 from ledger.writes import ContractRefusedError, NoCustodyKeyError
 
@@ -71,12 +71,23 @@ def _audit_filter(
 AuditQuery = Annotated[str | None, Query(max_length=64)]
 
 
-def _charts(counts: RegistrationCounts) -> dict[str, list[tuple[str, int]]]:
-    """The counts as the charts draw them: (label, count) bars, labels by their vocabulary names or dates."""
+def _dated(per_day: list[tuple[int, int]]) -> list[tuple[str, int]]:
+    return [(datetime.fromtimestamp(day, UTC).date().isoformat(), n) for day, n in per_day]
+
+
+def _charts(overview: RegulatorOverview) -> dict[str, list[tuple[str, int]]]:
+    """The counts as the charts draw them: (label, count) bars, labels by their vocabulary names, industry
+    codes ("—" for none) or dates."""
+    counts, dealings = overview.counts, overview.dealings
     return {
-        "per_day": [(datetime.fromtimestamp(day, UTC).date().isoformat(), n) for day, n in counts.per_day],
+        "per_day": _dated(counts.per_day),
         "by_kind": [(kind.value, n) for kind, n in counts.by_kind.items()],
         "by_status": [(status.value, n) for status, n in counts.by_status.items()],
+        "by_origin": [(origin.value, n) for origin, n in counts.by_origin.items()],
+        "by_grade": [(grade.value, n) for grade, n in counts.by_grade.items()],
+        "by_industry": sorted((code or "—", n) for code, n in counts.by_industry.items()),
+        "licences_per_day": _dated(dealings.licences_per_day),
+        "transfers_per_day": _dated(dealings.transfers_per_day),
     }
 
 
@@ -117,7 +128,7 @@ def dashboard(
         offset=offset,
         page_size=PAGE_SIZE,
         query=urlencode(chosen),
-        charts=_charts(overview.counts),
+        charts=_charts(overview),
         conflicts=overview.conflicts,
         actionable=overview.actionable,
         parties=overview.parties,

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -69,14 +71,15 @@ def test_the_regulator_suspends_a_party_only_after_confirming_with_a_reason(
     expect(page.locator("#events")).to_contain_text("PartySuspended")
 
 
-def register_important(service: Service, title: str, data: bytes) -> int:
-    """Submits a registration of `data` graded important and returns its id once indexed."""
+def register_graded(service: Service, title: str, data: bytes, grade: str = "important", **overrides: Any) -> int:
+    """Submits a registration of `data` graded `grade` and returns its id once indexed."""
     digest = "0x" + hashlib.sha256(data).hexdigest()
     fields: dict[str, Any] = manifest_fields(
         service.registrant.address,
         title=title,
-        classification={"category": "transport", "grade": "important", "personal_information": False},
+        classification={"category": "transport", "grade": grade, "personal_information": False},
         data_commitment={"scheme": "sha256", "root": digest, "file_count": 1, "total_bytes": len(data)},
+        **overrides,
     )
     fields.pop("registrant")
     service.client("registrant").register(json.loads(json.dumps(fields, default=str)), service.registrant)
@@ -108,7 +111,7 @@ def grant_licence(service: Service, w3: Web3, registration_id: int, licensee: st
 def test_licences_of_important_data_await_the_regulator_who_approves_or_refuses_them_with_a_reason(
     page: Page, service: Service, admin: LocalAccount, w3: Web3
 ) -> None:
-    registration_id = register_important(service, "重要数据 important", b"road,count\nimportant data,1\n")
+    registration_id = register_graded(service, "重要数据 important", b"road,count\nimportant data,1\n")
     certify(service, w3, registration_id)
     licensee = admit_fresh_party(service, admin)
     grant_licence(service, w3, registration_id, licensee, b"scope: approved by the regulator")
@@ -136,6 +139,21 @@ def test_licences_of_important_data_await_the_regulator_who_approves_or_refuses_
     page.click("form.confirm button[type=submit]")
     expect(page.locator("[data-done]")).to_have_attribute("data-done", "refused_by_regulator")
     expect(rows).to_have_count(0)
+    licensed_on = datetime.fromtimestamp(w3.eth.get_block("latest")["timestamp"], UTC).date().isoformat()
+    expect(page.locator("#licences-per-day title")).to_contain_text(licensed_on)
     kinds = [e["event"] for e in service.client("regulator").audit_events(registration=registration_id)["items"]]
     assert "LicenceApproved" in kinds
     assert "LicenceRevoked" in kinds
+
+
+def test_the_charts_count_registrations_by_origin_grade_and_industry(page: Page, service: Service) -> None:
+    register_graded(
+        service, "核心公共数据 charts", b"road,count\ncore public data,1\n", "core", origin="public", industry="I65"
+    )
+    sign_in(page, service.tokens["regulator"], "/regulator?lang=en")
+    expect(page.locator("#by-origin title")).to_contain_text(re.compile(r"Public data [1-9]"))
+    expect(page.locator("#by-grade title")).to_contain_text(re.compile(r"Core data [1-9]"))
+    expect(page.locator("#by-industry title")).to_contain_text(re.compile(r"I65 [1-9]"))
+    expect(page.locator("#licences-per-day svg")).to_be_attached()
+    expect(page.locator("#transfers-per-day svg")).to_be_attached()
+    assert axe_violations(page) == []
