@@ -1,6 +1,6 @@
 """The regulator's dashboard in Chromium beyond freezing (which tests/web/test_signed_in_portal.py drives): a
-party's suspension behind a confirmation that asks for the reason, and the approvals of licences of important
-data awaiting the regulator."""
+party's suspension behind a confirmation that asks for the reason, the approvals of licences and transfers of
+important data awaiting the regulator, and the charts by origin, grade, industry and of dealings over time."""
 
 from __future__ import annotations
 
@@ -27,10 +27,15 @@ pytestmark = pytest.mark.integration
 
 def admit_fresh_party(service: Service, admin: LocalAccount) -> str:
     """Admits a new account as a party (as the authority would) and returns its address."""
+    return admit_fresh_account(service, admin).address
+
+
+def admit_fresh_account(service: Service, admin: LocalAccount) -> LocalAccount:
+    """Admits a new account as a party (as the authority would) and returns it, with its key to sign."""
     party: LocalAccount = Account.create()
     access = service.chain.deployment.contract(service.chain.w3, "LedgerAccess")
     transact(service.chain.w3, admin, access.functions.admitParty(party.address, Web3.keccak(text=party.address)))
-    return party.address
+    return party
 
 
 def test_the_regulator_suspends_a_party_only_after_confirming_with_a_reason(
@@ -157,3 +162,50 @@ def test_the_charts_count_registrations_by_origin_grade_and_industry(page: Page,
     expect(page.locator("#licences-per-day svg")).to_be_attached()
     expect(page.locator("#transfers-per-day svg")).to_be_attached()
     assert axe_violations(page) == []
+
+
+def request_transfer(service: Service, registration_id: int, right: str, buyer: LocalAccount) -> None:
+    """The holder and the buyer sign a transfer of `right`; for important data it then awaits the regulator."""
+    base = f"/v1/registrations/{registration_id}"
+    registrant = service.client("registrant")
+    body = {
+        "right": right,
+        "new_holder": buyer.address,
+        "agreement_digest": "0x" + hashlib.sha256(right.encode()).hexdigest(),
+    }
+    transfer = registrant.signed_terms(f"{base}/transfers", body, service.registrant, buyer)
+    transfer["holder_signature"], transfer["new_holder_signature"] = transfer.pop("signatures")
+    assert registrant.post_write(f"{base}/transfers", transfer).status == "mined"
+
+
+def test_transfers_of_important_data_await_the_regulator_who_approves_or_refuses_them_with_a_reason(
+    page: Page, service: Service, admin: LocalAccount, w3: Web3
+) -> None:
+    registration_id = register_graded(service, "重要数据转让 transfer", b"road,count\nimportant transfer,1\n")
+    certify(service, w3, registration_id)
+    buyer = admit_fresh_account(service, admin)
+    request_transfer(service, registration_id, "resource_holding", buyer)
+    request_transfer(service, registration_id, "processing_and_use", buyer)
+    authority = service.client("authority")
+    base = f"/v1/registrations/{registration_id}/rights"
+    assert authority.post_write(f"{base}/resource_holding/transfer/approval").status == "mined"
+    sign_in(page, service.tokens["regulator"], "/regulator?lang=en")
+    approved = page.locator(f"#transfer-{registration_id}-resource_holding")
+    refused = page.locator(f"#transfer-{registration_id}-processing_and_use")
+    eventually(lambda: page.reload() and approved.count() and refused.count())
+    expect(approved).to_contain_text("Yes")  # the authority's approval is shown: the regulator's gives it effect
+    assert axe_violations(page) == []
+    approved.get_by_role("link", name="Approve…").click()
+    assert axe_violations(page) == []
+    page.check("#confirmed")
+    page.click("form.confirm button[type=submit]")
+    expect(page.locator("[data-done]")).to_have_attribute("data-done", "approved_by_regulator")
+    expect(approved).to_have_count(0)
+    refused.get_by_role("link", name="Refuse…").click()
+    page.fill("#reason", "the buyer may not hold important traffic data")
+    page.check("#confirmed")
+    page.click("form.confirm button[type=submit]")
+    expect(page.locator("[data-done]")).to_have_attribute("data-done", "refused_by_regulator")
+    expect(refused).to_have_count(0)
+    holders = {r.right: r.holder for r in service.client().registration(registration_id).rights}
+    assert holders == {"resource_holding": buyer.address, "processing_and_use": service.registrant.address}
