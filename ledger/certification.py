@@ -55,4 +55,6 @@ def certify_and_publish(
         raise CertificateNotIndexedError(f"registration {registration_id} has no certificate number in the index")
     published = publication(session, runtime, row.certificate_number)
     document = send(runtime, published.write, sender=sender, key=f"{key}:document", wait=True)
+    if document.block_number is not None:  # the page that follows reads the document through the index
+        wait_until_indexed(runtime.sessions, document.block_number, INDEX_WAIT_SECONDS)
     return Certification(certified, row.certificate_number, published.cid, document)
