@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, fields
 from typing import Any, cast
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 from web3.exceptions import Web3RPCError
@@ -25,7 +25,7 @@ from ledger.chain.events import EventDecoder
 from ledger.chain.finality import FinalityTag, final_block
 from ledger.db import Base
 from ledger.encoding import from_hex, to_hex
-from ledger.index.projection import apply, apply_all, clear_scope, events_of_scopes, scope_of
+from ledger.index.projection import apply, apply_all, clear_scope, events_of_scopes, insert_rows, scope_of
 from ledger.index.tables import STATE_TABLES, ChainEvent, IndexCursor, IndexedBlock
 
 log = logging.getLogger(__name__)
@@ -173,9 +173,8 @@ class ChainFollower:
                     events.append(event)
         with self._sessions.begin() as session:
             session.execute(delete(IndexedBlock).where(IndexedBlock.number.between(start, end)))
-            session.execute(insert(IndexedBlock), blocks)
-            if events:
-                session.execute(insert(ChainEvent), [event.columns() for event in events])
+            insert_rows(session, IndexedBlock, blocks)
+            insert_rows(session, ChainEvent, [event.columns() for event in events])
             apply_all(session, events)
             end_hash = to_hex(headers[end]["hash"])
             session.merge(IndexCursor(id=1, chain_id=self._deployment.chain_id, block_number=end, block_hash=end_hash))

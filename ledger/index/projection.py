@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
 from ledger.chain.ids import decode_certificate_token_id, decode_licence_id, registration_of_token
@@ -123,9 +123,16 @@ def apply_all(session: Session, events: Sequence[EventFacts]) -> None:
 
 def _insert(session: Session, pending: dict[type[Base], list[dict[str, Any]]]) -> None:
     for table, rows in pending.items():
-        if rows:
-            session.execute(insert(table), rows)
+        insert_rows(session, table, rows)
     pending.clear()
+
+
+def insert_rows(session: Session, table: type[Base], rows: Sequence[dict[str, Any]]) -> None:
+    """Inserts new rows (each with the same columns) as one executemany of a Core INSERT, in the session's
+    transaction. The ORM's bulk insert (`session.execute(insert(Model), rows)`) sorts and prepares every row
+    for the unit of work, which append-only rows never need: a quarter of the catch-up's CPU (issue 13)."""
+    if rows:
+        session.connection().execute(insert(cast(Table, table.__table__)), rows)
 
 
 def clear_scope(session: Session, scope: str) -> None:
