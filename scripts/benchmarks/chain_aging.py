@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sys
 import tempfile
@@ -24,7 +25,17 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from chain_history import Registrar, Rpc, anvil, deployed_ledger, free_port, submit_ceiling
+from chain_history import (
+    LocalRegistrar,
+    Registrar,
+    Rpc,
+    anvil,
+    deployed_ledger,
+    free_port,
+    geth,
+    one_per_block,
+    submit_ceiling,
+)
 
 FLAG_SETS: dict[str, list[str]] = {
     "default": [],
@@ -52,6 +63,56 @@ def _mine_to(rpc: Rpc, height: int) -> None:
         step = min(height - head, 10_000)
         rpc.call("anvil_mine", hex(step))
         head += step
+
+
+def _mine_to_on_geth(rpc: Rpc, registrar: LocalRegistrar, height: int) -> None:
+    """geth seals a block when a transaction waits: registrations one per block up to `height`."""
+    head = int(rpc.call("eth_blockNumber"), 16)
+    if head < height:
+        one_per_block(rpc.url, registrar.presigned(height - head))
+
+
+def age_geth(registrations: int, sample: int, age_blocks: int) -> dict[str, Any]:
+    """The same measurement on `geth --dev` (sealing on demand; its own database on disk in a fresh datadir).
+
+    geth answers `eth_sendRawTransaction` once the transaction is in its pool, not once mined: the ceiling is
+    `sample` transactions sent back to back until the last is mined (several to a block), and the aging blocks are
+    sent one at a time, each once the one before it is mined.
+    """
+    with tempfile.TemporaryDirectory(prefix="drl-bench-aging-geth-") as tmp:
+        port = free_port()
+        with geth(Path(tmp), port) as process:
+            url = f"http://127.0.0.1:{port}"
+            _, deployment = deployed_ledger(url)
+            rpc = Rpc(url)
+            registrar = LocalRegistrar(rpc, deployment)
+            _mine_to_on_geth(rpc, registrar, 1_000 - 1)
+            young = submit_ceiling(url, registrar.presigned(sample))
+            young_one_per_block = one_per_block(url, registrar.presigned(sample))
+            started = time.perf_counter()
+            registrar.write(registrations)
+            write_seconds = time.perf_counter() - started
+            aging = one_per_block(url, registrar.presigned(age_blocks)) if age_blocks else 0.0
+            head = int(rpc.call("eth_blockNumber"), 16)
+            aged = submit_ceiling(url, registrar.presigned(sample))
+            aged_one_per_block = one_per_block(url, registrar.presigned(sample))
+            assert registrar.registry_nonce() == registrar.written, "some registrations were refused"
+            peak = _peak_rss_mib(process.pid) if process.pid else 0.0
+            disk = sum(f.stat().st_size for f in Path(tmp).rglob("*") if f.is_file()) / 2**20
+    return {
+        "node": "geth --dev --dev.period 0",
+        "ceiling_at_block_1000": young,
+        "one_per_block_at_block_1000": young_one_per_block,
+        "ceiling_aged": aged,
+        "one_per_block_aged": aged_one_per_block,
+        "aged_head": head,
+        "while_aging": aging,
+        "ratio": aged / young,
+        "registrations_written_per_second": registrations / write_seconds,
+        "geth_peak_rss_mib": peak,
+        "datadir_mib": disk,
+        "meets_target": aged / young >= TARGET_RATIO,
+    }
 
 
 def age(name: str, flags: list[str], registrations: int, sample: int, age_blocks: int) -> dict[str, Any]:
@@ -87,8 +148,15 @@ def age(name: str, flags: list[str], registrations: int, sample: int, age_blocks
 
 
 def run(registrations: int, sample: int, names: list[str], age_blocks: int) -> dict[str, Any]:
-    results = {name: age(name, FLAG_SETS[name], registrations, sample, age_blocks) for name in names}
+    results = {
+        name: age_geth(registrations, sample, age_blocks)
+        if name == "geth"
+        else age(name, FLAG_SETS[name], registrations, sample, age_blocks)
+        for name in names
+    }
     return {
+        "load_average": os.getloadavg(),
+        "nproc": os.cpu_count(),
         "registrations": registrations,
         "sample": sample,
         "age_blocks": age_blocks,
@@ -101,7 +169,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--registrations", type=int, default=100_000)
     parser.add_argument("--sample", type=int, default=1_000, help="transactions per ceiling measurement")
-    parser.add_argument("--flag-sets", nargs="+", default=list(FLAG_SETS), choices=list(FLAG_SETS))
+    parser.add_argument(
+        "--flag-sets", nargs="+", default=list(FLAG_SETS), choices=[*FLAG_SETS, "geth"], help="`geth`: geth --dev"
+    )
     parser.add_argument("--age-blocks", type=int, default=5_000, help="blocks of one submission each, after them")
     args = parser.parse_args()
     result = run(args.registrations, args.sample, args.flag_sets, args.age_blocks)

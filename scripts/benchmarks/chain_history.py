@@ -23,13 +23,16 @@ from typing import Any
 
 import httpx
 from eth_abi.abi import encode as abi_encode
+from eth_account import Account
 from web3 import Web3
 
 from ledger.chain.deployment import Deployment, deploy
 from ledger.chain.registry import Submission
+from ledger.encoding import to_hex
 from ledger.stack.anvil import rpc_ready
 from ledger.stack.bootstrap import bootstrap_local_ledger
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
+from ledger.stack.geth import geth_process
 from ledger.stack.process import ManagedProcess
 from ledger.toolchain import ANVIL
 from ledger.vocabulary import Grade, Kind, Origin, Right
@@ -66,6 +69,7 @@ class Rpc:
     """JSON-RPC over one HTTP connection, with batches."""
 
     def __init__(self, url: str) -> None:
+        self.url = url
         self._client = httpx.Client(base_url=url, timeout=300)
         self._id = 0
 
@@ -129,7 +133,6 @@ class Registrar:
 
     def _signed_calls(self, count: int, digests: Sequence[Digests] = ()) -> list[str]:
         """Calldata of the next `count` `submit` calls, each application signed by the registrant through the node."""
-        registry = self.deployment.registrations
         nonce = self.registry_nonce()
         deadline = int(self.rpc.call("eth_getBlockByNumber", "latest", False)["timestamp"], 16) + 365 * 86_400
         applications = [
@@ -138,17 +141,22 @@ class Registrar:
             )
             for i in range(count)
         ]
-        requests = [
-            ("eth_signTypedData_v4", [self.registrant, a.typed_data(LOCAL_CHAIN_ID, registry)]) for a in applications
-        ]
-        signatures = [
-            signature
-            for first in range(0, len(requests), RPC_BATCH)
-            for signature in self.rpc.batch(requests[first : first + RPC_BATCH])
-        ]
+        signatures = self._signatures(applications)
         return [
             "0x" + (SUBMIT_SELECTOR + abi_encode(SUBMIT_TYPES, [a.as_tuple(), bytes.fromhex(s[2:])])).hex()
             for a, s in zip(applications, signatures, strict=True)
+        ]
+
+    def _signatures(self, applications: list[Submission]) -> list[str]:
+        """The registrant's EIP-712 signatures of `applications`, by the node (anvil's unlocked account)."""
+        registry = self.deployment.registrations
+        requests = [
+            ("eth_signTypedData_v4", [self.registrant, a.typed_data(LOCAL_CHAIN_ID, registry)]) for a in applications
+        ]
+        return [
+            signature
+            for first in range(0, len(requests), RPC_BATCH)
+            for signature in self.rpc.batch(requests[first : first + RPC_BATCH])
         ]
 
     def write(self, count: int, per_block: int = 150, digests: Sequence[Digests] = ()) -> int:
@@ -249,4 +257,83 @@ def submit_ceiling(url: str, raws: list[str], connections: int = 1) -> float:
         if time.monotonic() > deadline:
             raise TimeoutError("the last transaction was not mined in 10 minutes")
         time.sleep(0.01)
+    return len(raws) / (time.perf_counter() - started)
+
+
+@contextmanager
+def geth(folder: Path, port: int) -> Iterator[ManagedProcess]:
+    """`geth --dev` on 127.0.0.1:`port` sealing a block as soon as a transaction waits (period 0), a fresh datadir."""
+    with geth_process(folder, port, free_port(), block_period=0) as process:
+        yield process
+
+
+@dataclass
+class LocalRegistrar(Registrar):
+    """A `Registrar` for a node that holds no keys (geth): the registrant's application and the relayer's
+    transactions are signed here with the development key, and the node seals blocks on its own."""
+
+    fee_wei: int = 20 * 10**9
+    gas: int = 1_000_000  # geth's fork schedule prices a first `submit` at 511,000 gas, past anvil's 400,000
+
+    def __post_init__(self) -> None:
+        self._key = dev_account(0, LOCAL_CHAIN_ID).key
+
+    def _signatures(self, applications: list[Submission]) -> list[str]:
+        registry = self.deployment.registrations
+        return [
+            to_hex(Account.sign_typed_data(self._key, full_message=a.typed_data(LOCAL_CHAIN_ID, registry)).signature)
+            for a in applications
+        ]
+
+    def _raw(self, calldata: str, nonce: int) -> str:
+        tx = {
+            "to": self.deployment.registrations,
+            "data": calldata,
+            "gas": self.gas,
+            "nonce": nonce,
+            "maxFeePerGas": self.fee_wei,
+            "maxPriorityFeePerGas": 10**9,
+            "chainId": LOCAL_CHAIN_ID,
+            "type": 2,
+        }
+        return to_hex(Account.sign_transaction(tx, self._key).raw_transaction)
+
+    def _mined_nonce(self) -> int:
+        return int(self.rpc.call("eth_getTransactionCount", self.registrant, "latest"), 16)
+
+    def write(self, count: int, per_block: int = 150, digests: Sequence[Digests] = ()) -> int:
+        """Writes `count` registrations in batches of `per_block` sent at once; the node seals them as they come."""
+        start = int(self.rpc.call("eth_blockNumber"), 16)
+        for first in range(0, count, per_block):
+            calls = self._signed_calls(min(per_block, count - first), digests[first : first + per_block])
+            nonce = self._mined_nonce()
+            raws = [self._raw(c, nonce + i) for i, c in enumerate(calls)]
+            for chunk in range(0, len(raws), RPC_BATCH):
+                self.rpc.batch([("eth_sendRawTransaction", [raw]) for raw in raws[chunk : chunk + RPC_BATCH]])
+            deadline = time.monotonic() + 600
+            while self._mined_nonce() < nonce + len(raws):
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the node did not seal a batch in 10 minutes")
+                time.sleep(0.01)
+            self.written += len(calls)
+        return int(self.rpc.call("eth_blockNumber"), 16) - start
+
+    def presigned(self, count: int) -> list[str]:
+        calls = self._signed_calls(count)
+        nonce = int(self.rpc.call("eth_getTransactionCount", self.registrant, "pending"), 16)
+        self.written += count
+        return [self._raw(c, nonce + i) for i, c in enumerate(calls)]
+
+
+def one_per_block(url: str, raws: list[str]) -> float:
+    """Transactions a second when each is sent once the one before it is mined: one per block, on any node."""
+    rpc = Rpc(url)
+    started = time.perf_counter()
+    for raw in raws:
+        tx_hash = rpc.call("eth_sendRawTransaction", raw)
+        deadline = time.monotonic() + 120
+        while rpc.call("eth_getTransactionReceipt", tx_hash) is None:
+            if time.monotonic() > deadline:
+                raise TimeoutError("a transaction was not mined in 2 minutes")
+            time.sleep(0.002)
     return len(raws) / (time.perf_counter() - started)

@@ -104,13 +104,14 @@ def gas(quick: bool) -> dict[str, Any]:
 def verify(quick: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "verify.json"
-        size = ["--registrations", "2000", "--requests", "100", "--connections", "1", "4", "--no-wrk"] if quick else []
+        quick_size = ["--rows", "2000", "--requests", "100", "--connections", "1", "4", "--engines", "sqlite"]
+        size = quick_size if quick else ["--rows", "1000000", "10000000", "--engines", "sqlite", "postgresql"]
         done = subprocess.run(
-            [sys.executable, str(HERE / "verify_load.py"), *size, "--no-doc", "--json", str(out)],
+            [sys.executable, str(HERE / "verify_load.py"), *size, "--json", str(out)],
             capture_output=True,
             text=True,
             cwd=ROOT,
-            timeout=7_200,
+            timeout=6 * 3_600,  # two engines at 10,000,000 rows take hours on a shared machine
         )
         if not out.exists():
             raise RuntimeError(f"verify_load.py failed (exit {done.returncode}): {done.stderr[-2000:]}")
@@ -169,21 +170,17 @@ def table(results: dict[str, Any]) -> list[str]:
         lines.append(
             f"| gas | {row['ledger']} (EAS {row['eas']} {row['eas_gas']:,}) | {row['gas'] or 0:,} | below EAS |"
         )
-    verify_figures = results.get("verify_load") or {}
-    for run in verify_figures.get("runs", []):
-        lines.append(
-            f"| verify by hash, {verify_figures['registrations']:,} indexed | p99 at {run['connections']} conn. "
-            f"| {run['p99_ms']:.1f} ms | < 20 ms |"
-        )
-        lines.append(
-            f"| verify by hash | req/s at {run['connections']} conn. (constant route) "
-            f"| {run['per_second']:,.0f} ({run['constant_per_second']:,.0f}) | - |"
-        )
-    if verify_figures:
-        lines.append(
-            f"| verify by hash | service peak RSS | {verify_figures['service_peak_rss_mib']:.0f} MiB "
-            "| ≤ 300 per worker |"
-        )
+    for measured in (results.get("verify_load") or {}).get("measurements", []):
+        where = f"verify by hash, {measured['registrations']:,} indexed ({measured['engine']})"
+        for run in measured["runs"]:
+            verify_run, constant = run["verify"], run["constant"]
+            lines.append(f"| {where} | p99 at {run['connections']} conn. | {verify_run['p99_ms']:.1f} ms | < 20 ms |")
+            lines.append(
+                f"| {where} | req/s at {run['connections']} conn. (constant route) "
+                f"| {verify_run['per_second']:,.0f} ({constant['per_second']:,.0f}) | - |"
+            )
+        lines.append(f"| {where} | statements with a full scan | {len(measured['full_scans'])} | 0 |")
+        lines.append(f"| {where} | service peak RSS | {measured['service_peak_rss_mib']:.0f} MiB | ≤ 300 per worker |")
     index_figures = results.get("index_catchup") or {}
     for engine, figures in index_figures.get("engines", {}).items():
         lines.append(
@@ -193,6 +190,10 @@ def table(results: dict[str, Any]) -> list[str]:
         lines.append(
             f"| index catch-up | manifests loaded/s ({engine}) | {figures['manifests_per_second']:,.0f} "
             f"({figures['manifests']:,} loaded) | all |"
+        )
+        lines.append(
+            f"| index catch-up | indexer CPU s per 1,000 events ({engine}) "
+            f"| {figures['cpu_seconds_per_1000_events']:.3f} | ≤ 0.2 (5,000/s on one core) |"
         )
         lines.append(f"| index catch-up | indexer peak RSS ({engine}) | {figures['peak_rss_mib']:.0f} MiB | - |")
     aging_figures = results.get("chain_aging") or {}
