@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import resource
 import shutil
 import sys
@@ -199,6 +200,8 @@ def run(registrations: int, manifests: int, engines: tuple[str, ...] = ("sqlite"
             blocks = registrar.write(registrations, digests=digests)
             write_seconds = time.perf_counter() - started
             result: dict[str, Any] = {
+                "load_average_at_start": os.getloadavg(),
+                "nproc": os.cpu_count(),
                 "registrations": registrations,
                 "blocks": blocks,
                 "head": w3.eth.block_number,
@@ -225,6 +228,7 @@ def main() -> int:
     parser.add_argument("--engines", nargs="+", default=["sqlite", "postgresql"])
     args = parser.parse_args()
     result = run(args.registrations, args.manifests, tuple(args.engines))
+    result["load_average_at_end"] = os.getloadavg()
     print(json.dumps(result, indent=2))
     fast = all(e["events_per_second"] >= TARGET_EVENTS_PER_SECOND for e in result["engines"].values())
     return 0 if fast else 1

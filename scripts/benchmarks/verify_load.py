@@ -254,6 +254,7 @@ async def _load(url: str, count: int, requests: int, connections: int, constant:
     """Latencies of `requests` verifications (or, with `constant`, of the constant `/healthz` of the same app)."""
     latencies: list[float] = []
     rng = random.Random(42)
+    failures = TRANSPORT_FAILURES
     queue: asyncio.Queue[str] = asyncio.Queue()
     for _ in range(requests):
         known = rng.random() < 0.9
@@ -263,10 +264,14 @@ async def _load(url: str, count: int, requests: int, connections: int, constant:
         while not queue.empty():
             digest = queue.get_nowait()
             started = time.perf_counter()
-            if constant:
-                response = await client.get("/healthz")
-            else:
-                response = await client.get("/v1/verify", params={"sha256": digest})
+            try:
+                if constant:
+                    response = await client.get("/healthz")
+                else:
+                    response = await client.get("/v1/verify", params={"sha256": digest})
+            except httpx.TransportError as error:  # counted, not hidden: a dropped connection under load
+                failures.append(repr(error))
+                continue
             latencies.append((time.perf_counter() - started) * 1000)
             if response.status_code != 200:
                 raise RuntimeError(f"{response.status_code}: {response.text[:200]}")
@@ -277,6 +282,10 @@ async def _load(url: str, count: int, requests: int, connections: int, constant:
             await client.get("/v1/verify", params={"sha256": _digest("data", 1)})
         await asyncio.gather(*(worker(client) for _ in range(connections)))
     return latencies
+
+
+TRANSPORT_FAILURES: list[str] = []
+"""Requests whose connection broke (the service dropped it under load), across the runs of one measurement."""
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -356,10 +365,11 @@ def measure(engine: str, rows: int, requests: int, connections: list[int], worke
                 for count in connections:
                     run: dict[str, Any] = {"connections": count, "load_average": os.getloadavg()}
                     for name, constant in (("verify", False), ("constant", True)):
+                        TRANSPORT_FAILURES.clear()
                         cpu, started = _cpu_seconds(pid), time.perf_counter()
                         latencies = asyncio.run(_load(base, rows, requests, count, constant))
                         elapsed, cpu = time.perf_counter() - started, _cpu_seconds(pid) - cpu
-                        run[name] = _summary(latencies, elapsed, cpu)
+                        run[name] = {**_summary(latencies, elapsed, cpu), "broken_connections": len(TRANSPORT_FAILURES)}
                     runs.append(run)
                     print(f"{engine} {rows:,} rows, {count} conn.: {json.dumps(run)}", flush=True)
                 rss, peak = _rss_kib(pid)
