@@ -125,9 +125,13 @@ def index(quick: bool) -> dict[str, Any]:
     return _script("index_catchup.py", *size)
 
 
+FLAG_SETS_BESIDE_GETH = ("default", "prune-history", "prune-history+fifo+states-8", "geth")
+"""anvil as `drl up` runs it, its two most helpful flag sets, and geth --dev: the candidates for the embedded chain."""
+
+
 def aging(quick: bool) -> dict[str, Any]:
-    quick_size = ["--registrations", "600", "--sample", "50", "--age-blocks", "50", "--flag-sets", "default"]
-    size = quick_size if quick else []
+    quick_size = ["--registrations", "600", "--sample", "50", "--age-blocks", "50", "--flag-sets", "default", "geth"]
+    size = quick_size if quick else ["--flag-sets", *FLAG_SETS_BESIDE_GETH]
     return _script("chain_aging.py", *size)
 
 
@@ -203,7 +207,9 @@ def table(results: dict[str, Any]) -> list[str]:
             f"| {figures['ceiling_at_block_1000']:,.0f} → {figures['ceiling_aged']:,.0f} ({figures['ratio']:.0%}) "
             f"| ≥ 80 % |"
         )
-        lines.append(f"| chain aging | anvil peak RSS ({name}) | {figures['anvil_peak_rss_mib']:.0f} MiB | - |")
+        node = "geth" if name == "geth" else "anvil"
+        peak = figures.get(f"{node}_peak_rss_mib", 0.0)
+        lines.append(f"| chain aging | {node} peak RSS ({name}) | {peak:.0f} MiB | - |")
     api_figures = results.get("api_registrations") or {}
     for level in api_figures.get("levels", []):
         lines.append(
