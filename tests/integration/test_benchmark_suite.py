@@ -49,5 +49,9 @@ def test_the_benchmark_suite_runs_every_benchmark_in_quick_mode_and_writes_its_f
     assert sqlite["registrations"] == 600
     assert sqlite["manifests"] == 20
     assert results["chain_aging"]["sets"]["default"]["ceiling_aged"] > 0
-    assert [run["connections"] for run in results["verify_load"]["runs"]] == [1, 4]
+    [verification] = results["verify_load"]["measurements"]
+    assert [run["connections"] for run in verification["runs"]] == [1, 4]
+    assert verification["query_plans"]
+    assert verification["full_scans"] == []
+    assert sqlite["cpu_seconds_per_1000_events"] > 0
     assert "| benchmark | figure | value | target |" in done.stdout
