@@ -1,6 +1,6 @@
 """The registrant portal's pages for rights after certification: transfers (both holders sign), licences and their
 revocation, pledges and trusts and their release, and the holder's own actions (change, annual review,
-cancellation).
+cancellation), and objections to registrations in public notice filed on chain by an admitted party.
 
 Each action page shows the terms in words before anything is signed (the EIP-712 typed data the `/v1` terms route
 answers), signs them with the browser's wallet (EIP-1193 `eth_signTypedData_v4`) or through custody, and sends
@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from api.bodies import RequestBody
 from api.deps import DbSession, Principal, RegistrationId, Runtime
 from api.errors import ProblemError
-from api.routes import registrant, rights
+from api.routes import authority, registrant, rights
 from api.routes.pages_registrant import REGISTRANT, _caller
 from api.sessions import admitted, csrf_token
 from api.web.rendering import render
@@ -29,9 +29,9 @@ from ledger import transfer_offers
 from ledger.chain.registry import HolderAction
 from ledger.chain.rights import EncumbranceTerms, LicenceTerms, TransferTerms
 from ledger.encoding import from_hex, to_hex
-from ledger.index.overview import holdings_of
+from ledger.index.overview import holdings_of, registrations_in
 from ledger.runtime import LedgerRuntime
-from ledger.vocabulary import Encumbrance, LicenceType, Right
+from ledger.vocabulary import Encumbrance, LicenceType, Right, Status
 
 router = APIRouter(include_in_schema=False)
 Signature = Annotated[str | None, Field(default=None, pattern=r"^0x[0-9a-fA-F]{130}$")]
@@ -69,6 +69,7 @@ def rights_page(request: Request, session: DbSession, runtime: Runtime) -> Respo
         csrf=csrf_token(session, request),
         holdings=holdings_of(session, principal.address),
         offers=transfer_offers.offers_of(session, runtime, principal.address, _chain_time(runtime)),
+        in_notice=registrations_in(session, [Status.PUBLIC_NOTICE]),
     )
 
 
@@ -110,6 +111,12 @@ def _action_page(request: Request, session: DbSession, action: str, **subject: A
         encumbrances=[Encumbrance.PLEDGE, Encumbrance.TRUST],
         **subject,
     )
+
+
+@router.get("/portal/registrations/{registration_id}/objection", response_class=HTMLResponse)
+def objection_page(registration_id: RegistrationId, request: Request, session: DbSession) -> Response:
+    """An admitted party objects, on chain, to a registration in public notice (with its evidence's digest)."""
+    return _action_page(request, session, "objection", registration_id=registration_id)
 
 
 @router.get("/portal/transfer-offers/{offer_id}", response_class=HTMLResponse)
@@ -392,3 +399,19 @@ def holder_action(
         )
     signed = registrant.HolderActionSigned(**fields, nonce=body.nonce, deadline=body.deadline, signature=body.signature)
     return registrant.holder_action(registration_id, action, signed, principal, session, runtime, None, True)
+
+
+# ------------------------------------------------------------------------------------------------ objections
+
+
+@router.post("/portal/registrations/{registration_id}/objections", status_code=202)
+def file_objection(
+    registration_id: RegistrationId,
+    body: authority.ObjectionBody,
+    request: Request,
+    session: DbSession,
+    runtime: Runtime,
+) -> WriteAccepted:
+    """`POST /v1/registrations/{id}/objections?wait=true`, sent from the party's custodied key (the contract takes
+    an objection from its sender only: a party without custody objects through the public notice's form)."""
+    return authority.file_objection(registration_id, body, _caller(session, request), runtime, None, True)

@@ -18,11 +18,12 @@ from playwright.sync_api import Browser, Page, expect
 from web3 import Web3
 
 from api.tokens import Role, issue_token
+from ledger import transfer_offers
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
 
 from ..e2e.conftest import Service, eventually
 from ..factories import manifest_fields
-from ..integration.registry import transact
+from ..integration.registry import advance_time, transact
 from .conftest import axe_violations, certify, register_file
 from .test_signed_in_portal import sign_in
 
@@ -209,3 +210,93 @@ def test_a_pledge_signed_by_the_holders_wallet_is_released_by_the_pledgee(
     pledgee.click("#sign-custody")
     expect(pledgee.locator("#result")).to_have_attribute("data-done", "mined", timeout=60_000)
     assert holder_of(service, registration_id, "resource_holding").encumbrance == "none"
+
+
+def test_a_holder_files_an_annual_review_from_the_portal_with_a_wallet(page: Page, service: Service, w3: Web3) -> None:
+    registration_id = certified_of(service, w3, "门户年审 annual review")
+    advance_time(w3, 30 * 86_400)  # a review filed in the second of certification is too early
+    holder = with_wallet(page, service.registrant)
+    sign_in(
+        holder,
+        service.tokens["registrant"],
+        f"/portal/registrations/{registration_id}/holder-actions/annual-review?lang=en",
+    )
+    holder.fill("#report", "annual review 2026: the data is maintained")
+    holder.click("#prepare")
+    digest = "0x" + hashlib.sha256(b"annual review 2026: the data is maintained").hexdigest()
+    expect(holder.locator("#to-sign")).to_contain_text(digest)
+    assert axe_violations(holder) == []
+    holder.click("#sign-wallet")
+    expect(holder.locator("#result")).to_have_attribute("data-done", "mined", timeout=60_000)
+    events = service.client().registration(registration_id).history
+    assert "AnnualReviewFiled" in [event.name for event in events]
+
+
+def test_an_admitted_party_objects_on_chain_from_the_portal(page: Page, service: Service) -> None:
+    registration_id = register_file(service, "门户异议 objection", b"road,count\nportal objection,1\n")
+    assert service.client("reviewer").accept(registration_id).status == "mined"
+    assert service.client("authority").approve(registration_id).status == "mined"
+    eventually(lambda: service.client().registration(registration_id).status == "public_notice")
+    sign_in(page, service.tokens["custodial"], "/portal/rights?lang=en")
+    page.locator("#in-notice li", has_text=f"reg:{registration_id}").get_by_role("link", name="Object…").click()
+    page.fill("#evidence", "we registered this data first, certificate 2026-001")
+    page.click("#prepare")
+    assert axe_violations(page) == []
+    page.click("#sign-custody")
+    expect(page.locator("#result")).to_have_attribute("data-done", "mined", timeout=60_000)
+    assert service.client().registration(registration_id).status == "objected"
+
+
+def test_only_the_new_holder_may_see_or_sign_a_transfer_offer(
+    page: Page, second_page: Page, service: Service, w3: Web3, new_holder_token: str
+) -> None:
+    registration_id = certified_of(service, w3, "门户转让权限 offer access")
+    holder = with_wallet(page, service.registrant)
+    sign_in(
+        holder,
+        service.tokens["registrant"],
+        f"/portal/registrations/{registration_id}/rights/processing_and_use/transfer",
+    )
+    holder.fill("#new_holder", NEW_HOLDER.address)
+    holder.fill("#agreement", "offer access")
+    holder.click("#prepare")
+    holder.click("#sign-wallet")
+    expect(holder.locator("#result")).to_have_attribute("data-state", "awaiting_new_holder")
+    offer_id = (holder.locator("#result a").get_attribute("href") or "").rsplit("/", 1)[-1]
+    csrf = holder.locator("#action-form").get_attribute("data-csrf") or ""
+    # The holder cannot countersign their own offer, with their own signature or anyone's.
+    own = holder.request.post(
+        f"/portal/transfer-offers/{offer_id}/countersignature",
+        data={"signature": None},
+        headers={"x-csrf-token": csrf},
+    )
+    assert own.status == 404
+    # A third party neither sees the offer nor signs it.
+    stranger = second_page
+    sign_in(stranger, service.tokens["custodial"], "/portal/rights")
+    stranger_csrf = stranger.locator("form.account input[name=csrf]").input_value()
+    assert stranger.request.get(f"/portal/transfer-offers/{offer_id}").status == 404
+    refused = stranger.request.post(
+        f"/portal/transfer-offers/{offer_id}/countersignature",
+        data={"signature": None},
+        headers={"x-csrf-token": stranger_csrf},
+    )
+    assert refused.status == 404
+    # The new holder's countersignature must be the new holder's: a signature by anyone else is refused.
+    with service.runtime.sessions.begin() as session:
+        typed = transfer_offers.view_of(
+            session, service.runtime, transfer_offers.offer_of(session, offer_id, NEW_HOLDER.address), 0
+        ).typed_data
+    forged = "0x" + service.registrant.sign_typed_data(full_message=typed).signature.hex().removeprefix("0x")
+    stranger.goto("/portal/rights")
+    stranger.click("form.account button[type=submit]")  # signs out
+    sign_in(stranger, new_holder_token, "/portal/rights")
+    new_holder_csrf = stranger.locator("form.account input[name=csrf]").input_value()
+    wrong = stranger.request.post(
+        f"/portal/transfer-offers/{offer_id}/countersignature",
+        data={"signature": forged},
+        headers={"x-csrf-token": new_holder_csrf},
+    )
+    assert wrong.status == 422
+    assert wrong.json()["code"] == "invalid_signature"
+    assert holder_of(service, registration_id, "processing_and_use").holder == service.registrant.address

@@ -139,7 +139,7 @@ async function prepare() {
   const fields = await fieldsOf();
   let typed = null;
   try {
-    typed = await call(form.dataset.terms, fields);
+    if (form.dataset.terms) typed = await call(form.dataset.terms, fields); // an objection is sent, not signed
   } catch (error) {
     // A release or revocation from a wallet needs the ledger's signed path; through custody it needs no terms.
     if (!(error.code === "wallet_signing_unavailable" && custodyButton)) throw error;
@@ -163,7 +163,8 @@ async function sign(withWallet) {
   const { fields, typed } = prepared;
   const signature = withWallet ? await walletSignature(typed) : null;
   const signed = typed ? { nonce: typed.message.nonce, deadline: typed.message.deadline } : {};
-  const body = { ...fields, ...signed, [form.dataset.action === "transfer" ? "holder_signature" : "signature"]: signature };
+  const body = { ...fields, ...signed };
+  if (typed) body[form.dataset.action === "transfer" ? "holder_signature" : "signature"] = signature;
   showResult(await call(form.dataset.submit, body));
 }
 
