@@ -265,7 +265,7 @@ def grant_licence(
 def revocation_typed_data(licence_id: rights.LicenceId, request: Request, session: DbSession) -> dict[str, Any]:
     """The licensor's wallet signs the revocation: `POST /v1/licences/{id}/revocation/typed-data` (WIRE)."""
     _caller(session, request)
-    raise _wallet_path_missing()
+    raise _wallet_path_missing()  # WIRE: answer rights-sig's `/v1/licences/{id}/revocation/typed-data` function
 
 
 @router.post("/portal/licences/{licence_id}/revocation", status_code=202)
@@ -276,7 +276,7 @@ def revoke_licence(
     the signed revocation exists, WIRE)."""
     principal = _caller(session, request)
     if body.signature is not None:
-        raise _wallet_path_missing()
+        raise _wallet_path_missing()  # WIRE: pass `body.signature` to the revocation route's function
     return rights.revoke_licence(licence_id, rights.Reason(reason=body.reason), principal, runtime, None, True)
 
 
@@ -330,7 +330,7 @@ def release_typed_data(
     """The pledgee's wallet signs the release: `POST /v1/registrations/{id}/rights/{right}/release/typed-data`
     (WIRE)."""
     _caller(session, request)
-    raise _wallet_path_missing()
+    raise _wallet_path_missing()  # WIRE: answer rights-sig's `/v1/…/rights/{right}/release/typed-data` function
 
 
 @router.post("/portal/registrations/{registration_id}/rights/{right}/release", status_code=202)
@@ -346,7 +346,7 @@ def release(
     signature once the signed release exists, WIRE)."""
     principal = _caller(session, request)
     if body.signature is not None:
-        raise _wallet_path_missing()
+        raise _wallet_path_missing()  # WIRE: pass `body.signature` to the release route's function
     return rights.release(registration_id, right, principal, runtime, None, True)
 
 
