@@ -93,9 +93,11 @@ function valueInWords(name, value) {
 // The typed data in words: each field of the message by its name in the page's language, with its value.
 function explain(typed) {
   const facts = { ...typed.message, verifyingContract: typed.domain.verifyingContract, chainId: typed.domain.chainId };
+  const order = (typed.types?.[typed.primaryType] || []).map((field) => field.name); // the order they are signed in
+  const names = [...order.filter((name) => name in facts), ...Object.keys(facts).filter((name) => !order.includes(name))];
   const list = document.getElementById("to-sign");
   list.replaceChildren();
-  for (const [name, value] of Object.entries(facts)) {
+  for (const [name, value] of names.map((name) => [name, facts[name]])) {
     list.append(Object.assign(document.createElement("dt"), { textContent: words.labels[name] || name }));
     list.append(Object.assign(document.createElement("dd"), { textContent: valueInWords(name, value) }));
   }
@@ -117,12 +119,11 @@ function showResult(answer) {
       const link = Object.assign(document.createElement("a"), { href: `/portal/transfer-offers/${answer.id}`, textContent: words.offerLink });
       result.append(`${words.offered} `, link);
     } else {
-      result.append(words.states[answer.state] || answer.state);
-      const state = document.getElementById("offer-state");
-      if (state) {
-        state.textContent = words.states[answer.state] || answer.state;
-        state.dataset.state = answer.state;
-      }
+      const state = document.getElementById("offer-state"); // the offer's page says where it stands, once
+      state.textContent = words.states[answer.state] || answer.state;
+      state.dataset.state = answer.state;
+      for (const button of [walletButton, custodyButton]) if (button) button.hidden = true;
+      return;
     }
   }
   const write = answer.write || (answer.status ? answer : null);
