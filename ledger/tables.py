@@ -33,6 +33,7 @@ from ledger.index.tables import (
 from ledger.manifest.commitments import SaltRecord
 from ledger.outbox import OutboxAttempt, OutboxWrite
 from ledger.public_objections import PublicObjection
+from ledger.transfer_offers import TransferOffer
 
 __all__ = [
     "AnchorRow",
@@ -61,4 +62,5 @@ __all__ = [
     "RightRow",
     "RoleRow",
     "SaltRecord",
+    "TransferOffer",
 ]

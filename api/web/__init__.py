@@ -28,10 +28,10 @@ ASSETS = {
 
 def install(app: FastAPI) -> None:
     """Adds the pages, the API docs pages and their static files to the app."""
-    from api.routes import docs, pages, pages_authority, pages_registrant, pages_regulator, pages_signin
+    from api.routes import docs, pages, pages_authority, pages_registrant, pages_regulator, pages_rights, pages_signin
 
     app.include_router(pages.router)
-    for signed_in in (pages_signin, pages_authority, pages_regulator, pages_registrant):  # behind sign-in
+    for signed_in in (pages_signin, pages_authority, pages_regulator, pages_registrant, pages_rights):  # behind sign-in
         app.include_router(signed_in.router)
     app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
