@@ -10,7 +10,7 @@ from ledger.chain.contracts import Write
 from ledger.index.freshness import wait_until_indexed
 from ledger.outbox import OutboxStatus, WriteResult
 from ledger.runtime import LedgerRuntime
-from ledger.writes import Signer, send, write_key
+from ledger.writes import Signer, relayed_signature_request, send, write_key
 
 INDEX_WAIT_SECONDS = 10.0  # past it, the write is answered as mined and reads may lag behind it
 
@@ -56,7 +56,8 @@ def relay(
     `idempotency_conflict`).
     """
     if idempotency_key is None:
-        key, request = write_key(scope, fallback_key), None
+        key = write_key(scope, fallback_key)
+        request = relayed_signature_request(write) if fallback_key == "signed" else None
     else:
         key, request = idempotency_key.outbox_key, idempotency_key.digest
     result = send(runtime, write, sender=sender, key=key, signer=signer, wait=wait, request=request)

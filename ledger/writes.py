@@ -16,6 +16,7 @@ The one send path of the faces (registry, rights, holder and party actions alike
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 
@@ -49,6 +50,15 @@ class Signer:
 
     address: str
     nonce: int
+
+
+def relayed_signature_request(write: Write) -> str:
+    """The request a relayed signature's write stands for: the digest of its target and calldata, which hold
+    the signed terms and the signature. Such a write is found again by its nonce, and the nonce alone must not
+    answer another request: terms signed over the same nonce for another creditor or licensee would get the
+    first write's answer (`mined`) for a request never sent. With this digest a retry (same bytes) gets its
+    first answer and another request `IdempotencyConflictError`."""
+    return hashlib.sha256(bytes.fromhex(write.to.removeprefix("0x")) + write.data).hexdigest()
 
 
 def write_key(scope: str, idempotency_key: str | None) -> str:

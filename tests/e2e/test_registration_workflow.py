@@ -335,7 +335,18 @@ def test_licence_pledge_blocks_transfer_release_then_transfer(
         service.registrant,
     )
     pledge["signature"] = pledge.pop("signatures")[0]
+    rival = registrant.signed_terms(
+        f"{base}/encumbrances",
+        {**{k: pledge[k] for k in ("right", "kind", "agreement_digest")}, "creditor": newcomer.address},
+        service.registrant,
+    )
+    rival["signature"] = rival.pop("signatures")[0]
+    assert rival["nonce"] == pledge["nonce"]
     assert registrant.post_write(f"{base}/encumbrances", pledge).status == "mined"
+    # Another pledge signed over the nonce the first one used is not answered with the first one's write.
+    with pytest.raises(ApiError) as reused:
+        registrant.post_write(f"{base}/encumbrances", rival)
+    assert (reused.value.status, reused.value.code) == (409, "idempotency_conflict")
 
     transfer_body = {
         "right": "resource_holding",
