@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from eth_typing import HexStr
 from sqlalchemy import select
 from web3 import Web3
+from web3.exceptions import TransactionNotFound
 
 from ledger.chain.artifacts import abi_of
 from ledger.evidence import EvidenceRow
 from ledger.evidence_anchoring import EvidenceCheckpointRow
 from ledger.outbox import OutboxStatus, WriteResult
 from ledger.proofs.tlog_bundle import AnchoredCheckpoint, ConsistencyStep, EvidenceBundle
+from ledger.proofs.tlog_certificate import AnchoringTransaction
 from ledger.runtime import LedgerRuntime
 
 
@@ -80,10 +83,23 @@ def evidence_bundle(runtime: LedgerRuntime, index: int) -> EvidenceBundle:
 
 
 class Web3AnchorReader:
-    """Reads anchors from any node of the chain (the AnchorReader of `verify_evidence_bundle`)."""
+    """Reads anchors from any node of the chain (the AnchorReader of `verify_evidence_bundle`, the ChainAnchors of
+    `verify_evidence_certificate`)."""
 
     def __init__(self, w3: Web3) -> None:
         self.w3 = w3
+
+    def chain_id(self) -> int:
+        """The node's chain id."""
+        return int(self.w3.eth.chain_id)
+
+    def transaction(self, tx_hash: str) -> AnchoringTransaction | None:
+        """The mined transaction's block, status and callee (None when the node knows no such transaction)."""
+        try:
+            receipt = self.w3.eth.get_transaction_receipt(HexStr(tx_hash))
+        except TransactionNotFound:
+            return None
+        return AnchoringTransaction(int(receipt["blockNumber"]), receipt["status"] == 1, str(receipt["to"] or ""))
 
     def anchored_size(self, evidence_anchors: str, anchorer: str, root: bytes) -> int:
         """The size anchored for `root` by `anchorer` (0 when it never anchored it)."""

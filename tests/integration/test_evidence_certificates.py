@@ -21,11 +21,11 @@ from ledger.chain.ids import decode_certificate_number, issue_day
 from ledger.config import Settings
 from ledger.evidence_anchoring import EvidenceAnchorer
 from ledger.evidence_bundles import Web3AnchorReader
-from ledger.evidence_certificates import parse_evidence_certificate
 from ledger.manifest.canonical import sha256
 from ledger.outbox import OutboxStatus
 from ledger.proofs import tlog
 from ledger.proofs.tlog_bundle import EvidenceBundle, verify_evidence_bundle
+from ledger.proofs.tlog_certificate import parse_evidence_certificate
 from ledger.proofs.tlog_note import VerifierKey, verify_checkpoint
 from ledger.runtime import LedgerRuntime
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
