@@ -227,7 +227,9 @@ def _check_logged_digest(
     """The document's sha256 is the subject the authority logged at `log_index` (covers every member)."""
     digest = "0x" + sha256(canonical_json(document)).hex()
     if digest != issued.document_digest:
-        raise _differs("document_digest", issued.document_digest, digest, "the document's canonical bytes")
+        raise EvidenceCertificateCheckError(
+            f"the document's sha256 is {digest}, not the issued {issued.document_digest}: a member was changed"
+        )
     if issued.log_index >= newest_size:
         raise EvidenceCertificateCheckError(f"log_index: {issued.log_index} is beyond the log's size {newest_size}")
     [logged] = log.entries(issued.log_index, issued.log_index + 1, newest_size)
@@ -262,10 +264,10 @@ def verify_evidence_certificate(
     checkpoint = _check_checkpoint(document)
     if log is not None:
         _check_log(document, checkpoint, log)
-        if issued is not None:
-            _check_logged_digest(document, issued, log, log.checkpoint().size)
     if chain is not None:
         _check_chain(document, checkpoint, chain)
+    if log is not None and issued is not None:  # last: it covers every member but names none
+        _check_logged_digest(document, issued, log, log.checkpoint().size)
     return EvidenceCertificateCheck(
         number=document.certificate_number,
         entries=len(document.entries),
