@@ -853,6 +853,84 @@ def _verify_evidence_bundle(bundle_path: Path, rpc: str) -> None:
     )
 
 
+# ----------------------------------------------------------------------------- verify-evidence-certificate
+
+
+@app.command("verify-evidence-certificate")
+def verify_evidence_certificate_command(
+    document_path: Annotated[
+        Path,
+        typer.Argument(
+            help="An evidence certificate: its document, or the service's answer (GET /v1/evidence-certificates/N)."
+        ),
+    ],
+    log: Annotated[str | None, typer.Option("--log", help="Any copy of the evidence log (its tiles), by URL.")] = None,
+    rpc: Annotated[str | None, typer.Option("--rpc", help="Any JSON-RPC node of the chain.")] = None,
+) -> None:
+    """Check an evidence certificate (drl.evidence-certificate/1) trusting neither the service nor its database:
+    the checkpoint's signature offline; each entry's leaf hash and inclusion with --log; the anchor with --rpc.
+    A changed member is named."""
+    from ledger.evidence_bundles import Web3AnchorReader
+    from ledger.evidence_log import EvidenceLog
+    from ledger.proofs.tlog_certificate import (
+        EvidenceCertificateCheckError,
+        EvidenceCertificateDocument,
+        IssuedCopy,
+        verify_evidence_certificate,
+    )
+    from ledger.proofs.tlog_note import NoteError, VerifierKey
+
+    try:
+        parsed = json.loads(document_path.read_bytes())
+        answer = parsed if isinstance(parsed, dict) and "document" in parsed else None
+        document = EvidenceCertificateDocument.model_validate(answer["document"] if answer else parsed)
+        issued = IssuedCopy(str(answer["document_digest"]), int(answer["log_index"])) if answer else None
+    except OSError as error:
+        raise fail(f"cannot read {document_path}: {error.strerror}", EXIT_BAD_INPUT) from error
+    except json.JSONDecodeError as error:
+        raise fail(f"{document_path} is not JSON: {error}", EXIT_BAD_INPUT) from error
+    except (ValidationError, KeyError, TypeError, ValueError) as error:
+        raise fail(f"{document_path} is not an evidence certificate: {error}", EXIT_BAD_INPUT) from error
+    try:
+        source = EvidenceLog(log, VerifierKey.parse(document.log_key)) if log else None
+    except NoteError as error:
+        raise fail(f"the certificate document does not check out: log_key: {error}", EXIT_REFUSED) from error
+    chain = Web3AnchorReader(Web3(Web3.HTTPProvider(rpc, request_kwargs={"timeout": 30}))) if rpc else None
+    try:
+        check = verify_evidence_certificate(document, source, chain, issued)
+    except EvidenceCertificateCheckError as error:
+        raise fail(f"the evidence certificate does not check out: {error}", EXIT_REFUSED) from error
+    except LogUnavailableError as error:
+        raise fail(str(error), EXIT_UNREACHABLE) from error
+    except Exception as error:
+        if not is_unreachable(error):
+            raise
+        raise fail(f"the node at {rpc} is unreachable", EXIT_UNREACHABLE) from error
+    finally:
+        if source is not None:
+            source.close()
+    checked = ["the checkpoint's signature"]
+    checked += ["each entry's leaf hash and inclusion in the log"] if check.against_log else []
+    checked += ["the document's digest as logged"] if check.digest_logged else []
+    checked += ["the anchor on chain"] if check.against_chain else []
+    console.print(
+        f"[green]evidence certificate verified[/green]: {check.number}, {check.entries} entries in checkpoint "
+        f"{check.size} of {check.origin}; checked {', '.join(checked)}"
+    )
+    if not (check.against_log and check.against_chain):
+        console.print(
+            "not checked: "
+            + ", ".join(
+                part
+                for part, done in (
+                    ("the entries (give --log)", check.against_log),
+                    ("the anchor (give --rpc)", check.against_chain),
+                )
+                if not done
+            )
+        )
+
+
 def run_background_workers(
     runtime: LedgerRuntime, stop: threading.Event, interval: float = 2.0, chore_interval: float = 3600.0
 ) -> list[threading.Thread]:

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from eth_typing import HexStr
+from pydantic import BaseModel
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from web3 import Web3
+from web3.exceptions import TransactionNotFound
 
 from ledger.chain.artifacts import abi_of
 from ledger.evidence import EvidenceRow
 from ledger.evidence_anchoring import EvidenceCheckpointRow
-from ledger.outbox import OutboxStatus, WriteResult
+from ledger.outbox import OutboxStatus, OutboxWrite, WriteResult
 from ledger.proofs.tlog_bundle import AnchoredCheckpoint, ConsistencyStep, EvidenceBundle
+from ledger.proofs.tlog_certificate import AnchoringTransaction
 from ledger.runtime import LedgerRuntime
 
 
@@ -79,11 +85,75 @@ def evidence_bundle(runtime: LedgerRuntime, index: int) -> EvidenceBundle:
     )
 
 
+class RegisteredEvidence(BaseModel):
+    """An evidence entry naming a registration, as the verification report lists it: where it is in the log, the
+    oldest anchored checkpoint that includes it (none yet: `anchored_size` is null) and where its proof bundle is
+    (for the entry's party or a regulator; `drl verify-bundle` or the bundle page check it)."""
+
+    index: int
+    kind: str
+    at: datetime
+    leaf_hash: str
+    anchored_size: int | None
+    anchored_root: str | None
+    bundle: str
+
+
+MAX_REPORTED_EVIDENCE = 20
+"""The newest entries a report lists; `GET /v1/evidence?registration_id=` (regulator) lists them all."""
+
+
+def registered_evidence(session: Session, registration_id: int) -> list[RegisteredEvidence]:
+    """The newest evidence entries naming the registration, each with the anchored checkpoint that includes it."""
+    rows = session.scalars(
+        select(EvidenceRow)
+        .where(EvidenceRow.registration_id == registration_id)
+        .order_by(EvidenceRow.log_index.desc())
+        .limit(MAX_REPORTED_EVIDENCE)
+    )
+    anchored = list(
+        session.scalars(
+            select(EvidenceCheckpointRow)
+            .join(OutboxWrite, OutboxWrite.idempotency_key == EvidenceCheckpointRow.outbox_key)
+            .where(OutboxWrite.status == OutboxStatus.MINED)
+            .order_by(EvidenceCheckpointRow.size)
+        )
+    )
+    listed = []
+    for row in rows:
+        covering = next((checkpoint for checkpoint in anchored if checkpoint.size > row.log_index), None)
+        listed.append(
+            RegisteredEvidence(
+                index=row.log_index,
+                kind=row.kind,
+                at=row.at,
+                leaf_hash=row.leaf_hash,
+                anchored_size=covering.size if covering else None,
+                anchored_root=covering.root if covering else None,
+                bundle=f"/v1/evidence/{row.log_index}/bundle",
+            )
+        )
+    return listed
+
+
 class Web3AnchorReader:
-    """Reads anchors from any node of the chain (the AnchorReader of `verify_evidence_bundle`)."""
+    """Reads anchors from any node of the chain (the AnchorReader of `verify_evidence_bundle`, the ChainAnchors of
+    `verify_evidence_certificate`)."""
 
     def __init__(self, w3: Web3) -> None:
         self.w3 = w3
+
+    def chain_id(self) -> int:
+        """The node's chain id."""
+        return int(self.w3.eth.chain_id)
+
+    def transaction(self, tx_hash: str) -> AnchoringTransaction | None:
+        """The mined transaction's block, status and callee (None when the node knows no such transaction)."""
+        try:
+            receipt = self.w3.eth.get_transaction_receipt(HexStr(tx_hash))
+        except TransactionNotFound:
+            return None
+        return AnchoringTransaction(int(receipt["blockNumber"]), receipt["status"] == 1, str(receipt["to"] or ""))
 
     def anchored_size(self, evidence_anchors: str, anchorer: str, root: bytes) -> int:
         """The size anchored for `root` by `anchorer` (0 when it never anchored it)."""

@@ -8,6 +8,11 @@ bundles against any node. The document is numbered like every evidence certifica
 Standard Time and a daily sequence, ledger/chain/ids.py), in the log's own series (table
 `evidence_certificates`), pinned on IPFS as one raw block, and anchored by the log itself: its sha256 is
 recorded as an evidence entry of the authority (kind `operation`), which the next checkpoint anchors.
+
+Issuing is resumable: the number and the document are saved first (a `pending` row holding the document's
+canonical bytes), then the block is pinned and its digest logged, then the row is marked `issued`. A crash in
+between leaves the intent, not an orphan: the next issue first finishes every pending certificate with the
+same bytes (pinning and logging are idempotent: the same block, the same entry, its first index).
 """
 
 from __future__ import annotations
@@ -15,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import BigInteger, DateTime, String, func, select
+from sqlalchemy import BigInteger, DateTime, String, Text, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ledger import evidence
@@ -26,58 +31,24 @@ from ledger.chain.ids import CertificateNumber, issue_day
 from ledger.db import Base
 from ledger.evidence import EvidenceItem, EvidenceRow
 from ledger.evidence_bundles import EvidenceNotAnchoredError, anchoring_of
-from ledger.manifest.canonical import canonical_json, parse_canonical, sha256
+from ledger.manifest.canonical import canonical_json, sha256
+from ledger.proofs.tlog_certificate import (
+    CertifiedCheckpoint,
+    CertifiedEntry,
+    EvidenceCertificateDocument,
+    parse_evidence_certificate,
+)
 from ledger.runtime import LedgerRuntime
 from ledger.vocabulary import EvidenceEntryKind
 
-EVIDENCE_CERTIFICATE_VERSION: Literal["drl.evidence-certificate/1"] = "drl.evidence-certificate/1"
-MAX_CERTIFIED_ENTRIES = 1000
-EVIDENCE_STATEMENT = (
-    "本证书证明所列条目已记入存证日志，且包含它们的检查点已锚定于链上；不是权属认定。 This certificate evidences "
-    "that the listed entries were recorded in the evidence log and that a checkpoint including them is anchored "
-    "on chain; it is not a finding of rights."
-)
+NUMBER_ATTEMPTS = 5
 
 
-class CertifiedEntry(BaseModel):
-    """An entry the certificate names: its place in the log and the RFC 6962 leaf hash the tree commits to."""
+class CertificateState(StrEnum):
+    """Where issuing a certificate stands: its document saved (`pending`), or pinned and logged (`issued`)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    index: int = Field(ge=0)
-    leaf_hash: str
-
-
-class CertifiedCheckpoint(BaseModel):
-    """The anchored checkpoint that includes every certified entry, and the transaction that anchored it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    origin: str
-    size: int = Field(ge=1)
-    root: str = Field(description="the tree root (0x hex), as anchored")
-    signed_note: str = Field(description="the checkpoint as the log signed it (C2SP signed note)")
-    anchoring_transaction: str
-    anchoring_block: int
-
-
-class EvidenceCertificateDocument(BaseModel):
-    """An evidence certificate of log entries (docs/formats/evidence-certificate.md)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    schema_version: Literal["drl.evidence-certificate/1"] = EVIDENCE_CERTIFICATE_VERSION
-    certificate_number: str
-    certificate_type: Literal["evidence"] = "evidence"
-    issued_by: str = Field(description="the authority's account that issued it")
-    issued_at: str = Field(description="RFC 3339 UTC time of issue")
-    chain_id: int
-    evidence_anchors: str
-    anchorer: str
-    log_key: str = Field(description="the log's note verifier key")
-    entries: list[CertifiedEntry] = Field(min_length=1, max_length=MAX_CERTIFIED_ENTRIES)
-    checkpoint: CertifiedCheckpoint
-    statement: str = EVIDENCE_STATEMENT
+    PENDING = "pending"
+    ISSUED = "issued"
 
 
 class EvidenceCertificateRow(Base):
@@ -87,10 +58,12 @@ class EvidenceCertificateRow(Base):
 
     number: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     document_digest: Mapped[str] = mapped_column(String(66), unique=True)
-    cid: Mapped[str] = mapped_column(String(100))
-    log_index: Mapped[int] = mapped_column(BigInteger)
+    cid: Mapped[str | None] = mapped_column(String(100))
+    log_index: Mapped[int | None] = mapped_column(BigInteger)
     issued_by: Mapped[str] = mapped_column(String(42))
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(16), default=CertificateState.ISSUED.value, server_default="issued")
+    document: Mapped[str | None] = mapped_column(Text, doc="the canonical document (rows before revision 0011: none)")
 
 
 @dataclass(frozen=True)
@@ -102,19 +75,6 @@ class EvidenceCertificate:
     cid: str
     document_digest: str
     log_index: int
-
-
-def parse_evidence_certificate(block: bytes) -> EvidenceCertificateDocument:
-    """A stored document block, refused unless canonical (so its digest is unambiguous)."""
-    return parse_canonical(EvidenceCertificateDocument, block)
-
-
-def evidence_certificate_schema() -> dict[str, Any]:
-    """The JSON Schema of the document (docs/formats/schemas/evidence-certificate.schema.json)."""
-    schema = EvidenceCertificateDocument.model_json_schema(mode="validation")
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["$id"] = "urn:drl:evidence-certificate:1"
-    return schema
 
 
 def _next_number(session: Session, now: datetime) -> int:
@@ -139,6 +99,7 @@ def certified_entries(session: Session, indices: Sequence[int]) -> list[Certifie
 def certify_entries(runtime: LedgerRuntime, authority: str, indices: Sequence[int]) -> EvidenceCertificate:
     """Issues one evidence certificate for the entries at `indices` (see the module): refused with
     EvidenceNotAnchoredError while an entry is not recorded here or no anchored checkpoint includes them all."""
+    finish_pending(runtime)
     wanted = sorted(set(indices))
     with runtime.sessions() as session:
         entries = certified_entries(session, wanted)
@@ -149,42 +110,82 @@ def certify_entries(runtime: LedgerRuntime, authority: str, indices: Sequence[in
     covering, write = anchoring.checkpoint, anchoring.write
     assert write.tx_hash is not None  # a mined write has its transaction
     assert write.block_number is not None
-    now = datetime.now(UTC)
-    with runtime.sessions() as session:
-        number = _next_number(session, now)
-        document = EvidenceCertificateDocument(
-            certificate_number=str(number),
-            issued_by=authority,
-            issued_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            chain_id=runtime.deployment.chain_id,
-            evidence_anchors=runtime.deployment.evidence_anchors,
-            anchorer=covering.anchorer,
-            log_key=runtime.evidence_log.key.encode(),
-            entries=entries,
-            checkpoint=CertifiedCheckpoint(
-                origin=covering.origin,
-                size=covering.size,
-                root=covering.root,
-                signed_note=covering.checkpoint,
-                anchoring_transaction=write.tx_hash,
-                anchoring_block=write.block_number,
-            ),
-        )
-        block = canonical_json(document)
-        digest = "0x" + sha256(block).hex()
-        cid = runtime.ipfs.put_raw_block(block)
-        item = EvidenceItem(kind=EvidenceEntryKind.OPERATION, subject=digest, at=now)
-        # Keyed by content, not by number: a document that differs (a retry after a crash) is logged as itself.
-        [logged] = evidence.record(session, runtime.evidence_log, authority, [item])
-        session.add(
-            EvidenceCertificateRow(
+    checkpoint = CertifiedCheckpoint(
+        origin=covering.origin,
+        size=covering.size,
+        root=covering.root,
+        signed_note=covering.checkpoint,
+        anchoring_transaction=write.tx_hash,
+        anchoring_block=write.block_number,
+    )
+    for _ in range(NUMBER_ATTEMPTS):
+        now = datetime.now(UTC)
+        with runtime.sessions() as session:
+            number = _next_number(session, now)
+            document = EvidenceCertificateDocument(
+                certificate_number=str(number),
+                issued_by=authority,
+                issued_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                chain_id=runtime.deployment.chain_id,
+                evidence_anchors=runtime.deployment.evidence_anchors,
+                anchorer=covering.anchorer,
+                log_key=runtime.evidence_log.key.encode(),
+                entries=entries,
+                checkpoint=checkpoint,
+            )
+            block = canonical_json(document)
+            row = EvidenceCertificateRow(
                 number=number,
-                document_digest=digest,
-                cid=cid,
-                log_index=logged.index,
+                document_digest="0x" + sha256(block).hex(),
                 issued_by=authority,
                 issued_at=now,
+                state=CertificateState.PENDING.value,
+                document=block.decode(),
+            )
+            session.add(row)
+            try:
+                session.commit()  # the intent, before anything is pinned or logged
+            except IntegrityError:
+                session.rollback()  # another issue drew the same number at the same instant: draw again
+                continue
+        return _finish(runtime, row)
+    raise RuntimeError(f"no certificate number was free after {NUMBER_ATTEMPTS} attempts")
+
+
+def _finish(runtime: LedgerRuntime, row: EvidenceCertificateRow) -> EvidenceCertificate:
+    """Pins the saved document, logs its digest and marks the row issued; the same bytes every time, so a
+    resumed finish pins the same block and gets the entry the first attempt logged."""
+    assert row.document is not None  # a pending row always holds its document
+    block = row.document.encode()
+    cid = runtime.ipfs.put_raw_block(block)
+    item = EvidenceItem(kind=EvidenceEntryKind.OPERATION, subject=row.document_digest, at=row.issued_at)
+    with runtime.sessions() as session:
+        [logged] = evidence.record(session, runtime.evidence_log, row.issued_by, [item])
+        stored = session.get(EvidenceCertificateRow, row.number)
+        assert stored is not None
+        stored.cid, stored.log_index, stored.state = cid, logged.index, CertificateState.ISSUED.value
+        session.commit()
+    return EvidenceCertificate(row.number, parse_evidence_certificate(block), cid, row.document_digest, logged.index)
+
+
+def finish_pending(runtime: LedgerRuntime) -> list[EvidenceCertificate]:
+    """Finishes every certificate a crash left pending (its document saved, perhaps pinned or logged)."""
+    with runtime.sessions() as session:
+        pending = list(
+            session.scalars(
+                select(EvidenceCertificateRow).where(EvidenceCertificateRow.state == CertificateState.PENDING.value)
             )
         )
-        session.commit()
-    return EvidenceCertificate(number, document, cid, digest, logged.index)
+    return [_finish(runtime, row) for row in pending]
+
+
+def evidence_certificate(runtime: LedgerRuntime, number: int) -> EvidenceCertificate | None:
+    """The issued evidence certificate of that number, read back (None when none is, or it is still pending);
+    its document from the row, or from IPFS for a row saved before documents were kept."""
+    with runtime.sessions() as session:
+        row = session.get(EvidenceCertificateRow, number)
+    if row is None or row.state != CertificateState.ISSUED.value or row.cid is None or row.log_index is None:
+        return None
+    block = row.document.encode() if row.document is not None else runtime.ipfs.get_raw_block(row.cid)
+    document = parse_evidence_certificate(block)
+    return EvidenceCertificate(row.number, document, row.cid, row.document_digest, row.log_index)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, computed_field
 from sqlalchemy.orm import Session
 
 from ledger.encoding import from_hex, to_hex
+from ledger.evidence_bundles import RegisteredEvidence, registered_evidence
 from ledger.index import queries
 from ledger.index.tables import CertificateRow, LicenceRow
 from ledger.manifest.cid import raw_cid_of_digest
@@ -136,6 +137,7 @@ class RegistrationReport(BaseModel):
     parents: list[int] = []
     lineage: list[RegistrationReport] = []
     lineage_truncated: bool = False
+    evidence: list[RegisteredEvidence] = []
 
 
 class QueryKind(StrEnum):
@@ -312,6 +314,7 @@ def _single_report(
             for e in queries.history(session, row.id)
         ],
         parents=queries.parents(session, row.id),
+        evidence=registered_evidence(session, row.id),
     )
 
 

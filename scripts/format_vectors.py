@@ -33,12 +33,6 @@ from ledger.chain import ids  # noqa: E402
 from ledger.chain.registry import Submission  # noqa: E402
 from ledger.chain.typed_data import PRIMARY_TYPES, signable, typed_data  # noqa: E402
 from ledger.evidence import EvidenceEntry  # noqa: E402
-from ledger.evidence_certificates import (  # noqa: E402
-    CertifiedCheckpoint,
-    CertifiedEntry,
-    EvidenceCertificateDocument,
-    evidence_certificate_schema,
-)
 from ledger.manifest.canonical import canonical_json, document_digest, sha256  # noqa: E402
 from ledger.manifest.cid import raw_cid  # noqa: E402
 from ledger.manifest.model import (  # noqa: E402
@@ -63,6 +57,12 @@ from ledger.proofs.bundle import (  # noqa: E402
 )
 from ledger.proofs.merkle import LEAF_DOMAIN, MerkleTree, leaf_hash  # noqa: E402
 from ledger.proofs.tlog_bundle import AnchoredCheckpoint, ConsistencyStep, EvidenceBundle, check_offline  # noqa: E402
+from ledger.proofs.tlog_certificate import (  # noqa: E402
+    CertifiedCheckpoint,
+    CertifiedEntry,
+    EvidenceCertificateDocument,
+    evidence_certificate_schema,
+)
 from ledger.proofs.tlog_note import sign_note, signing_key_from_seed, verify_checkpoint  # noqa: E402
 from ledger.stack.devkeys import ANVIL_MNEMONIC, LOCAL_CHAIN_ID, dev_account  # noqa: E402
 from ledger.vocabulary import Grade, Kind, Origin, Right, rights_mask  # noqa: E402

@@ -22,9 +22,10 @@ from api.tokens import Role
 from ledger import evidence
 from ledger.evidence import EvidenceItem
 from ledger.evidence_bundles import EvidenceNotAnchoredError, evidence_bundle
-from ledger.evidence_certificates import MAX_CERTIFIED_ENTRIES, EvidenceCertificateDocument, certify_entries
+from ledger.evidence_certificates import EvidenceCertificate, certify_entries, evidence_certificate
 from ledger.evidence_conflicts import UsageConflict, usage_conflicts
 from ledger.evidence_log import LogUnavailableError
+from ledger.proofs.tlog_certificate import MAX_CERTIFIED_ENTRIES, EvidenceCertificateDocument
 from ledger.vocabulary import EvidenceEntryKind
 
 router = APIRouter(prefix="/v1", tags=["evidence"])
@@ -180,6 +181,10 @@ async def certify_evidence(
         ) from error
     except LogUnavailableError as error:
         raise ProblemError(503, "evidence-log-unavailable", "The evidence log is unavailable", str(error)) from error
+    return _certificate_answer(issued)
+
+
+def _certificate_answer(issued: EvidenceCertificate) -> EvidenceCertificateAnswer:
     return EvidenceCertificateAnswer(
         number=str(issued.number),
         cid=issued.cid,
@@ -187,6 +192,18 @@ async def certify_evidence(
         log_index=issued.log_index,
         document=issued.document,
     )
+
+
+@router.get("/evidence-certificates/{number}")
+async def evidence_certificate_of(
+    number: Annotated[int, PathParameter(ge=1, le=2**63 - 1)], runtime: Runtime
+) -> EvidenceCertificateAnswer:
+    """An issued evidence certificate read back (public, like the document pinned on IPFS): save it and check it
+    with `drl verify-evidence-certificate`, against the log and any node of the chain."""
+    issued = await run_in_threadpool(evidence_certificate, runtime, number)
+    if issued is None:
+        raise ProblemError(404, "evidence-certificate-not-found", "No evidence certificate of that number", str(number))
+    return _certificate_answer(issued)
 
 
 @router.get("/evidence-conflicts")

@@ -21,6 +21,7 @@ ASSETS = {
     "ethers": NODE_MODULES / "ethers" / "dist",
     "multiformats": NODE_MODULES / "multiformats" / "dist" / "src",
     "noble-hashes": NODE_MODULES / "@noble" / "hashes",
+    "noble-curves": NODE_MODULES / "@noble" / "curves",
     "swagger-ui": NODE_MODULES / "swagger-ui-dist",
     "redoc": NODE_MODULES / "redoc" / "bundles",
 }

@@ -2,7 +2,16 @@
 own writer (`tlog bench`, the same options and POSIX storage) in the same run; gas per entry; inclusion-proof
 latency (p50, p99) built from tiles; on a real anvil chain and a real log, all on 127.0.0.1.
 
-Run: .venv/bin/python scripts/benchmarks/evidence.py [--seconds 60] [--clients 16] [--batch 50]
+The clients run in a process of their own, so the service process's CPU time (`resource.getrusage`: the API,
+its workers and the anchoring) over the entries it recorded is the service's CPU per entry; the log's
+(`tools/tlog serve`, from /proc) and Tessera alone's (a child process) are reported beside it. On a shared
+machine, CPU per entry moves far less with the load than entries per second.
+
+`--prefill N` first records N entries through the API (1,000 a request, not measured), so the measured run
+writes to a log and an index N entries large: run once without and once with ten times the entries of the
+first run for the "ten times the data" step.
+
+Run: .venv/bin/python scripts/benchmarks/evidence.py [--seconds 60] [--clients 16] [--batch 50] [--prefill N]
 Prints a JSON result with the machine's `nproc` and load average; docs/performance.md records it.
 """
 
@@ -11,8 +20,10 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import multiprocessing
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -20,7 +31,7 @@ import threading
 import time
 from pathlib import Path
 from tempfile import TemporaryDirectory
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import uvicorn
@@ -28,20 +39,10 @@ import uvicorn
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from api.app import create_app  # noqa: E402
-from api.tokens import Role, issue_token  # noqa: E402
-from ledger.chain.deployment import deploy  # noqa: E402
-from ledger.cli import run_background_workers  # noqa: E402
-from ledger.config import Settings  # noqa: E402
-from ledger.evidence_anchoring import anchored_checkpoints  # noqa: E402
-from ledger.runtime import LedgerRuntime  # noqa: E402
-from ledger.stack.anvil import anvil_process  # noqa: E402
-from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account  # noqa: E402
-from ledger.stack.tlog import SIGNING_KEY_FILE, tlog_process  # noqa: E402
-from ledger.toolchain import TLOG  # noqa: E402
-from tests.conftest import free_port  # noqa: E402
+IDLE_SECONDS = 5.0
 
-PARTY = dev_account(3, LOCAL_CHAIN_ID)
+if TYPE_CHECKING:
+    from ledger.runtime import LedgerRuntime
 
 
 def _machine() -> dict[str, Any]:
@@ -55,6 +56,9 @@ def _machine() -> dict[str, Any]:
 def tessera_alone(seconds: float, clients: int, batch: int, storage: Path, key: Path) -> dict[str, Any]:
     """Tessera's own writer (`tlog bench`) on fresh POSIX storage, with the options `tlog serve` uses and as many
     entries in flight as the API run had."""
+    from ledger.toolchain import TLOG
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
         [
             str(TLOG.path),
@@ -68,12 +72,16 @@ def tessera_alone(seconds: float, clients: int, batch: int, storage: Path, key: 
         text=True,
         check=True,
     ).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     result: dict[str, Any] = json.loads(out)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    result["cpu_ms_per_entry"] = round(cpu * 1000 / max(result["entries"], 1), 3)
     return result
 
 
-def through_api(url: str, token: str, seconds: float, clients: int, batch: int) -> dict[str, Any]:
-    """Clients posting batches of distinct entries to POST /v1/evidence until the time is up."""
+def _clients(url: str, token: str, seconds: float, clients: int, batch: int, answer: Any) -> None:
+    """Clients posting batches of distinct entries to POST /v1/evidence until the time is up (in their own
+    process, so their CPU is not the service's)."""
     done = [0] * clients
     latencies: list[float] = []
     deadline = time.monotonic() + seconds
@@ -103,14 +111,58 @@ def through_api(url: str, token: str, seconds: float, clients: int, batch: int) 
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
-    return {
-        "entries": sum(done),
-        "seconds": round(elapsed, 2),
-        "entries_per_second": round(sum(done) / elapsed, 1),
-        "request_p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
-        "clients": clients,
-        "batch": batch,
-    }
+    answer.put(
+        {
+            "entries": sum(done),
+            "seconds": round(elapsed, 2),
+            "entries_per_second": round(sum(done) / elapsed, 1),
+            "request_p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
+            "clients": clients,
+            "batch": batch,
+        }
+    )
+
+
+def _cpu_seconds(pid: int | None = None) -> float:
+    """CPU seconds (user + system) of this process, or of another by its /proc entry."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def through_api(url: str, token: str, seconds: float, clients: int, batch: int, log_pid: int | None) -> dict[str, Any]:
+    """The clients' run (another process), with the CPU seconds the service and the log spent per entry."""
+    context = multiprocessing.get_context("spawn")
+    answer = context.Queue()
+    idle_before = _cpu_seconds()
+    time.sleep(IDLE_SECONDS)  # what the service spends with no request (workers, indexer), to take off
+    idle_per_second = (_cpu_seconds() - idle_before) / IDLE_SECONDS
+    service_before, log_before = _cpu_seconds(), _cpu_seconds(log_pid)
+    process = context.Process(target=_clients, args=(url, token, seconds, clients, batch, answer))
+    process.start()
+    result: dict[str, Any] = answer.get()
+    process.join()
+    service, log = _cpu_seconds() - service_before, _cpu_seconds(log_pid) - log_before
+    entries = max(result["entries"], 1)
+    result["service_cpu_ms_per_entry"] = round(service * 1000 / entries, 3)
+    result["service_idle_cpu_ms_per_second"] = round(idle_per_second * 1000, 1)
+    net = service - idle_per_second * result["seconds"]
+    result["service_cpu_ms_per_entry_net_of_idle"] = round(net * 1000 / entries, 3)
+    result["log_cpu_ms_per_entry"] = round(log * 1000 / entries, 3)
+    return result
+
+
+def prefill(url: str, token: str, entries: int) -> None:
+    """Records `entries` distinct entries through the API, 1,000 a request (not measured)."""
+    with httpx.Client(base_url=url, timeout=300, headers={"Authorization": f"Bearer {token}"}) as http:
+        for start in range(0, entries, 1000):
+            items = [
+                {"kind": "access", "subject": "0x" + hashlib.sha256(f"prefill:{n}".encode()).hexdigest()}
+                for n in range(start, min(start + 1000, entries))
+            ]
+            http.post("/v1/evidence", json={"entries": items}).raise_for_status()
 
 
 def proof_latency(runtime: LedgerRuntime, samples: int = 200) -> dict[str, Any]:
@@ -134,6 +186,8 @@ def proof_latency(runtime: LedgerRuntime, samples: int = 200) -> dict[str, Any]:
 
 def gas_per_entry(runtime: LedgerRuntime) -> dict[str, Any]:
     """Gas of every anchor transaction the run sent, over the entries they anchored."""
+    from ledger.evidence_anchoring import anchored_checkpoints
+
     with runtime.sessions() as session:
         rows = anchored_checkpoints(session)
     gas, anchored = 0, 0
@@ -151,18 +205,33 @@ def gas_per_entry(runtime: LedgerRuntime) -> dict[str, Any]:
 
 
 def main() -> None:
+    # The service's modules are imported here, not at the top: the clients' process (spawned) re-imports this
+    # file and needs none of them.
+    from api.app import create_app
+    from api.tokens import Role, issue_token
+    from ledger.chain.deployment import deploy
+    from ledger.cli import run_background_workers
+    from ledger.config import Settings
+    from ledger.runtime import LedgerRuntime
+    from ledger.stack.anvil import anvil_process
+    from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
+    from ledger.stack.tlog import SIGNING_KEY_FILE, tlog_process
+    from tests.conftest import free_port
+
+    party = dev_account(3, LOCAL_CHAIN_ID)
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--anchor-every", type=int, default=10_000)
+    parser.add_argument("--prefill", type=int, default=0, help="entries recorded before the measured run")
     args = parser.parse_args()
     with TemporaryDirectory() as scratch:
         data = Path(scratch)
         anvil_port, tlog_port, api_port = free_port(), free_port(), free_port()
         with (
             anvil_process(data / "anvil", anvil_port, LOCAL_CHAIN_ID, persist=False),
-            tlog_process(data / "tlog", tlog_port, "bench.drl.local/evidence"),
+            tlog_process(data / "tlog", tlog_port, "bench.drl.local/evidence") as log_process,
         ):
             settings = Settings(
                 data_dir=data,
@@ -176,7 +245,7 @@ def main() -> None:
             runtime = LedgerRuntime(settings)
             deploy(runtime.w3, dev_account(0, LOCAL_CHAIN_ID)).save(settings.deployment_file)
             with runtime.sessions.begin() as session:
-                token = issue_token(session, PARTY.address, [Role.REGISTRANT], "bench")
+                token = issue_token(session, party.address, [Role.REGISTRANT], "bench")
             server = uvicorn.Server(
                 uvicorn.Config(create_app(runtime), host="127.0.0.1", port=api_port, log_level="warning")
             )
@@ -190,7 +259,8 @@ def main() -> None:
                     time.sleep(0.2)
             stop = threading.Event()
             run_background_workers(runtime, stop, interval=1.0)
-            api = through_api(url, token, args.seconds, args.clients, args.batch)
+            prefill(url, token, max(args.prefill, 1))  # one request at least: first-call set-up is not measured
+            api = through_api(url, token, args.seconds, args.clients, args.batch, log_process.pid)
             time.sleep(settings.tlog_anchor_every_seconds + 2)  # the last anchor of the run
             proofs = proof_latency(runtime)
             gas = gas_per_entry(runtime)
@@ -202,6 +272,7 @@ def main() -> None:
             runtime.close()
     result = {
         "machine": _machine(),
+        "prefilled_entries": args.prefill,
         "api_with_anchoring": api,
         "tessera_alone": alone,
         "api_share_of_tessera": round(api["entries_per_second"] / alone["entries_per_second"], 3),

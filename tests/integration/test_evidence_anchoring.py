@@ -18,7 +18,7 @@ from ledger.cli import app as drl
 from ledger.config import Settings
 from ledger.evidence import EvidenceItem
 from ledger.evidence_anchoring import EvidenceAnchorer, anchor_key, origin_digest
-from ledger.evidence_bundles import Web3AnchorReader, evidence_bundle
+from ledger.evidence_bundles import Web3AnchorReader, evidence_bundle, registered_evidence
 from ledger.outbox import OutboxStatus, OutboxWrite
 from ledger.proofs import tlog
 from ledger.proofs.tlog_bundle import (
@@ -176,3 +176,40 @@ def test_a_bundle_whose_checkpoint_was_never_anchored_is_refused(runtime: Ledger
     check_offline(bundle)
     with pytest.raises(EvidenceBundleError, match="not anchored"):
         verify_evidence_bundle(Web3AnchorReader(runtime.w3), bundle)
+
+
+def test_the_verification_report_lists_a_registrations_entries_with_the_anchored_checkpoint_that_includes_them(
+    runtime: LedgerRuntime,
+) -> None:
+    registration_id = int.from_bytes(hashlib.sha256(str(runtime.settings.data_dir).encode()).digest()[:4]) + 1
+
+    def named(tag: str) -> list[evidence.Recorded]:
+        items = [
+            EvidenceItem(
+                kind="usage",
+                subject="0x" + hashlib.sha256(f"{tag} {registration_id} {n}".encode()).hexdigest(),
+                registration_id=registration_id,
+            )
+            for n in range(3)
+        ]
+        with runtime.sessions() as session:
+            return evidence.record(session, runtime.evidence_log, PARTY, items)
+
+    early = named("anchored")
+    anchorer = EvidenceAnchorer(runtime)
+    anchorer.every_entries = 1
+    row = anchorer.run_once()
+    assert row is not None
+    _settle(runtime, row.outbox_key)
+    late = named("after the anchor")
+    with runtime.sessions() as session:
+        listed = {entry.index: entry for entry in registered_evidence(session, registration_id)}
+    assert set(listed) == {recorded.index for recorded in early + late}
+    for recorded in early:
+        assert (listed[recorded.index].anchored_size, listed[recorded.index].anchored_root) == (row.size, row.root)
+        assert listed[recorded.index].leaf_hash == recorded.leaf_hash
+        proof = runtime.evidence_log.inclusion_proof(recorded.index, row.size)
+        tlog.verify_inclusion(
+            recorded.index, row.size, bytes.fromhex(recorded.leaf_hash[2:]), proof, bytes.fromhex(row.root[2:])
+        )
+    assert all(listed[recorded.index].anchored_size is None for recorded in late), "not anchored yet"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -132,3 +133,44 @@ def test_drl_evidence_add_names_the_bad_line_and_records_nothing(settings: Setti
     result = CliRunner().invoke(drl, ["evidence", "add", str(source), "--party", PARTY], env=env)
     assert result.exit_code == 2
     assert "bad.jsonl:2" in result.output
+
+
+def test_concurrent_requests_are_each_answered_once_durable_and_the_same_content_is_logged_once(
+    client: tuple[TestClient, LedgerRuntime, dict[str, str]],
+) -> None:
+    _, runtime, _ = client
+    tag = hashlib.sha256(str(runtime.settings.data_dir).encode()).hexdigest()[:12]
+    same = evidence.EvidenceItem.model_validate(
+        {**_item(0), "subject": "0x" + hashlib.sha256(tag.encode()).hexdigest()}
+    )
+    answers: dict[int, list[evidence.Recorded]] = {}
+
+    def request(n: int) -> None:
+        items = [
+            evidence.EvidenceItem.model_validate(
+                {**_item(0), "subject": "0x" + hashlib.sha256(f"{tag} {n} {i}".encode()).hexdigest()}
+            )
+            for i in range(20)
+        ]
+        with runtime.sessions() as session:
+            answers[n] = evidence.record(session, runtime.evidence_log, PARTY, [same, *items])
+
+    threads = [threading.Thread(target=request, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(answers) == 12, "every request was answered"
+    shared = [answer[0] for answer in answers.values()]
+    assert len({recorded.index for recorded in shared}) == 1, "the same content has one index"
+    assert sum(recorded.added for recorded in shared) == 1, "and was added by one request only"
+    distinct = [recorded for answer in answers.values() for recorded in answer[1:]]
+    assert len({recorded.index for recorded in distinct}) == 12 * 20
+    assert all(recorded.added for recorded in distinct)
+    size = runtime.evidence_log.checkpoint().size
+    logged = {index: leaf for index, leaf in zip(range(size), runtime.evidence_log.entries(0, size), strict=True)}
+    with runtime.sessions() as session:
+        for recorded in [shared[0], *distinct]:
+            row = session.get(evidence.EvidenceRow, recorded.index)
+            assert row is not None, "indexed before the answer"
+            assert logged[recorded.index] == row.entry.encode(), "and in the log at that index"

@@ -3,29 +3,43 @@ prove, pinned on IPFS and anchored by the log itself."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from typer.testing import CliRunner
 from web3 import Web3
 
 from api.app import create_app
 from api.tokens import Role, issue_token
+from ledger import evidence
 from ledger.chain.deployment import Deployment
 from ledger.chain.ids import decode_certificate_number, issue_day
+from ledger.cli import app as drl
 from ledger.config import Settings
 from ledger.evidence_anchoring import EvidenceAnchorer
 from ledger.evidence_bundles import Web3AnchorReader
-from ledger.evidence_certificates import parse_evidence_certificate
+from ledger.evidence_certificates import CertificateState, EvidenceCertificateRow, certify_entries
 from ledger.manifest.canonical import sha256
 from ledger.outbox import OutboxStatus
 from ledger.proofs import tlog
 from ledger.proofs.tlog_bundle import EvidenceBundle, verify_evidence_bundle
+from ledger.proofs.tlog_certificate import (
+    EvidenceCertificateCheckError,
+    EvidenceCertificateDocument,
+    IssuedCopy,
+    parse_evidence_certificate,
+    verify_evidence_certificate,
+)
 from ledger.proofs.tlog_note import VerifierKey, verify_checkpoint
 from ledger.runtime import LedgerRuntime
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
@@ -76,6 +90,13 @@ def _record(http: TestClient, headers: dict[str, str], tag: str, count: int) -> 
     answer = http.post("/v1/evidence", json={"entries": items}, headers=headers)
     assert answer.status_code == 201, answer.text
     return [entry["index"] for entry in answer.json()["entries"]]
+
+
+def _certify(http: TestClient, headers: dict[str, str], indices: list[int]) -> dict[str, Any]:
+    answer = http.post(f"/v1/evidence/{indices[0]}/certificate", json={"also": indices[1:]}, headers=headers)
+    assert answer.status_code == 201, answer.text
+    result: dict[str, Any] = answer.json()
+    return result
 
 
 def _anchor(runtime: LedgerRuntime) -> None:
@@ -154,3 +175,122 @@ def test_an_entry_no_anchored_checkpoint_includes_is_refused_a_certificate(clien
     assert batch.status_code == 409, batch.text
     party = http.post(f"/v1/evidence/{late}/certificate", headers=headers["party"])
     assert party.status_code == 403, "only an authority certifies"
+
+
+class _Crash(BaseException):
+    """The process dying at that point (not an Exception: nothing may catch it)."""
+
+
+def test_a_crash_between_logging_a_certificate_and_saving_it_is_finished_with_the_same_document(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    http, runtime, headers = client
+    indices = _record(http, headers["party"], f"crash {datetime.now(UTC).isoformat()}", 2)
+    _anchor(runtime)
+    logged: list[evidence.Recorded] = []
+    real_record = evidence.record
+
+    def record_then_die(*args: Any, **kwargs: Any) -> list[evidence.Recorded]:
+        logged.extend(real_record(*args, **kwargs))
+        raise _Crash
+
+    monkeypatch.setattr(evidence, "record", record_then_die)
+    with pytest.raises(_Crash):
+        certify_entries(runtime, AUTHORITY, indices)
+    monkeypatch.setattr(evidence, "record", real_record)
+    [entry] = logged
+    with runtime.sessions() as session:
+        [pending] = session.scalars(
+            select(EvidenceCertificateRow).where(EvidenceCertificateRow.state == CertificateState.PENDING.value)
+        )
+    assert pending.log_index is None, "the intent was saved before logging, its outcome not yet"
+    assert http.get(f"/v1/evidence-certificates/{pending.number}").status_code == 404, "not issued yet"
+
+    later = http.post(f"/v1/evidence/{indices[0]}/certificate", headers=headers["authority"])
+    assert later.status_code == 201, later.text
+    assert int(later.json()["number"]) == pending.number + 1, "the next issue finished the pending one first"
+    finished = http.get(f"/v1/evidence-certificates/{pending.number}")
+    assert finished.status_code == 200, finished.text
+    answer = finished.json()
+    assert answer["document_digest"] == pending.document_digest, "the same document, not a new one"
+    assert answer["log_index"] == entry.index, "logged once: the entry the crashed attempt logged"
+    block = runtime.ipfs.get_raw_block(answer["cid"], offline=True)
+    assert block.decode() == pending.document
+
+
+def test_an_issued_evidence_certificate_reads_back_and_checks_out_against_the_log_and_the_chain(
+    client: Client, w3: Web3, tmp_path: Path
+) -> None:
+    http, runtime, headers = client
+    indices = _record(http, headers["party"], f"read back {datetime.now(UTC).isoformat()}", 3)
+    _anchor(runtime)
+    issued = http.post(
+        f"/v1/evidence/{indices[0]}/certificate", json={"also": indices[1:]}, headers=headers["authority"]
+    )
+    assert issued.status_code == 201, issued.text
+    _anchor(runtime)  # the certificate's own entry is anchored too
+    answer = http.get(f"/v1/evidence-certificates/{issued.json()['number']}")
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == issued.json()
+    assert http.get("/v1/evidence-certificates/20000101000001").json()["code"] == "evidence-certificate-not-found"
+
+    document = EvidenceCertificateDocument.model_validate(answer.json()["document"])
+    copy = IssuedCopy(answer.json()["document_digest"], answer.json()["log_index"])
+    log = runtime.evidence_log
+    check = verify_evidence_certificate(document, log, Web3AnchorReader(w3), copy)
+    assert (check.entries, check.against_log, check.against_chain, check.digest_logged) == (3, True, True, True)
+
+    saved = tmp_path / "certificate.json"
+    saved.write_text(json.dumps(answer.json()))
+    cli = CliRunner().invoke(
+        drl,
+        [
+            "verify-evidence-certificate",
+            str(saved),
+            "--log",
+            runtime.settings.tlog_url,
+            "--rpc",
+            w3.provider.endpoint_uri,
+        ],  # type: ignore[attr-defined]
+    )
+    assert cli.exit_code == 0, cli.output
+    assert "evidence certificate verified" in cli.output
+
+
+def _set(path: str, value: Callable[[Any], Any]) -> Callable[[dict[str, Any]], None]:
+    """An edit of the document: the member at `path` (dotted, list positions as numbers) replaced by value(old)."""
+
+    def edit(document: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        node: Any = document
+        for part in parents:
+            node = node[int(part)] if part.isdigit() else node[part]
+        node[last] = value(node[last])
+
+    return edit
+
+
+EDITS = [
+    ("entries[1].leaf_hash", _set("entries.1.leaf_hash", lambda _: "0x" + "00" * 32)),
+    ("checkpoint.root", _set("checkpoint.root", lambda _: "0x" + "11" * 32)),
+    ("checkpoint.size", _set("checkpoint.size", lambda size: size + 1)),
+    ("checkpoint.signed_note", _set("checkpoint.signed_note", lambda note: note.replace("\n", "\n1", 1))),
+    ("checkpoint.anchoring_block", _set("checkpoint.anchoring_block", lambda block: block + 1)),
+    ("entries[0].index", _set("entries.0.index", lambda _: 10**9)),
+    ("a member was changed", _set("statement", lambda _: "本证书证明权属。 This certificate evidences ownership.")),
+]
+
+
+def test_each_edited_member_of_an_evidence_certificate_is_named(client: Client, w3: Web3) -> None:
+    http, runtime, headers = client
+    indices = _record(http, headers["party"], f"edited {datetime.now(UTC).isoformat()}", 2)
+    _anchor(runtime)
+    issued = _certify(http, headers["authority"], indices)
+    _anchor(runtime)
+    logged = IssuedCopy(issued["document_digest"], issued["log_index"])
+    for member, edit in EDITS:
+        edited = copy.deepcopy(issued["document"])
+        edit(edited)
+        document = EvidenceCertificateDocument.model_validate(edited)
+        with pytest.raises(EvidenceCertificateCheckError, match=re.escape(member)):
+            verify_evidence_certificate(document, runtime.evidence_log, Web3AnchorReader(w3), logged)

@@ -122,4 +122,74 @@ for (const [i, v] of read("bundle.json").vectors.entries()) {
   });
 }
 
+const fromHex = (text) => Uint8Array.from((text.replace(/^0x/, "").match(/../g) ?? []).map((byte) => parseInt(byte, 16)));
+const toHex = (bytes) => "0x" + [...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+const holds = (check) => {
+  try {
+    check();
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+// transparency-dev/merkle's reference tree: every root, inclusion and consistency proof, and a tampered proof refused.
+const merkleRef = read("tlog-merkle.json");
+vector("tlog-merkle.json", "leaf hashes and roots", () => {
+  const leaves = merkleRef.leaves.map((leaf) => formats.tlogLeafHash(fromHex(leaf)));
+  return [["inclusion leaf hashes are the leaves'", merkleRef.inclusion.every((v) => toHex(leaves[v.index]) === "0x" + v.leaf_hash), true]];
+});
+vector("tlog-merkle.json", "inclusion proofs", () =>
+  merkleRef.inclusion.flatMap((v) => {
+    const args = [v.index, v.size, fromHex(v.leaf_hash), v.proof.map(fromHex), fromHex(merkleRef.roots[v.size])];
+    const tampered = v.proof.length ? [v.index, v.size, fromHex(v.leaf_hash), [fromHex(merkleRef.roots[0]), ...v.proof.slice(1).map(fromHex)], args[4]] : null;
+    return [
+      [`${v.index} in ${v.size}`, holds(() => formats.verifyTlogInclusion(...args)), true],
+      ...(tampered ? [[`${v.index} in ${v.size}, tampered`, holds(() => formats.verifyTlogInclusion(...tampered)), false]] : []),
+    ];
+  }),
+);
+vector("tlog-merkle.json", "consistency proofs", () =>
+  merkleRef.consistency.flatMap((v) => {
+    const roots = [fromHex(merkleRef.roots[v.size1]), fromHex(merkleRef.roots[v.size2])];
+    return [
+      [`${v.size1} to ${v.size2}`, holds(() => formats.verifyTlogConsistency(v.size1, v.size2, v.proof.map(fromHex), ...roots)), true],
+      [`${v.size1} to ${v.size2}, against another root`, holds(() => formats.verifyTlogConsistency(v.size1, v.size2, v.proof.map(fromHex), roots[0], fromHex(merkleRef.roots[0]))), false],
+    ];
+  }),
+);
+
+// The ledger's own: the entry's leaf, the signed checkpoint, the proofs and an evidence bundle (docs/formats/tlog.md).
+const tlogVectors = read("tlog.json");
+vector("tlog.json", "entry", () => [
+  ["leaf", formats.canonicalJson(tlogVectors.entry.fields), tlogVectors.entry.leaf],
+  ["digest", formats.documentDigest(tlogVectors.entry.fields), tlogVectors.entry.digest],
+  ["leaf_hash", toHex(formats.tlogLeafHash(new TextEncoder().encode(tlogVectors.entry.leaf))), tlogVectors.entry.leaf_hash],
+]);
+vector("tlog.json", "checkpoint", () => {
+  const key = formats.parseVerifierKey(tlogVectors.key.verifier_key);
+  const checkpoint = formats.verifyCheckpoint(tlogVectors.checkpoint.signed_note, key);
+  const forged = tlogVectors.checkpoint.signed_note.replace(`\n${tlogVectors.checkpoint.size}\n`, `\n${tlogVectors.checkpoint.size + 1}\n`);
+  return [
+    ["origin", checkpoint.origin, tlogVectors.checkpoint.origin],
+    ["size", checkpoint.size, tlogVectors.checkpoint.size],
+    ["root", toHex(checkpoint.root), tlogVectors.checkpoint.root],
+    ["a changed size is refused", holds(() => formats.verifyCheckpoint(forged, key)), false],
+  ];
+});
+vector("tlog.json", "proofs", () => [
+  ["inclusion", tlogVectors.inclusion.every((v) => holds(() => formats.verifyTlogInclusion(v.index, v.size, fromHex(v.leaf_hash), v.proof.map(fromHex), fromHex(v.root)))), true],
+  ["consistency", tlogVectors.consistency.every((v) => holds(() => formats.verifyTlogConsistency(v.size1, v.size2, v.proof.map(fromHex), fromHex(v.root1), fromHex(v.root2)))), true],
+]);
+vector("tlog.json", "evidence bundle", () => {
+  const bundle = tlogVectors.evidence_bundle;
+  const checked = formats.checkEvidenceOffline(bundle);
+  const edited = { ...bundle, entry: bundle.entry.replace('"C13"', '"C14"') };
+  return [
+    ["checkpoint size", checked.checkpoint.size, formats.verifyCheckpoint(bundle.checkpoint.signed_note, formats.parseVerifierKey(bundle.log_key)).size],
+    ["consistent with the earlier checkpoint", checked.earlier !== null, Boolean(bundle.consistency)],
+    ["an edited entry is refused", holds(() => formats.checkEvidenceOffline(edited)), false],
+  ];
+});
+
 process.stdout.write(JSON.stringify(results));

@@ -29,6 +29,8 @@ def _vector_count() -> int:
         + sum(len(ids[key]) for key in ("certificate_token_ids", "licence_ids", "certificate_numbers"))
         + len(load("certificate.json")["vectors"])
         + len(load("bundle.json")["vectors"])
+        + 3  # tlog-merkle.json: leaf hashes and roots, inclusion proofs, consistency proofs
+        + 4  # tlog.json: entry, checkpoint, proofs, evidence bundle
     )
 
 

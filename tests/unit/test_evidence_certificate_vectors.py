@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from ledger.evidence_certificates import parse_evidence_certificate
 from ledger.manifest.canonical import sha256
 from ledger.manifest.cid import raw_cid
 from ledger.proofs import tlog
 from ledger.proofs.tlog_bundle import EvidenceBundle, check_offline
+from ledger.proofs.tlog_certificate import parse_evidence_certificate
 
 VECTORS = Path(__file__).resolve().parents[2] / "docs" / "formats" / "vectors"
 

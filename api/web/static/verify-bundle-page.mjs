@@ -1,6 +1,15 @@
 // The bundle page: reads a dropped or chosen proof bundle and checks it here, with verify-bundle.mjs, against the
 // RPC URL (and optional IPFS gateway) the user typed. Nothing about the bundle is sent to this service.
-import { BundleCheckError, NodeUnreachableError, gatewayFetcher, parseBundle, rpcReader, verifyBundle } from "/static/verify-bundle.mjs";
+import {
+  BundleCheckError,
+  EVIDENCE_BUNDLE_VERSION,
+  NodeUnreachableError,
+  gatewayFetcher,
+  parseBundle,
+  rpcReader,
+  verifyBundle,
+  verifyEvidenceBundle,
+} from "/static/verify-bundle.mjs";
 
 const form = document.getElementById("bundle-form");
 const input = document.getElementById("bundle-file");
@@ -59,7 +68,15 @@ async function check() {
   show("checking", words.checking);
   const gateway = ipfs.value.trim() ? gatewayFetcher(ipfs.value.trim()) : null;
   try {
-    await verifyBundle(rpcReader(rpc.value.trim(), abi), bundle, { progress: heard, ipfs: gateway });
+    if (bundle.schema === EVIDENCE_BUNDLE_VERSION) {
+      const entry = await verifyEvidenceBundle(rpc.value.trim(), bundle);
+      checked.hidden = false;
+      const item = document.createElement("li");
+      item.textContent = `evidence entry ${entry.index} (leaf ${entry.leafHash}) in checkpoint ${entry.size} of ${entry.origin}, anchored`;
+      checked.append(item);
+    } else {
+      await verifyBundle(rpcReader(rpc.value.trim(), abi), bundle, { progress: heard, ipfs: gateway });
+    }
     show("verified", words.verified);
   } catch (error) {
     if (error instanceof NodeUnreachableError) show("unreachable", words.unreachable, error.message);

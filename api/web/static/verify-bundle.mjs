@@ -4,11 +4,13 @@
 // The same file runs in the page (an import map points `ethers`, `multiformats` and `@noble/hashes` at the pinned
 // npm packages the app serves) and under Node (tests/interop/formats_in_js.mjs runs every vector of
 // docs/formats/vectors through it). The cryptography is the libraries': SHA-256 from @noble/hashes, keccak-256,
-// EIP-712 and secp256k1 recovery from ethers, CIDs from multiformats. Nothing here is written by hand but the
+// EIP-712 and secp256k1 recovery from ethers, Ed25519 (the evidence log's checkpoint notes) from @noble/curves,
+// CIDs from multiformats. Nothing here is written by hand but the
 // layout of the ledger's own formats; the Python twin of each function is named beside it.
 import { Interface, TypedDataEncoder, concat, getAddress, getBytes, keccak256, toUtf8Bytes, verifyTypedData } from "ethers";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
+import { ed25519 } from "@noble/curves/ed25519.js";
 import { CID } from "multiformats/cid";
 import { create as createDigest } from "multiformats/hashes/digest";
 
@@ -411,4 +413,177 @@ export function gatewayFetcher(base) {
     });
     return answer.ok ? new Uint8Array(await answer.arrayBuffer()) : null;
   };
+}
+
+// ------------------------------------------------------------------ the evidence log (docs/formats/tlog.md)
+// RFC 6962 / 9162 hashing and proofs over SHA-256, C2SP signed-note checkpoints under an Ed25519 key, and the
+// evidence bundle `drl.evidence-bundle/1` (ledger/proofs/tlog.py, tlog_note.py and tlog_bundle.py).
+
+export const EVIDENCE_BUNDLE_VERSION = "drl.evidence-bundle/1";
+const SIGNATURE_PREFIX = "\u2014 ";
+const ED25519_ALGORITHM = 0x01;
+const utf8 = (text) => new TextEncoder().encode(text);
+const concatBytes = (...parts) => Uint8Array.from(parts.flatMap((part) => [...part]));
+const sameBytes = (a, b) => a.length === b.length && a.every((byte, i) => byte === b[i]);
+
+/** The RFC 6962 hash of a leaf's bytes: SHA-256(0x00 ‖ entry) (`tlog.leaf_hash`). */
+export function tlogLeafHash(entry) {
+  return sha256(concatBytes([0x00], entry));
+}
+
+/** The RFC 6962 hash of an interior node: SHA-256(0x01 ‖ left ‖ right) (`tlog.node_hash`). */
+export function tlogNodeHash(left, right) {
+  return sha256(concatBytes([0x01], left, right));
+}
+
+/** The number of proof nodes an inclusion proof of `index` in a tree of `size` has (RFC 9162 §2.1.3.1). */
+function inclusionLength(index, size) {
+  const bitLength = (n) => (n === 0n ? 0 : n.toString(2).length);
+  const inner = bitLength(BigInt(index) ^ BigInt(size - 1));
+  const border = [...(BigInt(index) >> BigInt(inner)).toString(2)].filter((bit) => bit === "1").length;
+  return inner + border;
+}
+
+/** Checks that `leaf` (a hash) is at `index` in the tree of `size` with `root` (RFC 9162 §2.1.3.2, the algorithm
+ * of `tlog.verify_inclusion`); throws naming what failed. Sizes are JavaScript numbers (exact below 2^53). */
+export function verifyTlogInclusion(index, size, leaf, proof, root) {
+  if (!(index >= 0 && index < size)) throw new BundleCheckError(`index ${index} is outside a tree of size ${size}`);
+  if (proof.length !== inclusionLength(index, size)) throw new BundleCheckError("inclusion proof has the wrong length");
+  let fn = index;
+  let sn = size - 1;
+  let r = leaf;
+  for (const p of proof) {
+    if (sn === 0) throw new BundleCheckError("inclusion proof is too long");
+    if (fn % 2 === 1 || fn === sn) {
+      r = tlogNodeHash(p, r);
+      while (fn % 2 === 0 && fn !== 0) {
+        fn = Math.floor(fn / 2);
+        sn = Math.floor(sn / 2);
+      }
+    } else {
+      r = tlogNodeHash(r, p);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  if (sn !== 0 || !sameBytes(r, root)) throw new BundleCheckError("inclusion proof does not rebuild the root");
+}
+
+/** Checks that the tree (size2, root2) extends (size1, root1) (RFC 9162 §2.1.4.2, `tlog.verify_consistency`). */
+export function verifyTlogConsistency(size1, size2, proof, root1, root2) {
+  if (size1 === size2) {
+    if (proof.length || !sameBytes(root1, root2)) throw new BundleCheckError("equal sizes need an empty proof and equal roots");
+    return;
+  }
+  if (!(size1 > 0 && size1 < size2)) throw new BundleCheckError(`no consistency proof from size ${size1} to ${size2}`);
+  const path = [...proof];
+  if ((BigInt(size1) & (BigInt(size1) - 1n)) === 0n) path.unshift(root1); // a power of two: root1 is its own node
+  if (!path.length) throw new BundleCheckError("consistency proof is empty");
+  let fn = size1 - 1;
+  let sn = size2 - 1;
+  while (fn % 2 === 1) {
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  let fr = path[0];
+  let sr = path[0];
+  for (const c of path.slice(1)) {
+    if (sn === 0) throw new BundleCheckError("consistency proof is too long");
+    if (fn % 2 === 1 || fn === sn) {
+      fr = tlogNodeHash(c, fr);
+      sr = tlogNodeHash(c, sr);
+      while (fn % 2 === 0 && fn !== 0) {
+        fn = Math.floor(fn / 2);
+        sn = Math.floor(sn / 2);
+      }
+    } else {
+      sr = tlogNodeHash(sr, c);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  if (sn !== 0 || !sameBytes(fr, root1) || !sameBytes(sr, root2)) {
+    throw new BundleCheckError("consistency proof does not rebuild both roots");
+  }
+}
+
+/** A verifier key `name+hash+base64(0x01 ‖ public key)` (`VerifierKey.parse`), its hash checked. */
+export function parseVerifierKey(text) {
+  const [name, hashHex, ...rest] = text.trim().split("+");
+  const blob = rest.join("+"); // base64 has pluses of its own
+  const raw = blob ? base64Bytes(blob) : new Uint8Array();
+  if (!name || raw.length !== 33 || raw[0] !== ED25519_ALGORITHM) throw new BundleCheckError("not an Ed25519 verifier key");
+  const keyHash = sha256(concatBytes(utf8(name + "\n"), raw)).slice(0, 4);
+  if (bytesToHex(keyHash) !== hashHex) throw new BundleCheckError("the verifier key's hash does not match its key");
+  return { name, publicKey: raw.slice(1), keyHash };
+}
+
+/** Verifies a signed checkpoint under `key` and reads it (`verify_checkpoint`): { origin, size, root }. Signatures by
+ * other keys are ignored; a line claiming this key that does not verify is an error. */
+export function verifyCheckpoint(text, key) {
+  const cut = text.lastIndexOf("\n\n");
+  if (cut < 0 || !text.endsWith("\n")) throw new BundleCheckError("not a signed note: no blank line before the signatures");
+  const body = text.slice(0, cut + 1);
+  let verified = false;
+  for (const line of text.slice(cut + 2).split("\n").filter((l) => l)) {
+    if (!line.startsWith(SIGNATURE_PREFIX)) throw new BundleCheckError("malformed signature line");
+    const [name, blob] = line.slice(SIGNATURE_PREFIX.length).split(" ");
+    const raw = base64Bytes(blob ?? "");
+    if (name !== key.name || !sameBytes(raw.slice(0, 4), key.keyHash)) continue;
+    if (!ed25519.verify(raw.slice(4), utf8(body), key.publicKey)) {
+      throw new BundleCheckError("the log's signature on the checkpoint does not verify");
+    }
+    verified = true;
+  }
+  if (!verified) throw new BundleCheckError(`no signature by ${key.name} on the checkpoint`);
+  const [origin, sizeText, rootText] = body.split("\n");
+  if (origin !== key.name) throw new BundleCheckError(`checkpoint origin ${origin} is not the log's ${key.name}`);
+  if (!/^(0|[1-9]\d*)$/.test(sizeText ?? "")) throw new BundleCheckError("checkpoint size is not a decimal number");
+  const root = base64Bytes(rootText ?? "");
+  if (root.length !== 32) throw new BundleCheckError("checkpoint root is not 32 bytes");
+  return { origin, size: Number(sizeText), root };
+}
+
+const proofBytes = (nodes) => nodes.map((node) => getBytes(node));
+
+/** Checks an evidence bundle's signatures and proofs offline (`check_offline`); returns the checkpoint and the
+ * earlier one (or null), both still to be found anchored. */
+export function checkEvidenceOffline(bundle) {
+  if (bundle.schema !== EVIDENCE_BUNDLE_VERSION) throw new BundleCheckError(`unknown bundle version ${bundle.schema}`);
+  const key = parseVerifierKey(bundle.log_key);
+  const checkpoint = verifyCheckpoint(bundle.checkpoint.signed_note, key);
+  const earlier = bundle.consistency ? verifyCheckpoint(bundle.consistency.checkpoint.signed_note, key) : null;
+  const leaf = tlogLeafHash(utf8(bundle.entry));
+  verifyTlogInclusion(Number(bundle.index), checkpoint.size, leaf, proofBytes(bundle.inclusion_proof), checkpoint.root);
+  if (earlier) {
+    const proof = proofBytes(bundle.consistency.proof);
+    verifyTlogConsistency(earlier.size, checkpoint.size, proof, earlier.root, checkpoint.root);
+  }
+  return { checkpoint, earlier, leafHash: hex(leaf), entryDigest: hex(sha256(utf8(bundle.entry))) };
+}
+
+const ANCHOR_OF = new Interface([
+  "function anchorOf(address anchorer, bytes32 root) view returns ((uint64 size, uint40 anchoredAt))",
+]);
+
+/** The size a node says `anchorer` anchored for `root` at the EvidenceAnchors contract (0 when never). */
+export async function anchoredSize(url, evidenceAnchors, anchorer, root) {
+  const data = ANCHOR_OF.encodeFunctionData("anchorOf", [anchorer, hex(root)]);
+  const answer = await call(url, "eth_call", [{ to: evidenceAnchors, data }, "latest"]);
+  return Number(ANCHOR_OF.decodeFunctionResult("anchorOf", answer)[0].size);
+}
+
+/** Checks an evidence bundle (`verify_evidence_bundle`): offline, then each checkpoint anchored with its size on the
+ * node at `url`; throws BundleCheckError naming the first failure. */
+export async function verifyEvidenceBundle(url, bundle) {
+  const { checkpoint, earlier, leafHash } = checkEvidenceOffline(bundle);
+  const chainId = Number(await call(url, "eth_chainId", []));
+  if (chainId !== bundle.chain_id) throw new BundleCheckError(`the node serves chain ${chainId}, the bundle is for ${bundle.chain_id}`);
+  for (const anchored of [checkpoint, earlier].filter((c) => c)) {
+    const size = await anchoredSize(url, bundle.evidence_anchors, bundle.anchorer, anchored.root);
+    if (size !== anchored.size) {
+      throw new BundleCheckError(`checkpoint of size ${anchored.size} is not anchored by ${bundle.anchorer} (chain says size ${size})`);
+    }
+  }
+  return { index: Number(bundle.index), leafHash, size: checkpoint.size, origin: checkpoint.origin, consistent: Boolean(earlier) };
 }
