@@ -15,41 +15,9 @@ const signing = document.getElementById("signing");
 const walletButton = document.getElementById("sign-wallet");
 const custodyButton = document.getElementById("sign-custody");
 const result = document.getElementById("result");
-const zh = document.documentElement.lang.startsWith("zh");
-const words = zh
-  ? {
-      manifest: "第一步：签署数据清单",
-      manifestWhat: "您以登记人身份签署：以下摘要所指的数据清单是您的数据清单。",
-      application: "第二步：签署登记申请",
-      applicationWhat: "您签署提交给账本的登记申请，内容如下。",
-      noData: "请选择一个文件或文件夹。",
-      badMetadata: "元数据文件不是有效的 JSON。",
-      submitted: "已提交，登记编号",
-      queued: "已提交，等待上链。",
-      labels: {
-        registrant: "登记人", manifestHash: "数据清单摘要", manifestDigest: "数据清单摘要", dataCommitment: "数据承诺",
-        authorityId: "登记机构", kind: "类型", origin: "来源", grade: "分级", personalInfo: "含个人信息",
-        rights: "申请的权利", parents: "来源登记", nonce: "序号", deadline: "签名有效期至",
-        verifyingContract: "账本合约", chainId: "链",
-      },
-    }
-  : {
-      manifest: "Step 1: sign the manifest",
-      manifestWhat: "As the registrant you sign that the manifest with this digest is your manifest.",
-      application: "Step 2: sign the application",
-      applicationWhat: "You sign the application the ledger registers, as follows.",
-      noData: "Choose a file or a folder.",
-      badMetadata: "The metadata file is not valid JSON.",
-      submitted: "Submitted: registration",
-      queued: "Submitted; waiting for the chain.",
-      labels: {
-        registrant: "Registrant", manifestHash: "Manifest digest", manifestDigest: "Manifest digest",
-        dataCommitment: "Data commitment", authorityId: "Registration authority", kind: "Kind", origin: "Origin",
-        grade: "Grade", personalInfo: "Personal information", rights: "Rights claimed", parents: "Sources",
-        nonce: "Nonce", deadline: "Signature valid until", verifyingContract: "Ledger contract", chainId: "Chain",
-      },
-    };
-const RIGHTS = zh ? ["数据资源持有权", "数据加工使用权", "数据产品经营权"] : ["resource holding", "processing and use", "product operation"];
+// The page's words come translated from the message catalogue (the template's `page-words`).
+const words = pageWords;
+const RIGHTS = pageWords.rights;
 let draft = null;
 
 function show(element, text) {
