@@ -107,6 +107,8 @@ def test_a_registrant_registers_from_the_generated_form_with_errors_shown_beside
     expect(page.locator("#err-time_range")).to_contain_text("end is before start", timeout=30_000)
     expect(page.locator("#signing")).to_be_hidden()
     assert axe_violations(page) == []
+    page.locator("#err-time_range").scroll_into_view_if_needed()
+    page.screenshot(path=tmp_path / "field-error.png")  # docs/img/portal-register-form.png
     page.fill("#m-time_range-end", "2024-12-31")
     page.click("#prepare")
     expect(page.locator("#signing-title")).to_have_text("Step 1: sign the manifest", timeout=60_000)
