@@ -204,6 +204,8 @@ def test_the_catalogue_filters_by_origin_grade_industry_and_holder_on_the_page_a
         assert api.catalogue(q=certified.title, **{name: matching[name]})["total"] >= 1
         assert api.catalogue(q=certified.title, **{name: missing[name]})["total"] == 0
     assert api.catalogue(q=certified.title, holder=holder.lower())["total"] >= 1  # any case
+    assert api.catalogue(q=certified.title, industry="G")["total"] >= 1  # a section takes in its divisions (G54)
+    assert httpx.get(f"{service.url}/v1/catalogue", params={"industry": "G5"}).status_code == 422  # not a code
 
     page.goto(f"/catalogue?lang=en&q={certified.title}")
     results = page.locator("#results")
@@ -212,7 +214,11 @@ def test_the_catalogue_filters_by_origin_grade_industry_and_holder_on_the_page_a
         expect(results).not_to_contain_text(certified.title)
         page.select_option(select, good)
         expect(results).to_contain_text(certified.title)
-    for field, good, bad in (("#f-industry", "G54", "A01"), ("#f-holder", holder, stranger)):
+    for field, good, bad in (
+        ("#f-industry", "G", "A01"),
+        ("#f-industry", "G54", "G55"),
+        ("#f-holder", holder, stranger),
+    ):
         page.fill(field, bad)
         page.get_by_role("button", name="Search").click()
         expect(results).not_to_contain_text(certified.title)
