@@ -10,17 +10,10 @@ from fastapi.responses import HTMLResponse
 router = APIRouter(include_in_schema=False)
 
 
-def _in_english(page: HTMLResponse) -> HTMLResponse:
-    """The page with its language named (FastAPI's templates leave `<html>` bare, which screen readers and axe's
-    `html-has-lang` rule need): the API's documentation is in English."""
-    html = bytes(page.body).replace(b"<html>", b'<html lang="en">', 1)
-    return HTMLResponse(html, headers={k: v for k, v in page.headers.items() if k != "content-length"})
-
-
 @router.get("/docs", response_class=HTMLResponse)
 def swagger_ui(request: Request) -> HTMLResponse:
     """Swagger UI; its Authorize button takes an API token (the bearer scheme of `api.deps`)."""
-    page = get_swagger_ui_html(
+    return get_swagger_ui_html(
         openapi_url=request.app.openapi_url,
         title=f"{request.app.title} — API",
         swagger_js_url="/assets/swagger-ui/swagger-ui-bundle.js",
@@ -28,7 +21,6 @@ def swagger_ui(request: Request) -> HTMLResponse:
         swagger_favicon_url="/static/favicon.svg",
         swagger_ui_parameters={"persistAuthorization": True, "validatorUrl": None},
     )
-    return _in_english(page)
 
 
 @router.get("/redoc", response_class=HTMLResponse)
@@ -43,4 +35,4 @@ def redoc(request: Request) -> HTMLResponse:
         with_google_fonts=False,
     )
     page.headers["content-security-policy"] = "img-src 'self' data:"
-    return _in_english(page)
+    return page
