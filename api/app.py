@@ -83,8 +83,8 @@ def create_app(runtime: LedgerRuntime | None = None) -> FastAPI:
     )
     for router in routers:
         app.include_router(router)
-    web.install(app)  # the pages, /docs, /redoc and their static assets
-    routes = [route for router in routers for route in router.routes]
+    page_uploads = web.install(app)  # the pages, /docs, /redoc and their static assets
+    routes = [route for router in routers for route in router.routes] + page_uploads
     generated = app.openapi
     app.openapi = lambda: add_links(generated())  # type: ignore[method-assign] # cached by FastAPI; idempotent
     app.add_middleware(Door, routes=routes, settings=runtime.settings, sessions=runtime.sessions)

@@ -211,3 +211,28 @@ REASONED_DECISIONS = frozenset(
         ReviewDecision.REVOKE,
     }
 )
+
+
+class IndustrySection(StrEnum):
+    """The 20 sections (门类) of GB/T 4754-2017; a manifest's industry code starts with one of these letters."""
+
+    AGRICULTURE = "A"  # 农、林、牧、渔业
+    MINING = "B"  # 采矿业
+    MANUFACTURING = "C"  # 制造业
+    UTILITIES = "D"  # 电力、热力、燃气及水生产和供应业
+    CONSTRUCTION = "E"  # 建筑业
+    TRADE = "F"  # 批发和零售业
+    TRANSPORT = "G"  # 交通运输、仓储和邮政业
+    ACCOMMODATION = "H"  # 住宿和餐饮业
+    INFORMATION = "I"  # 信息传输、软件和信息技术服务业
+    FINANCE = "J"  # 金融业
+    REAL_ESTATE = "K"  # 房地产业
+    LEASING = "L"  # 租赁和商务服务业
+    RESEARCH = "M"  # 科学研究和技术服务业
+    ENVIRONMENT = "N"  # 水利、环境和公共设施管理业
+    RESIDENT_SERVICES = "O"  # 居民服务、修理和其他服务业
+    EDUCATION = "P"  # 教育
+    HEALTH = "Q"  # 卫生和社会工作
+    CULTURE = "R"  # 文化、体育和娱乐业
+    PUBLIC_ADMINISTRATION = "S"  # 公共管理、社会保障和社会组织
+    INTERNATIONAL = "T"  # 国际组织

@@ -1,7 +1,10 @@
 """Screenshots of the pages for docs/quickstart.md, taken on a running ledger with the Chromium the setup
 unpacked (the same as the browser tests').
 
-    .venv/bin/python -m scripts.docs_screenshots --url http://127.0.0.1:8000 --certificate N --file data.csv
+    .venv/bin/python -m scripts.docs_screenshots --url http://127.0.0.1:8000 --certificate N --file data.csv \
+        [--registrant-token drl_…]
+
+With a registrant's token, the registration form is taken too (`portal-register-form.png`, in English).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ def main() -> None:
     parser.add_argument("--url", required=True)
     parser.add_argument("--certificate", required=True)
     parser.add_argument("--file", required=True, type=Path, help="a registered data file, verified in the browser")
+    parser.add_argument("--registrant-token", help="an API token of a registrant, to sign in to the portal")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
@@ -44,6 +48,12 @@ def main() -> None:
         page.goto("/docs")
         page.locator("button.authorize").wait_for()
         page.screenshot(path=OUT / "docs.png")
+        if args.registrant_token:
+            page.goto("/signin?next=/portal/register%3Flang%3Den")
+            page.fill("#token", args.registrant_token)
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+            page.screenshot(path=OUT / "portal-register-form.png")
         browser.close()
     for png in OUT.glob("*.png"):  # a 64-colour palette keeps the committed images small
         Image.open(png).convert("RGB").quantize(colors=64).save(png, optimize=True)

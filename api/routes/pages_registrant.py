@@ -4,9 +4,9 @@ browser and the typed data signed by the browser's wallet (EIP-1193 `eth_signTyp
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Form, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
@@ -16,10 +16,12 @@ from api.routes import registrant
 from api.sessions import admitted, csrf_holds, csrf_token, signed_in
 from api.tables import Draft
 from api.tokens import Role
+from api.web.manifest_form import manifest_form
 from api.web.rendering import render
 from api.writes import INDEX_WAIT_SECONDS
 from ledger.index.freshness import wait_until_indexed
 from ledger.index.overview import holdings_of
+from ledger.manifest.model import EvidenceKind
 
 router = APIRouter(include_in_schema=False)
 REGISTRANT = (Role.REGISTRANT,)
@@ -70,13 +72,19 @@ def _caller(session: DbSession, request: Request) -> Principal:
 
 @router.get("/portal/register", response_class=HTMLResponse)
 def register_page(request: Request, session: DbSession, runtime: Runtime) -> Response:
-    """A registration step by step: metadata and data (hashed here), the typed data in words, two signatures."""
+    """A registration step by step: the metadata form (generated from the manifest's schema), the sources picked
+    from the catalogue, the data (hashed here), evidence uploads, the typed data in words, two signatures."""
     principal = admitted(session, request, REGISTRANT)
     if isinstance(principal, Response):
         return principal
-    custody = principal.address in runtime.custody
     return render(
-        request, "registrant_register.html", principal=principal, csrf=csrf_token(session, request), custody=custody
+        request,
+        "registrant_register.html",
+        principal=principal,
+        csrf=csrf_token(session, request),
+        custody=principal.address in runtime.custody,
+        form=manifest_form(),
+        authorities=runtime.settings.authority_names,
     )
 
 
@@ -84,6 +92,21 @@ def register_page(request: Request, session: DbSession, runtime: Runtime) -> Res
 def create_draft(fields: dict[str, Any], request: Request, session: DbSession, runtime: Runtime) -> Any:
     """`POST /v1/drafts` for the signed-in registrant."""
     return registrant.create_draft(fields, _caller(session, request), session, runtime)
+
+
+@router.post("/portal/drafts/{draft_id}/evidence", response_model=registrant.DraftView)
+async def upload_evidence(
+    draft_id: str,
+    file: UploadFile,
+    request: Request,
+    session: DbSession,
+    runtime: Runtime,
+    kind: Annotated[EvidenceKind, Form()],
+    issuing_agency: Annotated[str | None, Form(max_length=200)] = None,
+) -> Any:
+    """`POST /v1/drafts/{id}/evidence` for the signed-in registrant (the page shows the upload's progress)."""
+    principal = _caller(session, request)
+    return await registrant.upload_evidence(draft_id, file, principal, session, runtime, kind, issuing_agency)
 
 
 @router.post("/portal/drafts/{draft_id}/manifest-signature", response_model=registrant.DraftView)

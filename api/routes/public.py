@@ -196,7 +196,13 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 def catalogue(
     session: DbSession,
     category: Annotated[str | None, Query(max_length=200)] = None,
-    industry: Annotated[str | None, Query(pattern=r"^[A-T](\d{2}(\d{1,2})?)?$")] = None,
+    industry: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[A-T](\d{2}(\d{1,2})?)?$",
+            description="A GB/T 4754 code: a section (G) lists its divisions, groups and classes (G54, G541) too",
+        ),
+    ] = None,
     kind: Kind | None = None,
     status: Annotated[
         CatalogueStatus | None, Query(description="certified (the default), or frozen or lapsed registrations")

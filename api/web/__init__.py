@@ -10,7 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.params import File
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import BaseRoute
 
 WEB = Path(__file__).resolve().parent
 NODE_MODULES = WEB.parents[1] / "node_modules"
@@ -27,8 +30,9 @@ ASSETS = {
 }
 
 
-def install(app: FastAPI) -> None:
-    """Adds the pages, the API docs pages and their static files to the app."""
+def install(app: FastAPI) -> list[BaseRoute]:
+    """Adds the pages, the API docs pages and their static files to the app; answers the page routes that take file
+    uploads (the portal's evidence), which the door (`api.limits.Door`) gives the upload cap, not the JSON one."""
     from api.routes import docs, pages, pages_authority, pages_registrant, pages_regulator, pages_rights, pages_signin
 
     app.include_router(pages.router)
@@ -38,3 +42,8 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     for name, folder in ASSETS.items():
         app.mount(f"/assets/{name}", StaticFiles(directory=folder, check_dir=False), name=f"assets-{name}")
+    return [
+        route
+        for route in pages_registrant.router.routes
+        if isinstance(route, APIRoute) and any(isinstance(f.field_info, File) for f in route.dependant.body_params)
+    ]

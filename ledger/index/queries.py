@@ -181,7 +181,7 @@ class CatalogueFilter:
     """What a catalogue (or notice) listing is narrowed to; None means any."""
 
     category: str | None = None
-    industry: str | None = None
+    industry: str | None = None  # a GB/T 4754 code: it and the codes below it
     kind: Kind | None = None
     grade: Grade | None = None
     origin: Origin | None = None
@@ -214,7 +214,8 @@ def catalogue(
     if where.category:
         query = query.where(ManifestRecord.category == where.category)
     if where.industry:
-        query = query.where(ManifestRecord.industry == where.industry)
+        # GB/T 4754 codes nest: a section (G) takes in its divisions (G54) and their groups and classes (G541, G5411)
+        query = query.where(ManifestRecord.industry.startswith(where.industry, autoescape=True))
     if where.kind is not None:
         query = query.where(RegistrationRow.kind == where.kind.code)
     if where.grade is not None:

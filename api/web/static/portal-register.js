@@ -1,8 +1,12 @@
-// Registering from the portal: the data is hashed in this browser (the verify box's worker), the draft is made
-// from the metadata file and that commitment, then the two typed data of a registration (the manifest, then the
-// on-chain application) are shown in words and signed by the browser's wallet (EIP-1193 eth_signTypedData_v4)
-// or, when the service holds the registrant's key, through custody. Every call carries the session's CSRF token.
+// Registering from the portal: the metadata comes from the form generated from the manifest's schema (each input
+// named by its path in the manifest, so the service's field errors are shown beside their field) or from a metadata
+// file; the sources are picked from the catalogue; the data is hashed in this browser (the verify box's worker) and
+// the draft is made with that commitment; evidence files are uploaded to the draft with their progress shown; then
+// the two typed data of a registration (the manifest, then the on-chain application) are shown in words and signed
+// by the browser's wallet (EIP-1193 eth_signTypedData_v4) or, when the service holds the registrant's key, through
+// custody. Every call carries the session's CSRF token.
 const form = document.getElementById("register-form");
+const pageWords = JSON.parse(document.getElementById("page-words").textContent);
 const csrf = form.dataset.csrf;
 const progress = document.getElementById("hash-progress");
 const problem = document.getElementById("problem");
@@ -11,47 +15,66 @@ const signing = document.getElementById("signing");
 const walletButton = document.getElementById("sign-wallet");
 const custodyButton = document.getElementById("sign-custody");
 const result = document.getElementById("result");
-const zh = document.documentElement.lang.startsWith("zh");
-const words = zh
-  ? {
-      manifest: "第一步：签署数据清单",
-      manifestWhat: "您以登记人身份签署：以下摘要所指的数据清单是您的数据清单。",
-      application: "第二步：签署登记申请",
-      applicationWhat: "您签署提交给账本的登记申请，内容如下。",
-      noData: "请选择一个文件或文件夹。",
-      badMetadata: "元数据文件不是有效的 JSON。",
-      submitted: "已提交，登记编号",
-      queued: "已提交，等待上链。",
-      labels: {
-        registrant: "登记人", manifestHash: "数据清单摘要", manifestDigest: "数据清单摘要", dataCommitment: "数据承诺",
-        authorityId: "登记机构", kind: "类型", origin: "来源", grade: "分级", personalInfo: "含个人信息",
-        rights: "申请的权利", parents: "来源登记", nonce: "序号", deadline: "签名有效期至",
-        verifyingContract: "账本合约", chainId: "链",
-      },
-    }
-  : {
-      manifest: "Step 1: sign the manifest",
-      manifestWhat: "As the registrant you sign that the manifest with this digest is your manifest.",
-      application: "Step 2: sign the application",
-      applicationWhat: "You sign the application the ledger registers, as follows.",
-      noData: "Choose a file or a folder.",
-      badMetadata: "The metadata file is not valid JSON.",
-      submitted: "Submitted: registration",
-      queued: "Submitted; waiting for the chain.",
-      labels: {
-        registrant: "Registrant", manifestHash: "Manifest digest", manifestDigest: "Manifest digest",
-        dataCommitment: "Data commitment", authorityId: "Registration authority", kind: "Kind", origin: "Origin",
-        grade: "Grade", personalInfo: "Personal information", rights: "Rights claimed", parents: "Sources",
-        nonce: "Nonce", deadline: "Signature valid until", verifyingContract: "Ledger contract", chainId: "Chain",
-      },
-    };
-const RIGHTS = zh ? ["数据资源持有权", "数据加工使用权", "数据产品经营权"] : ["resource holding", "processing and use", "product operation"];
+// The page's words come translated from the message catalogue (the template's `page-words`).
+const words = pageWords;
+const RIGHTS = pageWords.rights;
 let draft = null;
 
 function show(element, text) {
   element.textContent = text;
   element.hidden = !text;
 }
+
+// ------------------------------------------------------------------------------------------- field errors
+// An error names a path of the manifest (`time_range`, `classification.grade`, `formats.0`): it is shown beside
+// the field of that path, or of the nearest enclosing one; what names no field of the form is listed apart.
+function errorPlace(path) {
+  for (let at = path; at; at = at.includes(".") ? at.slice(0, at.lastIndexOf(".")) : "") {
+    const place = form.querySelector(`[data-error-for="${CSS.escape(at)}"]`);
+    if (place) return place;
+  }
+  return null;
+}
+
+function markField(path, message) {
+  const place = errorPlace(path);
+  if (!place) return false;
+  place.textContent = place.hidden ? message : `${place.textContent} ${message}`;
+  place.hidden = false;
+  const input = form.querySelector(`[data-path="${CSS.escape(place.dataset.errorFor)}"]`);
+  input?.setAttribute("aria-invalid", "true");
+  return true;
+}
+
+function clearField(path) {
+  const place = errorPlace(path);
+  if (!place) return;
+  place.hidden = true;
+  place.textContent = "";
+  form.querySelector(`[data-path="${CSS.escape(place.dataset.errorFor)}"]`)?.removeAttribute("aria-invalid");
+}
+
+function clearFieldErrors() {
+  for (const place of form.querySelectorAll("[data-error-for]")) clearField(place.dataset.errorFor);
+  fieldErrors.hidden = true;
+}
+
+function showFieldErrors(errors) {
+  clearFieldErrors();
+  const apart = errors.filter((e) => !markField(e.field, e.message));
+  fieldErrors.replaceChildren(
+    ...apart.map((e) => Object.assign(document.createElement("li"), { textContent: e.field ? `${e.field}: ${e.message}` : e.message })),
+  );
+  fieldErrors.hidden = !apart.length;
+  form.querySelector("[aria-invalid=true]")?.focus();
+}
+
+// The browser's own constraints (required, lengths, pattern), shown the same way.
+form.addEventListener("invalid", (event) => markField(event.target.dataset.path || "", event.target.validationMessage), true);
+form.addEventListener("input", (event) => {
+  const path = event.target.dataset.path || event.target.closest("[data-path]")?.dataset.path;
+  if (path && (!event.target.willValidate || event.target.checkValidity())) clearField(path);
+});
 
 async function call(path, body) {
   const response = await fetch(path, {
@@ -62,16 +85,119 @@ async function call(path, body) {
   const answer = await response.json();
   if (!response.ok) {
     show(problem, [answer.title, answer.detail].filter(Boolean).join(": "));
-    fieldErrors.replaceChildren(
-      ...(answer.errors || []).map((e) => Object.assign(document.createElement("li"), { textContent: `${e.field}: ${e.message}` })),
-    );
-    fieldErrors.hidden = !(answer.errors || []).length;
+    showFieldErrors(answer.errors || []);
     throw Object.assign(new Error(answer.code), { shown: true });
   }
   show(problem, "");
-  fieldErrors.hidden = true;
+  clearFieldErrors();
   return answer;
 }
+
+// ------------------------------------------------------------------------------------------- the form's fields
+const salts = [];
+
+function hex(bytes) {
+  return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// A salted commitment, as ledger/manifest/commitments.py makes them: sha256(salt ‖ value), a random 32-byte salt.
+async function commitment(path, value) {
+  const salt = crypto.getRandomValues(new Uint8Array(32));
+  const text = new TextEncoder().encode(value);
+  const digest = "0x" + hex(await crypto.subtle.digest("SHA-256", new Uint8Array([...salt, ...text])));
+  salts.push({ field: path, commitment: digest, salt: "0x" + hex(salt) });
+  return { value: digest };
+}
+
+async function formFields() {
+  const fields = {};
+  const put = (path, value) => {
+    const parts = path.split(".");
+    let node = fields;
+    for (const part of parts.slice(0, -1)) node = node[part] ??= {};
+    node[parts.at(-1)] = value;
+  };
+  salts.length = 0;
+  for (const input of form.querySelectorAll("[data-path]")) {
+    const { path, widget } = input.dataset;
+    if (input.closest("[data-optional]") && ![...input.closest("[data-optional]").querySelectorAll("[data-path]")].some((i) => i.value)) continue;
+    if (widget === "choices") put(path, [...input.querySelectorAll("input:checked")].map((box) => box.value));
+    else if (widget === "yes_no") put(path, input.checked);
+    else if (widget === "integer") put(path, input.value === "" ? null : Number(input.value));
+    else if (widget === "words") put(path, input.value.split(/[,，]/).map((word) => word.trim()).filter(Boolean));
+    else if (widget === "commitment") put(path, input.value ? await commitment(path, input.value) : null);
+    else put(path, input.value);
+  }
+  return fields;
+}
+
+// ------------------------------------------------------------------------------------------- sources (parents)
+const parentQuery = document.getElementById("parent-q");
+const parentResults = document.getElementById("parent-results");
+const parentList = document.getElementById("parents");
+const noParents = document.getElementById("no-parents");
+const parents = new Map();
+
+function describe(item) {
+  const status = pageWords.statuses[item.status] || item.status;
+  return `${item.title || "—"} · reg:${item.registration_id} · ${status}`;
+}
+
+function drawParents() {
+  parentList.replaceChildren(
+    ...[...parents.values()].map((item) => {
+      const row = Object.assign(document.createElement("li"), { textContent: describe(item) + " " });
+      row.dataset.registration = item.registration_id;
+      row.dataset.status = item.status;
+      const remove = Object.assign(document.createElement("button"), { type: "button", textContent: pageWords.remove });
+      remove.setAttribute("aria-label", `${pageWords.remove} reg:${item.registration_id}`);
+      remove.addEventListener("click", () => {
+        parents.delete(item.registration_id);
+        drawParents();
+        parentQuery.focus();
+      });
+      row.append(remove);
+      return row;
+    }),
+  );
+  if (!parents.size) parentList.append(noParents);
+}
+
+async function searchParents() {
+  const query = new URLSearchParams({ limit: "10" });
+  if (parentQuery.value.trim()) query.set("q", parentQuery.value.trim());
+  const response = await fetch(`/v1/catalogue?${query}`);
+  if (!response.ok) {
+    parentResults.replaceChildren(Object.assign(document.createElement("li"), { textContent: pageWords.searchFailed }));
+    return;
+  }
+  const { items } = await response.json();
+  parentResults.replaceChildren(
+    ...items.map((item) => {
+      const row = Object.assign(document.createElement("li"), { textContent: describe(item) + " " });
+      row.dataset.registration = item.registration_id;
+      const add = Object.assign(document.createElement("button"), { type: "button", textContent: pageWords.add });
+      add.setAttribute("aria-label", `${pageWords.add}: reg:${item.registration_id}`);
+      add.disabled = parents.has(item.registration_id);
+      add.addEventListener("click", () => {
+        parents.set(item.registration_id, item);
+        add.disabled = true;
+        drawParents();
+      });
+      row.append(add);
+      return row;
+    }),
+  );
+  if (!items.length) parentResults.append(Object.assign(document.createElement("li"), { textContent: pageWords.nothingFound }));
+}
+
+document.getElementById("parent-search").addEventListener("click", () => searchParents());
+parentQuery.addEventListener("keydown", (event) => {
+  if (event.key === "Enter") {
+    event.preventDefault(); // searching, not submitting the registration
+    searchParents();
+  }
+});
 
 function hashData() {
   const file = document.getElementById("data").files[0];
@@ -120,6 +246,7 @@ function explain(view) {
     list.append(Object.assign(document.createElement("dt"), { textContent: words.labels[name] || name }));
     list.append(Object.assign(document.createElement("dd"), { textContent: text }));
   }
+  signing.dataset.draft = view.id;
   signing.hidden = false;
   walletButton.hidden = !window.ethereum;
 }
@@ -135,6 +262,7 @@ async function sign(withWallet) {
   }
   const step = draft.state === "draft" ? "manifest-signature" : "submission";
   draft = await call(`/portal/drafts/${draft.id}/${step}`, { signature });
+  evidence.hidden = true; // a signed manifest takes no more evidence
   if (draft.state === "submitted") {
     signing.hidden = true;
     result.replaceChildren();
@@ -154,17 +282,117 @@ async function sign(withWallet) {
   }
 }
 
-form.addEventListener("submit", async (event) => {
-  event.preventDefault();
-  try {
+// ------------------------------------------------------------------------------------------- evidence uploads
+const evidence = document.getElementById("evidence");
+const uploads = document.getElementById("uploads");
+const uploadButton = document.getElementById("upload-evidence");
+
+// One file to the draft's evidence route, with its progress; the draft as the service now has it, or null.
+function upload(file, row) {
+  const bar = row.querySelector("progress");
+  const outcome = row.querySelector("[data-outcome]");
+  const body = new FormData();
+  body.append("file", file);
+  body.append("kind", document.getElementById("evidence-kind").value);
+  const agency = document.getElementById("evidence-agency").value.trim();
+  if (agency) body.append("issuing_agency", agency);
+  return new Promise((resolve) => {
+    const request = new XMLHttpRequest();
+    request.open("POST", `/portal/drafts/${draft.id}/evidence`);
+    request.setRequestHeader("x-csrf-token", csrf);
+    request.responseType = "json";
+    request.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) bar.value = Math.round((100 * event.loaded) / event.total);
+    });
+    const failed = (text) => {
+      row.dataset.state = "failed";
+      outcome.textContent = `${pageWords.uploadFailed}: ${text}`;
+      outcome.className = "field-error";
+      resolve(null);
+    };
+    request.addEventListener("load", () => {
+      const answer = request.response || {};
+      if (request.status >= 300) return failed([answer.title, answer.detail].filter(Boolean).join(": ") || String(request.status));
+      bar.value = 100;
+      const stored = answer.manifest.evidence.at(-1);
+      row.dataset.state = "stored";
+      row.dataset.cid = stored.cid;
+      outcome.replaceChildren(`${pageWords.uploaded}: `, Object.assign(document.createElement("code"), { textContent: stored.cid }));
+      resolve(answer);
+    });
+    request.addEventListener("error", () => failed("network"));
+    request.send(body);
+  });
+}
+
+// One after the other: each upload changes the draft's manifest, which the next one extends.
+async function uploadAll() {
+  const files = [...document.getElementById("evidence-files").files];
+  if (!files.length) return;
+  uploadButton.disabled = walletButton.disabled = true;
+  if (custodyButton) custodyButton.disabled = true;
+  uploads.hidden = false;
+  const rows = files.map((file) => {
+    const row = document.createElement("tr");
+    row.dataset.file = file.name;
+    const name = Object.assign(document.createElement("td"), { textContent: file.name });
+    const bar = Object.assign(document.createElement("progress"), { max: 100, value: 0 });
+    bar.setAttribute("aria-label", file.name);
+    const progressCell = document.createElement("td");
+    progressCell.append(bar);
+    const outcome = document.createElement("td");
+    outcome.dataset.outcome = "";
+    row.append(name, progressCell, outcome);
+    uploads.tBodies[0].append(row);
+    return row;
+  });
+  for (const [index, file] of files.entries()) {
+    const answer = await upload(file, rows[index]);
+    if (answer) draft = answer;
+  }
+  document.getElementById("evidence-files").value = "";
+  uploadButton.disabled = walletButton.disabled = false;
+  if (custodyButton) custodyButton.disabled = false;
+  explain(draft); // the manifest, and so the digest to sign, changed
+}
+uploadButton.addEventListener("click", () => uploadAll().catch(failed));
+
+function offerSalts() {
+  const link = document.getElementById("salts-link");
+  if (link.href.startsWith("blob:")) URL.revokeObjectURL(link.href);
+  link.href = URL.createObjectURL(new Blob([JSON.stringify(salts, null, 2)], { type: "application/json" }));
+  document.getElementById("salts").hidden = !salts.length;
+}
+
+// ------------------------------------------------------------------------------------------- preparing the draft
+async function metadata() {
+  const file = document.getElementById("metadata").files[0];
+  if (file) {
     let fields;
     try {
-      fields = JSON.parse(await document.getElementById("metadata").files[0].text());
+      fields = JSON.parse(await file.text());
     } catch {
       throw new Error(words.badMetadata);
     }
+    return parents.size ? { ...fields, parents: [...parents.keys()] } : fields;
+  }
+  if (!form.checkValidity()) {
+    show(problem, pageWords.formInvalid);
+    form.querySelector(":invalid")?.focus();
+    throw Object.assign(new Error("invalid"), { shown: true });
+  }
+  return { ...(await formFields()), parents: [...parents.keys()] };
+}
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearFieldErrors();
+  try {
+    const fields = await metadata();
     fields.data_commitment = await hashData();
     draft = await call("/portal/drafts", fields);
+    offerSalts();
+    evidence.hidden = false;
     explain(draft);
   } catch (error) {
     if (!error.shown) show(problem, error.message);
