@@ -230,7 +230,7 @@ def sign_manifest(
     manifest = Manifest.model_validate(draft.manifest)
     signature = _signature_or_custody(runtime, principal, _manifest_typed_data(runtime, manifest), body.signature)
     try:
-        pinned = pin_signed_manifest(runtime, manifest, signature)
+        pinned = pin_signed_manifest(runtime, manifest, signature, session)
     except ManifestSignatureError as error:
         raise ProblemError(
             422, "invalid_signature", "The manifest signature is not the registrant's", str(error)

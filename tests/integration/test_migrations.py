@@ -46,6 +46,7 @@ TABLES_ADDED_SINCE_INITIAL = {
     "evidence_entries",
     "evidence_checkpoints",
     "evidence_certificates",
+    "manifest_blocks",
 }
 KEY_AT_INITIAL = {"endorsements": ("report_digest",)}
 
