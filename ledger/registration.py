@@ -107,9 +107,9 @@ def pin_signed_manifest(
     verify_manifest_signature(document, deployment.chain_id, deployment.registrations)
     block = canonical_json(document)
     runtime.ipfs.put_raw_block(block)
-    offer_block(session, block)
     nonce, deadline = runtime.signing_terms(manifest.registrant)
     submission = submission_of(manifest, sha256(block), nonce, deadline)
+    offer_block(session, block)  # last: on SQLite the insert takes the write lock until the caller commits
     return PinnedManifest(document, submission, submission.typed_data(deployment.chain_id, deployment.registrations))
 
 

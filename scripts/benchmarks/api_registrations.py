@@ -199,6 +199,7 @@ def service(stack: Stack, workers: int = 1) -> Iterator[tuple[str, subprocess.Po
         except httpx.HTTPError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()  # one that is slow to start is not left running behind the failed run
             log.flush()
             tail = (stack.data_dir / "service.log").read_text(errors="replace")[-3000:]
             raise RuntimeError(f"the service did not start (exit code {process.poll()}):\n{tail}")
