@@ -25,6 +25,7 @@ from ledger.cli import (
 )
 from ledger.runtime import LedgerRuntime
 
+WORKER_PING_SECONDS = 120
 tokens_app = typer.Typer(help="API tokens (stored hashed, each bound to an account and roles).")
 app.add_typer(tokens_app, name="tokens")
 
@@ -81,6 +82,9 @@ def serve(
                 port=settings.api_port,
                 workers=workers,
                 log_level="warning",
+                # uvicorn kills a worker that does not answer its ping within this; the default 5 s killed every
+                # worker still importing on a loaded machine (a minute there), and restarted it, for ever
+                timeout_worker_healthcheck=WORKER_PING_SECONDS,
             )
     finally:
         stop.set()

@@ -33,8 +33,8 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import problem
-from api.tables import RateBucket
-from api.tokens import find_token
+from api.tables import ApiToken, RateBucket
+from api.tokens import LIVE_TOKEN, find_token
 from ledger.config import Settings
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -258,7 +258,7 @@ class Door:
         headers = dict(scope["headers"])
         if not needs.token and await self._refused_for_rate(scope, send):
             return
-        if needs.token and scope["method"] in BODY_METHODS and not await self._live_token(headers):
+        if needs.token and scope["method"] in BODY_METHODS and not await self._live_token(scope, headers):
             if not await self._refused_for_rate(scope, send):
                 # The same codes as `api.deps`: no token at all, or one that is not (or no longer) valid.
                 code = "invalid_token" if b"authorization" in headers else "unauthenticated"
@@ -316,15 +316,21 @@ class Door:
         await response(scope, _no_body, send)
         return True
 
-    async def _live_token(self, headers: dict[bytes, bytes]) -> bool:
+    async def _live_token(self, scope: Scope, headers: dict[bytes, bytes]) -> bool:
+        """Whether the request carries a live token; the row found is left in the request's state for
+        `api.deps.current_principal`, which would otherwise look the same token up again a moment later."""
         scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return False
-        return await run_in_threadpool(self._find, token.strip())
+        row = await run_in_threadpool(self._find, token.strip())
+        if row is None:
+            return False
+        scope.setdefault("state", {})[LIVE_TOKEN] = (token.strip(), row)
+        return True
 
-    def _find(self, token: str) -> bool:
+    def _find(self, token: str) -> ApiToken | None:
         with self._sessions() as session:
-            return find_token(session, token) is not None
+            return find_token(session, token)
 
     async def _capped(self, scope: Scope, receive: Receive, send: Send, needs: RouteNeeds) -> None:
         """Runs the app with a `receive` that counts the body (and, for a JSON route, measures its nesting once it

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from api.tables import ApiToken
 
 TOKEN_PREFIX = "drl_"  # noqa: S105 - a public prefix that marks a string as a ledger token, not a secret
+# Where in a request's state the door (api.limits) leaves the live token it found: (the token, its row).
+LIVE_TOKEN = "live_token"  # noqa: S105 - a key name, not a secret
 
 
 class Role(StrEnum):

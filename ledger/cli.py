@@ -42,7 +42,7 @@ from ledger.manifest.data import DataFolderError, commit_file, commit_folder, fo
 from ledger.manifest.model import Manifest, SignedManifest
 from ledger.migrations import head_revision, schema_revision, upgrade_schema
 from ledger.outbox import OutboxStatus
-from ledger.reorg import requeue_orphaned_writes
+from ledger.reorg import StandingWrites, requeue_orphaned_writes
 from ledger.runtime import LedgerRuntime, NotDeployedError
 from ledger.stack.process import ProcessFailedError
 from ledger.stack.tlog import VERIFIER_KEY_FILE
@@ -940,11 +940,13 @@ def run_background_workers(
     leadership = runtime.leadership  # the outbox worker, the indexer and the chores work only while leading
 
     def follow() -> None:
+        standing = StandingWrites()  # the writes found on chain at the last check, and its highest block's hash
         while not stop.is_set():
             try:
                 with leadership.permit() as leading:
                     if leading:
-                        requeue_orphaned_writes(runtime.sessions, runtime.w3, runtime.settings.reorg_horizon_blocks)
+                        horizon = runtime.settings.reorg_horizon_blocks
+                        requeue_orphaned_writes(runtime.sessions, runtime.w3, horizon, standing)
                         _synced(runtime)
             except Exception as error:  # noqa: BLE001 - a worker logs and retries, it never dies
                 errors.print(f"[yellow]indexer: {error}[/yellow]")

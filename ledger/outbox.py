@@ -20,7 +20,9 @@ earlier one is mined. A party may thus have several submissions queued at once.
 
 Callers waiting for a write do not poll the database: each waits on an event of its write's key, which
 the worker sets once the write is final and committed. A write settled by another process's worker is
-still seen, by a fallback poll every `waiter_poll`.
+still seen, by a fallback poll every `waiter_poll`. In a process that does not lead (an HTTP worker
+process of `drl serve --workers N`, a standby instance) one watcher thread reads every awaited write in a
+single statement every `receipt_interval` and wakes the waiters of those another process settled.
 
 The worker never dies of what it meets: a failed pass (the node down, the relayer out of funds, the
 database busy) is logged with a reason code, kept for the readiness check, and retried after a back-off
@@ -219,6 +221,7 @@ class Outbox:
         self._in_flight = False  # the last pass left writes pending or waiting behind a signer's earlier one
         self._broadcast_by_us: dict[str, float] = {}  # tx hash -> monotonic time this process broadcast it
         self._chain_id: int | None = None
+        self._watcher: threading.Thread | None = None  # reads the awaited writes while another process leads
 
     # ------------------------------------------------------------------ enqueue and read
 
@@ -340,13 +343,54 @@ class Outbox:
                     raise KeyError(key)
                 return result
             if self._running:
+                if not self._leading:
+                    self._watch()
                 poll = self._policy.waiter_poll if self._leading else self._policy.standby_poll
                 settled.wait(min(remaining, poll))
                 continue
-            if passes_run:
+            if passes_run and not self._leading:
+                # Another process leads and settles the write: the watcher wakes us; a pass now and then
+                # (below) takes over if that process is gone.
+                self._watch()
+                if settled.wait(min(remaining, self._policy.standby_poll)):
+                    continue
+            elif passes_run:
                 time.sleep(min(remaining, self._policy.receipt_interval))
             self.run_once()
             passes_run += 1
+
+    def _watch(self) -> None:
+        """Starts the watcher thread unless it runs: it lives while anyone in this process waits."""
+        with self._waiters_lock:
+            if self._watcher is None:
+                self._watcher = threading.Thread(target=self._watch_writes, name="outbox-watch", daemon=True)
+                self._watcher.start()
+
+    def _watch_writes(self) -> None:
+        """Every `receipt_interval`, one statement for every awaited write: the waiters of final ones are woken.
+        Forty waiters each reading their own write cost forty statements a tick, and as many connections."""
+        while True:
+            with self._waiters_lock:
+                keys = list(self._waiters)
+                if not keys:
+                    self._watcher = None
+                    return
+            try:
+                with self._sessions() as session:
+                    final = session.scalars(
+                        select(OutboxWrite.idempotency_key).where(
+                            OutboxWrite.idempotency_key.in_(keys), OutboxWrite.status.in_(FINAL)
+                        )
+                    ).all()
+            except SQLAlchemyError as error:  # the waiters' own reads notice too; the watcher tries again
+                log.warning("outbox watcher: %s", error)
+                final = []
+            with self._waiters_lock:
+                for key in final:
+                    waiter = self._waiters.pop(key, None)
+                    if waiter is not None:
+                        waiter.set()
+            time.sleep(self._policy.receipt_interval)
 
     # ------------------------------------------------------------------ the worker
 

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
+from sqlalchemy.orm import Session
 
 from ledger.chain import registry as chain
 from ledger.encoding import from_hex, to_hex
 from ledger.index import queries
+from ledger.index.manifests import offer_block
 from ledger.licences import record_lineage
 from ledger.manifest import model
 from ledger.manifest.canonical import canonical_json, sha256
@@ -92,9 +94,12 @@ class PinnedManifest:
     typed_data: dict[str, Any]
 
 
-def pin_signed_manifest(runtime: LedgerRuntime, manifest: model.Manifest, signature: str) -> PinnedManifest:
+def pin_signed_manifest(
+    runtime: LedgerRuntime, manifest: model.Manifest, signature: str, session: Session
+) -> PinnedManifest:
     """Checks the registrant's signature of the manifest (ManifestSignatureError), pins the signed manifest on the
-    ledger's node (IpfsError), and builds the application with the registrant's next nonce and a deadline."""
+    ledger's node (IpfsError), offers it to the index in `session`'s transaction (the caller commits), and builds
+    the application with the registrant's next nonce and a deadline."""
     deployment = runtime.deployment
     document = model.SignedManifest(
         manifest=manifest, signature=model.RegistrantSignature(signer=manifest.registrant, value=signature.lower())
@@ -104,6 +109,7 @@ def pin_signed_manifest(runtime: LedgerRuntime, manifest: model.Manifest, signat
     runtime.ipfs.put_raw_block(block)
     nonce, deadline = runtime.signing_terms(manifest.registrant)
     submission = submission_of(manifest, sha256(block), nonce, deadline)
+    offer_block(session, block)  # last: on SQLite the insert takes the write lock until the caller commits
     return PinnedManifest(document, submission, submission.typed_data(deployment.chain_id, deployment.registrations))
 
 
@@ -152,6 +158,8 @@ def register(
     stored = runtime.ipfs.put_raw_block(block)
     if stored != cid:
         raise RuntimeError(f"the node stored the manifest as {stored}, expected {cid}")
+    with runtime.sessions.begin() as session:
+        offer_block(session, block)
     nonce, deadline = runtime.signing_terms(registrant.address)
     submission = submission_of(manifest, sha256(block), nonce, deadline)
     write = chain.submit(runtime.contracts, submission, submission.sign(registrant, chain_id, registry))

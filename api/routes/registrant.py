@@ -110,8 +110,11 @@ def _manifest_typed_data(runtime: Runtime, manifest: Manifest) -> dict[str, Any]
     return typed_data("Manifest", message, runtime.deployment.chain_id, runtime.deployment.registrations)
 
 
-def _view(runtime: Runtime, draft: Draft, session: DbSession) -> DraftView:
-    manifest = Manifest.model_validate(draft.manifest)
+def _view(runtime: Runtime, draft: Draft, session: DbSession, block: bytes | None = None) -> DraftView:
+    """The draft as the registrant sees it; `block` is its signed manifest's block when the caller holds it already
+    (validating and canonicalising the manifest again costs more than the rest of the view)."""
+    if draft.signed and block is None:
+        block = canonical_json(SignedManifest.model_validate(draft.signed))
     if draft.write_key:
         result = runtime.outbox.result(draft.write_key)
         write = None if result is None else accepted(result)
@@ -119,8 +122,8 @@ def _view(runtime: Runtime, draft: Draft, session: DbSession) -> DraftView:
             id=draft.id,
             state=DraftState.SUBMITTED,
             manifest=draft.manifest,
-            cid=_cid(draft),
-            registration_id=_registration_of(session, draft),
+            cid=raw_cid(block) if block else None,
+            registration_id=queries.registration_of_manifest(session, to_hex(sha256(block))) if block else None,
             write=write,
         )
     if draft.submission:
@@ -128,24 +131,13 @@ def _view(runtime: Runtime, draft: Draft, session: DbSession) -> DraftView:
             id=draft.id,
             state=DraftState.MANIFEST_SIGNED,
             manifest=draft.manifest,
-            cid=_cid(draft),
+            cid=raw_cid(block) if block else None,
             to_sign=draft.submission["typed_data"],
         )
+    manifest = Manifest.model_validate(draft.manifest)
     return DraftView(
         id=draft.id, state=DraftState.DRAFT, manifest=draft.manifest, to_sign=_manifest_typed_data(runtime, manifest)
     )
-
-
-def _registration_of(session: DbSession, draft: Draft) -> int | None:
-    """The registration the draft's signed manifest became, once the index has seen it."""
-    if not draft.signed:
-        return None
-    block = canonical_json(SignedManifest.model_validate(draft.signed))
-    return queries.registration_of_manifest(session, to_hex(sha256(block)))
-
-
-def _cid(draft: Draft) -> str | None:
-    return raw_cid(canonical_json(SignedManifest.model_validate(draft.signed))) if draft.signed else None
 
 
 def _validated(fields: dict[str, Any]) -> Manifest:
@@ -228,16 +220,20 @@ def sign_manifest(
     if draft.signed:
         return _view(runtime, draft, session)
     manifest = Manifest.model_validate(draft.manifest)
-    signature = _signature_or_custody(runtime, principal, _manifest_typed_data(runtime, manifest), body.signature)
+    # The typed data only for custody: a wallet's signature is checked over the manifest itself below.
+    signature = body.signature or _signature_or_custody(
+        runtime, principal, _manifest_typed_data(runtime, manifest), None
+    )
     try:
-        pinned = pin_signed_manifest(runtime, manifest, signature)
+        pinned = pin_signed_manifest(runtime, manifest, signature, session)
     except ManifestSignatureError as error:
         raise ProblemError(
             422, "invalid_signature", "The manifest signature is not the registrant's", str(error)
         ) from error
     except IpfsError as error:
         raise ProblemError(503, "ipfs_unavailable", "The manifest could not be stored", str(error)) from error
-    draft_pins.hold(session, draft.id, raw_cid(canonical_json(pinned.document)))
+    block = canonical_json(pinned.document)
+    draft_pins.hold(session, draft.id, raw_cid(block))
     draft.signed = pinned.document.model_dump(mode="json", by_alias=True, exclude_none=True)
     draft.submission = {
         "nonce": pinned.submission.nonce,
@@ -245,7 +241,7 @@ def sign_manifest(
         "typed_data": pinned.typed_data,
     }
     session.commit()
-    return _view(runtime, draft, session)
+    return _view(runtime, draft, session, block)
 
 
 @router.post("/drafts/{draft_id}/submission", response_model=DraftView, status_code=202)
@@ -297,7 +293,7 @@ def submit(
     draft.write_key = written.key
     draft_pins.settle(session, draft.id)
     session.commit()
-    return _view(runtime, draft, session)
+    return _view(runtime, draft, session, block)
 
 
 Digest32 = Annotated[str, Field(pattern=r"^0x[0-9a-f]{64}$")]

@@ -6,9 +6,21 @@ wider than 63 bits (token ids) and digests are stored as text; registration ids 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ledger.db import Base
@@ -101,6 +113,18 @@ class ManifestVersion(Base):
     data_commitment: Mapped[str] = mapped_column(String(66), index=True)
     block_number: Mapped[int] = mapped_column(BigInteger)
     tx_hash: Mapped[str] = mapped_column(String(66))
+
+
+class ManifestBlock(Base):
+    """A signed manifest's block as the service pinned it, offered to the index so that the loader need not fetch
+    it back from the node a moment later. Not trusted: the loader uses it only if its sha256 is the digest the
+    chain holds, and deletes it once recorded (or when stale)."""
+
+    __tablename__ = "manifest_blocks"
+
+    digest: Mapped[str] = mapped_column(String(66), primary_key=True)  # sha256 of `block`, 0x-hex, as on chain
+    block: Mapped[bytes] = mapped_column(LargeBinary)
+    offered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC), index=True)
 
 
 class LineageEdge(Base):

@@ -175,8 +175,8 @@ def issue_tokens(stack: Stack, accounts: list[LocalAccount]) -> list[str]:
 
 
 @contextmanager
-def service(stack: Stack) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`drl serve` as its own process on 127.0.0.1."""
+def service(stack: Stack, workers: int = 1) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`drl serve --workers N` as its own process on 127.0.0.1 (with N > 1, the HTTP workers are its children)."""
     port = _free_port()
     env = {
         **os.environ,
@@ -188,9 +188,10 @@ def service(stack: Stack) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     }
     drl = str(Path(sys.executable).with_name("drl"))
     log = (stack.data_dir / "service.log").open("wb")
-    process = subprocess.Popen([drl, "serve", "--data-dir", str(stack.data_dir)], env=env, stdout=log, stderr=log)
+    command = [drl, "serve", "--data-dir", str(stack.data_dir), "--workers", str(workers)]
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 600  # a loaded machine takes a minute just to import the service
     while True:
         try:
             if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
@@ -198,7 +199,10 @@ def service(stack: Stack) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
         except httpx.HTTPError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"the service did not start; see {stack.data_dir / 'service.log'}")
+            process.kill()  # one that is slow to start is not left running behind the failed run
+            log.flush()
+            tail = (stack.data_dir / "service.log").read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"the service did not start (exit code {process.poll()}):\n{tail}")
         time.sleep(0.2)
     try:
         yield url, process
@@ -211,10 +215,27 @@ def service(stack: Stack) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
         log.close()
 
 
+def process_tree(pid: int) -> list[int]:
+    """The process and its descendants alive now (the service's HTTP worker processes)."""
+    tree, index = [pid], 0
+    while index < len(tree):
+        for task in Path(f"/proc/{tree[index]}/task").glob("*"):
+            children = (task / "children").read_text().split() if (task / "children").exists() else []
+            tree += [int(child) for child in children if int(child) not in tree]
+        index += 1
+    return tree
+
+
 def cpu_seconds(pid: int) -> float:
-    """User and system CPU time of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User and system CPU time so far of a process and its descendants (the service's workers)."""
+    total = 0.0
+    for member in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 @contextmanager
@@ -226,6 +247,7 @@ def profiled(pid: int, seconds: float, out: Path | None) -> Iterator[None]:
         return
     spy = str(Path(sys.executable).with_name("py-spy"))
     command = [spy, "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "50", "--gil"]
+    command += ["--subprocesses"]  # the HTTP worker processes of `--workers N`
     recorder = subprocess.Popen([*command, "--format", "raw", "--output", str(out), "--nonblocking"])
     try:
         yield
@@ -233,7 +255,8 @@ def profiled(pid: int, seconds: float, out: Path | None) -> Iterator[None]:
         recorder.wait(timeout=seconds + 60)
 
 
-ROLES = (("indexer", "<locals>.follow ("), ("outbox worker", "run_forever"))
+# The indexer's thread, and the threads its manifest loader fetches and checks on.
+ROLES = (("indexer", "<locals>.follow ("), ("indexer", "ledger/index/manifests.py"), ("outbox worker", "run_forever"))
 GENERIC = ("threading.py", "_bootstrap", "worker (", "run_sync", "to_thread", "asyncio", "anyio")
 
 
@@ -289,9 +312,14 @@ def settle(stack: Stack, timeout: float = 300.0) -> None:
         engine.dispose()
 
 
-def peak_rss_mib(pid: int) -> float:
-    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
-    return int(fields["VmHWM"].split()[0]) / 1024
+def peak_rss_mib(pid: int) -> dict[str, float]:
+    """Peak resident memory (VmHWM) of the service's process and of each of its HTTP worker processes."""
+    peaks: dict[str, float] = {}
+    for number, member in enumerate(process_tree(pid)):
+        status = Path(f"/proc/{member}/status").read_text().splitlines()
+        fields = dict(line.split(":", 1) for line in status if ":" in line)
+        peaks["service" if number == 0 else f"worker {number}"] = int(fields["VmHWM"].split()[0]) / 1024
+    return peaks
 
 
 # ---------------------------------------------------------------------------------------------- the clients
@@ -544,6 +572,7 @@ def main() -> None:
     parser.add_argument("--census-only", action="store_true", help="count calls and statements, measure nothing")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "benchmarks" / "results")
     parser.add_argument("--profile-clients", type=int, default=16, help="profile the service at this level (0: none)")
+    parser.add_argument("--workers", type=int, default=1, help="HTTP worker processes of the service (drl serve)")
     args = parser.parse_args()
     levels = [int(c) for c in args.clients.split(",")]
     accounts = [_registrant(i) for i in range(max(levels))]
@@ -563,11 +592,12 @@ def main() -> None:
         print(f"census: {json.dumps(counted, indent=1)}", flush=True)
         if args.census_only:
             return
-        with service(stack) as (url, process):
+        with service(stack, args.workers) as (url, process):
             for clients in levels:
                 settle(stack)
                 cpu_before = cpu_seconds(process.pid)
-                profile = args.out / f"profile-{clients}-clients.txt" if clients == args.profile_clients else None
+                name = f"profile-{clients}-clients-{args.workers}-workers.txt"
+                profile = args.out / name if clients == args.profile_clients else None
                 with profiled(process.pid, args.seconds, profile):
                     tally, elapsed = load(url, tokens, accounts, clients, args.seconds)
                 cpu = cpu_seconds(process.pid) - cpu_before
@@ -604,7 +634,8 @@ def main() -> None:
         "machine_after": machine(),
         "block_time": "0 (anvil automine: each transaction mined on arrival)",
         "census": counted,
-        "service_peak_rss_mib": round(rss, 1),
+        "workers": args.workers,
+        "service_peak_rss_mib": {name: round(peak, 1) for name, peak in rss.items()},
         "levels": [asdict(level) for level in results],
         "profile": {str(clients): ranked for clients, ranked in hot.items()},
         "peak_per_second": peak,
@@ -625,7 +656,8 @@ def main() -> None:
             f"| {level.ceiling_one_connection} / "
             f"{level.ceiling_eight_connections} | {level.share_of_ceiling:.1%} |"
         )
-    print(f"\nservice peak RSS {rss:.0f} MiB; written to {path}")
+    peaks = ", ".join(f"{name} {peak:.0f}" for name, peak in rss.items())
+    print(f"\n{args.workers} worker(s); peak RSS (MiB): {peaks}; written to {path}")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from ledger.chain.finality import final_block
 from ledger.index.follower import ChainFollower
 from ledger.index.tables import ChainEvent
 from ledger.outbox import Outbox, OutboxAttempt, OutboxPolicy, OutboxStatus, OutboxWrite
-from ledger.reorg import requeue_orphaned_writes
+from ledger.reorg import StandingWrites, requeue_orphaned_writes
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
 
 from .test_index import _database, _dump
@@ -96,10 +96,15 @@ def test_a_reorganisation_below_the_final_block_is_rewound_and_what_fell_out_sen
     mined = [outbox.wait(key) for key in keys]
     follower.sync()
     assert all(_events_of(sessions, result.tx_hash or "") == 1 for result in mined)
+    standing = StandingWrites()  # as the leader keeps it: writes found on chain are not asked for again...
+    assert requeue_orphaned_writes(sessions, w3, 64, standing) == []
+    assert requeue_orphaned_writes(sessions, w3, 64, standing) == []
+    assert len(standing.write_ids) == len(keys)
 
     assert _rpc(w3, "evm_revert", snapshot) is True
     _rpc(w3, "evm_mine")  # another branch, one block long
-    assert sorted(requeue_orphaned_writes(sessions, w3, horizon=64)) == keys
+    # ...until their highest block is no longer the chain's
+    assert sorted(requeue_orphaned_writes(sessions, w3, 64, standing)) == keys
     assert all(outbox.wait(key).status is OutboxStatus.MINED for key in keys)
     report = follower.sync()
     assert report.rewound_to is not None

@@ -16,12 +16,15 @@ from ledger.chain.artifacts import abi_of
 from ledger.chain.deployment import Deployment
 from ledger.chain.events import EventDecoder, plain
 from ledger.cli import app
+from ledger.encoding import to_hex
 from ledger.index.follower import ChainFollower
-from ledger.index.manifests import load_manifests
+from ledger.index.manifests import load_manifests, offer_block
 from ledger.index.queries import index_totals
-from ledger.index.tables import ManifestRecord
+from ledger.index.tables import ManifestBlock, ManifestRecord
 from ledger.ipfs import IpfsClient
-from ledger.manifest.canonical import canonical_json, sha256
+from ledger.manifest.canonical import canonical_json, parse_canonical, sha256
+from ledger.manifest.cid import raw_cid
+from ledger.manifest.model import SignedManifest
 from ledger.manifest.signing import sign_manifest
 from ledger.registration import submission_of
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
@@ -29,7 +32,7 @@ from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
 from ..factories import make_manifest
 from .history import History, drive_mixed_history, drive_rights
 from .registry import transact
-from .test_index import _database
+from .test_index import _database, _dump
 
 pytestmark = pytest.mark.integration
 
@@ -102,3 +105,86 @@ def test_every_manifest_is_loaded_whatever_the_page_size_and_a_missing_one_does_
     result = CliRunner().invoke(app, ["index", "rebuild"])
     assert result.exit_code == 0, result.output
     assert "7 registrations, 6 manifests loaded of 7 manifest versions" in " ".join(result.output.split())
+
+
+def _signed_block(deployment: Deployment, registrant: LocalAccount, title: str) -> bytes:
+    manifest = make_manifest(registrant.address, title=title)
+    return canonical_json(sign_manifest(manifest, registrant, deployment.chain_id, deployment.registrations))
+
+
+def _submit_block(w3: Web3, deployment: Deployment, registrant: LocalAccount, block: bytes) -> None:
+    """Submits the application of the signed manifest `block` straight to the registry."""
+    document = parse_canonical(SignedManifest, block)
+    registry = deployment.contract(w3, "Registrations")
+    nonce = registry.functions.nonces(registrant.address).call()
+    deadline = w3.eth.get_block("latest")["timestamp"] + 3600
+    application = submission_of(document.manifest, sha256(block), nonce, deadline)
+    signature = application.sign(registrant, deployment.chain_id, deployment.registrations)
+    transact(w3, registrant, registry.functions.submit(application.as_tuple(), signature))
+
+
+def test_the_index_holds_the_same_rows_whether_manifests_were_offered_by_the_service_or_fetched_from_the_node(
+    chain: tuple[Web3, Deployment], kubo_api: str, tmp_path: Path
+) -> None:
+    w3, deployment = chain
+    registrant = dev_account(0, LOCAL_CHAIN_ID)
+    blocks = [_signed_block(deployment, registrant, f"dataset {number}") for number in range(5)]
+    with IpfsClient(kubo_api) as ipfs:
+        for block in blocks:
+            ipfs.put_raw_block(block)
+            _submit_block(w3, deployment, registrant, block)
+        fetched, offered = _database(tmp_path / "fetched.db"), _database(tmp_path / "offered.db")
+        with offered.begin() as session:
+            for block in blocks[1:]:  # the first one only from the node: a page can mix both
+                offer_block(session, block)
+        for index in (fetched, offered):
+            ChainFollower(w3, deployment, index).sync()
+            assert load_manifests(index, ipfs, deployment.chain_id, deployment.registrations, page_size=2) == 5
+
+    assert _dump(offered) == _dump(fetched)
+    with offered() as session:
+        assert session.scalars(select(ManifestBlock)).all() == []  # taken up, then dropped
+
+
+def test_an_offered_manifest_is_loaded_without_asking_the_node(
+    chain: tuple[Web3, Deployment], kubo_api: str, tmp_path: Path
+) -> None:
+    w3, deployment = chain
+    registrant = dev_account(0, LOCAL_CHAIN_ID)
+    block = _signed_block(deployment, registrant, "offered only")
+    _submit_block(w3, deployment, registrant, block)  # never stored on the node
+    index = _database(tmp_path / "index.db")
+    with index.begin() as session:
+        offer_block(session, block)
+    ChainFollower(w3, deployment, index).sync()
+    with IpfsClient(kubo_api) as ipfs:
+        assert load_manifests(index, ipfs, deployment.chain_id, deployment.registrations) == 1
+    with index() as session:
+        record = session.scalars(select(ManifestRecord)).one()
+    assert (record.valid, record.title, record.cid) == (True, "offered only", raw_cid(block))
+
+
+def test_an_offered_block_whose_hash_is_not_the_digest_on_chain_is_not_used(
+    chain: tuple[Web3, Deployment], kubo_api: str, tmp_path: Path
+) -> None:
+    w3, deployment = chain
+    registrant = dev_account(0, LOCAL_CHAIN_ID)
+    on_node, absent = (_signed_block(deployment, registrant, title) for title in ("on the node", "absent"))
+    # A valid signed manifest of the same registrant: trusted under the wrong digest, it would be recorded as valid.
+    impostor = _signed_block(deployment, registrant, "impostor")
+    with IpfsClient(kubo_api) as ipfs:
+        ipfs.put_raw_block(on_node)
+        for block in (on_node, absent):
+            _submit_block(w3, deployment, registrant, block)
+        index = _database(tmp_path / "index.db")
+        with index.begin() as session:
+            for block in (on_node, absent):
+                session.add(ManifestBlock(digest=to_hex(sha256(block)), block=impostor))
+        ChainFollower(w3, deployment, index).sync()
+        assert load_manifests(index, ipfs, deployment.chain_id, deployment.registrations) == 1
+
+    with index() as session:
+        records = session.scalars(select(ManifestRecord)).all()
+    assert [(record.title, record.cid, record.valid) for record in records] == [
+        ("on the node", raw_cid(on_node), True)
+    ]  # the node's block; the absent one stays pending rather than take the impostor's

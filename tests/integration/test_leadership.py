@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, event, select, text
 from web3 import Web3
 
 from ledger.chain.deployment import Deployment
@@ -197,3 +197,56 @@ def test_two_instances_on_one_database_send_every_write_once_with_contiguous_non
     with make_sessionmaker(make_engine(database_url))() as session:
         nonces = sorted(session.scalars(select(OutboxWrite.nonce).where(OutboxWrite.idempotency_key.in_(keys))))
     assert nonces == list(range(nonce_before, nonce_before + len(keys)))
+
+
+def test_waiters_in_a_process_that_does_not_lead_are_woken_by_one_watcher_not_each_polling_the_database(
+    private_chain: tuple[Web3, Deployment], tmp_path: Path
+) -> None:
+    """An HTTP worker process of `drl serve --workers N`: no outbox worker of its own, the lease held by another
+    process. Its waiters must learn that the leader settled their writes without each reading the database
+    every `receipt_interval` (eight waiters did 8 x 20 reads a second)."""
+    w3, deployment = private_chain
+    access = deployment.contract(w3, "LedgerAccess")
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    upgrade_schema(make_engine(url))
+    leader = Leadership(lease_for(url), heartbeat=0.1)
+    leader_outbox = Outbox(make_sessionmaker(make_engine(url)), w3, {RELAYER.address: RELAYER}, permit=leader.permit)
+    worker_engine = make_engine(url)
+    worker_outbox = Outbox(
+        make_sessionmaker(worker_engine), w3, {RELAYER.address: RELAYER}, permit=Leadership(lease_for(url)).permit
+    )
+    statements: list[str] = []
+    event.listen(worker_engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    stop = threading.Event()
+    threads = [leader.campaign(stop)]
+    _until(lambda: leader.leading)
+    keys = [f"worker-process-{i}" for i in range(8)]
+    for index, key in enumerate(keys):
+        who = dev_account(200 + index, LOCAL_CHAIN_ID).address
+        data = bytes.fromhex(access.functions.admitParty(who, Web3.keccak(text=who))._encode_transaction_data()[2:])
+        worker_outbox.enqueue(key, RELAYER.address, deployment.ledger_access, data, "admitParty")
+    results: dict[str, OutboxStatus] = {}
+
+    def wait(key: str) -> None:
+        results[key] = worker_outbox.wait(key, timeout=60).status
+
+    waiters = [threading.Thread(target=wait, args=(key,)) for key in keys]
+    statements.clear()
+    started = time.monotonic()
+    for thread in waiters:
+        thread.start()
+    time.sleep(1.0)  # the waiters wait with nothing sent: the leader's worker starts only now
+    threads.append(threading.Thread(target=leader_outbox.run_forever, args=(stop,), daemon=True))
+    threads[-1].start()
+    try:
+        for thread in waiters:
+            thread.join(timeout=90)
+        elapsed = time.monotonic() - started
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=10)
+        leader.close()
+    assert results == dict.fromkeys(keys, OutboxStatus.MINED)
+    per_waiter_polling = len(keys) * elapsed / OutboxPolicy().receipt_interval
+    assert len(statements) < per_waiter_polling / 2, (len(statements), elapsed)

@@ -47,6 +47,7 @@ TABLES_ADDED_SINCE_INITIAL = {
     "evidence_checkpoints",
     "evidence_certificates",
     "transfer_offers",
+    "manifest_blocks",
 }
 KEY_AT_INITIAL = {"endorsements": ("report_digest",)}
 
