@@ -304,6 +304,24 @@ def typed_data_vectors() -> dict[str, Any]:
             },
             RIGHTS_MODULE,
         ),
+        (
+            "Release",
+            "Release",
+            {"registrationId": 12, "right": 0, "creditor": REGISTRANT.address, "nonce": 5, "deadline": DEADLINE},
+            RIGHTS_MODULE,
+        ),
+        (
+            "LicenceRevocation",
+            "LicenceRevocation",
+            {
+                "licenceId": (12 << 48) | (1 << 40) | (1 << 32) | 4,
+                "licensor": REGISTRANT.address,
+                "reasonDigest": digest("reason"),
+                "nonce": 4,
+                "deadline": DEADLINE,
+            },
+            RIGHTS_MODULE,
+        ),
     ]
     return {
         **_header("eip712", "eip712.md"),

@@ -313,7 +313,7 @@ def decide_licence(
     def write(principal: Principal, reason: str) -> object:
         if verdict == "approve":
             return rights.approve_licence(licence_id, principal, runtime, None, True)
-        return rights.revoke_licence(licence_id, rights.Reason(reason=reason), principal, runtime, None, True)
+        return rights.revoke_licence(licence_id, rights.Revocation(reason=reason), principal, runtime, None, True)
 
     return _approval_decided(request, session, form, verdict, write)
 

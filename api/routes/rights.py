@@ -1,9 +1,12 @@
 """Rights after certification over HTTP: transfers, licences, pledges and trusts, endorsements, approvals.
 
 Signed terms follow the registrant flow: `.../terms` answers the EIP-712 typed data (with the right's
-nonce and a deadline), the parties sign it in their wallets, and the signed terms are relayed. Authority,
-regulator, creditor and agency actions are sent from the caller's own (custodied) key. Everything is
-dry-run first, so what the contracts would refuse is refused before any gas is spent.
+nonce and a deadline), the parties sign it in their wallets, and the signed terms are relayed. A pledgee's
+or trustee's release and a licensor's revocation go either way: from the caller's own (custodied) key, or,
+for a party whose key the service does not hold, signed over the typed data `.../typed-data` answers and
+relayed (the relayer only pays the gas). Authority, regulator and agency actions are sent from the
+caller's own (custodied) key. Everything is dry-run first, so what the contracts would refuse is refused
+before any gas is spent.
 """
 
 from __future__ import annotations
@@ -22,9 +25,9 @@ from api.tokens import Role
 from api.writes import WriteAccepted, relay
 from ledger.chain import rights
 from ledger.chain.contracts import Write
-from ledger.chain.rights import EncumbranceTerms, LicenceTerms, TransferTerms
+from ledger.chain.rights import EncumbranceTerms, LicenceTerms, ReleaseTerms, RevocationTerms, TransferTerms
 from ledger.chain.typed_data import signer_of
-from ledger.encoding import from_hex
+from ledger.encoding import from_hex, text_digest
 from ledger.licences import ScopeNotPublicError, check_public_scope
 from ledger.runtime import LedgerRuntime
 from ledger.vocabulary import Encumbrance, LicenceType, ReportKind, ReviewDecision, Right
@@ -95,12 +98,29 @@ class Reason(RequestBody):
     reason: str = Field(min_length=1, max_length=4000)
 
 
+class SignedByParty(RequestBody):
+    """A signature over the typed data `.../typed-data` answered, with that message's nonce and deadline: for a
+    party whose key the service does not hold."""
+
+    signature: Signature
+    nonce: int = Field(ge=0)
+    deadline: int = Field(ge=0)
+
+
+class Revocation(Reason):
+    """The reason; with `signature` (and the message's nonce and deadline), the licensor's signed revocation."""
+
+    signature: Signature | None = None
+    nonce: int | None = Field(default=None, ge=0)
+    deadline: int | None = Field(default=None, ge=0)
+
+
 class EndorsementRequest(RequestBody):
     kind: ReportKind
     report_digest: Digest
 
 
-Terms = TransferTerms | LicenceTerms | EncumbranceTerms
+Terms = TransferTerms | LicenceTerms | EncumbranceTerms | ReleaseTerms | RevocationTerms
 
 
 def _typed_data(runtime: LedgerRuntime, terms: Terms) -> dict[str, Any]:
@@ -357,22 +377,57 @@ def approve_licence(
     )
 
 
+@router.post("/licences/{licence_id}/revocation/typed-data")
+def revocation_typed_data(licence_id: LicenceId, body: Reason, principal: Party, runtime: Runtime) -> dict[str, Any]:
+    """The typed data the licensor (the caller) signs to revoke a licence without custody of its key."""
+    terms = rights.revocation_terms(
+        runtime.contracts, _licence_id(licence_id), principal.address, body.reason, runtime.signature_deadline()
+    )
+    return _typed_data(runtime, terms)
+
+
 @router.post("/licences/{licence_id}/revocation", response_model=WriteAccepted, status_code=202)
 def revoke_licence(
     licence_id: LicenceId,
-    body: Reason,
+    body: Revocation,
     principal: Annotated[Principal, Depends(require(Role.REGISTRANT, Role.AUTHORITY, Role.REGULATOR))],
     runtime: Runtime,
     key: IdempotencyKey = None,
     wait: Wait = False,
 ) -> WriteAccepted:
-    """The licensor or the authority revokes a licence (a regulator, one still awaiting approval)."""
+    """The licensor or the authority revokes a licence (a regulator, one still awaiting approval); with a
+    signature, the licensor's signed revocation is relayed."""
+    if body.signature is not None:
+        return _signed_revocation(runtime, principal, _licence_id(licence_id), body, key, wait)
     return relay(
         runtime,
         rights.revoke_licence(runtime.contracts, _licence_id(licence_id), body.reason),
         sender=principal.address,
         scope=f"revoke-licence:{licence_id}:{principal.address}",
         idempotency_key=key,
+        wait=wait,
+    )
+
+
+def _signed_revocation(
+    runtime: LedgerRuntime,
+    principal: Principal,
+    licence_id: int,
+    body: Revocation,
+    key: ClientRequest | None,
+    wait: bool,
+) -> WriteAccepted:
+    if body.signature is None or body.nonce is None or body.deadline is None:
+        raise ProblemError(422, "signed_terms_incomplete", "A signed revocation carries its nonce and deadline")
+    terms = RevocationTerms(licence_id, principal.address, text_digest(body.reason), body.nonce, body.deadline)
+    signature = _checked_signature(runtime, terms, body.signature, principal.address)
+    return relay(
+        runtime,
+        rights.revoke_licence_by_signature(runtime.contracts, terms, signature),
+        sender=runtime.relayer.address,
+        scope=f"revoke-licence-signed:{licence_id}:{body.nonce}:{principal.address}",
+        idempotency_key=key,
+        fallback_key="signed",
         wait=wait,
     )
 
@@ -412,6 +467,17 @@ def encumber(
     )
 
 
+@router.post("/registrations/{registration_id}/rights/{right}/release/typed-data")
+def release_typed_data(
+    registration_id: RegistrationId, right: RightPath, principal: Party, runtime: Runtime
+) -> dict[str, Any]:
+    """The typed data the pledgee or trustee (the caller) signs to release the right without custody of its key."""
+    terms = rights.release_terms(
+        runtime.contracts, registration_id, right, principal.address, runtime.signature_deadline()
+    )
+    return _typed_data(runtime, terms)
+
+
 @router.post("/registrations/{registration_id}/rights/{right}/release", response_model=WriteAccepted, status_code=202)
 def release(
     registration_id: RegistrationId,
@@ -420,10 +486,24 @@ def release(
     runtime: Runtime,
     key: IdempotencyKey = None,
     wait: Wait = False,
+    body: SignedByParty | None = None,
 ) -> WriteAccepted:
-    """The pledgee or trustee (the caller, from its own key) releases the right."""
-    write = rights.release(runtime.contracts, registration_id, right)
-    return _right_action(runtime, principal, write, registration_id, right, key, wait)
+    """The pledgee or trustee (the caller) releases the right: from its own (custodied) key, or with a signature
+    over the release's typed data, relayed."""
+    if body is None:
+        write = rights.release(runtime.contracts, registration_id, right)
+        return _right_action(runtime, principal, write, registration_id, right, key, wait)
+    terms = ReleaseTerms(registration_id, right, principal.address, body.nonce, body.deadline)
+    signature = _checked_signature(runtime, terms, body.signature, principal.address)
+    return relay(
+        runtime,
+        rights.release_by_signature(runtime.contracts, terms, signature),
+        sender=runtime.relayer.address,
+        scope=f"release-signed:{registration_id}:{right}:{body.nonce}:{principal.address}",
+        idempotency_key=key,
+        fallback_key="signed",
+        wait=wait,
+    )
 
 
 @router.post(

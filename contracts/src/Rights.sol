@@ -45,6 +45,11 @@ contract Rights is IRights, SignedRequests {
         "Encumbrance(uint256 registrationId,uint8 right,uint8 kind,address holder,address creditor,"
         "bytes32 agreementDigest,uint256 nonce,uint256 deadline)"
     );
+    bytes32 private constant RELEASE_TYPEHASH =
+        keccak256("Release(uint256 registrationId,uint8 right,address creditor,uint256 nonce,uint256 deadline)");
+    bytes32 private constant REVOCATION_TYPEHASH = keccak256(
+        "LicenceRevocation(uint256 licenceId,address licensor,bytes32 reasonDigest,uint256 nonce,uint256 deadline)"
+    );
 
     /// @dev Bit positions of a licence id: `registrationId << 48 | right << 40 | sublicensable << 32 |
     /// parentSequence << 16 | sequence`, a licence's sequence being the nonce its grant raised the right to: from 1,
@@ -266,17 +271,27 @@ contract Rights is IRights, SignedRequests {
     /// status and while paused; licences also end by themselves at the end of their term.
     /// @param reasonDigest hash of the written reason
     function revokeLicence(uint256 licenceId, bytes32 reasonDigest) external {
-        LicenceRecord storage licence_ = _existingLicence(licenceId);
-        LicenceStatus status = licence_.status;
-        if (status == LicenceStatus.Revoked) revert LicenceNotInStatus(licenceId, status);
-        uint256 registrationId = licenceId >> REGISTRATION_SHIFT;
-        IRegistrations.RightsContext memory context = registrations.rightsContext(registrationId);
+        (LicenceStatus status, IRegistrations.RightsContext memory context) = _revocable(licenceId);
         if (
             msg.sender != _licensorOf(licenceId, context) && !_isAuthority(context.authorityId)
                 && !(status == LicenceStatus.AwaitingApproval && access.hasRole(LedgerRoles.REGULATOR, msg.sender))
         ) revert NotLicensor(licenceId, msg.sender);
-        licence_.status = LicenceStatus.Revoked;
-        emit LicenceRevoked(licenceId, registrationId, msg.sender, reasonDigest);
+        _revoke(licenceId, msg.sender, reasonDigest);
+    }
+
+    /// @notice Revokes a licence on its licensor's signature (EIP-712 `LicenceRevocation`), for a licensor whose key
+    /// the relayer does not hold: anyone may relay it and only pays the gas; the event names the licensor. Possible
+    /// in any status and while paused, as `revokeLicence`.
+    function revokeLicenceBySignature(RevocationTerms calldata terms, bytes calldata signature) external {
+        uint256 licenceId = terms.licenceId;
+        (, IRegistrations.RightsContext memory context) = _revocable(licenceId);
+        address licensor = terms.licensor;
+        if (licensor != _licensorOf(licenceId, context)) revert NotLicensor(licenceId, licensor);
+        _checkLicensorNonce(licenceId, terms.nonce);
+        _checkSignature(
+            licensor, _hashTypedDataV4(keccak256(abi.encode(REVOCATION_TYPEHASH, terms))), terms.deadline, signature
+        );
+        _revoke(licenceId, licensor, terms.reasonDigest);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -309,11 +324,20 @@ contract Rights is IRights, SignedRequests {
 
     /// @notice The pledgee or trustee releases the right.
     function release(uint256 registrationId, Right right) external {
-        if (registrations.paused()) revert LedgerPaused();
-        (RightState storage state, EncumbranceKind kind) = _encumbered(registrationId, right);
-        if (msg.sender != state.dealing.counterparty) revert NotCreditor(registrationId, right, msg.sender);
-        _endDealing(state);
-        emit EncumbranceReleased(registrationId, right, msg.sender, kind, bytes32(0));
+        _release(registrationId, right, msg.sender);
+    }
+
+    /// @notice Releases the right on the pledgee's or trustee's signature (EIP-712 `Release`), for a creditor whose key
+    /// the relayer does not hold: anyone may relay it and only pays the gas; the event names the creditor. The
+    /// release raises the right's nonce, so the signature cannot be used again.
+    function releaseBySignature(ReleaseTerms calldata terms, bytes calldata signature) external {
+        uint256 registrationId = terms.registrationId;
+        Right right = terms.right;
+        _checkNonce(_rights[registrationId][uint8(right)], registrationId, right, terms.nonce);
+        _checkSignature(
+            terms.creditor, _hashTypedDataV4(keccak256(abi.encode(RELEASE_TYPEHASH, terms))), terms.deadline, signature
+        );
+        _release(registrationId, right, terms.creditor);
     }
 
     /// @notice The registration's authority releases a pledge or trust by court order.
@@ -503,6 +527,20 @@ contract Rights is IRights, SignedRequests {
         }
     }
 
+    /// @dev The creditor, by its own call or signature, ends the pledge or trust; not while the ledger is paused.
+    function _release(uint256 registrationId, Right right, address creditor) private {
+        if (registrations.paused()) revert LedgerPaused();
+        (RightState storage state, EncumbranceKind kind) = _encumbered(registrationId, right);
+        if (creditor != state.dealing.counterparty) revert NotCreditor(registrationId, right, creditor);
+        _endDealing(state);
+        emit EncumbranceReleased(registrationId, right, creditor, kind, bytes32(0));
+    }
+
+    function _revoke(uint256 licenceId, address by, bytes32 reasonDigest) private {
+        _licences[licenceId].status = LicenceStatus.Revoked;
+        emit LicenceRevoked(licenceId, licenceId >> REGISTRATION_SHIFT, by, reasonDigest);
+    }
+
     /// @dev Ends a pledge, a trust or a pending transfer: clears what stood on the right and raises the count of
     /// dealings ended, so no signature made before can be used after. That count is 64 bits wide: nothing can fill it,
     /// so a release or a rejection is always possible.
@@ -601,6 +639,20 @@ contract Rights is IRights, SignedRequests {
     function _checkNonce(RightState storage state, uint256 registrationId, Right right, uint256 nonce) private view {
         uint256 current = _nonceOf(state);
         if (nonce != current) revert InvalidRightNonce(registrationId, right, current);
+    }
+
+    /// @dev A signed revocation carries the nonce the licensor's grants carry: the right's for a licence of the holder,
+    /// the parent's sub-licence nonce for a sub-licence (so neither side can make the other's signature stale).
+    function _checkLicensorNonce(uint256 licenceId, uint256 nonce) private view {
+        if (_parentSequenceOf(licenceId) == 0) {
+            uint256 registrationId = licenceId >> REGISTRATION_SHIFT;
+            Right right = _rightOf(licenceId);
+            _checkNonce(_rights[registrationId][uint8(right)], registrationId, right, nonce);
+        } else {
+            uint256 parentId = _parentLicenceId(licenceId);
+            uint256 current = _sublicenceCounts[parentId];
+            if (nonce != current) revert InvalidSublicenceNonce(parentId, current);
+        }
     }
 
     /// @dev The holder may start a deal and the counterparty is another admitted party.
@@ -712,6 +764,17 @@ contract Rights is IRights, SignedRequests {
         Standing standing = state.dealing.standing;
         if (!_isEncumbered(standing)) revert RightNotEncumbered(registrationId, right);
         kind = EncumbranceKind(uint8(standing));
+    }
+
+    /// @dev A licence that exists and is not revoked yet, its status and its registration's context.
+    function _revocable(uint256 licenceId)
+        private
+        view
+        returns (LicenceStatus status, IRegistrations.RightsContext memory context)
+    {
+        status = _existingLicence(licenceId).status;
+        if (status == LicenceStatus.Revoked) revert LicenceNotInStatus(licenceId, status);
+        context = registrations.rightsContext(licenceId >> REGISTRATION_SHIFT);
     }
 
     function _existingLicence(uint256 licenceId) private view returns (LicenceRecord storage record) {

@@ -479,6 +479,15 @@ contract RightsGasTest is LedgerFixture {
         _measure("revokeLicence");
     }
 
+    function test_gas_revoke_licence_by_signature() public {
+        IRights.RevocationTerms memory t = revocationTerms(parentLicenceId, alice);
+        bytes memory signature = signRevocation(aliceKey, t);
+        _coolLedger();
+        vm.prank(relayer);
+        rights.revokeLicenceBySignature(t, signature);
+        _measure("revokeLicenceBySignature");
+    }
+
     // =========================================================================================================
     // Pledges and trusts
     // =========================================================================================================
@@ -497,6 +506,15 @@ contract RightsGasTest is LedgerFixture {
         vm.prank(bob);
         rights.release(pledgedId, PROCESSING);
         _measure("release");
+    }
+
+    function test_gas_release_by_signature() public {
+        IRights.ReleaseTerms memory t = releaseTerms(pledgedId, PROCESSING);
+        bytes memory signature = signRelease(bobKey, t);
+        _coolLedger();
+        vm.prank(relayer);
+        rights.releaseBySignature(t, signature);
+        _measure("releaseBySignature");
     }
 
     function test_gas_release_by_court_order() public {

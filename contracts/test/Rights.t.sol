@@ -1515,6 +1515,237 @@ contract RightsTest is LedgerFixture {
         rights.encumber(t, signature);
     }
 
+    // =========================================================================================================
+    // Releases and revocations signed by a creditor or licensor whose key the relayer does not hold
+    // =========================================================================================================
+
+    function expectReleaseRefused(IRights.ReleaseTerms memory t, bytes memory signature, bytes memory expected)
+        internal
+    {
+        vm.expectRevert(expected);
+        vm.prank(relayer);
+        rights.releaseBySignature(t, signature);
+    }
+
+    function expectRevocationRefused(IRights.RevocationTerms memory t, bytes memory signature, bytes memory expected)
+        internal
+    {
+        vm.expectRevert(expected);
+        vm.prank(relayer);
+        rights.revokeLicenceBySignature(t, signature);
+    }
+
+    function test_pledgee_releases_by_signature_and_the_relayer_only_pays_the_gas() public {
+        uint256 id = certified(aliceKey);
+        encumberAs(aliceKey, id, HOLDING, IRights.EncumbranceKind.Pledge, dave);
+        IRights.ReleaseTerms memory t = releaseTerms(id, HOLDING);
+        vm.expectEmit(true, true, true, true, address(rights));
+        emit IRights.EncumbranceReleased(id, HOLDING, dave, IRights.EncumbranceKind.Pledge, bytes32(0));
+        vm.prank(relayer);
+        rights.releaseBySignature(t, signRelease(daveKey, t));
+        vm.assertEq(uint256(rights.encumbranceOf(id, HOLDING).kind), 0, "released");
+        vm.assertEq(rights.nonceOf(id, HOLDING), 1 << 16, "the release raised the right's nonce");
+    }
+
+    function test_trustee_releases_by_signature() public {
+        uint256 id = certified(aliceKey);
+        encumberAs(aliceKey, id, OPERATION, IRights.EncumbranceKind.Trust, erin);
+        IRights.ReleaseTerms memory t = releaseTerms(id, OPERATION);
+        vm.prank(relayer);
+        rights.releaseBySignature(t, signRelease(erinKey, t));
+        vm.assertTrue(rights.isUnencumbered(id), "released");
+    }
+
+    function test_release_signed_by_anyone_but_the_creditor_is_refused() public {
+        uint256 id = certified(aliceKey);
+        encumberAs(aliceKey, id, HOLDING, IRights.EncumbranceKind.Pledge, dave);
+        IRights.ReleaseTerms memory t = releaseTerms(id, HOLDING);
+        expectReleaseRefused(
+            t, signRelease(aliceKey, t), abi.encodeWithSelector(ILedgerErrors.InvalidSignature.selector, dave)
+        );
+        t.creditor = alice;
+        expectReleaseRefused(
+            t, signRelease(aliceKey, t), abi.encodeWithSelector(IRights.NotCreditor.selector, id, HOLDING, alice)
+        );
+    }
+
+    function testFuzz_release_signed_by_any_other_key_is_refused(uint256 key) public {
+        key = bound(key, 1, SECP256K1_ORDER - 1);
+        vm.assume(key != daveKey);
+        uint256 id = certified(aliceKey);
+        encumberAs(aliceKey, id, HOLDING, IRights.EncumbranceKind.Pledge, dave);
+        IRights.ReleaseTerms memory t = releaseTerms(id, HOLDING);
+        expectReleaseRefused(
+            t, signRelease(key, t), abi.encodeWithSelector(ILedgerErrors.InvalidSignature.selector, dave)
+        );
+    }
+
+    function test_release_replaying_a_used_signature_is_refused() public {
+        uint256 id = certified(aliceKey);
+        encumberAs(aliceKey, id, HOLDING, IRights.EncumbranceKind.Pledge, dave);
+        IRights.ReleaseTerms memory t = releaseTerms(id, HOLDING);
+        bytes memory signature = signRelease(daveKey, t);
+        vm.prank(relayer);
+        rights.releaseBySignature(t, signature);
+        bytes memory stale = abi.encodeWithSelector(IRights.InvalidRightNonce.selector, id, HOLDING, 1 << 16);
+        expectReleaseRefused(t, signature, stale);
+        encumberAs(aliceKey, id, HOLDING, IRights.EncumbranceKind.Pledge, dave);
+        expectReleaseRefused(t, signature, stale);
+    }
+
+    function test_release_after_its_deadline_is_refused() public {
+        uint256 id = certified(aliceKey);
+        encumberAs(aliceKey, id, HOLDING, IRights.EncumbranceKind.Pledge, dave);
+        IRights.ReleaseTerms memory t = releaseTerms(id, HOLDING);
+        bytes memory signature = signRelease(daveKey, t);
+        vm.warp(t.deadline + 1);
+        expectReleaseRefused(t, signature, abi.encodeWithSelector(ILedgerErrors.SignatureExpired.selector, t.deadline));
+    }
+
+    function test_release_signed_for_another_registration_or_right_is_refused() public {
+        uint256 id = certified(aliceKey);
+        uint256 other = certified(aliceKey);
+        encumberAs(aliceKey, id, HOLDING, IRights.EncumbranceKind.Pledge, dave);
+        encumberAs(aliceKey, id, PROCESSING, IRights.EncumbranceKind.Pledge, dave);
+        encumberAs(aliceKey, other, HOLDING, IRights.EncumbranceKind.Pledge, dave);
+        IRights.ReleaseTerms memory t = releaseTerms(id, HOLDING);
+        bytes memory signature = signRelease(daveKey, t);
+        bytes memory refused = abi.encodeWithSelector(ILedgerErrors.InvalidSignature.selector, dave);
+        t.registrationId = other;
+        expectReleaseRefused(t, signature, refused);
+        t.registrationId = id;
+        t.right = PROCESSING;
+        expectReleaseRefused(t, signature, refused);
+    }
+
+    function test_release_by_signature_is_refused_while_paused() public {
+        uint256 id = certified(aliceKey);
+        encumberAs(aliceKey, id, HOLDING, IRights.EncumbranceKind.Pledge, dave);
+        IRights.ReleaseTerms memory t = releaseTerms(id, HOLDING);
+        bytes memory signature = signRelease(daveKey, t);
+        vm.prank(pauser);
+        registrations.pause();
+        expectReleaseRefused(t, signature, abi.encodeWithSelector(ILedgerErrors.LedgerPaused.selector));
+    }
+
+    function test_licensor_revokes_by_signature_and_the_relayer_only_pays_the_gas() public {
+        uint256 id = certified(aliceKey);
+        uint256 t0 = block.timestamp;
+        uint256 a = licensed(aliceKey, id, PROCESSING, bob, IRights.LicenceType.NonExclusive, t0, t0 + YEAR);
+        IRights.RevocationTerms memory t = revocationTerms(a, alice);
+        vm.expectEmit(true, true, true, true, address(rights));
+        emit IRights.LicenceRevoked(a, id, alice, t.reasonDigest);
+        vm.prank(relayer);
+        rights.revokeLicenceBySignature(t, signRevocation(aliceKey, t));
+        vm.assertEq(uint256(rights.licence(a).status), uint256(IRights.LicenceStatus.Revoked), "revoked");
+        vm.assertFalse(rights.mayProcess(id, bob), "the licensee may no longer derive");
+    }
+
+    function test_revocation_signed_by_anyone_but_the_licensor_is_refused() public {
+        uint256 id = certified(aliceKey);
+        uint256 t0 = block.timestamp;
+        uint256 a = licensed(aliceKey, id, PROCESSING, bob, IRights.LicenceType.NonExclusive, t0, t0 + YEAR);
+        IRights.RevocationTerms memory t = revocationTerms(a, alice);
+        expectRevocationRefused(
+            t, signRevocation(bobKey, t), abi.encodeWithSelector(ILedgerErrors.InvalidSignature.selector, alice)
+        );
+        t.licensor = bob;
+        expectRevocationRefused(
+            t, signRevocation(bobKey, t), abi.encodeWithSelector(IRights.NotLicensor.selector, a, bob)
+        );
+        t.licensor = authority;
+        expectRevocationRefused(
+            t, signRevocation(bobKey, t), abi.encodeWithSelector(IRights.NotLicensor.selector, a, authority)
+        );
+    }
+
+    function testFuzz_revocation_signed_by_any_other_key_is_refused(uint256 key) public {
+        key = bound(key, 1, SECP256K1_ORDER - 1);
+        vm.assume(key != aliceKey);
+        uint256 id = certified(aliceKey);
+        uint256 t0 = block.timestamp;
+        uint256 a = licensed(aliceKey, id, PROCESSING, bob, IRights.LicenceType.NonExclusive, t0, t0 + YEAR);
+        IRights.RevocationTerms memory t = revocationTerms(a, alice);
+        expectRevocationRefused(
+            t, signRevocation(key, t), abi.encodeWithSelector(ILedgerErrors.InvalidSignature.selector, alice)
+        );
+    }
+
+    function test_revocation_replaying_a_used_signature_is_refused() public {
+        uint256 id = certified(aliceKey);
+        uint256 t0 = block.timestamp;
+        uint256 a = licensed(aliceKey, id, PROCESSING, bob, IRights.LicenceType.NonExclusive, t0, t0 + YEAR);
+        IRights.RevocationTerms memory t = revocationTerms(a, alice);
+        bytes memory signature = signRevocation(aliceKey, t);
+        vm.prank(relayer);
+        rights.revokeLicenceBySignature(t, signature);
+        expectRevocationRefused(
+            t, signature, abi.encodeWithSelector(IRights.LicenceNotInStatus.selector, a, IRights.LicenceStatus.Revoked)
+        );
+    }
+
+    function test_revocation_signed_before_the_licensor_next_changed_the_right_is_stale() public {
+        uint256 id = certified(aliceKey);
+        uint256 t0 = block.timestamp;
+        uint256 a = licensed(aliceKey, id, PROCESSING, bob, IRights.LicenceType.NonExclusive, t0, t0 + YEAR);
+        IRights.RevocationTerms memory t = revocationTerms(a, alice);
+        bytes memory signature = signRevocation(aliceKey, t);
+        licensed(aliceKey, id, PROCESSING, dave, IRights.LicenceType.NonExclusive, t0, t0 + YEAR);
+        expectRevocationRefused(
+            t, signature, abi.encodeWithSelector(IRights.InvalidRightNonce.selector, id, PROCESSING, 2)
+        );
+    }
+
+    function test_revocation_after_its_deadline_is_refused() public {
+        uint256 id = certified(aliceKey);
+        uint256 t0 = block.timestamp;
+        uint256 a = licensed(aliceKey, id, PROCESSING, bob, IRights.LicenceType.NonExclusive, t0, t0 + YEAR);
+        IRights.RevocationTerms memory t = revocationTerms(a, alice);
+        bytes memory signature = signRevocation(aliceKey, t);
+        vm.warp(t.deadline + 1);
+        expectRevocationRefused(
+            t, signature, abi.encodeWithSelector(ILedgerErrors.SignatureExpired.selector, t.deadline)
+        );
+    }
+
+    function test_revocation_signed_for_another_licence_is_refused() public {
+        uint256 id = certified(aliceKey);
+        uint256 other = certified(aliceKey);
+        uint256 t0 = block.timestamp;
+        uint256 a = licensed(aliceKey, id, PROCESSING, bob, IRights.LicenceType.NonExclusive, t0, t0 + YEAR);
+        uint256 b = licensed(aliceKey, id, PROCESSING, dave, IRights.LicenceType.NonExclusive, t0, t0 + YEAR);
+        uint256 c = licensed(aliceKey, other, PROCESSING, bob, IRights.LicenceType.NonExclusive, t0, t0 + YEAR);
+        IRights.RevocationTerms memory t = revocationTerms(b, alice);
+        bytes memory signature = signRevocation(aliceKey, t);
+        bytes memory refused = abi.encodeWithSelector(ILedgerErrors.InvalidSignature.selector, alice);
+        t.licenceId = a;
+        expectRevocationRefused(t, signature, refused);
+        t.licenceId = c;
+        t.nonce = rights.nonceOf(other, PROCESSING);
+        expectRevocationRefused(t, signature, refused);
+    }
+
+    function test_sublicence_is_revoked_by_signature_of_its_parents_licensee_only() public {
+        uint256 id = certified(aliceKey);
+        uint256 t0 = block.timestamp;
+        uint256 parent = sublicensableParent(id, t0, t0 + YEAR);
+        uint256 sub = grantLicenceAs(bobKey, sublicenceTerms(id, parent, bob, t0, t0 + 30 days));
+        IRights.RevocationTerms memory t = revocationTerms(sub, alice);
+        expectRevocationRefused(
+            t, signRevocation(aliceKey, t), abi.encodeWithSelector(IRights.NotLicensor.selector, sub, alice)
+        );
+        t = revocationTerms(sub, bob);
+        t.nonce = 0;
+        expectRevocationRefused(
+            t, signRevocation(bobKey, t), abi.encodeWithSelector(IRights.InvalidSublicenceNonce.selector, parent, 1)
+        );
+        t = revocationTerms(sub, bob);
+        vm.prank(relayer);
+        rights.revokeLicenceBySignature(t, signRevocation(bobKey, t));
+        vm.assertFalse(rights.isLicenceCurrent(sub), "revoked");
+        vm.assertTrue(rights.isLicenceCurrent(parent), "the parent stands");
+    }
+
     function test_cancellation_is_refused_while_a_right_is_encumbered() public {
         uint256 id = certified(aliceKey);
         encumberAs(aliceKey, id, PROCESSING, IRights.EncumbranceKind.Pledge, dave);

@@ -1,5 +1,5 @@
-"""The rights module (`Rights`) and endorsements: the signed terms of transfers, licences and encumbrances as
-passed to `Rights`, and the writes and reads the faces use."""
+"""The rights module (`Rights`) and endorsements: the signed terms of transfers, licences, encumbrances, releases
+and revocations as passed to `Rights`, and the writes and reads the faces use."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from eth_account.signers.local import LocalAccount
 
 from ledger.chain.contracts import Contracts, Write
+from ledger.chain.ids import decode_licence_id
 from ledger.chain.typed_data import signable, typed_data
 from ledger.encoding import text_digest, to_hex
 from ledger.vocabulary import ChainEnum, Encumbrance, LicenceType, ReportKind, Right
@@ -99,6 +100,49 @@ class EncumbranceTerms(_SignedTerms):
     deadline: int
 
 
+@dataclass(frozen=True)
+class ReleaseTerms(_SignedTerms):
+    """A release (`IRights.ReleaseTerms`), signed by the pledgee or trustee, for a creditor whose key the service
+    does not hold; it carries the right's nonce, which the release raises."""
+
+    PRIMARY_TYPE: ClassVar[str] = "Release"
+
+    registration_id: int
+    right: Right
+    creditor: str
+    nonce: int
+    deadline: int
+
+
+@dataclass(frozen=True)
+class RevocationTerms(_SignedTerms):
+    """A licence revocation (`IRights.RevocationTerms`), signed by the licensor; it carries the nonce the
+    licensor's grants carry (`licensor_nonce_of`)."""
+
+    PRIMARY_TYPE: ClassVar[str] = "LicenceRevocation"
+
+    licence_id: int
+    licensor: str
+    reason_digest: bytes
+    nonce: int
+    deadline: int
+
+
+def release_terms(
+    contracts: Contracts, registration_id: int, right: Right, creditor: str, deadline: int
+) -> ReleaseTerms:
+    """The release `creditor` signs now: the right's current nonce and the given deadline."""
+    return ReleaseTerms(registration_id, right, creditor, nonce_of(contracts, registration_id, right), deadline)
+
+
+def revocation_terms(
+    contracts: Contracts, licence_id: int, licensor: str, reason: str, deadline: int
+) -> RevocationTerms:
+    """The revocation `licensor` signs now, naming the digest of its written reason."""
+    nonce = licensor_nonce_of(contracts, licence_id)
+    return RevocationTerms(licence_id, licensor, text_digest(reason), nonce, deadline)
+
+
 # ------------------------------------------------------------------------------------------------ writes
 
 
@@ -148,6 +192,11 @@ def revoke_licence(contracts: Contracts, licence_id: int, reason: str) -> Write:
     return contracts.write(RIGHTS, "revokeLicence", licence_id, text_digest(reason))
 
 
+def revoke_licence_by_signature(contracts: Contracts, terms: RevocationTerms, signature: bytes) -> Write:
+    """The licensor's signed revocation, relayed: the relayer pays the gas, the event names the licensor."""
+    return contracts.write(RIGHTS, "revokeLicenceBySignature", terms.as_tuple(), signature)
+
+
 def encumber(contracts: Contracts, terms: EncumbranceTerms, signature: bytes) -> Write:
     """A pledge or trust signed by the holder."""
     return contracts.write(RIGHTS, "encumber", terms.as_tuple(), signature)
@@ -156,6 +205,11 @@ def encumber(contracts: Contracts, terms: EncumbranceTerms, signature: bytes) ->
 def release(contracts: Contracts, registration_id: int, right: Right) -> Write:
     """The pledgee or trustee releases the right."""
     return contracts.write(RIGHTS, "release", registration_id, right.code)
+
+
+def release_by_signature(contracts: Contracts, terms: ReleaseTerms, signature: bytes) -> Write:
+    """The pledgee's or trustee's signed release, relayed: the relayer pays the gas, the event names the creditor."""
+    return contracts.write(RIGHTS, "releaseBySignature", terms.as_tuple(), signature)
 
 
 def release_by_court_order(contracts: Contracts, registration_id: int, right: Right, evidence: str) -> Write:
@@ -190,6 +244,15 @@ def sublicence_nonce_of(contracts: Contracts, parent_licence_id: int) -> int:
     """The nonce a sub-licence of `parent_licence_id` must carry: its parent licence's own, so that a sub-licence
     leaves the holder's pending signatures alone."""
     return int(contracts.call(RIGHTS, "sublicenceNonceOf", parent_licence_id))
+
+
+def licensor_nonce_of(contracts: Contracts, licence_id: int) -> int:
+    """The nonce a signed revocation of the licence carries, the one its licensor's grants carry: the right's for a
+    licence of the holder, the parent's sub-licence nonce for a sub-licence."""
+    fields = decode_licence_id(licence_id)
+    if fields.parent is not None:
+        return sublicence_nonce_of(contracts, fields.parent.encode())
+    return nonce_of(contracts, fields.registration_id, Right.of(fields.right))
 
 
 def may_process(contracts: Contracts, registration_id: int, account: str) -> bool:

@@ -77,6 +77,22 @@ ENCUMBRANCE_TYPE = [
     {"name": "deadline", "type": "uint256"},
 ]
 
+RELEASE_TYPE = [
+    {"name": "registrationId", "type": "uint256"},
+    {"name": "right", "type": "uint8"},
+    {"name": "creditor", "type": "address"},
+    {"name": "nonce", "type": "uint256"},
+    {"name": "deadline", "type": "uint256"},
+]
+
+LICENCE_REVOCATION_TYPE = [
+    {"name": "licenceId", "type": "uint256"},
+    {"name": "licensor", "type": "address"},
+    {"name": "reasonDigest", "type": "bytes32"},
+    {"name": "nonce", "type": "uint256"},
+    {"name": "deadline", "type": "uint256"},
+]
+
 PRIMARY_TYPES: dict[str, list[dict[str, str]]] = {
     "Submission": SUBMISSION_TYPE,
     "Manifest": [{"name": "registrant", "type": "address"}, {"name": "manifestHash", "type": "bytes32"}],
@@ -86,6 +102,8 @@ PRIMARY_TYPES: dict[str, list[dict[str, str]]] = {
     "RightTransfer": RIGHT_TRANSFER_TYPE,
     "Licence": LICENCE_TYPE,
     "Encumbrance": ENCUMBRANCE_TYPE,
+    "Release": RELEASE_TYPE,
+    "LicenceRevocation": LICENCE_REVOCATION_TYPE,
 }
 
 

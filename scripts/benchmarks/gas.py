@@ -7,6 +7,7 @@ Run: .venv/bin/python scripts/benchmarks/gas.py
 from __future__ import annotations
 
 import hashlib
+import os
 import platform
 import socket
 import subprocess
@@ -24,8 +25,9 @@ from web3.contract import Contract
 from web3.logs import EventLogErrorFlags
 
 from ledger.chain.deployment import Deployment, deploy
+from ledger.chain.ids import decode_licence_id
 from ledger.chain.registry import Submission
-from ledger.chain.rights import EncumbranceTerms, LicenceTerms, TransferTerms
+from ledger.chain.rights import EncumbranceTerms, LicenceTerms, ReleaseTerms, RevocationTerms, TransferTerms
 from ledger.chain.transactions import send_and_wait
 from ledger.chain.typed_data import signable
 from ledger.stack.anvil import anvil_process
@@ -277,6 +279,29 @@ class RightsBench:
         )
         return int(_event(self.rights, "LicenceGranted", receipt)["licenceId"])
 
+    def release_by_signature(
+        self, creditor: LocalAccount, registration_id: int, right: Right, label: str | None
+    ) -> None:
+        terms = ReleaseTerms(
+            registration_id, right, creditor.address, self.nonce(registration_id, right), self.bench.now() + 3600
+        )
+        signature = terms.sign(creditor, LOCAL_CHAIN_ID, self.address)
+        call = self.rights.functions.releaseBySignature(terms.as_tuple(), signature)
+        self.bench.send(self.bench.admin, call, label)
+
+    def revoke_by_signature(self, licensor: LocalAccount, licence_id: int, label: str | None) -> None:
+        fields = decode_licence_id(licence_id)
+        terms = RevocationTerms(
+            licence_id,
+            licensor.address,
+            self.digest("reason"),
+            self.licence_nonce(fields.registration_id, Right.of(fields.right), 0),
+            self.bench.now() + 3600,
+        )
+        signature = terms.sign(licensor, LOCAL_CHAIN_ID, self.address)
+        call = self.rights.functions.revokeLicenceBySignature(terms.as_tuple(), signature)
+        self.bench.send(self.bench.admin, call, label)
+
     def encumber(
         self,
         holder: LocalAccount,
@@ -452,6 +477,12 @@ def measure_rights(bench: Bench) -> None:
     bench.send(agency, endorsements.endorse(pledged, ReportKind.VALUATION.code, report), "endorse")
     bench.send(agency, endorsements.withdraw(report, r.digest("reason")), "withdraw (endorsement)")
 
+    # Releases and revocations signed by a party whose key the relayer does not hold (issue 12)
+    r.encumber(holder, creditor, pledged, holding, Encumbrance.PLEDGE, None)
+    r.release_by_signature(creditor, pledged, holding, "releaseBySignature (the pledgee's signature, relayed)")
+    revocable = r.grant(holder, licensees[0], pledged, processing, LicenceType.NON_EXCLUSIVE, year, None)
+    r.revoke_by_signature(holder, revocable, "revokeLicenceBySignature (the licensor's signature, relayed)")
+
 
 def _machine() -> str:
     cpu = next(
@@ -464,6 +495,10 @@ def _machine() -> str:
     )
     anvil = subprocess.run([str(ANVIL.path), "--version"], capture_output=True, text=True).stdout.splitlines()[0]
     return f"{platform.system()} {platform.machine()}, {cpu}, {anvil}, Python {platform.python_version()}"
+
+
+def _load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def write_report(rows: list[tuple[str, int, int | None]], path: Path) -> bool:
@@ -483,7 +518,8 @@ def write_report(rows: list[tuple[str, int, int | None]], path: Path) -> bool:
         "shown, not held to the targets. Why a licence, a transfer request and a pledge or trust cannot be brought",
         "to 80,000, and what each of their gas pays for, is in",
         "[contracts.md](contracts.md#why-licences-transfer-requests-and-pledges-miss-80000).",
-        f"Measured {datetime.now(UTC):%Y-%m-%d} on {_machine()}.",
+        f"Measured {datetime.now(UTC):%Y-%m-%d} on {_machine()}, {os.cpu_count()} cores, load average"
+        f" {_load_average()} (a shared machine; gas does not depend on the load).",
         "",
         "| action | gas | target | within |",
         "|---|---:|---:|:---:|",

@@ -127,6 +127,30 @@ interface IRights is IRightsView, ILedgerErrors {
         uint256 deadline;
     }
 
+    /// @notice A release the pledgee or trustee signs (EIP-712 type `Release`), for a creditor whose key the relayer
+    /// does not hold. It carries the right's nonce, which the release raises.
+    /// @param creditor the pledgee or trustee, the signer
+    struct ReleaseTerms {
+        uint256 registrationId;
+        Right right;
+        address creditor;
+        uint256 nonce;
+        uint256 deadline;
+    }
+
+    /// @notice A revocation the licensor signs (EIP-712 type `LicenceRevocation`). It carries the nonce the
+    /// licensor's grants carry: the right's (`nonceOf`), or for a sub-licence its parent's (`sublicenceNonceOf`); a
+    /// licence is revoked once, so the same revocation cannot be sent twice.
+    /// @param licensor the right's holder, or for a sub-licence the parent's licensee: the signer
+    /// @param reasonDigest hash of the written reason
+    struct RevocationTerms {
+        uint256 licenceId;
+        address licensor;
+        bytes32 reasonDigest;
+        uint256 nonce;
+        uint256 deadline;
+    }
+
     /// @notice A transfer was registered and awaits approval; `lawful` marks one by operation of law (of important
     /// or core data: others take effect at once), whose `digest` is the evidence (court ruling, merger record)
     /// instead of the transfer agreement.

@@ -419,6 +419,43 @@ abstract contract LedgerFixture is RightsSigning {
         return signDigest(key, rightsDigest(encumbranceStructHash(t)));
     }
 
+    /// @notice A release by the right's current creditor, with the right's nonce and a one-hour deadline.
+    function releaseTerms(uint256 registrationId, IRights.Right right)
+        internal
+        view
+        returns (IRights.ReleaseTerms memory t)
+    {
+        t.registrationId = registrationId;
+        t.right = right;
+        t.creditor = rights.encumbranceOf(registrationId, right).creditor;
+        t.nonce = rights.nonceOf(registrationId, right);
+        t.deadline = block.timestamp + 1 hours;
+    }
+
+    function signRelease(uint256 key, IRights.ReleaseTerms memory t) internal view returns (bytes memory) {
+        return signDigest(key, rightsDigest(releaseStructHash(t)));
+    }
+
+    /// @notice A revocation of `licenceId` by `licensor`, with the nonce its grants carry and a one-hour deadline.
+    function revocationTerms(uint256 licenceId, address licensor)
+        internal
+        view
+        returns (IRights.RevocationTerms memory t)
+    {
+        t.licenceId = licenceId;
+        t.licensor = licensor;
+        t.reasonDigest = keccak256("breach of the licence");
+        IRights.Licence memory l = rights.licence(licenceId);
+        t.nonce = l.parentLicenceId == 0
+            ? rights.nonceOf(l.registrationId, l.right)
+            : rights.sublicenceNonceOf(l.parentLicenceId);
+        t.deadline = block.timestamp + 1 hours;
+    }
+
+    function signRevocation(uint256 key, IRights.RevocationTerms memory t) internal view returns (bytes memory) {
+        return signDigest(key, rightsDigest(revocationStructHash(t)));
+    }
+
     /// @notice The holder (`key`) pledges the right to, or places it in trust with, `creditor`.
     function encumberAs(
         uint256 key,

@@ -22,6 +22,21 @@ abstract contract RightsSigning is RegistrantSigning {
         "bytes32 agreementDigest,uint256 nonce,uint256 deadline)"
     );
 
+    bytes32 internal constant RELEASE_TYPEHASH =
+        keccak256("Release(uint256 registrationId,uint8 right,address creditor,uint256 nonce,uint256 deadline)");
+    bytes32 internal constant REVOCATION_TYPEHASH = keccak256(
+        "LicenceRevocation(uint256 licenceId,address licensor,bytes32 reasonDigest,uint256 nonce,uint256 deadline)"
+    );
+
+    function releaseStructHash(IRights.ReleaseTerms memory t) internal pure returns (bytes32) {
+        return
+            keccak256(abi.encode(RELEASE_TYPEHASH, t.registrationId, uint8(t.right), t.creditor, t.nonce, t.deadline));
+    }
+
+    function revocationStructHash(IRights.RevocationTerms memory t) internal pure returns (bytes32) {
+        return keccak256(abi.encode(REVOCATION_TYPEHASH, t.licenceId, t.licensor, t.reasonDigest, t.nonce, t.deadline));
+    }
+
     function transferStructHash(IRights.TransferTerms memory t) internal pure returns (bytes32) {
         return keccak256(
             abi.encode(
