@@ -222,7 +222,19 @@ class LicenceBody(rights.LicenceRequest, rights.Signed):
 
 
 class RevocationBody(rights.Reason):
+    """The reason; from a wallet also the signature over the revocation's typed data, with its nonce and deadline."""
+
     signature: Signature
+    nonce: int | None = Field(default=None, ge=0)
+    deadline: int | None = Field(default=None, ge=0)
+
+
+class ReleaseBody(RequestBody):
+    """Empty through custody; from a wallet the signature over the release's typed data, with its nonce and deadline."""
+
+    signature: Signature
+    nonce: int | None = Field(default=None, ge=0)
+    deadline: int | None = Field(default=None, ge=0)
 
 
 @router.post("/portal/registrations/{registration_id}/licences/terms")
@@ -262,22 +274,20 @@ def grant_licence(
 
 
 @router.post("/portal/licences/{licence_id}/revocation/typed-data")
-def revocation_typed_data(licence_id: rights.LicenceId, request: Request, session: DbSession) -> dict[str, Any]:
-    """The licensor's wallet signs the revocation: `POST /v1/licences/{id}/revocation/typed-data` (WIRE)."""
-    _caller(session, request)
-    raise _wallet_path_missing()  # WIRE: answer rights-sig's `/v1/licences/{id}/revocation/typed-data` function
+def revocation_typed_data(
+    licence_id: rights.LicenceId, body: rights.Reason, request: Request, session: DbSession, runtime: Runtime
+) -> dict[str, Any]:
+    """The licensor's wallet signs the revocation: `POST /v1/licences/{id}/revocation/typed-data`."""
+    return rights.revocation_typed_data(licence_id, body, _caller(session, request), runtime)
 
 
 @router.post("/portal/licences/{licence_id}/revocation", status_code=202)
 def revoke_licence(
     licence_id: rights.LicenceId, body: RevocationBody, request: Request, session: DbSession, runtime: Runtime
 ) -> WriteAccepted:
-    """`POST /v1/licences/{id}/revocation?wait=true`: from the licensor's custodied key (a wallet's signature once
-    the signed revocation exists, WIRE)."""
-    principal = _caller(session, request)
-    if body.signature is not None:
-        raise _wallet_path_missing()  # WIRE: pass `body.signature` to the revocation route's function
-    return rights.revoke_licence(licence_id, rights.Reason(reason=body.reason), principal, runtime, None, True)
+    """`POST /v1/licences/{id}/revocation?wait=true`: the licensor's wallet signature relayed, or its custodied key."""
+    revocation = rights.Revocation(**body.model_dump())
+    return rights.revoke_licence(licence_id, revocation, _caller(session, request), runtime, None, True)
 
 
 # ------------------------------------------------------------------------------------------------ pledges, trusts
@@ -325,36 +335,29 @@ def encumber(
 
 @router.post("/portal/registrations/{registration_id}/rights/{right}/release/typed-data")
 def release_typed_data(
-    registration_id: RegistrationId, right: Right, request: Request, session: DbSession
+    registration_id: RegistrationId, right: Right, request: Request, session: DbSession, runtime: Runtime
 ) -> dict[str, Any]:
-    """The pledgee's wallet signs the release: `POST /v1/registrations/{id}/rights/{right}/release/typed-data`
-    (WIRE)."""
-    _caller(session, request)
-    raise _wallet_path_missing()  # WIRE: answer rights-sig's `/v1/…/rights/{right}/release/typed-data` function
+    """The pledgee's wallet signs the release: `POST /v1/registrations/{id}/rights/{right}/release/typed-data`."""
+    return rights.release_typed_data(registration_id, right, _caller(session, request), runtime)
 
 
 @router.post("/portal/registrations/{registration_id}/rights/{right}/release", status_code=202)
 def release(
     registration_id: RegistrationId,
     right: Right,
-    body: CountersignBody,
+    body: ReleaseBody,
     request: Request,
     session: DbSession,
     runtime: Runtime,
 ) -> WriteAccepted:
-    """`POST /v1/registrations/{id}/rights/{right}/release?wait=true`: from the pledgee's custodied key (a wallet's
-    signature once the signed release exists, WIRE)."""
-    principal = _caller(session, request)
+    """`POST /v1/registrations/{id}/rights/{right}/release?wait=true`: the pledgee's wallet signature relayed, or
+    its custodied key."""
+    signed = None
     if body.signature is not None:
-        raise _wallet_path_missing()  # WIRE: pass `body.signature` to the release route's function
-    return rights.release(registration_id, right, principal, runtime, None, True)
-
-
-def _wallet_path_missing() -> ProblemError:
-    """Until the signed release and revocation are in `Rights`, only custody can send them."""
-    return ProblemError(
-        501, "wallet_signing_unavailable", "This ledger cannot take this action from a wallet yet: only through custody"
-    )
+        if body.nonce is None or body.deadline is None:
+            raise ProblemError(422, "signature_terms_missing", "A signature needs the nonce and deadline it signed")
+        signed = rights.SignedByParty(signature=body.signature, nonce=body.nonce, deadline=body.deadline)
+    return rights.release(registration_id, right, _caller(session, request), runtime, None, True, signed)
 
 
 # ------------------------------------------------------------------------------------------------ holder actions

@@ -1,7 +1,7 @@
 """The portal's pages for rights in Chromium, on the real stack: a transfer signed by both holders' wallets from
 their own portals (two browsers), a licence granted and revoked by its licensor through custody, a pledge signed
 by the holder's wallet (a transfer of the pledged right refused with the contract's rule as a sentence) and
-released by the pledgee.
+released by the pledgee's wallet (a signed `Release`, relayed).
 Every page is checked with axe-core; each test saves screenshots of both parties' pages."""
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ def test_a_licensor_grants_and_revokes_a_licence_through_custody(page: Page, ser
     expect(row.locator("[data-status]")).to_have_attribute("data-status", "revoked")
 
 
-def test_a_pledge_signed_by_the_holders_wallet_is_released_by_the_pledgee(
+def test_a_pledge_signed_by_the_holders_wallet_is_released_by_the_pledgees_wallet(
     page: Page, second_page: Page, service: Service, w3: Web3, admin: LocalAccount
 ) -> None:
     registration_id = certified_of(service, w3, "门户质押 pledge")
@@ -194,7 +194,7 @@ def test_a_pledge_signed_by_the_holders_wallet_is_released_by_the_pledgee(
     holder.click("#sign-wallet")
     expect(holder.locator("#result")).to_have_attribute("data-state", "awaiting_new_holder")
 
-    pledgee = second_page
+    pledgee = with_wallet(second_page, admin)  # the pledgee signs its release in its own wallet, relayed
     sign_in(pledgee, service.tokens["creditor"], "/portal/rights?lang=en")
     row = pledgee.locator(f"#pledge-{registration_id}-resource_holding")
     expect(row).to_contain_text(service.registrant.address[:10])
@@ -207,7 +207,8 @@ def test_a_pledge_signed_by_the_holders_wallet_is_released_by_the_pledgee(
     pledgee.goto("/portal/rights?lang=en")
     row.get_by_role("link", name="Release…").click()
     pledgee.click("#prepare")
-    pledgee.click("#sign-custody")
+    expect(pledgee.locator("#to-sign")).to_contain_text(admin.address)
+    pledgee.click("#sign-wallet")
     expect(pledgee.locator("#result")).to_have_attribute("data-done", "mined", timeout=60_000)
     assert holder_of(service, registration_id, "resource_holding").encumbrance == "none"
 

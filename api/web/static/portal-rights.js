@@ -138,14 +138,7 @@ function showResult(answer) {
 async function prepare() {
   clearErrors();
   const fields = await fieldsOf();
-  let typed = null;
-  try {
-    if (form.dataset.terms) typed = await call(form.dataset.terms, fields); // an objection is sent, not signed
-  } catch (error) {
-    // A release or revocation from a wallet needs the ledger's signed path; through custody it needs no terms.
-    if (!(error.code === "wallet_signing_unavailable" && custodyButton)) throw error;
-    show(problem, "");
-  }
+  const typed = form.dataset.terms ? await call(form.dataset.terms, fields) : null; // an objection is sent, not signed
   prepared = { fields, typed };
   document.getElementById("signing").hidden = false;
   if (typed) explain(typed);
