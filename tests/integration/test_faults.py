@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,6 +79,13 @@ def test_two_thousand_registrations_survive_each_fault_in_turn(monkeypatch: pyte
     monkeypatch.setenv("DRL_REORG_HORIZON_BLOCKS", "1000")
     with running_cluster(base, registrants=REGISTRANTS) as running:
         for fault in (_kill_leader, _restart_chain, _restart_postgres):
-            load(running, 667, during=lambda _, fault=fault: fault(running), fault_at=200)
+            started = time.monotonic()
+            seconds = load(running, 667, during=lambda _, fault=fault: fault(running), fault_at=200)
             assert_nothing_lost_or_doubled(running, timeout=300)
+            # the figures docs/topology.md records (run with -s to see them)
+            print(
+                f"\n{fault.__name__}: load {seconds:.0f}s, checked after {time.monotonic() - started:.0f}s;"
+                f" accepted {len(running.accepted)}, refused {len(running.refused)} so far;"
+                f" load average {os.getloadavg()}"
+            )
         assert len(running.accepted) + len(running.refused) == 3 * 667
