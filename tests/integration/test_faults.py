@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,6 +79,8 @@ def test_two_thousand_registrations_survive_each_fault_in_turn(monkeypatch: pyte
     base = Path(tempfile.mkdtemp(prefix="drl-faults-slow-"))
     monkeypatch.setenv("DRL_REORG_HORIZON_BLOCKS", "1000")
     with running_cluster(base, registrants=REGISTRANTS) as running:
+        finished = threading.Event()
+        threading.Thread(target=_report_progress, args=(running, finished), daemon=True).start()
         for fault in (_kill_leader, _restart_chain, _restart_postgres):
             started = time.monotonic()
             seconds = load(running, 667, during=lambda _, fault=fault: fault(running), fault_at=200)
@@ -88,4 +91,12 @@ def test_two_thousand_registrations_survive_each_fault_in_turn(monkeypatch: pyte
                 f" accepted {len(running.accepted)}, refused {len(running.refused)} so far;"
                 f" load average {os.getloadavg()}"
             )
+        finished.set()
         assert len(running.accepted) + len(running.refused) == 3 * 667
+
+
+def _report_progress(cluster: RunningCluster, finished: threading.Event) -> None:
+    """Prints how far the load got every minute (a long run on a busy machine: run with -s to see it)."""
+    while not finished.wait(60):
+        done = len(cluster.accepted) + len(cluster.refused)
+        print(f"{time.strftime('%H:%M:%S')} {done} registrations answered; load average {os.getloadavg()}", flush=True)
