@@ -268,20 +268,21 @@ class Leadership:
         A campaigning process checks that it still holds the lease; one that does not campaign takes the
         lease for the unit if it is free and gives it back after.
         """
+        outer = getattr(self._unit, "term", None)  # a permit asked within another keeps the outer unit's term
         if self._campaigning:
             self._leading = self._leading and self._lease.still_held()
             self._unit.term = self._term if self._leading else None
             try:
                 yield self._leading
             finally:
-                self._unit.term = None
+                self._unit.term = outer
             return
         taken = self._lease.try_acquire()
         self._unit.term = self._term if taken else None
         try:
             yield taken
         finally:
-            self._unit.term = None
+            self._unit.term = outer
             if taken:
                 self._lease.release()
 
