@@ -75,6 +75,7 @@ def test_nothing_accepted_is_lost_or_doubled_when(cluster: RunningCluster, fault
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(5400)  # about 40 minutes on a busy two-core machine (docs/topology.md)
 def test_two_thousand_registrations_survive_each_fault_in_turn(monkeypatch: pytest.MonkeyPatch) -> None:
     base = Path(tempfile.mkdtemp(prefix="drl-faults-slow-"))
     monkeypatch.setenv("DRL_REORG_HORIZON_BLOCKS", "1000")
