@@ -369,7 +369,10 @@ class Outbox:
         with self._pass, self._permit() as leading:
             self._leading = leading
             if not leading:
-                return True  # another instance leads: its worker sends, and a wait here polls the database
+                # Another instance leads: its worker sends, and a wait here polls the database. What this
+                # worker's own last pass ran into (say, while it led through a database restart) is stale.
+                self._problems = {}
+                return True
             try:
                 problems = self._run_pass()
             finally:
