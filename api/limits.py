@@ -24,8 +24,6 @@ from typing import Any, Protocol
 from fastapi.dependencies.models import Dependant
 from fastapi.params import Form
 from fastapi.routing import APIRoute
-from sqlalchemy import case, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -33,9 +31,9 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import problem
-from api.tables import ApiToken, RateBucket
-from api.tokens import LIVE_TOKEN, find_token
+from api.tokens import LIVE_TOKEN, ApiToken, find_token
 from ledger.config import Settings
+from ledger.rate_buckets import RateBuckets
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 UNLIMITED_PATHS = frozenset({"/healthz"})  # probes of an orchestrator: cheap, and never to be refused
@@ -73,49 +71,6 @@ class MemoryCounters:
         if len(self._due) > self._max_clients:
             del self._due[next(iter(self._due))]
         return max(wait, 0.0)
-
-
-class DatabaseCounters:
-    """The buckets in the service database (`rate_buckets`), shared by every instance that uses it; each take is
-    one conditional UPDATE, atomic on SQLite and PostgreSQL alike. Buckets that have filled up again (due in the
-    past) mean the same as no bucket and are deleted every `prune_every` takes."""
-
-    def __init__(self, sessions: sessionmaker[Session], prune_every: int = 1000) -> None:
-        self._sessions = sessions
-        self._prune_every = prune_every
-        self._takes = 0
-
-    def take(self, client: str, now: float, interval: float, tolerance: float) -> float:
-        self._takes += 1
-        with self._sessions.begin() as session:
-            if self._takes % self._prune_every == 0:
-                session.execute(delete(RateBucket).where(RateBucket.due_at < now))
-            due = case((RateBucket.due_at > now, RateBucket.due_at), else_=now)
-            moved = session.execute(
-                update(RateBucket)
-                .where(RateBucket.client == client, due - now <= tolerance)
-                .values(due_at=due + interval)
-            )
-            if _rows(moved):
-                return 0.0
-            stored = session.scalar(select(RateBucket.due_at).where(RateBucket.client == client))
-            if stored is None and _rows(session.execute(_insert_new(session, client, now + interval))):
-                return 0.0
-            stored = session.scalar(select(RateBucket.due_at).where(RateBucket.client == client))
-        # Refused; at least a moment when another instance's take made the bucket due meanwhile.
-        return max((stored or now) - now - tolerance, 0.001)
-
-
-def _rows(result: Any) -> int:
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-def _insert_new(session: Session, client: str, due_at: float) -> Any:
-    """INSERT the bucket unless another instance did first (ON CONFLICT DO NOTHING, in each dialect)."""
-    values = {"client": client, "due_at": due_at}
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(RateBucket).values(values).on_conflict_do_nothing(index_elements=["client"])
-    return sqlite.insert(RateBucket).values(values).on_conflict_do_nothing(index_elements=["client"])
 
 
 class RateLimiter:
@@ -382,7 +337,7 @@ def _limiter(settings: Settings, sessions: sessionmaker[Session]) -> RateLimiter
     if not settings.rate_limit_per_minute:
         return None
     if settings.rate_limit_shared:
-        counters = DatabaseCounters(sessions)
+        counters = RateBuckets(sessions)
         return RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst, time.time, counters=counters)
     return RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
 

@@ -10,33 +10,21 @@ token (a cookie and a field that must be equal), so a third site cannot sign a b
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from api.deps import Principal, holds
-from api.tables import ApiToken, WebSession
-from api.tokens import Role, find_token, is_live
+from api.tokens import ApiToken, Role
 from api.web.rendering import render
+from ledger.web_sessions import SESSION_HOURS, WebSession, close_web_session, live_web_session, open_web_session
 
 SESSION_COOKIE = "drl_session"
 SIGNIN_COOKIE = "drl_signin"  # the double-submit CSRF token of the sign-in form
-SESSION_HOURS = 12
-
-
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)  # SQLite hands them back naive
 
 
 def _secure(request: Request) -> bool:
@@ -49,20 +37,10 @@ def _secure(request: Request) -> bool:
 def open_session(session: Session, token: str, response: Response, request: Request) -> Principal | None:
     """Signs the browser in with an API token: None when the token is not live; else the session's cookie is
     set on `response` and the caller returned."""
-    row = find_token(session, token.strip())
-    if row is None:
+    opened = open_web_session(session, token.strip())
+    if opened is None:
         return None
-    cookie = secrets.token_urlsafe(32)
-    session.execute(delete(WebSession).where(WebSession.expires_at < datetime.now(UTC)))  # ended ones go
-    session.add(
-        WebSession(
-            cookie_hash=_hash(cookie),
-            token_id=row.id,
-            csrf_token=secrets.token_urlsafe(32),
-            expires_at=datetime.now(UTC) + timedelta(hours=SESSION_HOURS),
-        )
-    )
-    session.commit()
+    cookie, row = opened
     response.set_cookie(
         SESSION_COOKIE,
         cookie,
@@ -78,20 +56,7 @@ def open_session(session: Session, token: str, response: Response, request: Requ
 
 def _live_session(session: Session, request: Request) -> tuple[WebSession, ApiToken] | None:
     cookie = request.cookies.get(SESSION_COOKIE)
-    if not cookie:
-        return None
-    found = session.execute(
-        select(WebSession, ApiToken)
-        .join(ApiToken, ApiToken.id == WebSession.token_id)
-        .where(WebSession.cookie_hash == _hash(cookie))
-    ).first()
-    if found is None:
-        return None
-    web_session, token = found
-    now = datetime.now(UTC)
-    if _aware(web_session.expires_at) <= now or not is_live(token, now):
-        return None
-    return web_session, token
+    return live_web_session(session, cookie) if cookie else None
 
 
 def signed_in(session: Session, request: Request) -> Principal | None:
@@ -119,8 +84,7 @@ def close_session(session: Session, request: Request, response: Response) -> Non
     """Signs the browser out: its session row is deleted and its cookie cleared."""
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        session.execute(delete(WebSession).where(WebSession.cookie_hash == _hash(cookie)))
-        session.commit()
+        close_web_session(session, cookie)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, secure=_secure(request), samesite="strict")
 
 

@@ -1,21 +1,26 @@
-"""API tokens: random secrets shown once, stored only as their sha256, each bound to an address and roles."""
+"""API tokens as the service uses them: the roles a token may carry. The tokens themselves (issue, find, revoke,
+list) are kept by `ledger.access_tokens`."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from datetime import UTC, datetime
 from enum import StrEnum
 
-from eth_utils.address import to_checksum_address
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from ledger.access_tokens import TOKEN_PREFIX, ApiToken, find_token, is_live, issue_token, list_tokens, revoke_token
 
-from api.tables import ApiToken
-
-TOKEN_PREFIX = "drl_"  # noqa: S105 - a public prefix that marks a string as a ledger token, not a secret
 # Where in a request's state the door (api.limits) leaves the live token it found: (the token, its row).
 LIVE_TOKEN = "live_token"  # noqa: S105 - a key name, not a secret
+
+__all__ = [
+    "LIVE_TOKEN",
+    "TOKEN_PREFIX",
+    "ApiToken",
+    "Role",
+    "find_token",
+    "is_live",
+    "issue_token",
+    "list_tokens",
+    "revoke_token",
+]
 
 
 class Role(StrEnum):
@@ -27,55 +32,3 @@ class Role(StrEnum):
     REGULATOR = "regulator"
     AGENCY = "agency"
     ADMIN = "admin"
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def issue_token(
-    session: Session, address: str, roles: list[Role], label: str, expires_at: datetime | None = None
-) -> str:
-    """Creates a token (valid until `expires_at`, or until revoked) and returns it; only its hash is stored, so
-    it cannot be shown again."""
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(
-        ApiToken(
-            token_hash=_hash(token),
-            address=to_checksum_address(address),
-            roles=sorted(role.value for role in roles),
-            label=label,
-            expires_at=expires_at,
-        )
-    )
-    return token
-
-
-def is_live(row: ApiToken, now: datetime) -> bool:
-    """Whether the token is neither revoked nor expired at `now`."""
-    expires_at = row.expires_at
-    if expires_at is not None and expires_at.tzinfo is None:  # SQLite hands datetimes back naive (stored in UTC)
-        expires_at = expires_at.replace(tzinfo=UTC)
-    return row.revoked_at is None and (expires_at is None or now < expires_at)
-
-
-def find_token(session: Session, token: str, now: datetime | None = None) -> ApiToken | None:
-    """The live token matching `token` (not revoked, not expired), or None."""
-    if not token.startswith(TOKEN_PREFIX):
-        return None
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token)))
-    return row if row is not None and is_live(row, now or datetime.now(UTC)) else None
-
-
-def revoke_token(session: Session, token_id: int) -> bool:
-    """Revokes the token with this id from now on; False when there is no such token or it was revoked before."""
-    row = session.get(ApiToken, token_id)
-    if row is None or row.revoked_at is not None:
-        return False
-    row.revoked_at = datetime.now(UTC)
-    return True
-
-
-def list_tokens(session: Session) -> list[ApiToken]:
-    """Every token ever issued (hashes only), oldest first."""
-    return list(session.scalars(select(ApiToken).order_by(ApiToken.id)))

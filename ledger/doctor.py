@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -15,6 +14,8 @@ from ledger.db import make_engine
 from ledger.leadership import leader_on
 from ledger.migrations import head_revision, schema_revision
 from ledger.proofs.tlog_note import NoteError, VerifierKey, verify_checkpoint
+from ledger.readiness import replica_set_health
+from ledger.replication import KuboSet
 from ledger.stack.cluster import ClusterLayout
 from ledger.stack.tlog import VERIFIER_KEY_FILE
 from ledger.toolchain import ALL_TOOLS, CLUSTER_TOOLS, Tool
@@ -77,6 +78,26 @@ def _ipfs(settings: Settings, api: str | None = None, component: str = "ipfs nod
     return Check(component, True, f"Kubo {version} at {api}, loopback only, no bootstrap peers, routing off")
 
 
+def _ipfs_set(settings: Settings, api_urls: list[str] | None = None) -> list[Check]:
+    """Each Kubo node of the replica set (isolated, and peered with every other node that answers), then whether R
+    copies of new content can still be written with the nodes that answer."""
+    api_urls = api_urls or settings.resolved_ipfs_nodes
+    with KuboSet.of(api_urls, settings.ipfs_replicas) as pinset:
+        content = replica_set_health(pinset)
+    checks = []
+    for index, api in enumerate(api_urls):
+        check = _ipfs(settings, api, f"ipfs node {index}" if len(api_urls) > 1 else "ipfs node")
+        if check.ok and len(api_urls) > 1:
+            try:
+                peers = len(httpx.post(f"{api}/api/v0/swarm/peers", timeout=5).json().get("Peers") or [])
+            except (httpx.HTTPError, ValueError) as error:
+                check = Check(check.component, False, f"{api} unreachable: {type(error).__name__}")
+            else:
+                check = Check(check.component, peers >= content.up - 1, f"{check.detail}, {peers} peers")
+        checks.append(check)
+    return [*checks, Check("ipfs replicas", content.writable, content.describe())]
+
+
 def _deployment(settings: Settings) -> Check:
     path = settings.deployment_file
     if not path.exists():
@@ -126,12 +147,7 @@ def _evidence_log(settings: Settings) -> Check:
 def _cluster(settings: Settings, layout: ClusterLayout) -> list[Check]:
     """Each component of the cluster `drl up --topology cluster` started, and which instance leads."""
     checks = [_chain(settings, layout.rpc_url, f"chain ({layout.chain})"), _database(settings, layout.database_url)]
-    for index, api in enumerate(layout.ipfs_api_urls):
-        check = _ipfs(settings, api, f"ipfs node {index}")
-        if check.ok:
-            peers = len(httpx.post(f"{api}/api/v0/swarm/peers", timeout=5).json().get("Peers") or [])
-            check = Check(check.component, peers >= len(layout.ipfs_api_urls) - 1, f"{check.detail}, {peers} peers")
-        checks.append(check)
+    checks += _ipfs_set(settings, layout.ipfs_api_urls)
     try:
         leader = leader_on(layout.database_url)
     except Exception as error:  # noqa: BLE001 - reported, not raised
@@ -165,5 +181,11 @@ def run_checks(settings: Settings) -> list[Check]:
         return (
             tools + _cluster(settings, layout) + [_deployment(settings.model_copy(update={"rpc_url": layout.rpc_url}))]
         )
-    checks: list[Callable[[Settings], Check]] = [_chain, _ipfs, _evidence_log, _deployment, _database]
-    return tools + [check(settings) for check in checks]
+    return [
+        *tools,
+        _chain(settings),
+        *_ipfs_set(settings),
+        _evidence_log(settings),
+        _deployment(settings),
+        _database(settings),
+    ]

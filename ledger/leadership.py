@@ -7,6 +7,9 @@ two writes. The instance that holds the lease leads:
   frees it the moment that connection ends (the process killed, the network gone, the server restarted),
   so a dead leader's lease frees itself and another instance takes it at its next try; the holder checks
   the lock on that connection before every unit of work and stops at once when the check fails;
+- within a unit of work, before each transaction leaves the machine, the outbox asks `Leadership.fence`:
+  the unit still runs under the term (the generation of the lease) it began in, and the lease's connection
+  shows no sign of loss (a system call, no round trip: the server ends a session by writing to it);
 - on SQLite (one machine, one instance) the lease is an exclusive `flock` on a file beside the database,
   which the kernel frees when the process dies.
 
@@ -21,6 +24,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import select
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,6 +57,10 @@ class Lease(Protocol):
 
     def release(self) -> None:
         """Gives the lease up (a no-op when not held)."""
+
+    def intact(self) -> bool:
+        """Whether this process still holds the lease as far as can be told without a round trip (cheap enough
+        to ask before every transaction sent)."""
 
 
 class AdvisoryLockLease:
@@ -109,6 +117,26 @@ class AdvisoryLockLease:
                 except Exception:  # noqa: BLE001 - a dead connection has freed the lock already
                     self._drop()
             self._held = False
+
+    def intact(self) -> bool:
+        """Whether the lease stands, at the cost of one `poll` of the connection's socket: the lease's connection
+        is idle between checks, so anything the server sent unasked (the error that ends a terminated session,
+        the notice of a shutdown) or a closed socket means the session is ending; then the full check decides.
+
+        A connection cut silently (no packet at all) is not seen here but by the next check of the lock,
+        within the keepalive's few seconds, as before."""
+        with self._lock:
+            if not self._held or self._connection is None:
+                return False
+            raw = self._connection.connection.dbapi_connection
+            if raw is None or getattr(raw, "closed", True):
+                self._drop()
+                return False
+            readable = select.poll()
+            readable.register(raw.fileno(), select.POLLIN | select.POLLERR | select.POLLHUP)
+            if not readable.poll(0):
+                return True
+            return self._check()
 
     def close(self) -> None:
         """Releases the lease and closes the dedicated connection."""
@@ -169,6 +197,9 @@ class FileLease:
     def still_held(self) -> bool:
         return self._fd is not None
 
+    def intact(self) -> bool:
+        return self._fd is not None  # the kernel holds the flock as long as the descriptor is open
+
     def release(self) -> None:
         with self._lock:
             if self._fd is not None:
@@ -187,6 +218,9 @@ class SoleLease:
         return True
 
     def still_held(self) -> bool:
+        return True
+
+    def intact(self) -> bool:
         return True
 
     def release(self) -> None:
@@ -217,6 +251,10 @@ class Leadership:
         self._heartbeat = heartbeat
         self._campaigning = False
         self._leading = False
+        # The term: how many times this process gained the lease. A unit of work records the term it began in,
+        # and may go on only while it is still the current one (a fencing token, kept in memory).
+        self._term = 0
+        self._unit = threading.local()  # the term the calling thread's current unit of work began in
 
     @property
     def leading(self) -> bool:
@@ -230,16 +268,35 @@ class Leadership:
         A campaigning process checks that it still holds the lease; one that does not campaign takes the
         lease for the unit if it is free and gives it back after.
         """
+        outer = getattr(self._unit, "term", None)  # a permit asked within another keeps the outer unit's term
         if self._campaigning:
             self._leading = self._leading and self._lease.still_held()
-            yield self._leading
+            self._unit.term = self._term if self._leading else None
+            try:
+                yield self._leading
+            finally:
+                self._unit.term = outer
             return
         taken = self._lease.try_acquire()
+        self._unit.term = self._term if taken else None
         try:
             yield taken
         finally:
+            self._unit.term = outer
             if taken:
                 self._lease.release()
+
+    def fence(self) -> bool:
+        """Whether the calling thread's unit of work may still send its next transaction: it runs under a
+        permit, in the term it began in (a campaigning process that lost the lease, even if it took it again
+        since, has another term), and the lease shows no sign of loss (`Lease.intact`, no round trip).
+
+        The outbox asks before each broadcast, so that a leader that lost its lease midway through a batch
+        leaves the rest of it (signed and stored) to the new leader instead of racing it."""
+        term = getattr(self._unit, "term", None)
+        if term is None or term != self._term or (self._campaigning and not self._leading):
+            return False
+        return self._lease.intact()
 
     def campaign(self, stop: threading.Event) -> threading.Thread:
         """Starts a thread that tries to take the lease every heartbeat while not leading and checks it while
@@ -255,6 +312,8 @@ class Leadership:
                 leading = self._lease.still_held() if self._leading else self._lease.try_acquire()
                 if leading != self._leading:
                     log.warning("this instance %s", "now leads" if leading else "no longer leads")
+                    if leading:
+                        self._term += 1
                 self._leading = leading
                 stop.wait(self._heartbeat)
         finally:

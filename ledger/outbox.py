@@ -12,7 +12,9 @@ sender key it holds:
    then broadcast, in nonce order; the receipts of the batch are then collected together.
 Because the signed bytes are stored before the broadcast, a restart re-sends the same transactions (same
 hashes) rather than new ones, whatever part of a batch had left: no duplicate, and nonces stay
-contiguous. The relayer key must be used by this outbox alone.
+contiguous. The relayer key must be used by this outbox alone. Among several instances, each transaction
+leaves only after the `fence` (ledger.leadership) says this process still leads: a leader that lost its
+lease midway through a batch stops, and the new leader broadcasts the rest from the stored bytes.
 
 A write relaying a party's signature waits (stays queued) while an earlier write of the same party is
 in flight: the contract checks that party's nonce in order, so the later one can only be dry-run once the
@@ -124,6 +126,10 @@ class UnknownSenderError(ValueError):
     """The outbox holds no key for the requested sender."""
 
 
+class LeaseLostError(RuntimeError):
+    """This process lost the leader's lease during a pass: the rest of the pass is the new leader's."""
+
+
 class FeeCapError(RuntimeError):
     """The network asks more than `max_fee_per_gas` allows: the write waits rather than overpay."""
 
@@ -203,10 +209,13 @@ class Outbox:
         signers: Mapping[str, LocalAccount],
         policy: OutboxPolicy | None = None,
         permit: Callable[[], AbstractContextManager[bool]] | None = None,
+        fence: Callable[[], bool] | None = None,
     ) -> None:
-        """`permit` says whether this process may run a pass now (ledger.leadership: one instance at a time)."""
+        """`permit` says whether this process may run a pass now (ledger.leadership: one instance at a time);
+        `fence`, asked before each broadcast of a pass, whether it still may (`Leadership.fence`)."""
         self._sessions = sessions
         self._permit = permit or (lambda: nullcontext(True))
+        self._fence = fence or (lambda: True)
         self._w3 = w3
         self._signers = {Web3.to_checksum_address(address): account for address, account in signers.items()}
         self._policy = policy or OutboxPolicy()
@@ -404,7 +413,10 @@ class Outbox:
         with self._pass, self._permit() as leading:
             self._leading = leading
             if not leading:
-                return True  # another instance leads: its worker sends, and a wait here polls the database
+                # Another instance leads: its worker sends, and a wait here polls the database. What this
+                # worker's own last pass ran into (say, while it led through a database restart) is stale.
+                self._problems = {}
+                return True
             try:
                 problems = self._run_pass()
             finally:
@@ -430,6 +442,10 @@ class Outbox:
                 sent, deferred = self._send_queued(sender)
                 settled = self._collect_receipts(sent)
                 in_flight = in_flight or pending > 0 or deferred > 0 or settled < len(sent)
+            except LeaseLostError as error:  # not a failure: another instance leads now and sends the rest
+                log.warning("outbox pass stopped: %s", error)
+                self._leading = False
+                break
             except Exception as error:  # a worker logs, reports and retries; it never dies
                 problem = _problem_of(error)
                 problems[problem] = f"{sender}: {type(error).__name__}: {str(error)[:300]}"
@@ -678,6 +694,8 @@ class Outbox:
         self._broadcast(attempt.raw_transaction)
 
     def _broadcast(self, raw: bytes) -> None:
+        if not self._fence():
+            raise LeaseLostError("the leader's lease was lost; the new leader sends what is left from the stored bytes")
         try:
             self._w3.eth.send_raw_transaction(raw)
         except ValueError as error:

@@ -59,6 +59,10 @@ class Pinset(Protocol):
         """The engine's version, for readiness probes."""
         ...
 
+    def unreachable(self) -> list[str]:
+        """The nodes that do not answer now (readiness and `drl doctor` name them)."""
+        ...
+
     def put_raw_block(self, block: bytes) -> str:
         """Pins `block` as a raw block on `replicas` nodes; returns its CID."""
         ...
@@ -138,6 +142,16 @@ class KuboSet:
     def version(self) -> str:
         """The version of the first reachable node."""
         return self._first(lambda client: client.version(), "version")
+
+    def unreachable(self) -> list[str]:
+        """The nodes whose RPC API does not answer a version request now."""
+        down: list[str] = []
+        for client, name in zip(self._clients, self._names, strict=True):
+            try:
+                client.version()
+            except IpfsError:
+                down.append(name)
+        return down
 
     def put_raw_block(self, block: bytes) -> str:
         # Each node's CID was checked against the one the ledger computes, so the answers agree.

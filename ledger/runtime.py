@@ -136,7 +136,8 @@ class LedgerRuntime:
     @cached_property
     def outbox(self) -> Outbox:
         policy = OutboxPolicy(max_fee_per_gas=self.settings.max_fee_per_gas)
-        return Outbox(self.sessions, self.w3, self.custody, policy, permit=self.leadership.permit)
+        leadership = self.leadership
+        return Outbox(self.sessions, self.w3, self.custody, policy, permit=leadership.permit, fence=leadership.fence)
 
     @cached_property
     def follower(self) -> ChainFollower:

@@ -1,12 +1,15 @@
 """Every table of the ledger, imported in one place so that `Base.metadata` describes the whole core.
 
-The service's own tables (tokens, drafts, review records) live in `api/tables.py` on the same base;
-the ledger never imports them (the migrations create them as plain DDL).
+The rows the service's faces keep (API tokens, web sessions, drafts, shared rate-limit buckets) are the ledger's
+too; only the review records live in `api/tables.py` on the same base, which the ledger never imports (the
+migrations create every table as plain DDL).
 """
 
 from __future__ import annotations
 
+from ledger.access_tokens import ApiToken
 from ledger.draft_pins import DraftPin
+from ledger.drafts import Draft
 from ledger.evidence import EvidenceRow
 from ledger.evidence_anchoring import EvidenceCheckpointRow
 from ledger.evidence_certificates import EvidenceCertificateRow
@@ -34,14 +37,18 @@ from ledger.index.tables import (
 from ledger.manifest.commitments import SaltRecord
 from ledger.outbox import OutboxAttempt, OutboxWrite
 from ledger.public_objections import PublicObjection
+from ledger.rate_buckets import RateBucket
 from ledger.transfer_offers import TransferOffer
+from ledger.web_sessions import WebSession
 
 __all__ = [
     "AnchorRow",
+    "ApiToken",
     "AuthorityRow",
     "CertificateRow",
     "ChainEvent",
     "DataFileRow",
+    "Draft",
     "DraftPin",
     "EndorsementRow",
     "EvidenceCertificateRow",
@@ -60,9 +67,11 @@ __all__ = [
     "PartyRow",
     "PendingTransferRow",
     "PublicObjection",
+    "RateBucket",
     "RegistrationRow",
     "RightRow",
     "RoleRow",
     "SaltRecord",
     "TransferOffer",
+    "WebSession",
 ]

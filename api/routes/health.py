@@ -31,7 +31,8 @@ def readyz(runtime: Runtime, principal: MaybePrincipal) -> JSONResponse:
     """Chain, IPFS, database and the outbox worker; 503 with reason codes when any is not ready.
 
     The worker checks apply in the process that runs it; every process sees a stalled queue. Reasons:
-    `chain_unreachable`, `ipfs_unreachable`, `database_unavailable`, `outbox_worker_stopped`,
+    `chain_unreachable`, `ipfs_unreachable` (no node of the replica set answers), `ipfs_below_replicas` (fewer
+    nodes answer than the copies every write needs), `database_unavailable`, `outbox_worker_stopped`,
     `outbox_stalled` (a write has waited longer than `DRL_OUTBOX_MAX_QUEUE_AGE_SECONDS`), `outbox_unavailable`, and
     `outbox_<problem>` for what the worker's last pass ran into (`outbox_insufficient_funds`,
     `outbox_fee_cap`, `outbox_chain_unreachable`, `outbox_database_unavailable`, `outbox_unexpected_error`).

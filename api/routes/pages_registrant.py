@@ -8,17 +8,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 
 from api.deps import DbSession, Principal, Runtime, holds
 from api.errors import ProblemError
 from api.routes import registrant
 from api.sessions import admitted, csrf_holds, csrf_token, signed_in
-from api.tables import Draft
 from api.tokens import Role
 from api.web.manifest_form import manifest_form
 from api.web.rendering import render
 from api.writes import INDEX_WAIT_SECONDS
+from ledger.drafts import open_drafts
 from ledger.index.freshness import wait_until_indexed
 from ledger.index.overview import holdings_of
 from ledger.manifest.model import EvidenceKind
@@ -34,19 +33,14 @@ def portal(request: Request, session: DbSession) -> Response:
     principal = admitted(session, request, REGISTRANT)
     if isinstance(principal, Response):
         return principal
-    drafts = session.scalars(
-        select(Draft)
-        .where(Draft.registrant == principal.address, Draft.write_key.is_(None))
-        .order_by(Draft.updated_at.desc())
-        .limit(DRAFTS_LIMIT)
-    )
+    drafts = open_drafts(session, principal.address, DRAFTS_LIMIT)
     return render(
         request,
         "registrant.html",
         principal=principal,
         csrf=csrf_token(session, request),
         holdings=holdings_of(session, principal.address),
-        drafts=list(drafts),
+        drafts=drafts,
     )
 
 

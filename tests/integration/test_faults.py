@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import signal
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -73,11 +75,29 @@ def test_nothing_accepted_is_lost_or_doubled_when(cluster: RunningCluster, fault
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(5400)  # about 40 minutes on a busy two-core machine (docs/topology.md)
 def test_two_thousand_registrations_survive_each_fault_in_turn(monkeypatch: pytest.MonkeyPatch) -> None:
     base = Path(tempfile.mkdtemp(prefix="drl-faults-slow-"))
     monkeypatch.setenv("DRL_REORG_HORIZON_BLOCKS", "1000")
     with running_cluster(base, registrants=REGISTRANTS) as running:
+        finished = threading.Event()
+        threading.Thread(target=_report_progress, args=(running, finished), daemon=True).start()
         for fault in (_kill_leader, _restart_chain, _restart_postgres):
-            load(running, 667, during=lambda _, fault=fault: fault(running), fault_at=200)
+            started = time.monotonic()
+            seconds = load(running, 667, during=lambda _, fault=fault: fault(running), fault_at=200)
             assert_nothing_lost_or_doubled(running, timeout=300)
+            # the figures docs/topology.md records (run with -s to see them)
+            print(
+                f"\n{fault.__name__}: load {seconds:.0f}s, checked after {time.monotonic() - started:.0f}s;"
+                f" accepted {len(running.accepted)}, refused {len(running.refused)} so far;"
+                f" load average {os.getloadavg()}"
+            )
+        finished.set()
         assert len(running.accepted) + len(running.refused) == 3 * 667
+
+
+def _report_progress(cluster: RunningCluster, finished: threading.Event) -> None:
+    """Prints how far the load got every minute (a long run on a busy machine: run with -s to see it)."""
+    while not finished.wait(60):
+        done = len(cluster.accepted) + len(cluster.refused)
+        print(f"{time.strftime('%H:%M:%S')} {done} registrations answered; load average {os.getloadavg()}", flush=True)
