@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eth_account.signers.local import LocalAccount
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from ..e2e.conftest import Service, eventually, service  # noqa: F401 - the e2e stack, shared
@@ -64,6 +65,24 @@ class Certified:
     number: int
     title: str
     data: bytes
+
+
+def with_wallet(page: Page, account: LocalAccount) -> Page:
+    """An EIP-1193 provider injected into the page that signs typed data with `account`'s test key (a browser
+    wallet as the pages meet one: `eth_requestAccounts`, `eth_signTypedData_v4`)."""
+
+    def sign_typed_data(typed: str) -> str:
+        return "0x" + account.sign_typed_data(full_message=json.loads(typed)).signature.hex().removeprefix("0x")
+
+    page.expose_function("testWalletSign", sign_typed_data)
+    page.add_init_script(
+        f"""window.ethereum = {{request: async ({{method, params}}) => {{
+            if (method === "eth_requestAccounts") return ["{account.address}"];
+            if (method === "eth_signTypedData_v4") return await window.testWalletSign(params[1]);
+            throw new Error("unsupported " + method);
+        }}}};"""
+    )
+    return page
 
 
 def register_file(stack: Service, title: str, data: bytes) -> int:

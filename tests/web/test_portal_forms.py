@@ -12,30 +12,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from eth_account.signers.local import LocalAccount
 from playwright.sync_api import Page, expect
 
 from ..e2e.conftest import Service, eventually
-from .conftest import Certified, axe_violations
+from .conftest import Certified, axe_violations, with_wallet
 from .test_signed_in_portal import sign_in
 
 pytestmark = pytest.mark.integration
-
-
-def inject_wallet(page: Page, account: LocalAccount) -> None:
-    """An EIP-1193 provider in the page that signs typed data with the test key."""
-
-    def sign_typed_data(typed: str) -> str:
-        return "0x" + account.sign_typed_data(full_message=json.loads(typed)).signature.hex().removeprefix("0x")
-
-    page.expose_function("testWalletSign", sign_typed_data)
-    page.add_init_script(
-        f"""window.ethereum = {{request: async ({{method, params}}) => {{
-            if (method === "eth_requestAccounts") return ["{account.address}"];
-            if (method === "eth_signTypedData_v4") return await window.testWalletSign(params[1]);
-            throw new Error("unsupported " + method);
-        }}}};"""
-    )
 
 
 def fill_form(page: Page, title: str, data: Path) -> None:
@@ -87,7 +70,7 @@ def sign_twice(page: Page) -> int:
 def test_a_registrant_registers_from_the_generated_form_with_errors_shown_beside_their_fields_until_fixed(
     page: Page, service: Service, tmp_path: Path
 ) -> None:
-    inject_wallet(page, service.registrant)
+    with_wallet(page, service.registrant)
     data = tmp_path / "form.csv"
     data.write_bytes(b"road,count\nregistered from the generated form,1\n")
     sign_in(page, service.tokens["registrant"], "/portal/register?lang=en")
@@ -137,7 +120,7 @@ def test_a_registrant_registers_from_the_generated_form_with_errors_shown_beside
 def test_evidence_files_are_uploaded_with_progress_to_100_percent_and_their_cids_shown(
     page: Page, service: Service, tmp_path: Path
 ) -> None:
-    inject_wallet(page, service.registrant)
+    with_wallet(page, service.registrant)
     data = tmp_path / "evidence-data.csv"
     data.write_bytes(b"road,count\nregistered with evidence,1\n")
     sample, report = tmp_path / "sample.csv", tmp_path / "quality-report.txt"
@@ -172,7 +155,7 @@ def test_evidence_files_are_uploaded_with_progress_to_100_percent_and_their_cids
 def test_a_source_picked_from_the_catalogue_becomes_a_parent_of_the_registration(
     page: Page, service: Service, tmp_path: Path, certified: Certified
 ) -> None:
-    inject_wallet(page, service.registrant)
+    with_wallet(page, service.registrant)
     data = tmp_path / "derived.csv"
     data.write_bytes(b"road,count\nderived from a catalogue pick,1\n")
     sign_in(page, service.tokens["registrant"], "/portal/register?lang=en")

@@ -24,28 +24,11 @@ from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
 from ..e2e.conftest import Service, eventually
 from ..factories import manifest_fields
 from ..integration.registry import advance_time, transact
-from .conftest import axe_violations, certify, register_file
+from .conftest import axe_violations, certify, register_file, with_wallet
 from .test_signed_in_portal import sign_in
 
 pytestmark = pytest.mark.integration
 NEW_HOLDER = dev_account(17, LOCAL_CHAIN_ID)
-
-
-def with_wallet(page: Page, account: LocalAccount) -> Page:
-    """An EIP-1193 provider injected into the page that signs typed data with `account`'s test key."""
-
-    def sign_typed_data(typed: str) -> str:
-        return "0x" + account.sign_typed_data(full_message=json.loads(typed)).signature.hex().removeprefix("0x")
-
-    page.expose_function("testWalletSign", sign_typed_data)
-    page.add_init_script(
-        f"""window.ethereum = {{request: async ({{method, params}}) => {{
-            if (method === "eth_requestAccounts") return ["{account.address}"];
-            if (method === "eth_signTypedData_v4") return await window.testWalletSign(params[1]);
-            throw new Error("unsupported " + method);
-        }}}};"""
-    )
-    return page
 
 
 @pytest.fixture

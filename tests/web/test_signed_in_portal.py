@@ -22,7 +22,7 @@ from api.tokens import Role, find_token, issue_token, revoke_token
 from ..e2e.conftest import Service
 from ..factories import manifest_fields
 from ..integration.registry import advance_time
-from .conftest import axe_violations, certify, register_file
+from .conftest import axe_violations, certify, register_file, with_wallet
 
 pytestmark = pytest.mark.integration
 
@@ -167,18 +167,7 @@ def test_a_registrant_registers_from_the_portal_signing_with_a_browser_wallet(
 ) -> None:
     """The wallet is an EIP-1193 provider injected into the page that signs with the registrant's test key."""
     account = service.registrant
-
-    def sign_typed_data(typed: str) -> str:
-        return "0x" + account.sign_typed_data(full_message=json.loads(typed)).signature.hex().removeprefix("0x")
-
-    page.expose_function("testWalletSign", sign_typed_data)
-    page.add_init_script(
-        f"""window.ethereum = {{request: async ({{method, params}}) => {{
-            if (method === "eth_requestAccounts") return ["{account.address}"];
-            if (method === "eth_signTypedData_v4") return await window.testWalletSign(params[1]);
-            throw new Error("unsupported " + method);
-        }}}};"""
-    )
+    with_wallet(page, account)
     data = tmp_path / "portal.csv"
     data.write_bytes(b"road,count\nregistered from the portal,1\n")
     fields = manifest_fields(account.address, title="门户登记 wallet")
