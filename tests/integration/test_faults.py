@@ -1,7 +1,8 @@
 """Faults the cluster topology survives, under a load of registrations through its HTTP instances: the leading
-instance killed with SIGKILL, the chain node killed and restarted, PostgreSQL restarted. After each, every
-registration the service accepted is on chain exactly once, the relayer's nonces have no gap, the outbox is
-drained, and the index equals a fresh rebuild from the chain.
+instance killed with SIGKILL, the chain node killed and restarted, PostgreSQL restarted, one Kubo node killed and
+left down. After each, every registration the service accepted is on chain exactly once, the relayer's nonces have
+no gap, the outbox is drained, the index equals a fresh rebuild from the chain, and every CID is held by R nodes
+(after repair).
 
 The default suite runs each fault under a load of LOAD registrations; the `slow` test runs all three in turn
 under 2,000 (`pytest -m slow tests/integration/test_faults.py`)."""
@@ -17,6 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from ledger.db import make_engine, make_sessionmaker
+from ledger.replication import KuboSet
+from ledger.retention import check_retention, repair_retention
 
 from .cluster_load import RunningCluster, assert_nothing_lost_or_doubled, load, poll, readyz, running_cluster
 
@@ -56,6 +61,30 @@ def _restart_chain(cluster: RunningCluster) -> None:
     chain.start(timeout=60)
 
 
+def _kill_kubo_node(cluster: RunningCluster) -> None:
+    """One of the three Kubo nodes killed and left down: writes go on to R of the others (the last fault of the
+    module: the node stays down)."""
+    node = [p for p in cluster.stack.processes if p.name == "kubo"][-1]
+    assert node.pid is not None
+    os.killpg(node.pid, signal.SIGKILL)
+    poll(lambda: not node.running, 10, "the Kubo node dies")
+
+
+def _every_cid_at_r_after_repair(cluster: RunningCluster) -> None:
+    """Every manifest, certificate document and evidence file the index references is held by R nodes (after
+    `drl retention repair`), counting only nodes that answer."""
+    pinset = KuboSet.of(cluster.layout.ipfs_api_urls, replicas=2)
+    sessions = make_sessionmaker(make_engine(cluster.layout.database_url))
+    try:
+        repaired = repair_retention(sessions, pinset)
+        assert repaired.missing == [], repaired.missing
+        report = check_retention(sessions, pinset)
+        assert report.checked >= len(cluster.accepted)
+        assert report.missing == [], report.missing
+    finally:
+        pinset.close()
+
+
 def _restart_postgres(cluster: RunningCluster) -> None:
     database = cluster.process("postgres")
     database.stop()
@@ -63,13 +92,16 @@ def _restart_postgres(cluster: RunningCluster) -> None:
 
 
 @pytest.mark.parametrize(
-    "fault", [_kill_leader, _restart_chain, _restart_postgres], ids=["leader", "chain", "postgres"]
+    "fault",
+    [_kill_leader, _restart_chain, _restart_postgres, _kill_kubo_node],
+    ids=["leader", "chain", "postgres", "kubo-node-left-down"],
 )
 def test_nothing_accepted_is_lost_or_doubled_when(cluster: RunningCluster, fault: object) -> None:
     assert callable(fault)
     load(cluster, LOAD, during=lambda _: fault(cluster), fault_at=LOAD // 3)
     assert cluster.accepted, "the load had no registration accepted at all"
     assert_nothing_lost_or_doubled(cluster)
+    _every_cid_at_r_after_repair(cluster)
     for url in cluster.layout.service_urls:
         poll(lambda url=url: bool(readyz(url)["ready"]), 60, f"{url} is ready again")
 
