@@ -1,6 +1,5 @@
 """axe-core over every page the app serves, public and signed in, in Chinese (the default): no serious or critical
-violation on any of them. The API's `/docs` and `/redoc` (FastAPI's own HTML) are left out: their `<html>` names no
-language (axe's `html-has-lang`), see docs/public-pages.md."""
+violation on any of them, the API's `/docs` (Swagger UI) and `/redoc` (ReDoc) included."""
 
 from __future__ import annotations
 
@@ -51,6 +50,8 @@ def test_no_page_has_a_serious_or_critical_accessibility_violation(
         "/notices",
         f"/notices/{in_notice}",
         "/signin",
+        "/docs",
+        "/redoc",
     ]
     found = _violations_on(page, public)
     sign_in(page, service.tokens["registrant"])
