@@ -110,6 +110,31 @@ def send(
     return _final_or_refused(result)
 
 
+@dataclass(frozen=True)
+class WalletTransaction:
+    """A write for a party to send from its own wallet (EIP-1193 `eth_sendTransaction`): for the calls a contract
+    takes from their sender only (an objection), when the service holds no key of the party's."""
+
+    sender: str
+    to: str
+    data: str
+    chain_id: int
+    purpose: str
+
+
+def wallet_transaction(runtime: LedgerRuntime, write: Write, sender: str) -> WalletTransaction:
+    """Dry-runs `write` from `sender`, so that a refusal is read as a sentence before the wallet asks its holder
+    to pay for it, and answers the unsigned transaction. Nothing is queued: the party's wallet sends it, and the
+    index reads it from the chain like any other write."""
+    sender = Web3.to_checksum_address(sender)
+    try:
+        runtime.w3.eth.call({"from": sender, "to": write.to, "data": write.data})
+    except CONTRACT_REFUSALS as refusal:
+        decoded = decode_refusal(refusal)
+        raise ContractRefusedError(decoded.name, str(decoded)) from refusal
+    return WalletTransaction(sender, write.to, "0x" + write.data.hex(), runtime.w3.eth.chain_id, write.purpose)
+
+
 def _dry_run(runtime: LedgerRuntime, write: Write, sender: str, signer: Signer | None) -> None:
     try:
         runtime.w3.eth.call({"from": sender, "to": write.to, "data": write.data})
@@ -156,6 +181,8 @@ __all__ = [
     "IdempotencyConflictError",
     "NoCustodyKeyError",
     "Signer",
+    "WalletTransaction",
     "send",
+    "wallet_transaction",
     "write_key",
 ]

@@ -6,6 +6,7 @@ dry-run first: what the contract would refuse is refused with its rule before an
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -31,6 +32,7 @@ from ledger.chain import registry
 from ledger.encoding import from_hex
 from ledger.screening import NegativeList, screened_review_queue
 from ledger.vocabulary import ReviewDecision, Status
+from ledger.writes import wallet_transaction
 
 router = APIRouter(prefix="/v1", tags=["authority"])
 Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER, Role.AUTHORITY))]
@@ -234,6 +236,28 @@ def file_objection(
         idempotency_key=key,
         wait=wait,
     )
+
+
+class UnsignedTransaction(BaseModel):
+    """A transaction for the caller's own wallet to send (`eth_sendTransaction`)."""
+
+    sender: str = Field(serialization_alias="from")
+    to: str
+    data: str
+    chain_id: int = Field(serialization_alias="chainId")
+    purpose: str
+
+
+@router.post("/registrations/{registration_id}/objections/transaction", response_model=UnsignedTransaction)
+def objection_transaction(
+    registration_id: RegistrationId, body: ObjectionBody, principal: MaybePrincipal, runtime: Runtime
+) -> UnsignedTransaction:
+    """The objection as a transaction for the caller's own wallet: the contract takes an objection from its sender
+    only, so a party whose key the service does not hold sends it itself (dry-run first: a refusal is a 422)."""
+    if principal is None:
+        raise ProblemError(401, "unauthenticated", "An API token is required to file an objection")
+    write = registry.file_objection(runtime.contracts, registration_id, from_hex(body.evidence_digest))
+    return UnsignedTransaction(**asdict(wallet_transaction(runtime, write, principal.address)))
 
 
 @router.post("/parties", response_model=WriteAccepted, status_code=202)

@@ -416,5 +416,19 @@ def file_objection(
     runtime: Runtime,
 ) -> WriteAccepted:
     """`POST /v1/registrations/{id}/objections?wait=true`, sent from the party's custodied key (the contract takes
-    an objection from its sender only: a party without custody objects through the public notice's form)."""
+    an objection from its sender only: a party without custody sends it from its wallet, below)."""
     return authority.file_objection(registration_id, body, _caller(session, request), runtime, None, True)
+
+
+@router.post(
+    "/portal/registrations/{registration_id}/objections/transaction", response_model=authority.UnsignedTransaction
+)
+def objection_transaction(
+    registration_id: RegistrationId,
+    body: authority.ObjectionBody,
+    request: Request,
+    session: DbSession,
+    runtime: Runtime,
+) -> authority.UnsignedTransaction:
+    """`POST /v1/registrations/{id}/objections/transaction`: the objection for the party's own wallet to send."""
+    return authority.objection_transaction(registration_id, body, _caller(session, request), runtime)

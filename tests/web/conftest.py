@@ -15,6 +15,8 @@ import pytest
 from eth_account.signers.local import LocalAccount
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from ledger.chain.transactions import send_and_wait
+
 from ..e2e.conftest import Service, eventually, service  # noqa: F401 - the e2e stack, shared
 from ..factories import manifest_fields
 from ..integration.registry import advance_time
@@ -67,18 +69,37 @@ class Certified:
     data: bytes
 
 
-def with_wallet(page: Page, account: LocalAccount) -> Page:
+def with_wallet(page: Page, account: LocalAccount, w3: Any = None) -> Page:
     """An EIP-1193 provider injected into the page that signs typed data with `account`'s test key (a browser
-    wallet as the pages meet one: `eth_requestAccounts`, `eth_signTypedData_v4`)."""
+    wallet as the pages meet one: `eth_requestAccounts`, `eth_signTypedData_v4`); given the chain (`w3`), it also
+    sends transactions from the account and reads their receipts (`eth_sendTransaction`,
+    `eth_getTransactionReceipt`)."""
 
     def sign_typed_data(typed: str) -> str:
         return "0x" + account.sign_typed_data(full_message=json.loads(typed)).signature.hex().removeprefix("0x")
 
+    def send_transaction(transaction: dict[str, str]) -> str:
+        assert w3 is not None
+        assert transaction["from"].lower() == account.address.lower()
+        sent = send_and_wait(w3, account, {"to": transaction["to"], "data": transaction["data"]})
+        return "0x" + bytes(sent["transactionHash"]).hex()
+
+    def receipt(tx_hash: str) -> dict[str, str]:
+        assert w3 is not None
+        found = w3.eth.get_transaction_receipt(tx_hash)  # mined already: send_and_wait waited for it
+        return {"status": hex(found["status"]), "blockNumber": hex(found["blockNumber"])}
+
     page.expose_function("testWalletSign", sign_typed_data)
+    if w3 is not None:
+        page.expose_function("testWalletSend", send_transaction)
+        page.expose_function("testWalletReceipt", receipt)
     page.add_init_script(
         f"""window.ethereum = {{request: async ({{method, params}}) => {{
             if (method === "eth_requestAccounts") return ["{account.address}"];
             if (method === "eth_signTypedData_v4") return await window.testWalletSign(params[1]);
+            const send = window.testWalletSend, receipt = window.testWalletReceipt;
+            if (method === "eth_sendTransaction" && send) return await send(params[0]);
+            if (method === "eth_getTransactionReceipt" && receipt) return await receipt(params[0]);
             throw new Error("unsupported " + method);
         }}}};"""
     )

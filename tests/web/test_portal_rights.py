@@ -19,6 +19,7 @@ from web3 import Web3
 
 from api.tokens import Role, issue_token
 from ledger import transfer_offers
+from ledger.chain.transactions import send_and_wait
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
 
 from ..e2e.conftest import Service, eventually
@@ -229,6 +230,26 @@ def test_an_admitted_party_objects_on_chain_from_the_portal(page: Page, service:
     page.click("#sign-custody")
     expect(page.locator("#result")).to_have_attribute("data-done", "mined", timeout=60_000)
     assert service.client().registration(registration_id).status == "objected"
+
+
+def test_a_party_without_custody_sends_its_objection_from_its_own_wallet(
+    page: Page, service: Service, w3: Web3, admin: LocalAccount, new_holder_token: str
+) -> None:
+    registration_id = register_file(service, "门户钱包异议 wallet objection", b"road,count\nwallet objection,1\n")
+    assert service.client("reviewer").accept(registration_id).status == "mined"
+    assert service.client("authority").approve(registration_id).status == "mined"
+    eventually(lambda: service.client().registration(registration_id).status == "public_notice")
+    send_and_wait(w3, admin, {"to": NEW_HOLDER.address, "value": 10**18})  # the party pays its own gas
+    objector = with_wallet(page, NEW_HOLDER, w3)  # an admitted party whose key the service does not hold
+    sign_in(objector, new_holder_token, f"/portal/registrations/{registration_id}/objection?lang=en")
+    expect(objector.locator("#custody-needed")).to_contain_text("your own wallet")
+    objector.fill("#evidence", "our data, registered first, certificate 2026-002")
+    objector.click("#prepare")
+    expect(objector.locator("#sign-wallet")).to_have_text("Send from my wallet")
+    assert axe_violations(objector) == []
+    objector.click("#sign-wallet")
+    expect(objector.locator("#result")).to_have_attribute("data-done", "mined", timeout=60_000)
+    eventually(lambda: service.client().registration(registration_id).status == "objected")
 
 
 def test_only_the_new_holder_may_see_or_sign_a_transfer_offer(

@@ -139,11 +139,28 @@ async function prepare() {
   clearErrors();
   const fields = await fieldsOf();
   const typed = form.dataset.terms ? await call(form.dataset.terms, fields) : null; // an objection is sent, not signed
-  prepared = { fields, typed };
+  // An objection from a wallet: the contract takes it from its sender only, so the wallet sends the transaction.
+  const transaction = form.dataset.transaction && window.ethereum ? await call(form.dataset.transaction, fields) : null;
+  prepared = { fields, typed, transaction };
   document.getElementById("signing").hidden = false;
   if (typed) explain(typed);
   else document.getElementById("to-sign").replaceChildren();
-  if (walletButton && !typed) walletButton.hidden = true;
+  if (walletButton) walletButton.hidden = !window.ethereum || !(typed || transaction);
+}
+
+// The wallet sends the transaction itself, then the page waits for its receipt through the same wallet.
+async function sendFromWallet(transaction) {
+  const { from, to, data } = transaction;
+  const hash = await window.ethereum.request({ method: "eth_sendTransaction", params: [{ from, to, data }] });
+  for (let tries = 0; tries < 240; tries += 1) {
+    const receipt = await window.ethereum.request({ method: "eth_getTransactionReceipt", params: [hash] });
+    if (receipt) {
+      if (Number(receipt.status) !== 1) throw new Error(words.reverted);
+      return { status: "mined", block_number: Number(receipt.blockNumber), tx_hash: hash };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return { status: "pending", block_number: null, tx_hash: hash };
 }
 
 async function sign(withWallet) {
@@ -154,7 +171,11 @@ async function sign(withWallet) {
     showResult(await call(offer.dataset.submit, { signature }));
     return;
   }
-  const { fields, typed } = prepared;
+  const { fields, typed, transaction } = prepared;
+  if (withWallet && transaction) {
+    showResult(await sendFromWallet(transaction));
+    return;
+  }
   const signature = withWallet ? await walletSignature(typed) : null;
   const signed = typed ? { nonce: typed.message.nonce, deadline: typed.message.deadline } : {};
   const body = { ...fields, ...signed };
