@@ -67,7 +67,13 @@ def test_no_sequence_of_linked_requests_makes_the_service_fail(service: Service)
     draft.pop("registrant")
     valid_draft = json.loads(json.dumps(draft, default=str))
 
-    class Linked(schema.as_state_machine()):  # type: ignore[misc]
+    # The run walks the operations the links join (drafts, the catalogue and notices, a registration's report, bundle
+    # and lineage): over every operation, a bounded derandomised run may never reach a draft as the schema grows.
+    linked = schema.include(
+        path_regex=r"^/v1/(drafts|catalogue|notices|registrations/\{registration_id\}(/bundle|/lineage)?$)"
+    )
+
+    class Linked(linked.as_state_machine()):  # type: ignore[misc]
         def before_call(self, case: Case) -> None:
             # Draft creation gets a valid manifest, so that the links from its answer lead somewhere; the
             # per-operation run above is where its bad bodies are tried.
