@@ -1,8 +1,10 @@
-// Every vector of docs/formats/vectors run through the pages' own JavaScript module (api/web/static/verify-bundle.mjs),
+// Every vector of docs/formats/vectors run through the pages' own JavaScript modules (api/web/static/verify-bundle.mjs,
+// and evidence-cid.mjs for the evidence-file CIDs),
 // as the browser runs it: reads the vectors folder's path on stdin, writes [{file, name, failures: [...]}, ...].
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as formats from "../../api/web/static/verify-bundle.mjs";
+import { UNIXFS_PROFILES, unixfsCidOfBytes } from "../../api/web/static/evidence-cid.mjs";
 
 let input = "";
 for await (const chunk of process.stdin) input += chunk;
@@ -189,6 +191,45 @@ vector("tlog.json", "evidence bundle", () => {
     ["checkpoint size", checked.checkpoint.size, formats.verifyCheckpoint(bundle.checkpoint.signed_note, formats.parseVerifierKey(bundle.log_key)).size],
     ["consistent with the earlier checkpoint", checked.earlier !== null, Boolean(bundle.consistency)],
     ["an edited entry is refused", holds(() => formats.checkEvidenceOffline(edited)), false],
+  ];
+});
+
+// Evidence-file CIDs (docs/formats/evidence-cid.md): each profile's parameters, and each file's CID as Kubo made it.
+const evidenceCids = read("evidence-cid.json");
+for (const p of evidenceCids.profiles) {
+  vector("evidence-cid.json", `profile ${p.name}`, () => [
+    ["chunk_size", UNIXFS_PROFILES[p.name]?.chunkSize, p.chunk_size],
+    ["max_links", UNIXFS_PROFILES[p.name]?.maxLinks, p.max_links],
+  ]);
+}
+for (const f of evidenceCids.files) {
+  vector("evidence-cid.json", `${f.profile}, ${f.size} bytes`, () => {
+    const bytes = Uint8Array.from({ length: f.size }, (_, i) => i % 251);
+    return [["cid", unixfsCidOfBytes(bytes, f.profile), f.cid]];
+  });
+}
+
+// The evidence certificate (docs/formats/evidence-certificate.md): its block and CID, its signed checkpoint, and its
+// entry against that entry's bundle (tlog.json's evidence_bundle); an edited checkpoint member is refused.
+const evidenceCertificate = read("evidence-certificate.json");
+vector("evidence-certificate.json", evidenceCertificate.document.schema_version, () => {
+  const document = evidenceCertificate.document;
+  const checkpoint = formats.checkEvidenceCertificateOffline(document);
+  const bundle = tlogVectors.evidence_bundle;
+  const proved = formats.checkEvidenceOffline(bundle);
+  const [entry] = document.entries;
+  const edited = { ...document, checkpoint: { ...document.checkpoint, size: document.checkpoint.size + 1 } };
+  return [
+    ["canonical", formats.canonicalJson(document), evidenceCertificate.canonical],
+    ["sha256", formats.documentDigest(document), evidenceCertificate.sha256],
+    ["evidence_entry_subject", formats.documentDigest(document), evidenceCertificate.evidence_entry_subject],
+    ["cid", formats.rawCid(evidenceCertificate.sha256), evidenceCertificate.cid],
+    ["entries", document.entries.length, 1],
+    ["entry index is the bundle's", entry.index, Number(bundle.index)],
+    ["entry leaf_hash is the bundle entry's", entry.leaf_hash, proved.leafHash],
+    ["signed note is the bundle's checkpoint", document.checkpoint.signed_note, bundle.checkpoint.signed_note],
+    ["the entry is included in the certified checkpoint", holds(() => formats.verifyTlogInclusion(entry.index, checkpoint.size, fromHex(entry.leaf_hash), bundle.inclusion_proof.map(fromHex), checkpoint.root)), true],
+    ["an edited checkpoint size is refused", holds(() => formats.checkEvidenceCertificateOffline(edited)), false],
   ];
 });
 

@@ -1,5 +1,5 @@
-"""The pages' JavaScript verifier (api/web/static/verify-bundle.mjs, the module the browser runs) reproduces every
-vector of docs/formats/vectors except the evidence-file CIDs, which the bundle check never computes."""
+"""The pages' JavaScript verifier (api/web/static/verify-bundle.mjs, the module the browser runs, and evidence-cid.mjs
+beside it for the evidence-file CIDs) reproduces every vector of every file in docs/formats/vectors."""
 
 from __future__ import annotations
 
@@ -31,11 +31,15 @@ def _vector_count() -> int:
         + len(load("bundle.json")["vectors"])
         + 3  # tlog-merkle.json: leaf hashes and roots, inclusion proofs, consistency proofs
         + 4  # tlog.json: entry, checkpoint, proofs, evidence bundle
+        + len(load("evidence-cid.json")["profiles"])
+        + len(load("evidence-cid.json")["files"])
+        + 1  # evidence-certificate.json: the one document
     )
 
 
 def test_the_browsers_verifier_module_reproduces_every_format_vector() -> None:
     results = run_node("formats_in_js.mjs", {"vectors": str(VECTORS)})
+    assert {r["file"] for r in results} == {path.name for path in VECTORS.glob("*.json")}
     assert len(results) == _vector_count()
     failed = {f"{r['file']}: {r['name']}": r["failures"] for r in results if r["failures"]}
     assert failed == {}

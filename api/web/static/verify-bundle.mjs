@@ -562,6 +562,30 @@ export function checkEvidenceOffline(bundle) {
   return { checkpoint, earlier, leafHash: hex(leaf), entryDigest: hex(sha256(utf8(bundle.entry))) };
 }
 
+export const EVIDENCE_CERTIFICATE_VERSION = "drl.evidence-certificate/1";
+
+/** Checks what an evidence certificate (docs/formats/evidence-certificate.md) states offline (`_check_checkpoint` of
+ * ledger/proofs/tlog_certificate.py): its signed note verifies under its log key and states its origin, size and
+ * root, and every certified index is inside that checkpoint; returns the checkpoint. Throws naming the member. */
+export function checkEvidenceCertificateOffline(document) {
+  if (document.schema_version !== EVIDENCE_CERTIFICATE_VERSION) {
+    throw new BundleCheckError(`unknown certificate version ${document.schema_version}`);
+  }
+  const checkpoint = verifyCheckpoint(document.checkpoint.signed_note, parseVerifierKey(document.log_key));
+  const signed = { origin: checkpoint.origin, size: checkpoint.size, root: hex(checkpoint.root) };
+  for (const member of ["origin", "size", "root"]) {
+    if (document.checkpoint[member] !== signed[member]) {
+      throw new BundleCheckError(`checkpoint.${member}: the document says ${document.checkpoint[member]}, the signed note says ${signed[member]}`);
+    }
+  }
+  document.entries.forEach((entry, position) => {
+    if (!(entry.index >= 0 && entry.index < checkpoint.size)) {
+      throw new BundleCheckError(`entries[${position}].index: ${entry.index} is outside the checkpoint of size ${checkpoint.size}`);
+    }
+  });
+  return checkpoint;
+}
+
 const ANCHOR_OF = new Interface([
   "function anchorOf(address anchorer, bytes32 root) view returns ((uint64 size, uint40 anchoredAt))",
 ]);
