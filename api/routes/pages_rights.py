@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from api.bodies import RequestBody
-from api.deps import DbSession, Principal, RegistrationId, Runtime
+from api.deps import DbSession, RegistrationId, Runtime
 from api.errors import ProblemError
 from api.routes import authority, registrant, rights
 from api.routes.pages_registrant import REGISTRANT, _caller
@@ -27,8 +27,7 @@ from api.web.rendering import render
 from api.writes import WriteAccepted, accepted
 from ledger import transfer_offers
 from ledger.chain.registry import HolderAction
-from ledger.chain.rights import EncumbranceTerms, LicenceTerms, TransferTerms
-from ledger.encoding import from_hex, to_hex
+from ledger.encoding import from_hex
 from ledger.index.overview import holdings_of, registrations_in
 from ledger.runtime import LedgerRuntime
 from ledger.vocabulary import Encumbrance, LicenceType, Right, Status
@@ -41,16 +40,6 @@ OfferId = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
 
 def _chain_time(runtime: LedgerRuntime) -> int:
     return int(runtime.w3.eth.get_block("latest")["timestamp"])
-
-
-def _signed_or_custody(runtime: LedgerRuntime, principal: Principal, typed: dict[str, Any], given: str | None) -> str:
-    """The wallet's signature, or custody's over the very terms the page showed (422 without custody)."""
-    if given is not None:
-        return given
-    made = runtime.custodial_signature(principal.address, typed)
-    if made is None:
-        raise ProblemError(422, "signature_required", "Sign with your wallet: the service holds no key for you")
-    return to_hex(made)
 
 
 # ------------------------------------------------------------------------------------------------ pages
@@ -174,15 +163,7 @@ def make_offer(
 ) -> OfferAnswer:
     """The holder's signed terms, kept for the new holder to sign from their own portal."""
     principal = _caller(session, request)
-    terms = TransferTerms(
-        registration_id,
-        body.right,
-        principal.address,
-        body.new_holder,
-        from_hex(body.agreement_digest),
-        body.nonce,
-        body.deadline,
-    )
+    terms = rights.transfer_terms_of(registration_id, body, principal.address, body.nonce, body.deadline)
     given = None if body.holder_signature is None else from_hex(body.holder_signature)
     try:
         row = transfer_offers.offer(session, runtime, terms, given)
@@ -251,24 +232,11 @@ def grant_licence(
 ) -> WriteAccepted:
     """`POST /v1/registrations/{id}/licences?wait=true`, signed by the wallet or through custody."""
     principal = _caller(session, request)
-    terms = LicenceTerms(
-        registration_id,
-        body.right,
-        principal.address,
-        body.licensee,
-        body.licence_type,
-        from_hex(body.scope_digest),
-        body.starts_at,
-        body.ends_at,
-        body.sublicensable,
-        int(body.parent_licence_id),
-        body.nonce,
-        body.deadline,
-    )
+    terms = rights.licence_terms_of(registration_id, body, principal.address, body.nonce, body.deadline)
     typed = terms.typed_data(runtime.deployment.chain_id, runtime.deployment.rights)
     signed = rights.SignedLicence(
         **body.model_dump(exclude={"signature"}),
-        signature=_signed_or_custody(runtime, principal, typed, body.signature),
+        signature=registrant.signature_or_custody(runtime, principal, typed, body.signature),
     )
     return rights.grant_licence(registration_id, signed, principal, session, runtime, None, True)
 
@@ -315,20 +283,11 @@ def encumber(
 ) -> WriteAccepted:
     """`POST /v1/registrations/{id}/encumbrances?wait=true`, signed by the wallet or through custody."""
     principal = _caller(session, request)
-    terms = EncumbranceTerms(
-        registration_id,
-        body.right,
-        body.kind,
-        principal.address,
-        body.creditor,
-        from_hex(body.agreement_digest),
-        body.nonce,
-        body.deadline,
-    )
+    terms = rights.encumbrance_terms_of(registration_id, body, principal.address, body.nonce, body.deadline)
     typed = terms.typed_data(runtime.deployment.chain_id, runtime.deployment.rights)
     signed = rights.SignedEncumbrance(
         **body.model_dump(exclude={"signature"}),
-        signature=_signed_or_custody(runtime, principal, typed, body.signature),
+        signature=registrant.signature_or_custody(runtime, principal, typed, body.signature),
     )
     return rights.encumber(registration_id, signed, principal, runtime, None, True)
 

@@ -81,7 +81,7 @@ class SubmissionBody(SignatureBody):
     again: bool = Field(default=False, description="Register data this registrant registered before, again")
 
 
-def _signature_or_custody(runtime: Runtime, principal: Principal, typed: dict[str, Any], given: str | None) -> str:
+def signature_or_custody(runtime: Runtime, principal: Principal, typed: dict[str, Any], given: str | None) -> str:
     """The given signature, or one made now with the key the service holds for the caller (custody)."""
     if given is not None:
         return given
@@ -221,7 +221,7 @@ def sign_manifest(
         return _view(runtime, draft, session)
     manifest = Manifest.model_validate(draft.manifest)
     # The typed data only for custody: a wallet's signature is checked over the manifest itself below.
-    signature = body.signature or _signature_or_custody(
+    signature = body.signature or signature_or_custody(
         runtime, principal, _manifest_typed_data(runtime, manifest), None
     )
     try:
@@ -268,7 +268,7 @@ def submit(
     submission = submission_of(
         document.manifest, sha256(block), draft.submission["nonce"], draft.submission["deadline"]
     )
-    signature = _signature_or_custody(runtime, principal, draft.submission["typed_data"], body.signature)
+    signature = signature_or_custody(runtime, principal, draft.submission["typed_data"], body.signature)
     if not _signed_by(draft.submission["typed_data"], signature, principal.address):
         raise ProblemError(422, "invalid_signature", "The application signature is not the registrant's")
     cid = raw_cid(block)
@@ -413,7 +413,7 @@ def _relay_holder_action(
     digests = _digests(action, body, session, principal)
     message = {"registrationId": registration_id, **digests, "nonce": nonce, "deadline": deadline}
     typed = typed_data(action.primary_type, message, runtime.deployment.chain_id, runtime.deployment.registrations)
-    signed = _signature_or_custody(runtime, principal, typed, given)
+    signed = signature_or_custody(runtime, principal, typed, given)
     if not _signed_by(typed, signed, principal.address):
         raise ProblemError(422, "invalid_signature", "The signature is not the token holder's")
     arguments = [from_hex(digests[name]) for name in action.digest_fields]

@@ -146,15 +146,16 @@ def _checked_signature(runtime: LedgerRuntime, terms: Terms, signature: str, sig
     return raw
 
 
-def _transfer_terms(
+def transfer_terms_of(
     registration_id: int, body: TransferRequest, holder: str, nonce: int, deadline: int
 ) -> TransferTerms:
+    """The terms of a transfer request as both holders sign them (the API's routes and the portal's pages)."""
     return TransferTerms(
         registration_id, body.right, holder, body.new_holder, from_hex(body.agreement_digest), nonce, deadline
     )
 
 
-def _licence_terms(
+def licence_terms_of(
     registration_id: int, body: LicenceRequest, licensor: str, nonce: int, deadline: int
 ) -> LicenceTerms:
     return LicenceTerms(
@@ -173,7 +174,7 @@ def _licence_terms(
     )
 
 
-def _encumbrance_terms(
+def encumbrance_terms_of(
     registration_id: int, body: EncumbranceRequest, holder: str, nonce: int, deadline: int
 ) -> EncumbranceTerms:
     if body.kind is Encumbrance.NONE:
@@ -218,7 +219,7 @@ def transfer_terms(
 ) -> dict[str, Any]:
     """The typed data the holder (the caller) and the new holder both sign."""
     nonce, deadline = _signing_terms(runtime, registration_id, body.right)
-    return _typed_data(runtime, _transfer_terms(registration_id, body, principal.address, nonce, deadline))
+    return _typed_data(runtime, transfer_terms_of(registration_id, body, principal.address, nonce, deadline))
 
 
 @router.post("/registrations/{registration_id}/transfers", response_model=WriteAccepted, status_code=202)
@@ -234,7 +235,7 @@ def request_transfer(
     holder = rights.holder_of(runtime.contracts, registration_id, body.right)
     if principal.address not in (holder, body.new_holder):
         raise ProblemError(403, "forbidden", "Only the holder or the new holder may register the transfer")
-    terms = _transfer_terms(registration_id, body, holder, body.nonce, body.deadline)
+    terms = transfer_terms_of(registration_id, body, holder, body.nonce, body.deadline)
     holder_signature = _checked_signature(runtime, terms, body.holder_signature, holder)
     new_holder_signature = _checked_signature(runtime, terms, body.new_holder_signature, body.new_holder)
     return relay(
@@ -327,7 +328,7 @@ def licence_terms(
 ) -> dict[str, Any]:
     """The typed data the licensor (the caller) signs."""
     nonce, deadline = _signing_terms(runtime, registration_id, body.right, int(body.parent_licence_id))
-    return _typed_data(runtime, _licence_terms(registration_id, body, principal.address, nonce, deadline))
+    return _typed_data(runtime, licence_terms_of(registration_id, body, principal.address, nonce, deadline))
 
 
 @router.post("/registrations/{registration_id}/licences", response_model=WriteAccepted, status_code=202)
@@ -349,7 +350,7 @@ def grant_licence(
         raise ProblemError(
             422, "scope_not_public", "The scope document of a public-data licence must be published", str(error)
         ) from error
-    terms = _licence_terms(registration_id, body, principal.address, body.nonce, body.deadline)
+    terms = licence_terms_of(registration_id, body, principal.address, body.nonce, body.deadline)
     signature = _checked_signature(runtime, terms, body.signature, principal.address)
     return relay(
         runtime,
@@ -441,7 +442,7 @@ def encumbrance_terms(
 ) -> dict[str, Any]:
     """The typed data the holder (the caller) signs to pledge a right or place it in trust."""
     nonce, deadline = _signing_terms(runtime, registration_id, body.right)
-    return _typed_data(runtime, _encumbrance_terms(registration_id, body, principal.address, nonce, deadline))
+    return _typed_data(runtime, encumbrance_terms_of(registration_id, body, principal.address, nonce, deadline))
 
 
 @router.post("/registrations/{registration_id}/encumbrances", response_model=WriteAccepted, status_code=202)
@@ -454,7 +455,7 @@ def encumber(
     wait: Wait = False,
 ) -> WriteAccepted:
     """Registers a pledge (质押) or trust (信托) signed by the holder; the right cannot move until released."""
-    terms = _encumbrance_terms(registration_id, body, principal.address, body.nonce, body.deadline)
+    terms = encumbrance_terms_of(registration_id, body, principal.address, body.nonce, body.deadline)
     signature = _checked_signature(runtime, terms, body.signature, principal.address)
     return relay(
         runtime,
