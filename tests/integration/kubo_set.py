@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+import httpx
 
 from ledger.stack.kubo import KuboPorts, kubo_set_processes
 from ledger.stack.process import ManagedProcess
@@ -31,7 +34,21 @@ def running_kubo_set(data_dir: Path, count: int) -> Iterator[KuboNodes]:
     with ExitStack() as stack:
         for process in processes:
             stack.enter_context(process)
-        yield KuboNodes(processes, [node.api_url for node in ports])
+        urls = [node.api_url for node in ports]
+        _wait_until_peered(urls)
+        yield KuboNodes(processes, urls)
+
+
+def _wait_until_peered(urls: list[str], timeout: float = 30.0) -> None:
+    """Kubo's peering service connects in the background after start: a test that begins at once can find a node
+    with no peers yet (seen on a quiet machine, where the test wins the race)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        counts = [len(httpx.post(f"{url}/api/v0/swarm/peers", timeout=5).json().get("Peers") or []) for url in urls]
+        if all(count >= len(urls) - 1 for count in counts):
+            return
+        assert time.monotonic() < deadline, f"the Kubo nodes did not peer within {timeout} s: {counts} peers"
+        time.sleep(0.2)
 
 
 class _Liar(BaseHTTPRequestHandler):
