@@ -171,9 +171,14 @@ class LedgerRuntime:
         """The chain's latest block number: the readiness probe of the chain, for faces that hold no web3 object."""
         return int(self.w3.eth.block_number)
 
+    def chain_time(self) -> int:
+        """The latest block's timestamp: the clock deadlines and terms are judged by, for faces that hold no web3
+        object."""
+        return int(self.w3.eth.get_block("latest")["timestamp"])
+
     def signature_deadline(self) -> int:
         """The deadline of a signature made now: `signature_validity_days` of chain time away."""
-        return int(self.w3.eth.get_block("latest")["timestamp"]) + self.settings.signature_validity_days * 86_400
+        return self.chain_time() + self.settings.signature_validity_days * 86_400
 
     def close(self) -> None:
         """Releases connections."""

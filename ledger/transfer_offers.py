@@ -154,7 +154,7 @@ def countersign(
     if row.new_holder != new_holder:
         raise OfferNotFoundError(offer_id)
     if row.write_key is None:
-        if row.deadline <= int(runtime.w3.eth.get_block("latest")["timestamp"]):
+        if row.deadline <= runtime.chain_time():
             raise OfferClosedError("the deadline of the holder's signature passed")
         terms = terms_of(row)
         signed = _signature(runtime, terms, new_holder, signature)

@@ -38,10 +38,6 @@ RightAction = Annotated[str, Path(pattern=r"^(transfer|licence|encumbrance|relea
 OfferId = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
 
 
-def _chain_time(runtime: LedgerRuntime) -> int:
-    return int(runtime.w3.eth.get_block("latest")["timestamp"])
-
-
 # ------------------------------------------------------------------------------------------------ pages
 
 
@@ -57,7 +53,7 @@ def rights_page(request: Request, session: DbSession, runtime: Runtime) -> Respo
         principal=principal,
         csrf=csrf_token(session, request),
         holdings=holdings_of(session, principal.address),
-        offers=transfer_offers.offers_of(session, runtime, principal.address, _chain_time(runtime)),
+        offers=transfer_offers.offers_of(session, runtime, principal.address, runtime.chain_time()),
         in_notice=registrations_in(session, [Status.PUBLIC_NOTICE]),
     )
 
@@ -124,7 +120,7 @@ def offer_page(offer_id: OfferId, request: Request, session: DbSession, runtime:
         principal=principal,
         csrf=csrf_token(session, request),
         custody=principal.address in runtime.custody,
-        view=transfer_offers.view_of(session, runtime, row, _chain_time(runtime)),
+        view=transfer_offers.view_of(session, runtime, row, runtime.chain_time()),
     )
 
 
@@ -191,7 +187,7 @@ def countersign(
         raise ProblemError(422, "invalid_signature", "The signature is not the new holder's", str(error)) from error
     session.expire_all()
     row = transfer_offers.offer_of(session, offer_id, principal.address)
-    state = transfer_offers.state_of(session, runtime, row, _chain_time(runtime))
+    state = transfer_offers.state_of(session, runtime, row, runtime.chain_time())
     return OfferAnswer(id=offer_id, state=state, write=accepted(result))
 
 
