@@ -103,8 +103,8 @@ def main() -> None:
     text = f"""{SECTION}
 
 Measured {datetime.now(UTC):%Y-%m-%d} by `scripts/benchmarks/topology.py` on {machine}, {end_load} at the end;
-Python {platform.python_version()}. **A shared machine**: other sessions ran their own work on the same cores
-during the run, so the figures are a floor for this hardware, not its capacity. Everything on 127.0.0.1, chain
+Python {platform.python_version()}. The load average says how busy the machine was: above about 3 (the
+benchmark's own processes) other work ran beside it, and the figures are a floor. Everything on 127.0.0.1, chain
 anvil (automine); {REGISTRANTS} client threads, each running the whole registration flow (draft, manifest
 signature, application signature, submission answered once mined), {count} registrations per set-up.
 
