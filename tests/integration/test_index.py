@@ -83,6 +83,29 @@ def test_an_index_rebuilt_from_the_chain_equals_the_incremental_one_after_a_long
         assert on_chain == holder
 
 
+def test_an_index_built_on_postgresql_holds_the_same_rows_as_one_built_on_sqlite(
+    chain: tuple[Web3, Deployment], tmp_path: Path, fresh_postgres_url: str
+) -> None:
+    """The follower's inserts go to the driver in its own parameter style, with the columns' own conversions
+    (JSON arguments, booleans, constant defaults): both engines must end with the same rows."""
+    w3, deployment = chain
+    history = History(w3, deployment, dev_account(0, LOCAL_CHAIN_ID))
+    history.admit(3)
+    drive_mixed_history(history, rounds=4, seed=7)
+    drive_rights(history, seed=1)
+    on_sqlite = _database(tmp_path / "sqlite.db")
+    engine = make_engine(fresh_postgres_url)
+    upgrade_schema(engine)
+    on_postgresql = make_sessionmaker(engine)
+    try:
+        for sessions in (on_sqlite, on_postgresql):
+            ChainFollower(w3, deployment, sessions, batch_blocks=9).sync()
+        assert _dump(on_postgresql) == _dump(on_sqlite)
+        assert _dump(on_sqlite)["events"], "the history wrote no event"
+    finally:
+        engine.dispose()
+
+
 def test_a_reorganisation_is_detected_and_the_index_rewound_to_equal_a_fresh_build(
     chain: tuple[Web3, Deployment], tmp_path: Path
 ) -> None:
