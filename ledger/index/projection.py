@@ -8,15 +8,12 @@ replays the remaining events of those scopes only.
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Column, Dialect, Table, delete, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from ledger.chain.ids import decode_certificate_token_id, decode_licence_id, registration_of_token
 from ledger.db import Base
@@ -131,74 +128,11 @@ def _insert(session: Session, pending: dict[type[Base], list[dict[str, Any]]]) -
 
 
 def insert_rows(session: Session, table: type[Base], rows: Sequence[dict[str, Any]]) -> None:
-    """Inserts new rows (each with the same columns) as one executemany, in the session's transaction.
-
-    The ORM's bulk insert (`session.execute(insert(Model), rows)`) sorts and prepares every row for the unit of
-    work, which append-only rows never need: a quarter of the catch-up's CPU (issue 13). A Core INSERT still
-    builds every row's parameters through the compiled statement's generic machinery, a fifth of what was left;
-    so the statement is made once per table, columns and dialect (`_InsertPlan`), and each row is turned into
-    the driver's tuple with the columns' own bind processors (JSON, booleans) and scalar defaults. A table with
-    a default the plan cannot take (a callable) goes through the Core INSERT.
-    """
-    if not rows:
-        return
-    connection = session.connection()
-    plan = _insert_plan(cast(Table, table.__table__), tuple(rows[0]), connection.dialect)
-    if plan is None:
-        connection.execute(insert(cast(Table, table.__table__)), rows)
-        return
-    connection.exec_driver_sql(plan.sql, [plan.parameters(row) for row in rows])
-
-
-@dataclass(frozen=True)
-class _InsertPlan:
-    """An INSERT statement in the driver's own parameter style, and how a row becomes its parameters."""
-
-    sql: str
-    keys: tuple[str, ...]  # the row's key for each parameter ("" where the column's scalar default is used)
-    defaults: tuple[Any, ...]
-    processors: tuple[Callable[[Any], Any] | None, ...]
-
-    def parameters(self, row: dict[str, Any]) -> tuple[Any, ...]:
-        values = [row[key] if key else default for key, default in zip(self.keys, self.defaults, strict=True)]
-        return tuple(
-            value if process is None else process(value) for value, process in zip(values, self.processors, strict=True)
-        )
-
-
-@functools.cache
-def _insert_plan(table: Table, keys: tuple[str, ...], dialect: Dialect) -> _InsertPlan | None:
-    """The plan for rows with `keys` into `table` (None when a column left out has a default other than a
-    constant: the Core INSERT computes it)."""
-    columns: list[Column[Any]] = []
-    row_keys: list[str] = []
-    defaults: list[Any] = []
-    for column in table.columns:
-        if column.key in keys:
-            columns.append(column)
-            row_keys.append(column.key)
-            defaults.append(None)
-        elif column.default is not None:
-            if not isinstance(column.default, ScalarElementColumnDefault):
-                return None
-            columns.append(column)
-            row_keys.append("")
-            defaults.append(column.default.arg)
-    if len(row_keys) - row_keys.count("") != len(keys):
-        return None  # a key that names no column: let the Core INSERT refuse it
-    style = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(dialect.paramstyle)
-    if style is None:
-        return None
-    quote = dialect.identifier_preparer
-    names = ", ".join(quote.format_column(column) for column in columns)
-    marks = ", ".join(style for _ in columns)
-    return _InsertPlan(
-        # names from the table's own metadata, quoted by the dialect; values only ever as parameters
-        sql=f"INSERT INTO {quote.format_table(table)} ({names}) VALUES ({marks})",  # noqa: S608
-        keys=tuple(row_keys),
-        defaults=tuple(defaults),
-        processors=tuple(column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns),
-    )
+    """Inserts new rows (each with the same columns) as one executemany of a Core INSERT, in the session's
+    transaction. The ORM's bulk insert (`session.execute(insert(Model), rows)`) sorts and prepares every row
+    for the unit of work, which append-only rows never need: a quarter of the catch-up's CPU (issue 13)."""
+    if rows:
+        session.connection().execute(insert(cast(Table, table.__table__)), rows)
 
 
 def clear_scope(session: Session, scope: str) -> None:

@@ -86,8 +86,8 @@ def test_an_index_rebuilt_from_the_chain_equals_the_incremental_one_after_a_long
 def test_an_index_built_on_postgresql_holds_the_same_rows_as_one_built_on_sqlite(
     chain: tuple[Web3, Deployment], tmp_path: Path, fresh_postgres_url: str
 ) -> None:
-    """The follower's inserts go to the driver in its own parameter style, with the columns' own conversions
-    (JSON arguments, booleans, constant defaults): both engines must end with the same rows."""
+    """The follower's bulk inserts and the projection's updates behave alike on both engines the ledger supports
+    (JSON arguments, booleans, defaults): a history indexed on each must end with the same rows."""
     w3, deployment = chain
     history = History(w3, deployment, dev_account(0, LOCAL_CHAIN_ID))
     history.admit(3)
