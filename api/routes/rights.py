@@ -146,6 +146,22 @@ def _checked_signature(runtime: LedgerRuntime, terms: Terms, signature: str, sig
     return raw
 
 
+def _relay_signed(
+    runtime: LedgerRuntime, write: Write, scope: str, key: ClientRequest | None, wait: bool
+) -> WriteAccepted:
+    """Relays a write the parties signed over typed data: the relayer pays the gas, and a retry without an
+    Idempotency-Key is found by its scope (which names the signed nonce) under the "signed" fallback key."""
+    return relay(
+        runtime,
+        write,
+        sender=runtime.relayer.address,
+        scope=scope,
+        idempotency_key=key,
+        fallback_key="signed",
+        wait=wait,
+    )
+
+
 def transfer_terms_of(
     registration_id: int, body: TransferRequest, holder: str, nonce: int, deadline: int
 ) -> TransferTerms:
@@ -238,14 +254,12 @@ def request_transfer(
     terms = transfer_terms_of(registration_id, body, holder, body.nonce, body.deadline)
     holder_signature = _checked_signature(runtime, terms, body.holder_signature, holder)
     new_holder_signature = _checked_signature(runtime, terms, body.new_holder_signature, body.new_holder)
-    return relay(
+    return _relay_signed(
         runtime,
         rights.request_transfer(runtime.contracts, terms, holder_signature, new_holder_signature),
-        sender=runtime.relayer.address,
-        scope=f"transfer:{registration_id}:{body.right}:{holder}:{body.nonce}:{principal.address}",
-        idempotency_key=key,
-        fallback_key="signed",
-        wait=wait,
+        f"transfer:{registration_id}:{body.right}:{holder}:{body.nonce}:{principal.address}",
+        key,
+        wait,
     )
 
 
@@ -352,14 +366,12 @@ def grant_licence(
         ) from error
     terms = licence_terms_of(registration_id, body, principal.address, body.nonce, body.deadline)
     signature = _checked_signature(runtime, terms, body.signature, principal.address)
-    return relay(
+    return _relay_signed(
         runtime,
         rights.grant_licence(runtime.contracts, terms, signature),
-        sender=runtime.relayer.address,
-        scope=f"licence:{registration_id}:{body.right}:{body.parent_licence_id}:{body.nonce}:{principal.address}",
-        idempotency_key=key,
-        fallback_key="signed",
-        wait=wait,
+        f"licence:{registration_id}:{body.right}:{body.parent_licence_id}:{body.nonce}:{principal.address}",
+        key,
+        wait,
     )
 
 
@@ -422,14 +434,12 @@ def _signed_revocation(
         raise ProblemError(422, "signed_terms_incomplete", "A signed revocation carries its nonce and deadline")
     terms = RevocationTerms(licence_id, principal.address, text_digest(body.reason), body.nonce, body.deadline)
     signature = _checked_signature(runtime, terms, body.signature, principal.address)
-    return relay(
+    return _relay_signed(
         runtime,
         rights.revoke_licence_by_signature(runtime.contracts, terms, signature),
-        sender=runtime.relayer.address,
-        scope=f"revoke-licence-signed:{licence_id}:{body.nonce}:{principal.address}",
-        idempotency_key=key,
-        fallback_key="signed",
-        wait=wait,
+        f"revoke-licence-signed:{licence_id}:{body.nonce}:{principal.address}",
+        key,
+        wait,
     )
 
 
@@ -457,14 +467,12 @@ def encumber(
     """Registers a pledge (质押) or trust (信托) signed by the holder; the right cannot move until released."""
     terms = encumbrance_terms_of(registration_id, body, principal.address, body.nonce, body.deadline)
     signature = _checked_signature(runtime, terms, body.signature, principal.address)
-    return relay(
+    return _relay_signed(
         runtime,
         rights.encumber(runtime.contracts, terms, signature),
-        sender=runtime.relayer.address,
-        scope=f"encumber:{registration_id}:{body.right}:{body.nonce}:{principal.address}",
-        idempotency_key=key,
-        fallback_key="signed",
-        wait=wait,
+        f"encumber:{registration_id}:{body.right}:{body.nonce}:{principal.address}",
+        key,
+        wait,
     )
 
 
@@ -496,14 +504,12 @@ def release(
         return _right_action(runtime, principal, write, registration_id, right, key, wait)
     terms = ReleaseTerms(registration_id, right, principal.address, body.nonce, body.deadline)
     signature = _checked_signature(runtime, terms, body.signature, principal.address)
-    return relay(
+    return _relay_signed(
         runtime,
         rights.release_by_signature(runtime.contracts, terms, signature),
-        sender=runtime.relayer.address,
-        scope=f"release-signed:{registration_id}:{right}:{body.nonce}:{principal.address}",
-        idempotency_key=key,
-        fallback_key="signed",
-        wait=wait,
+        f"release-signed:{registration_id}:{right}:{body.nonce}:{principal.address}",
+        key,
+        wait,
     )
 
 
