@@ -64,13 +64,20 @@ def _machine() -> dict[str, Any]:
 
 
 def tessera_alone(
-    seconds: float, clients: int, batch: int, storage: str, key: Path, env: dict[str, str] | None = None
+    seconds: float,
+    clients: int,
+    batch: int,
+    storage: str,
+    key: Path,
+    env: dict[str, str] | None = None,
+    database_pid: int | None = None,
 ) -> dict[str, Any]:
     """Tessera's own writer (`tlog bench`) on fresh storage (a directory, or `mysql://` and a database), with the
     options `tlog serve` uses and as many entries in flight as the API run had."""
     from ledger.toolchain import TLOG
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    database_before = _cpu_seconds(database_pid) if database_pid else 0.0
     out = subprocess.run(
         [
             str(TLOG.path),
@@ -89,6 +96,9 @@ def tessera_alone(
     result: dict[str, Any] = json.loads(out)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     result["cpu_ms_per_entry"] = round(cpu * 1000 / max(result["entries"], 1), 3)
+    if database_pid:
+        database = _cpu_seconds(database_pid) - database_before
+        result["database_cpu_ms_per_entry"] = round(database * 1000 / max(result["entries"], 1), 3)
     return result
 
 
@@ -145,14 +155,18 @@ def _cpu_seconds(pid: int | None = None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def through_api(url: str, token: str, seconds: float, clients: int, batch: int, log_pid: int | None) -> dict[str, Any]:
-    """The clients' run (another process), with the CPU seconds the service and the log spent per entry."""
+def through_api(
+    url: str, token: str, seconds: float, clients: int, batch: int, log_pid: int | None, database_pid: int | None
+) -> dict[str, Any]:
+    """The clients' run (another process), with the CPU seconds the service, the log and (on MySQL storage) the
+    database server spent per entry."""
     context = multiprocessing.get_context("spawn")
     answer = context.Queue()
     idle_before = _cpu_seconds()
     time.sleep(IDLE_SECONDS)  # what the service spends with no request (workers, indexer), to take off
     idle_per_second = (_cpu_seconds() - idle_before) / IDLE_SECONDS
     service_before, log_before = _cpu_seconds(), _cpu_seconds(log_pid)
+    database_before = _cpu_seconds(database_pid) if database_pid else 0.0
     process = context.Process(target=_clients, args=(url, token, seconds, clients, batch, answer))
     process.start()
     result: dict[str, Any] = answer.get()
@@ -164,6 +178,9 @@ def through_api(url: str, token: str, seconds: float, clients: int, batch: int, 
     net = service - idle_per_second * result["seconds"]
     result["service_cpu_ms_per_entry_net_of_idle"] = round(net * 1000 / entries, 3)
     result["log_cpu_ms_per_entry"] = round(log * 1000 / entries, 3)
+    if database_pid:
+        database = _cpu_seconds(database_pid) - database_before
+        result["database_cpu_ms_per_entry"] = round(database * 1000 / entries, 3)
     return result
 
 
@@ -218,9 +235,9 @@ def gas_per_entry(runtime: LedgerRuntime) -> dict[str, Any]:
 
 
 @contextmanager
-def _mariadb_databases() -> Iterator[tuple[MariaDBDatabase, MariaDBDatabase]]:
+def _mariadb_databases() -> Iterator[tuple[MariaDBDatabase, MariaDBDatabase, int | None]]:
     """A MariaDB server for the run (durable: InnoDB flushes every commit, as in production), with a database for
-    the API's log and one for Tessera alone."""
+    the API's log and one for Tessera alone, and the server's process id (its CPU is the log's too)."""
     from ledger.stack.mariadb import init_server, mariadb_process
     from tests.conftest import free_port
 
@@ -228,8 +245,9 @@ def _mariadb_databases() -> Iterator[tuple[MariaDBDatabase, MariaDBDatabase]]:
     try:
         server = init_server(directory)
         port = free_port()
-        with mariadb_process(server, port):
-            yield server.create_database("api_log", port), server.create_database("tessera_alone", port)
+        with mariadb_process(server, port) as process:
+            api_log, alone = server.create_database("api_log", port), server.create_database("tessera_alone", port)
+            yield api_log, alone, process.pid
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 
@@ -260,8 +278,8 @@ def main() -> None:
     with TemporaryDirectory() as scratch, ExitStack() as stack:
         data = Path(scratch)
         anvil_port, tlog_port, api_port = free_port(), free_port(), free_port()
-        api_database, alone_database = (
-            stack.enter_context(_mariadb_databases()) if args.storage == "mysql" else (None, None)
+        api_database, alone_database, database_pid = (
+            stack.enter_context(_mariadb_databases()) if args.storage == "mysql" else (None, None, None)
         )
         with (
             anvil_process(data / "anvil", anvil_port, LOCAL_CHAIN_ID, persist=False),
@@ -294,7 +312,7 @@ def main() -> None:
             stop = threading.Event()
             run_background_workers(runtime, stop, interval=1.0)
             prefill(url, token, max(args.prefill, 1))  # one request at least: first-call set-up is not measured
-            api = through_api(url, token, args.seconds, args.clients, args.batch, log_process.pid)
+            api = through_api(url, token, args.seconds, args.clients, args.batch, log_process.pid, database_pid)
             time.sleep(settings.tlog_anchor_every_seconds + 2)  # the last anchor of the run
             proofs = proof_latency(runtime)
             gas = gas_per_entry(runtime)
@@ -311,6 +329,7 @@ def main() -> None:
                     MYSQL_STORAGE + alone_database.dsn,
                     key,
                     {MYSQL_PASSWORD_VARIABLE: alone_database.password},
+                    database_pid,
                 )
             runtime.close()
     result = {
