@@ -58,9 +58,10 @@ IPFS = Tool("ipfs", "DRL_IPFS_BIN", cache_dir() / f"kubo-{KUBO_VERSION}" / "ipfs
 
 
 def tlog_build_hash() -> str:
-    """The hash the setup names the evidence log's build by: tools/tlog's go.mod, go.sum and Go source."""
+    """The hash the setup names the evidence log's build by: tools/tlog's go.mod, go.sum, Go source and embedded SQL
+    (in the order scripts/setup.sh concatenates them)."""
     module = PROJECT_ROOT / "tools" / "tlog"
-    files = [module / "go.mod", module / "go.sum", *sorted(module.glob("*.go"))]
+    files = [module / "go.mod", module / "go.sum", *sorted(module.glob("*.go")), *sorted(module.glob("*.sql"))]
     return hashlib.sha256(b"".join(f.read_bytes() for f in files if f.exists())).hexdigest()[:16]
 
 

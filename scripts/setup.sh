@@ -5,6 +5,7 @@
 #   - Kubo, built from the Go module proxy at the version pinned in tools/kubo/go.mod
 #   - PostgreSQL 15 for the tests: the system's, or Debian's pinned packages unpacked without root
 #     (scripts/setup-postgres.sh)
+#   - MariaDB 10.11 for the evidence log on Tessera's MySQL storage, the same way (scripts/setup-mariadb.sh)
 # Downloads are cached in the user's cache directories (~/.npm, ~/.cache/uv, ~/go/pkg/mod, ~/.cache/go-build),
 # never in the repository.
 set -euo pipefail
@@ -61,8 +62,8 @@ if ! stamp_ok "$KUBO_DIR/.stamp" "$kubo_hash" || [ ! -x "$KUBO_DIR/ipfs" ]; then
 fi
 
 # 3b. The evidence log: tools/tlog, a small Go program around Tessera (pinned in tools/tlog/go.mod), cached by the
-#     hash of its module files and source so a change to either rebuilds it.
-tlog_hash="$(cat tools/tlog/go.mod tools/tlog/go.sum tools/tlog/*.go | sha256sum | cut -d' ' -f1)"
+#     hash of its module files and source (Go and the embedded SQL) so a change to either rebuilds it.
+tlog_hash="$(cat tools/tlog/go.mod tools/tlog/go.sum tools/tlog/*.go tools/tlog/*.sql | sha256sum | cut -d' ' -f1)"
 TLOG_DIR="$CACHE/tlog-${tlog_hash:0:16}"
 if [ ! -x "$TLOG_DIR/tlog" ]; then
   say "building the evidence log (Tessera, tools/tlog) from the Go module proxy"
@@ -76,6 +77,9 @@ fi
 
 # 4. PostgreSQL 15: the tests start a real server from these binaries (tests/conftest.py).
 "$ROOT/scripts/setup-postgres.sh"
+
+# 4b. MariaDB 10.11: the tests of the evidence log on Tessera's MySQL storage (several writers) start a real server.
+"$ROOT/scripts/setup-mariadb.sh"
 
 # 5. Chromium (browser tests of the pages) and Noto CJK (certificate PDFs), unpacked from Debian's packages
 #    into the user's cache without installing them; see scripts/setup-browser.sh.

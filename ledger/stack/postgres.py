@@ -4,7 +4,7 @@ cluster topology's (`drl up --topology cluster`).
 The binaries are Debian's `postgresql-15`: installed system-wide (`/usr/lib/postgresql/15/bin`), or
 unpacked without root by `scripts/setup.sh` into the user's cache (`apt-get download` + `dpkg-deb -x`).
 PostgreSQL refuses to run as root, so on a machine that runs as root the server runs as the system user
-`drl-pg` (created once), and the cluster's directory belongs to it.
+`drl-pg` (created once, `ledger.stack.server_account`), and the cluster's directory belongs to it.
 """
 
 from __future__ import annotations
@@ -12,14 +12,13 @@ from __future__ import annotations
 import os
 import pwd
 import secrets
-import shutil
 import signal
 import subprocess
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ledger.stack.process import ManagedProcess
+from ledger.stack.server_account import as_account, hand_over, reachable_copy, server_account
 from ledger.toolchain import cache_dir
 
 POSTGRES_MAJOR = 15
@@ -68,25 +67,7 @@ def client_program(name: str) -> tuple[list[str], dict[str, str]]:
 
 def _server_user() -> pwd.struct_passwd | None:
     """The unprivileged account the server runs as when we are root (created on first use), else None."""
-    if os.geteuid() != 0:
-        return None
-    try:
-        return pwd.getpwnam(SERVER_USER)
-    except KeyError:
-        # Not checked: another session may have created the account meanwhile; getpwnam says who won.
-        subprocess.run(  # noqa: S603 - fixed arguments
-            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVER_USER],  # noqa: S607
-            check=False,
-            capture_output=True,
-        )
-        return pwd.getpwnam(SERVER_USER)
-
-
-def _as_server_user(argv: Sequence[str], user: pwd.struct_passwd | None) -> list[str]:
-    if user is None:
-        return list(argv)
-    drop = ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups", "--"]
-    return [*drop, *argv]
+    return server_account(SERVER_USER)
 
 
 @dataclass(frozen=True)
@@ -112,39 +93,21 @@ class PostgresCluster:
 
     def command(self, name: str, *args: str) -> list[str]:
         """The argv of one of the cluster's programs, run as the server's user."""
-        return _as_server_user([str(self.bin_dir / name), *args], self.user)
+        return as_account([str(self.bin_dir / name), *args], self.user)
 
     @property
     def env(self) -> dict[str, str]:
         return _library_env(self.bin_dir)
 
 
-def _chown(path: Path, user: pwd.struct_passwd | None) -> None:
-    if user is not None:
-        os.chown(path, user.pw_uid, user.pw_gid)
-
-
 def _bin_dir_for(user: pwd.struct_passwd | None, directory: Path) -> Path:
-    """The binaries, where the server's user can reach them.
-
-    Unpacked into root's cache they sit under /root, which no other user may enter: the cluster then
-    gets its own copy (hard links where the file system allows).
-    """
+    """The binaries, where the server's user can reach them (a copy in the cluster's directory when unpacked into
+    root's cache)."""
     bin_dir = postgres_bin_dir()
     root = unpacked_root()
     if user is None or not bin_dir.is_relative_to(root):
         return bin_dir
-    install = directory / "install"
-
-    def link_or_copy(source: str, target: str) -> object:
-        try:
-            os.link(source, target)
-            return target
-        except OSError:
-            return shutil.copy2(source, target)
-
-    shutil.copytree(root, install, symlinks=True, copy_function=link_or_copy, dirs_exist_ok=True)
-    return _unpacked_bin_dir(install)
+    return _unpacked_bin_dir(reachable_copy(root, directory / "install", user))
 
 
 def init_cluster(directory: Path) -> PostgresCluster:
@@ -155,14 +118,14 @@ def init_cluster(directory: Path) -> PostgresCluster:
     """
     user = _server_user()
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    _chown(directory, user)
+    hand_over(directory, user)
     cluster = PostgresCluster(directory, _bin_dir_for(user, directory), secrets.token_urlsafe(24), user)
     password_file = directory / "password"
     password_file.write_text(cluster.password)
     password_file.chmod(0o600)
-    _chown(password_file, user)
+    hand_over(password_file, user)
     cluster.socket_dir.mkdir(mode=0o700, exist_ok=True)
-    _chown(cluster.socket_dir, user)
+    hand_over(cluster.socket_dir, user)
     try:
         subprocess.run(  # noqa: S603 - argv built here
             cluster.command(

@@ -1,4 +1,5 @@
-"""The embedded evidence log: tools/tlog (Tessera on POSIX storage) serving `data_dir/tlog` on 127.0.0.1.
+"""The embedded evidence log: tools/tlog (Tessera on POSIX storage) serving `data_dir/tlog` on 127.0.0.1, or on
+Tessera's MySQL storage (a MariaDB database, `ledger.stack.mariadb`) when several writers share the log.
 
 The log's note key is made by the ledger on first start (`log.key`, readable by its owner only, and the
 public `log.pub` that verifiers are given); Tessera signs every checkpoint with it.
@@ -12,6 +13,7 @@ from pathlib import Path
 import httpx
 
 from ledger.proofs.tlog_note import VerifierKey, new_signing_key
+from ledger.stack.mariadb import MariaDBDatabase
 from ledger.stack.process import ManagedProcess
 from ledger.toolchain import TLOG
 
@@ -45,11 +47,33 @@ def log_ready(url: str) -> bool:
         return False
 
 
-def tlog_process(tlog_dir: Path, port: int, origin: str, *, antispam: bool = True) -> ManagedProcess:
-    """The evidence log daemon over `tlog_dir`, listening on 127.0.0.1:`port`."""
+MYSQL_STORAGE = "mysql://"
+MYSQL_PASSWORD_VARIABLE = "TLOG_MYSQL_PASSWORD"  # noqa: S105 - the variable's name, not a password
+
+
+def tlog_process(
+    tlog_dir: Path,
+    port: int,
+    origin: str,
+    *,
+    antispam: bool = True,
+    database: MariaDBDatabase | None = None,
+    name: str = "tlog",
+) -> ManagedProcess:
+    """The evidence log daemon over `tlog_dir`, listening on 127.0.0.1:`port`.
+
+    With `database` (`MariaDBServer.create_database`) the log lives in that database instead of `tlog_dir/log`
+    (Tessera's MySQL storage), and any number of these processes, each under its own `name` (its log file), may
+    write to it. The password goes in the environment, not on the command line.
+    """
     ensure_log_key(tlog_dir, origin)
-    storage = tlog_dir / "log"
-    storage.mkdir(parents=True, exist_ok=True)
+    env: dict[str, str] = {}
+    if database is None:
+        storage = str(tlog_dir / "log")
+        (tlog_dir / "log").mkdir(parents=True, exist_ok=True)
+    else:
+        storage = MYSQL_STORAGE + database.dsn
+        env[MYSQL_PASSWORD_VARIABLE] = database.password
     argv = [
         str(TLOG.path),
         "serve",
@@ -59,8 +83,9 @@ def tlog_process(tlog_dir: Path, port: int, origin: str, *, antispam: bool = Tru
         f"--antispam={'true' if antispam else 'false'}",
     ]
     return ManagedProcess(
-        "tlog",
+        name,
         argv,
-        tlog_dir.parent / "logs" / "tlog.log",
+        tlog_dir.parent / "logs" / f"{name}.log",
         ready=lambda: log_ready(f"http://127.0.0.1:{port}"),
+        env=env,
     )

@@ -1,5 +1,5 @@
 """The evidence log under load (issue 15): entries per second through the API with anchoring on, beside Tessera's
-own writer (`tlog bench`, the same options and POSIX storage) in the same run; gas per entry; inclusion-proof
+own writer (`tlog bench`, the same options and storage) in the same run; gas per entry; inclusion-proof
 latency (p50, p99) built from tiles; on a real anvil chain and a real log, all on 127.0.0.1.
 
 The clients run in a process of their own, so the service process's CPU time (`resource.getrusage`: the API,
@@ -11,7 +11,12 @@ machine, CPU per entry moves far less with the load than entries per second.
 writes to a log and an index N entries large: run once without and once with ten times the entries of the
 first run for the "ten times the data" step.
 
+`--storage mysql` runs both the API's log and Tessera alone on Tessera's MySQL storage (each its own database on
+one MariaDB server from Debian's packages, started for the run), the storage for several writers; the default is
+the POSIX storage.
+
 Run: .venv/bin/python scripts/benchmarks/evidence.py [--seconds 60] [--clients 16] [--batch 50] [--prefill N]
+     [--storage posix|mysql]
 Prints a JSON result with the machine's `nproc` and load average; docs/performance.md records it.
 """
 
@@ -24,11 +29,15 @@ import multiprocessing
 import os
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import TYPE_CHECKING, Any
@@ -43,6 +52,7 @@ IDLE_SECONDS = 5.0
 
 if TYPE_CHECKING:
     from ledger.runtime import LedgerRuntime
+    from ledger.stack.mariadb import MariaDBDatabase
 
 
 def _machine() -> dict[str, Any]:
@@ -53,12 +63,21 @@ def _machine() -> dict[str, Any]:
     }
 
 
-def tessera_alone(seconds: float, clients: int, batch: int, storage: Path, key: Path) -> dict[str, Any]:
-    """Tessera's own writer (`tlog bench`) on fresh POSIX storage, with the options `tlog serve` uses and as many
-    entries in flight as the API run had."""
+def tessera_alone(
+    seconds: float,
+    clients: int,
+    batch: int,
+    storage: str,
+    key: Path,
+    env: dict[str, str] | None = None,
+    database_pid: int | None = None,
+) -> dict[str, Any]:
+    """Tessera's own writer (`tlog bench`) on fresh storage (a directory, or `mysql://` and a database), with the
+    options `tlog serve` uses and as many entries in flight as the API run had."""
     from ledger.toolchain import TLOG
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    database_before = _cpu_seconds(database_pid) if database_pid else 0.0
     out = subprocess.run(
         [
             str(TLOG.path),
@@ -71,11 +90,15 @@ def tessera_alone(seconds: float, clients: int, batch: int, storage: Path, key: 
         capture_output=True,
         text=True,
         check=True,
+        env={**os.environ, **(env or {})},
     ).stdout
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     result: dict[str, Any] = json.loads(out)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     result["cpu_ms_per_entry"] = round(cpu * 1000 / max(result["entries"], 1), 3)
+    if database_pid:
+        database = _cpu_seconds(database_pid) - database_before
+        result["database_cpu_ms_per_entry"] = round(database * 1000 / max(result["entries"], 1), 3)
     return result
 
 
@@ -132,14 +155,18 @@ def _cpu_seconds(pid: int | None = None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def through_api(url: str, token: str, seconds: float, clients: int, batch: int, log_pid: int | None) -> dict[str, Any]:
-    """The clients' run (another process), with the CPU seconds the service and the log spent per entry."""
+def through_api(
+    url: str, token: str, seconds: float, clients: int, batch: int, log_pid: int | None, database_pid: int | None
+) -> dict[str, Any]:
+    """The clients' run (another process), with the CPU seconds the service, the log and (on MySQL storage) the
+    database server spent per entry."""
     context = multiprocessing.get_context("spawn")
     answer = context.Queue()
     idle_before = _cpu_seconds()
     time.sleep(IDLE_SECONDS)  # what the service spends with no request (workers, indexer), to take off
     idle_per_second = (_cpu_seconds() - idle_before) / IDLE_SECONDS
     service_before, log_before = _cpu_seconds(), _cpu_seconds(log_pid)
+    database_before = _cpu_seconds(database_pid) if database_pid else 0.0
     process = context.Process(target=_clients, args=(url, token, seconds, clients, batch, answer))
     process.start()
     result: dict[str, Any] = answer.get()
@@ -151,6 +178,9 @@ def through_api(url: str, token: str, seconds: float, clients: int, batch: int, 
     net = service - idle_per_second * result["seconds"]
     result["service_cpu_ms_per_entry_net_of_idle"] = round(net * 1000 / entries, 3)
     result["log_cpu_ms_per_entry"] = round(log * 1000 / entries, 3)
+    if database_pid:
+        database = _cpu_seconds(database_pid) - database_before
+        result["database_cpu_ms_per_entry"] = round(database * 1000 / entries, 3)
     return result
 
 
@@ -204,6 +234,24 @@ def gas_per_entry(runtime: LedgerRuntime) -> dict[str, Any]:
     }
 
 
+@contextmanager
+def _mariadb_databases() -> Iterator[tuple[MariaDBDatabase, MariaDBDatabase, int | None]]:
+    """A MariaDB server for the run (durable: InnoDB flushes every commit, as in production), with a database for
+    the API's log and one for Tessera alone, and the server's process id (its CPU is the log's too)."""
+    from ledger.stack.mariadb import init_server, mariadb_process
+    from tests.conftest import free_port
+
+    directory = Path(tempfile.mkdtemp(prefix="drl-mariadb-bench-"))
+    try:
+        server = init_server(directory)
+        port = free_port()
+        with mariadb_process(server, port) as process:
+            api_log, alone = server.create_database("api_log", port), server.create_database("tessera_alone", port)
+            yield api_log, alone, process.pid
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 def main() -> None:
     # The service's modules are imported here, not at the top: the clients' process (spawned) re-imports this
     # file and needs none of them.
@@ -215,7 +263,7 @@ def main() -> None:
     from ledger.runtime import LedgerRuntime
     from ledger.stack.anvil import anvil_process
     from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
-    from ledger.stack.tlog import SIGNING_KEY_FILE, tlog_process
+    from ledger.stack.tlog import MYSQL_PASSWORD_VARIABLE, MYSQL_STORAGE, SIGNING_KEY_FILE, tlog_process
     from tests.conftest import free_port
 
     party = dev_account(3, LOCAL_CHAIN_ID)
@@ -225,13 +273,17 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--anchor-every", type=int, default=10_000)
     parser.add_argument("--prefill", type=int, default=0, help="entries recorded before the measured run")
+    parser.add_argument("--storage", choices=["posix", "mysql"], default="posix", help="Tessera's storage")
     args = parser.parse_args()
-    with TemporaryDirectory() as scratch:
+    with TemporaryDirectory() as scratch, ExitStack() as stack:
         data = Path(scratch)
         anvil_port, tlog_port, api_port = free_port(), free_port(), free_port()
+        api_database, alone_database, database_pid = (
+            stack.enter_context(_mariadb_databases()) if args.storage == "mysql" else (None, None, None)
+        )
         with (
             anvil_process(data / "anvil", anvil_port, LOCAL_CHAIN_ID, persist=False),
-            tlog_process(data / "tlog", tlog_port, "bench.drl.local/evidence") as log_process,
+            tlog_process(data / "tlog", tlog_port, "bench.drl.local/evidence", database=api_database) as log_process,
         ):
             settings = Settings(
                 data_dir=data,
@@ -260,18 +312,29 @@ def main() -> None:
             stop = threading.Event()
             run_background_workers(runtime, stop, interval=1.0)
             prefill(url, token, max(args.prefill, 1))  # one request at least: first-call set-up is not measured
-            api = through_api(url, token, args.seconds, args.clients, args.batch, log_process.pid)
+            api = through_api(url, token, args.seconds, args.clients, args.batch, log_process.pid, database_pid)
             time.sleep(settings.tlog_anchor_every_seconds + 2)  # the last anchor of the run
             proofs = proof_latency(runtime)
             gas = gas_per_entry(runtime)
             stop.set()
             server.should_exit = True
-            alone = tessera_alone(
-                args.seconds, args.clients, args.batch, data / "tessera-alone", data / "tlog" / SIGNING_KEY_FILE
-            )
+            key = data / "tlog" / SIGNING_KEY_FILE
+            if alone_database is None:
+                alone = tessera_alone(args.seconds, args.clients, args.batch, str(data / "tessera-alone"), key)
+            else:
+                alone = tessera_alone(
+                    args.seconds,
+                    args.clients,
+                    args.batch,
+                    MYSQL_STORAGE + alone_database.dsn,
+                    key,
+                    {MYSQL_PASSWORD_VARIABLE: alone_database.password},
+                    database_pid,
+                )
             runtime.close()
     result = {
         "machine": _machine(),
+        "storage": args.storage,
         "prefilled_entries": args.prefill,
         "api_with_anchoring": api,
         "tessera_alone": alone,

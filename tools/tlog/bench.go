@@ -21,6 +21,7 @@ type benchResult struct {
 	EntriesPerSec float64 `json:"entries_per_second"`
 	Concurrency   int     `json:"concurrency"`
 	EntryBytes    int     `json:"entry_bytes"`
+	Storage       string  `json:"storage"`
 }
 
 // bench writes distinct entries for a while with the same options as `serve`, awaiting publication of each as the
@@ -33,6 +34,7 @@ func bench(args []string) error {
 	concurrency := fs.Int("concurrency", 64, "writers adding at once")
 	entryBytes := fs.Int("entry-bytes", 400, "size of each entry (an evidence entry is about this size)")
 	_ = fs.Parse(args)
+	l.noteExplicitFlags(fs)
 
 	ctx := context.Background()
 	appender, shutdown, reader, err := openLog(ctx, &l)
@@ -78,6 +80,14 @@ func bench(args []string) error {
 	}
 	return json.NewEncoder(os.Stdout).Encode(benchResult{
 		Entries: done.Load(), Seconds: elapsed, EntriesPerSec: float64(done.Load()) / elapsed,
-		Concurrency: *concurrency, EntryBytes: *entryBytes,
+		Concurrency: *concurrency, EntryBytes: *entryBytes, Storage: storageKind(l.storage),
 	})
+}
+
+// storageKind names the storage a run wrote to, for the benchmark's record.
+func storageKind(storage string) string {
+	if _, onMySQL := mysqlDSN(storage); onMySQL {
+		return "mysql"
+	}
+	return "posix"
 }

@@ -1,10 +1,12 @@
 // Command tlog runs the Data Rights Ledger's evidence log: a C2SP tlog-tiles log (RFC 6962 hashing) written by
-// Tessera on its POSIX storage, with checkpoints signed as C2SP signed notes under the ledger's log key.
+// Tessera on its POSIX storage (one writer) or its MySQL storage (several writers on one MariaDB or MySQL database),
+// with checkpoints signed as C2SP signed notes under the ledger's log key.
 //
 // Subcommands:
 //
 //	tlog serve   --storage DIR --key FILE --listen 127.0.0.1:PORT   the log: POST /add, static tiles, entries, checkpoint
 //	tlog bench   --storage DIR --key FILE --duration 60s             Tessera's own writer, for the benchmark beside the API
+//	             --storage mysql://USER:PASSWORD@tcp(127.0.0.1:PORT)/DATABASE   either, on Tessera's MySQL storage
 //	tlog vectors                                                     transparency-dev/merkle's reference vectors as JSON
 //
 // The ledger writes through this program only; it never writes a tile itself.
@@ -50,5 +52,5 @@ func version() string {
 			}
 		}
 	}
-	return "tlog version 1 (Tessera " + tessera + ", POSIX storage)"
+	return "tlog version 1 (Tessera " + tessera + ", POSIX or MySQL storage)"
 }

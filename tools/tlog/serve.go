@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -40,6 +41,7 @@ func serve(args []string) error {
 	listen := fs.String("listen", "127.0.0.1:0", "address to listen on (loopback only)")
 	portFile := fs.String("port-file", "", "file to write the bound port to once listening")
 	_ = fs.Parse(args)
+	l.noteExplicitFlags(fs)
 
 	host, _, err := net.SplitHostPort(*listen)
 	if err != nil {
@@ -69,10 +71,14 @@ func serve(args []string) error {
 		}
 		_, _ = w.Write(cp)
 	})
-	files := http.FileServer(http.Dir(l.storage))
-	mux.Handle("GET /checkpoint", cacheControl("no-cache", files))
-	mux.Handle("GET /tile/", cacheControl("max-age=31536000, immutable", files))
-	mux.Handle("GET /entries/", files)
+	if _, onMySQL := mysqlDSN(l.storage); onMySQL {
+		serveTilesFromReader(mux, reader)
+	} else {
+		files := http.FileServer(http.Dir(l.storage))
+		mux.Handle("GET /checkpoint", cacheControl("no-cache", files))
+		mux.Handle("GET /tile/", cacheControl("max-age=31536000, immutable", files))
+		mux.Handle("GET /entries/", files)
+	}
 
 	listener, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -91,7 +97,7 @@ func serve(args []string) error {
 		defer cancel()
 		_ = server.Shutdown(shutdownCtx)
 	}()
-	log.Printf("tlog: serving %s on http://%s", l.storage, listener.Addr())
+	log.Printf("tlog: serving %s on http://%s", storageName(l.storage), listener.Addr())
 	if err := server.Serve(listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -136,4 +142,16 @@ func cacheControl(value string, next http.Handler) http.Handler {
 		w.Header().Set("Cache-Control", value)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// storageName is --storage as it may be logged: a database's password left out.
+func storageName(storage string) string {
+	dsn, onMySQL := mysqlDSN(storage)
+	if !onMySQL {
+		return storage
+	}
+	if at := strings.LastIndex(dsn, "@"); at >= 0 {
+		return mysqlScheme + "…" + dsn[at:]
+	}
+	return mysqlScheme + dsn
 }
