@@ -182,8 +182,8 @@ def record(
         else:
             pending[digest] = ([position], _row(entry, leaf, digest, keys[position], now))
     # Salts before the log: a logged commitment always has its salt kept. Committing also returns the connection
-    # to the pool while the request waits on the log: held, sixteen waiting requests outgrew the pool's ten and each
-    # request past them opened (and closed) a database connection of its own.
+    # to the pool while the request waits on the log: held, sixteen waiting requests outgrew the pool's ten, and
+    # those past them opened (and closed) connections of their own.
     session.commit()
     if pending:
         written = _group_of(log).write(session, [row for _, row in pending.values()])

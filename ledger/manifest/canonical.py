@@ -36,12 +36,12 @@ def canonical_json(document: BaseModel | dict[str, Any]) -> bytes:
 
 def _written_alike(value: Any) -> bool:
     """Whether the standard library's JSON encoder (sorted keys, no spaces, UTF-8) writes `value` exactly as RFC
-    8785 does, so the C encoder can stand in for `rfc8785`'s pure Python one (about ten times its speed; the
-    evidence log canonicalises every entry). It does for objects with ASCII string keys (sorted the same by code
-    point and by UTF-16 unit), arrays, strings (both escape `"`, `\\` and the controls alike, `\\u00xx` in lower
-    case, and write the rest as it is), safe integers, booleans and null; not for floats (ECMAScript's number
-    form differs from Python's), nor for what `rfc8785` refuses. tests/unit/test_canonical_json.py holds it to
-    that, property by property.
+    8785 does, so the C encoder can stand in for `rfc8785`'s pure Python one (this check and the encoder together
+    take about 0.4 of its time for an evidence entry; the log canonicalises every entry). It does for objects with
+    ASCII string keys (sorted the same by code point and by UTF-16 unit), arrays, strings (both escape `"`, `\\`
+    and the controls alike, `\\u00xx` in lower case, and write the rest as it is), safe integers, booleans and
+    null; not for floats (ECMAScript's number form differs from Python's), nor for what `rfc8785` refuses.
+    tests/unit/test_canonical_json.py holds it to that, property by property.
     """
     if value is None or isinstance(value, str | bool):
         return True
