@@ -23,16 +23,17 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from weakref import WeakKeyDictionary
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
-from sqlalchemy import BigInteger, DateTime, Index, String, insert, select
+from sqlalchemy import BigInteger, DateTime, Index, Select, String, Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import InstrumentedAttribute, Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ledger.db import Base
 from ledger.evidence_log import EvidenceLog
+from ledger.index.projection import insert_rows
 from ledger.manifest import commitments
 from ledger.manifest.canonical import canonical_json, sha256
 from ledger.manifest.model import Address, Commitment, Digest
@@ -124,10 +125,6 @@ def _hex(data: bytes) -> str:
     return "0x" + data.hex()
 
 
-def _recorded(row: EvidenceRow, added: bool = False) -> Recorded:
-    return Recorded(row.log_index, row.digest, row.leaf_hash, added)
-
-
 def _request_key(party: str, idempotency_key: str | None, position: int) -> str | None:
     return f"{party}:{idempotency_key}:{position}" if idempotency_key else None
 
@@ -165,27 +162,29 @@ def record(
     party = ADDRESS.validate_python(party)
     results: list[Recorded | None] = [None] * len(items)
     keys = [_request_key(party, idempotency_key, position) for position in range(len(items))]
-    by_key = _rows_where(session, EvidenceRow.request_key, [key for key in keys if key])
+    by_key = _recorded_where(session, "request_key", [key for key in keys if key])
     fresh: list[tuple[int, EvidenceEntry, bytes, str]] = []
     for position, item in enumerate(items):
         known = by_key.get(keys[position] or "")
         if known is not None:
-            results[position] = _recorded(known)
+            results[position] = known
             continue
         entry = _entry_of(session, party, item, now)
         leaf = entry.leaf()
         fresh.append((position, entry, leaf, _hex(sha256(leaf))))
-    by_digest = _rows_where(session, EvidenceRow.digest, [digest for *_, digest in fresh])
+    by_digest = _recorded_where(session, "digest", [digest for *_, digest in fresh])
     pending: dict[str, tuple[list[int], dict[str, Any]]] = {}
     for position, entry, leaf, digest in fresh:
         if digest in by_digest:
-            results[position] = _recorded(by_digest[digest])
+            results[position] = by_digest[digest]
         elif digest in pending:
             pending[digest][0].append(position)
         else:
-            pending[digest] = ([position], _row(entry, leaf, keys[position], now))
-    if session.new or session.dirty:
-        session.commit()  # salts before the log: a logged commitment always has its salt kept
+            pending[digest] = ([position], _row(entry, leaf, digest, keys[position], now))
+    # Salts before the log: a logged commitment always has its salt kept. Committing also returns the connection
+    # to the pool while the request waits on the log: held, sixteen waiting requests outgrew the pool's ten, and
+    # those past them opened (and closed) connections of their own.
+    session.commit()
     if pending:
         written = _group_of(log).write(session, [row for _, row in pending.values()])
         for (positions, _), done in zip(pending.values(), written, strict=True):
@@ -194,40 +193,51 @@ def record(
     return [result for result in results if result is not None]
 
 
+# Log writes of one process in flight at once. One at a time made every request wait for the write under way to
+# end before its own began (two of the log's checkpoint cycles a request instead of one); each further write costs
+# an HTTP call and a transaction, shared by the requests of its group.
+CONCURRENT_WRITES = 4
+
+
 class GroupCommit:
     """Writes the index rows of concurrent `record` calls together: one log write and one transaction per group.
 
-    The first caller to find no write under way leads: it takes every batch queued so far (up to
-    `max_entries`), sends their leaves in one `POST /add`, inserts their rows in one transaction of its own
-    session, and wakes the others with their results; the rest wait. Every caller returns only once its
-    entries are in the log (durable) and in the index (committed), as a lone write would.
+    A caller whose batch is still queued leads as soon as fewer than `max_writes` writes are under way: it takes
+    every batch queued so far (up to `max_entries`), sends their leaves in one `POST /add`, inserts their rows in
+    one transaction of its own session (the inserts of the groups in flight one after the other, so they never
+    wait on the database's lock), and wakes the others with their results; the rest wait. Every caller returns only
+    once its entries are in the log (durable) and in the index (committed), as a lone write would.
     """
 
-    def __init__(self, log: EvidenceLog, max_entries: int = 5000) -> None:
+    def __init__(self, log: EvidenceLog, max_entries: int = 5000, max_writes: int = CONCURRENT_WRITES) -> None:
         self.log = log
         self.max_entries = max_entries
+        self.max_writes = max_writes
         self._lock = threading.Condition()
         self._queue: list[_Batch] = []
-        self._leading = False
+        self._writing = 0
+        self._indexing = threading.Lock()
 
     def write(self, session: Session, rows: list[dict[str, Any]]) -> list[Recorded]:
         """Logs and indexes `rows` (the values of index rows, `log_index` still unset), each row's result in order."""
         batch = _Batch(rows)
         with self._lock:
             self._queue.append(batch)
-            while batch.results is None and batch.error is None and self._leading:
-                self._lock.wait()
-            if batch.results is None and batch.error is None:
-                self._leading = True
+        while True:
+            with self._lock:
+                while not batch.taken and self._writing >= self.max_writes:
+                    self._lock.wait()
+                if batch.taken:  # in another caller's group: wait for its end
+                    while batch.results is None and batch.error is None:
+                        self._lock.wait()
+                    break
+                self._writing += 1
                 group = self._take()
-            else:
-                group = []
-        if group:
             try:
                 self._write_group(session, group)
             finally:
                 with self._lock:
-                    self._leading = False
+                    self._writing -= 1
                     self._lock.notify_all()
         if batch.error is not None:
             raise batch.error
@@ -241,6 +251,8 @@ class GroupCommit:
             count += len(self._queue[taken].rows)
             taken += 1
         group, self._queue = self._queue[:taken], self._queue[taken:]
+        for batch in group:
+            batch.taken = True
         return group
 
     def _write_group(self, session: Session, group: list[_Batch]) -> None:
@@ -254,7 +266,8 @@ class GroupCommit:
             appended = self.log.add([row["entry"].encode() for row in rows])
             for row, index in zip(rows, appended.indices, strict=True):
                 row["log_index"] = index
-            indexed = _insert_rows(session, rows)
+            with self._indexing:
+                indexed = _insert_rows(session, rows)
             for batch in group:
                 batch.results = [
                     indexed[row["digest"]]
@@ -272,6 +285,7 @@ class _Batch:
     """One caller's rows waiting in a GroupCommit, and what became of them."""
 
     rows: list[dict[str, Any]]
+    taken: bool = False  # in a group being written
     results: list[Recorded] | None = None
     error: Exception | None = None
 
@@ -294,47 +308,61 @@ def _written(row: dict[str, Any], added: bool = True) -> Recorded:
 
 
 def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> dict[str, Recorded]:
-    """Inserts the rows in one transaction (one multi-row INSERT, not an object each). Where another writer
-    (another process, or a request with the same content in an earlier group) indexed an entry first, that row
-    stands and the entry is answered as recorded (not added); the others are inserted then."""
+    """Inserts the rows in one transaction (one executemany of a Core INSERT: no object, nor the ORM's bulk
+    preparation, per row). Where another writer (another process, or a request with the same content in an earlier
+    group) indexed an entry first, that row stands and the entry is answered as recorded (not added); the others
+    are inserted then."""
     try:
-        session.execute(insert(EvidenceRow), rows)
+        insert_rows(session, EvidenceRow, rows)
         session.commit()
         return {row["digest"]: _written(row) for row in rows}
     except IntegrityError:
         session.rollback()
-    existing = _rows_where(session, EvidenceRow.digest, [row["digest"] for row in rows])
-    keyed = _rows_where(session, EvidenceRow.request_key, [row["request_key"] for row in rows if row["request_key"]])
+    existing = _recorded_where(session, "digest", [row["digest"] for row in rows])
+    keyed = _recorded_where(session, "request_key", [row["request_key"] for row in rows if row["request_key"]])
     answers: dict[str, Recorded] = {}
     missing: list[dict[str, Any]] = []
     for row in rows:
         known = existing.get(row["digest"]) or keyed.get(row["request_key"] or "")
         if known is not None:
-            answers[row["digest"]] = _recorded(known)
+            answers[row["digest"]] = known
         else:
             missing.append(row)
             answers[row["digest"]] = _written(row)
-    if missing:
-        session.execute(insert(EvidenceRow), missing)
+    insert_rows(session, EvidenceRow, missing)
     session.commit()
     return answers
 
 
-def _rows_where(
-    session: Session, column: InstrumentedAttribute[str | None] | InstrumentedAttribute[str], values: list[str]
-) -> dict[str, EvidenceRow]:
-    """The indexed rows whose `column` is one of `values`, by that value (one query per 500 values)."""
-    found: dict[str, EvidenceRow] = {}
+def _lookup(column: str) -> Select[int, str, str, str | None]:
+    """Where the rows whose `column` is one of the values bound to `values` are: built once, not per request (the
+    ORM's select of whole rows, built each time, was a sixth of the service's CPU under load)."""
+    table = cast(Table, EvidenceRow.__table__)
+    return select(table.c.log_index, table.c.digest, table.c.leaf_hash, table.c[column]).where(
+        table.c[column].in_(bindparam("values", expanding=True))
+    )
+
+
+_LOOKUPS = {"digest": _lookup("digest"), "request_key": _lookup("request_key")}
+
+
+def _recorded_where(
+    session: Session, column: Literal["digest", "request_key"], values: list[str]
+) -> dict[str, Recorded]:
+    """The recorded entries whose `column` is one of `values`, by that value (one query per 500 values)."""
+    found: dict[str, Recorded] = {}
     for start in range(0, len(values), 500):
-        for row in session.scalars(select(EvidenceRow).where(column.in_(values[start : start + 500]))):
-            found[str(getattr(row, column.key))] = row
+        rows = session.connection().execute(_LOOKUPS[column], {"values": values[start : start + 500]})
+        for log_index, digest, leaf_hash, value in rows:
+            found[str(value)] = Recorded(log_index, digest, leaf_hash, False)
     return found
 
 
-def _row(entry: EvidenceEntry, leaf: bytes, request_key: str | None, now: datetime) -> dict[str, Any]:
-    """The values of an entry's index row, its `log_index` still to be set by the log's answer."""
+def _row(entry: EvidenceEntry, leaf: bytes, digest: str, request_key: str | None, now: datetime) -> dict[str, Any]:
+    """The values of an entry's index row (`digest`: the leaf's sha256, as hex), its `log_index` still to be set by
+    the log's answer."""
     return {
-        "digest": _hex(sha256(leaf)),
+        "digest": digest,
         "leaf_hash": _hex(tlog.leaf_hash(leaf)),
         "request_key": request_key,
         "party": entry.party,

@@ -2,10 +2,13 @@
 own writer (`tlog bench`, the same options and storage) in the same run; gas per entry; inclusion-proof
 latency (p50, p99) built from tiles; on a real anvil chain and a real log, all on 127.0.0.1.
 
-The clients run in a process of their own, so the service process's CPU time (`resource.getrusage`: the API,
-its workers and the anchoring) over the entries it recorded is the service's CPU per entry; the log's
-(`tools/tlog serve`, from /proc) and Tessera alone's (a child process) are reported beside it. On a shared
-machine, CPU per entry moves far less with the load than entries per second.
+The service runs as `drl serve --workers N` (default 1), a process of its own with its HTTP worker processes, the
+outbox worker, the indexer and the anchoring; the clients run in another. The CPU time of the service's process
+tree (from /proc) over the entries it recorded is the service's CPU per entry (also net of what the idle service
+spends); the log's (`tools/tlog serve`) and Tessera alone's (a child process) are reported beside it. On a shared
+machine, CPU per entry moves far less with the load than entries per second. `--profile FILE` records where the
+service's CPU goes during the measured run (py-spy, the thread holding the GIL, every worker process) and adds the
+hottest functions to the result.
 
 `--prefill N` first records N entries through the API (1,000 a request, not measured), so the measured run
 writes to a log and an index N entries large: run once without and once with ten times the entries of the
@@ -16,7 +19,7 @@ one MariaDB server from Debian's packages, started for the run), the storage for
 the POSIX storage.
 
 Run: .venv/bin/python scripts/benchmarks/evidence.py [--seconds 60] [--clients 16] [--batch 50] [--prefill N]
-     [--storage posix|mysql]
+     [--storage posix|mysql] [--workers N] [--profile FILE]
 Prints a JSON result with the machine's `nproc` and load average; docs/performance.md records it.
 """
 
@@ -37,20 +40,21 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import TYPE_CHECKING, Any
 
 import httpx
-import uvicorn
 
-ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 
 IDLE_SECONDS = 5.0
 
 if TYPE_CHECKING:
+    from ledger.config import Settings
     from ledger.runtime import LedgerRuntime
     from ledger.stack.mariadb import MariaDBDatabase
 
@@ -59,7 +63,7 @@ def _machine() -> dict[str, Any]:
     return {
         "nproc": os.cpu_count(),
         "load_average": [round(x, 2) for x in os.getloadavg()],
-        "note": "a shared machine (other sessions ran at the same time)",
+        "note": "other work may run beside the benchmark: the load average above says how busy the machine was",
     }
 
 
@@ -74,10 +78,12 @@ def tessera_alone(
 ) -> dict[str, Any]:
     """Tessera's own writer (`tlog bench`) on fresh storage (a directory, or `mysql://` and a database), with the
     options `tlog serve` uses and as many entries in flight as the API run had."""
+    from api_registrations import cpu_seconds
+
     from ledger.toolchain import TLOG
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    database_before = _cpu_seconds(database_pid) if database_pid else 0.0
+    database_before = cpu_seconds(database_pid) if database_pid else 0.0
     out = subprocess.run(
         [
             str(TLOG.path),
@@ -97,16 +103,17 @@ def tessera_alone(
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     result["cpu_ms_per_entry"] = round(cpu * 1000 / max(result["entries"], 1), 3)
     if database_pid:
-        database = _cpu_seconds(database_pid) - database_before
+        database = cpu_seconds(database_pid) - database_before
         result["database_cpu_ms_per_entry"] = round(database * 1000 / max(result["entries"], 1), 3)
     return result
 
 
 def _clients(url: str, token: str, seconds: float, clients: int, batch: int, answer: Any) -> None:
     """Clients posting batches of distinct entries to POST /v1/evidence until the time is up (in their own
-    process, so their CPU is not the service's)."""
+    process, so their CPU is not the service's). A refused request is counted by its status, its entries not."""
     done = [0] * clients
     latencies: list[float] = []
+    refused: dict[int, int] = {}
     deadline = time.monotonic() + seconds
 
     def client(n: int) -> None:
@@ -122,7 +129,9 @@ def _clients(url: str, token: str, seconds: float, clients: int, batch: int, ans
                 ]
                 started = time.monotonic()
                 response = http.post("/v1/evidence", json={"entries": entries})
-                response.raise_for_status()
+                if response.status_code != 201:
+                    refused[response.status_code] = refused.get(response.status_code, 0) + 1
+                    continue
                 latencies.append(time.monotonic() - started)
                 sent += batch
                 done[n] = sent
@@ -140,38 +149,44 @@ def _clients(url: str, token: str, seconds: float, clients: int, batch: int, ans
             "seconds": round(elapsed, 2),
             "entries_per_second": round(sum(done) / elapsed, 1),
             "request_p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
+            "request_p99_ms": round(statistics.quantiles(latencies, n=100)[98] * 1000, 1)
+            if len(latencies) > 1
+            else None,
+            "refused": refused,
             "clients": clients,
             "batch": batch,
         }
     )
 
 
-def _cpu_seconds(pid: int | None = None) -> float:
-    """CPU seconds (user + system) of this process, or of another by its /proc entry."""
-    if pid is None:
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        return usage.ru_utime + usage.ru_stime
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def through_api(
-    url: str, token: str, seconds: float, clients: int, batch: int, log_pid: int | None, database_pid: int | None
+    url: str,
+    token: str,
+    seconds: float,
+    clients: int,
+    batch: int,
+    service_pid: int,
+    log_pid: int | None,
+    database_pid: int | None,
 ) -> dict[str, Any]:
-    """The clients' run (another process), with the CPU seconds the service, the log and (on MySQL storage) the
-    database server spent per entry."""
+    """The clients' run (another process), with the CPU seconds the service (its whole process tree: every HTTP
+    worker), the log and (on MySQL storage) the database server spent per entry."""
+    from api_registrations import cpu_seconds
+
     context = multiprocessing.get_context("spawn")
     answer = context.Queue()
-    idle_before = _cpu_seconds()
+    idle_before = cpu_seconds(service_pid)
     time.sleep(IDLE_SECONDS)  # what the service spends with no request (workers, indexer), to take off
-    idle_per_second = (_cpu_seconds() - idle_before) / IDLE_SECONDS
-    service_before, log_before = _cpu_seconds(), _cpu_seconds(log_pid)
-    database_before = _cpu_seconds(database_pid) if database_pid else 0.0
+    idle_per_second = (cpu_seconds(service_pid) - idle_before) / IDLE_SECONDS
+    service_before = cpu_seconds(service_pid)
+    log_before = cpu_seconds(log_pid) if log_pid else 0.0
+    database_before = cpu_seconds(database_pid) if database_pid else 0.0
     process = context.Process(target=_clients, args=(url, token, seconds, clients, batch, answer))
     process.start()
     result: dict[str, Any] = answer.get()
     process.join()
-    service, log = _cpu_seconds() - service_before, _cpu_seconds(log_pid) - log_before
+    service = cpu_seconds(service_pid) - service_before
+    log = (cpu_seconds(log_pid) if log_pid else 0.0) - log_before
     entries = max(result["entries"], 1)
     result["service_cpu_ms_per_entry"] = round(service * 1000 / entries, 3)
     result["service_idle_cpu_ms_per_second"] = round(idle_per_second * 1000, 1)
@@ -179,9 +194,56 @@ def through_api(
     result["service_cpu_ms_per_entry_net_of_idle"] = round(net * 1000 / entries, 3)
     result["log_cpu_ms_per_entry"] = round(log * 1000 / entries, 3)
     if database_pid:
-        database = _cpu_seconds(database_pid) - database_before
+        database = cpu_seconds(database_pid) - database_before
         result["database_cpu_ms_per_entry"] = round(database * 1000 / entries, 3)
     return result
+
+
+@contextmanager
+def service(data: Path, settings: Settings, workers: int) -> Iterator[tuple[str, int]]:
+    """`drl serve --workers N` over the benchmark's data directory, as its own process on 127.0.0.1: its URL
+    and process id (with N > 1, the HTTP workers are its children)."""
+    from tests.conftest import free_port
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "DRL_CONFIG": str(data / "no-such-drl.toml"),
+        "DRL_RPC_URL": settings.rpc_url,
+        "DRL_TLOG_URL": settings.tlog_url,
+        "DRL_TLOG_ORIGIN": settings.tlog_origin,
+        "DRL_TLOG_ANCHOR_EVERY_ENTRIES": str(settings.tlog_anchor_every_entries),
+        "DRL_TLOG_ANCHOR_EVERY_SECONDS": str(settings.tlog_anchor_every_seconds),
+        "DRL_API_PORT": str(port),
+        "DRL_RATE_LIMIT_PER_MINUTE": "0",
+    }
+    drl = str(Path(sys.executable).with_name("drl"))
+    log_file = data / "service.log"
+    with log_file.open("wb") as log:
+        command = [drl, "serve", "--data-dir", str(data), "--workers", str(workers)]
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 600  # a loaded machine takes a minute to import the service
+            while not _healthy(url):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the service did not start:\n{log_file.read_text(errors='replace')[-3000:]}")
+                time.sleep(0.2)
+            yield url, process.pid
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def prefill(url: str, token: str, entries: int) -> None:
@@ -193,6 +255,18 @@ def prefill(url: str, token: str, entries: int) -> None:
                 for n in range(start, min(start + 1000, entries))
             ]
             http.post("/v1/evidence", json={"entries": items}).raise_for_status()
+
+
+def warm_up(url: str, token: str, requests: int, batch: int) -> None:
+    """Requests of distinct entries, each on a connection of its own (so the kernel hands them to every HTTP worker
+    process): the first-call set-up of each worker is not measured."""
+    for n in range(requests):
+        items = [
+            {"kind": "access", "subject": "0x" + hashlib.sha256(f"warm-up:{n}:{i}".encode()).hexdigest()}
+            for i in range(batch)
+        ]
+        headers = {"Authorization": f"Bearer {token}", "Connection": "close"}
+        httpx.post(f"{url}/v1/evidence", json={"entries": items}, headers=headers, timeout=300).raise_for_status()
 
 
 def proof_latency(runtime: LedgerRuntime, samples: int = 200) -> dict[str, Any]:
@@ -255,10 +329,11 @@ def _mariadb_databases() -> Iterator[tuple[MariaDBDatabase, MariaDBDatabase, int
 def main() -> None:
     # The service's modules are imported here, not at the top: the clients' process (spawned) re-imports this
     # file and needs none of them.
-    from api.app import create_app
+    sys.path.insert(0, str(HERE))
+    from api_registrations import hottest, profiled
+
     from api.tokens import Role, issue_token
     from ledger.chain.deployment import deploy
-    from ledger.cli import run_background_workers
     from ledger.config import Settings
     from ledger.runtime import LedgerRuntime
     from ledger.stack.anvil import anvil_process
@@ -274,10 +349,12 @@ def main() -> None:
     parser.add_argument("--anchor-every", type=int, default=10_000)
     parser.add_argument("--prefill", type=int, default=0, help="entries recorded before the measured run")
     parser.add_argument("--storage", choices=["posix", "mysql"], default="posix", help="Tessera's storage")
+    parser.add_argument("--workers", type=int, default=1, help="HTTP worker processes of the service (drl serve)")
+    parser.add_argument("--profile", type=Path, help="py-spy's collapsed stacks of the service during the run")
     args = parser.parse_args()
     with TemporaryDirectory() as scratch, ExitStack() as stack:
         data = Path(scratch)
-        anvil_port, tlog_port, api_port = free_port(), free_port(), free_port()
+        anvil_port, tlog_port = free_port(), free_port()
         api_database, alone_database, database_pid = (
             stack.enter_context(_mariadb_databases()) if args.storage == "mysql" else (None, None, None)
         )
@@ -294,30 +371,21 @@ def main() -> None:
                 tlog_anchor_every_seconds=10,
                 rate_limit_per_minute=0,
             )
-            runtime = LedgerRuntime(settings)
+            runtime = LedgerRuntime(settings)  # this process's: the deployment, the token, then proofs and gas
             deploy(runtime.w3, dev_account(0, LOCAL_CHAIN_ID)).save(settings.deployment_file)
             with runtime.sessions.begin() as session:
                 token = issue_token(session, party.address, [Role.REGISTRANT], "bench")
-            server = uvicorn.Server(
-                uvicorn.Config(create_app(runtime), host="127.0.0.1", port=api_port, log_level="warning")
-            )
-            threading.Thread(target=server.run, daemon=True).start()
-            url = f"http://127.0.0.1:{api_port}"
-            while True:
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
-            stop = threading.Event()
-            run_background_workers(runtime, stop, interval=1.0)
-            prefill(url, token, max(args.prefill, 1))  # one request at least: first-call set-up is not measured
-            api = through_api(url, token, args.seconds, args.clients, args.batch, log_process.pid, database_pid)
-            time.sleep(settings.tlog_anchor_every_seconds + 2)  # the last anchor of the run
-            proofs = proof_latency(runtime)
-            gas = gas_per_entry(runtime)
-            stop.set()
-            server.should_exit = True
+            with service(data, settings, args.workers) as (url, service_pid):
+                prefill(url, token, args.prefill)
+                warm_up(url, token, 4 * args.workers, args.batch)
+                watched = profiled(service_pid, args.seconds + IDLE_SECONDS, args.profile) if args.profile else None
+                with watched or nullcontext():
+                    api = through_api(
+                        url, token, args.seconds, args.clients, args.batch, service_pid, log_process.pid, database_pid
+                    )
+                time.sleep(settings.tlog_anchor_every_seconds + 2)  # the last anchor of the run
+                proofs = proof_latency(runtime)
+                gas = gas_per_entry(runtime)
             key = data / "tlog" / SIGNING_KEY_FILE
             if alone_database is None:
                 alone = tessera_alone(args.seconds, args.clients, args.batch, str(data / "tessera-alone"), key)
@@ -336,12 +404,15 @@ def main() -> None:
         "machine": _machine(),
         "storage": args.storage,
         "prefilled_entries": args.prefill,
+        "workers": args.workers,
         "api_with_anchoring": api,
         "tessera_alone": alone,
         "api_share_of_tessera": round(api["entries_per_second"] / alone["entries_per_second"], 3),
         "gas": gas,
         "inclusion_proof": proofs,
     }
+    if args.profile:
+        result["profile"] = hottest(args.profile)
     print(json.dumps(result, indent=2))
 
 

@@ -174,3 +174,50 @@ def test_concurrent_requests_are_each_answered_once_durable_and_the_same_content
             row = session.get(evidence.EvidenceRow, recorded.index)
             assert row is not None, "indexed before the answer"
             assert logged[recorded.index] == row.entry.encode(), "and in the log at that index"
+
+
+def test_two_processes_recording_the_same_content_and_key_at_once_index_it_once(settings: Settings) -> None:
+    """`drl serve --workers N`: each process groups its own requests (a GroupCommit per log client) and has its own
+    database connections; two runtimes over the same data directory stand for two of them."""
+    runtimes = [LedgerRuntime(settings), LedgerRuntime(settings)]
+    tag = hashlib.sha256(f"two processes {settings.data_dir}".encode()).hexdigest()[:12]
+
+    def item(text: str) -> evidence.EvidenceItem:
+        return evidence.EvidenceItem.model_validate(
+            {**_item(0), "subject": "0x" + hashlib.sha256(text.encode()).hexdigest()}
+        )
+
+    same = item(f"{tag} same")
+    retried = [item(f"{tag} retried {i}") for i in range(5)]  # one request sent to both processes under one key
+    answers: dict[int, list[evidence.Recorded]] = {}
+    keyed: dict[int, list[evidence.Recorded]] = {}
+
+    def request(n: int) -> None:
+        runtime = runtimes[n % 2]
+        own = [item(f"{tag} {n} {i}") for i in range(20)]
+        with runtime.sessions() as session:
+            answers[n] = evidence.record(session, runtime.evidence_log, PARTY, [same, *own])
+            keyed[n] = evidence.record(session, runtime.evidence_log, PARTY, retried, f"{tag}-key")
+
+    threads = [threading.Thread(target=request, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert len(answers) == len(keyed) == 8, "every request was answered"
+        shared = [answer[0] for answer in answers.values()]
+        assert len({recorded.index for recorded in shared}) == 1, "the same content has one index in both"
+        assert sum(recorded.added for recorded in shared) == 1, "and was added by one request only"
+        assert len({tuple(recorded.index for recorded in answer) for answer in keyed.values()}) == 1
+        assert sum(recorded.added for answer in keyed.values() for recorded in answer) == len(retried)
+        distinct = {recorded.index for answer in answers.values() for recorded in answer[1:]}
+        assert len(distinct) == 8 * 20
+        with runtimes[0].sessions() as session:
+            indexed = evidence.entries(session, party=PARTY, limit=1000)
+        assert {row.log_index for row in indexed} >= distinct | {shared[0].index}
+        digests = [row.digest for row in indexed]
+        assert len(digests) == len(set(digests)), "no content indexed twice"
+    finally:
+        for runtime in runtimes:
+            runtime.close()
