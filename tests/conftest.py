@@ -8,6 +8,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,8 +18,9 @@ from sqlalchemy import create_engine, make_url, text
 from web3 import Web3
 
 from ledger.chain.deployment import Deployment, deploy
+from ledger.chain.transactions import send_and_wait
 from ledger.stack.anvil import anvil_process
-from ledger.stack.bootstrap import bootstrap_local_ledger
+from ledger.stack.bootstrap import DAY, bootstrap_local_ledger
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
 from ledger.stack.geth import geth_process
 from ledger.stack.kubo import kubo_process
@@ -68,47 +70,86 @@ def deployment(w3: Web3, admin: LocalAccount) -> Deployment:
 
 
 GETH_NOTICE_SECONDS = 12  # the local authority's notice period on geth, where time passes in real time only
+GETH_DAY_SECONDS = 3  # a day of a test's timeline on geth (licence terms, say): time cannot be moved there
 
 
 @dataclass(frozen=True)
 class Chain:
-    """A chain the suite runs on, with the ledger deployed and the admin as reviewer, regulator and authority."""
+    """A chain the suite runs on, with the ledger deployed and the admin as reviewer, regulator and authority.
+
+    Every way a test moves time or sets up parties goes through here, so that the same test runs on anvil (whose
+    clock the test moves) and on geth (where time passes in real time and the periods are seconds long).
+    """
 
     name: str
     url: str
     w3: Web3
     deployment: Deployment
+    admin: LocalAccount
+    day: int = DAY  # how long a day of a test's timeline lasts on this chain, in seconds
 
-    def let_notice_pass(self) -> None:
-        """Lets the local authority's notice period pass: anvil moves its clock, geth's passes in real time."""
-        if self.name == "anvil":
-            self.w3.provider.make_request("evm_increaseTime", [8 * 86_400])  # type: ignore[arg-type]
-            self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
-            return
-        target = int(self.w3.eth.get_block("latest")["timestamp"]) + GETH_NOTICE_SECONDS + 1
-        deadline = time.monotonic() + GETH_NOTICE_SECONDS + 30
-        while int(self.w3.eth.get_block("latest")["timestamp"]) < target:
-            assert time.monotonic() < deadline, "geth sealed no block in time"
-            time.sleep(0.5)
+    def now(self) -> int:
+        """The latest block's timestamp: the time the next transaction's checks start from."""
+        return int(self.w3.eth.get_block("latest")["timestamp"])
+
+    def let_time_reach(self, timestamp: int) -> None:
+        """Until the latest block is stamped `timestamp` or later: anvil moves its clock, geth's passes in real time."""
+        deadline = time.monotonic() + max(0, timestamp - self.now()) + 30
+        while (now := self.now()) < timestamp:
+            assert time.monotonic() < deadline, f"{self.name} sealed no block stamped {timestamp} in time"
+            if self.name == "anvil":
+                self.w3.provider.make_request("evm_increaseTime", [timestamp - now])  # type: ignore[arg-type]
+                self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+            else:
+                time.sleep(0.5)
+
+    def let_notice_pass(self, registration_id: int) -> None:
+        """Lets the public-notice window of a registration in public notice end, so that it can be certified."""
+        registry = self.deployment.contract(self.w3, "Registrations")
+        function = registry.functions.registration(registration_id)
+        names = [component["name"] for component in function.abi["outputs"][0]["components"]]
+        record = dict(zip(names, function.call(), strict=True))
+        assert record["noticeEndsAt"] > 0, f"registration {registration_id} was never in public notice"
+        self.let_time_reach(int(record["noticeEndsAt"]))
+
+    def admit(self, address: str, label: str) -> None:
+        """Admits `address` as a party unless it already is (the chain refuses a second admission, and the
+        chain is shared by every test of the session)."""
+        access = self.deployment.contract(self.w3, "LedgerAccess")
+        if not access.functions.isAdmitted(address).call():
+            send_and_wait(
+                self.w3,
+                self.admin,
+                access.functions.admitParty(address, Web3.keccak(text=label)).build_transaction(
+                    {"from": self.admin.address}
+                ),
+            )
 
 
 @pytest.fixture(scope="session")
-def anvil_chain(anvil_url: str, w3: Web3, deployment: Deployment) -> Chain:
-    return Chain("anvil", anvil_url, w3, deployment)
+def anvil_chain(anvil_url: str, w3: Web3, deployment: Deployment, admin: LocalAccount) -> Chain:
+    return Chain("anvil", anvil_url, w3, deployment, admin)
 
 
-@pytest.fixture(scope="session")
-def geth_chain(tmp_path_factory: pytest.TempPathFactory, admin: LocalAccount) -> Iterator[Chain]:
-    """A geth --dev chain for the session (one block a second), the ledger deployed with a notice of seconds."""
+@contextmanager
+def running_geth(directory: Path, admin: LocalAccount) -> Iterator[Chain]:
+    """A geth --dev chain (one block a second) with the ledger deployed, its authority's notice a few seconds."""
     port = free_port()
-    with geth_process(tmp_path_factory.mktemp("geth"), port, free_port(), block_period=1):
+    with geth_process(directory, port, free_port(), block_period=1):
         url = f"http://127.0.0.1:{port}"
         chain = Web3(Web3.HTTPProvider(url))
         deployed = deploy(chain, admin)
         bootstrap_local_ledger(
             chain, deployed, admin, notice_days=7, review_interval_days=365, notice_seconds=GETH_NOTICE_SECONDS
         )
-        yield Chain("geth", url, chain, deployed)
+        yield Chain("geth", url, chain, deployed, admin, day=GETH_DAY_SECONDS)
+
+
+@pytest.fixture(scope="session")
+def geth_chain(tmp_path_factory: pytest.TempPathFactory, admin: LocalAccount) -> Iterator[Chain]:
+    """A geth --dev chain for the session (one block a second), the ledger deployed with a notice of seconds."""
+    with running_geth(tmp_path_factory.mktemp("geth"), admin) as chain:
+        yield chain
 
 
 @pytest.fixture

@@ -1,7 +1,10 @@
-"""The service over real HTTP on loopback, against the session's anvil (or geth) and Kubo.
+"""The service over real HTTP on loopback, against the session's Kubo and each chain in turn: every e2e test runs
+on geth (marked `geth`, id `[geth]`) and on anvil (`[anvil]`).
 
-`service` runs on anvil; `geth_service` is the same service on geth, for the tests marked `geth` (the core
-workflow runs on both, the rest on anvil only, to keep the suite's time reasonable)."""
+`service` is parametrised by chain at session scope, so pytest groups the tests by chain and starts each
+service once: geth's half first, so that geth and its service stop when anvil's half begins (a session fixture
+otherwise lives to the end of the session). `anvil_service` is the service on anvil alone: the browser tests
+import it."""
 
 from __future__ import annotations
 
@@ -17,7 +20,6 @@ import httpx
 import pytest
 import uvicorn
 from eth_account.signers.local import LocalAccount
-from web3 import Web3
 
 from api.app import create_app
 from api.client import LedgerClient
@@ -29,8 +31,7 @@ from ledger.runtime import LedgerRuntime
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
 from ledger.stack.tlog import VERIFIER_KEY_FILE
 
-from ..conftest import Chain, free_port
-from ..integration.registry import transact
+from ..conftest import Chain, free_port, running_geth
 
 
 @dataclass
@@ -59,8 +60,25 @@ def eventually(check: Callable[[], Any], timeout: float = 30.0) -> Any:
         time.sleep(0.2)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", params=[pytest.param("geth", marks=pytest.mark.geth), "anvil"])
 def service(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    admin: LocalAccount,
+    kubo_api: str,
+    evidence_log_url: str,
+    evidence_log_dir: Path,
+) -> Iterator[Service]:
+    """The service on the chain of the test's parameter."""
+    if request.param == "anvil":
+        yield request.getfixturevalue("anvil_service")
+        return
+    with running_geth(tmp_path_factory.mktemp("geth"), admin) as chain:
+        yield from _running_service(tmp_path_factory, chain, kubo_api, evidence_log_url, evidence_log_dir)
+
+
+@pytest.fixture(scope="session")
+def anvil_service(
     tmp_path_factory: pytest.TempPathFactory,
     anvil_chain: Chain,
     kubo_api: str,
@@ -70,17 +88,6 @@ def service(
     yield from _running_service(tmp_path_factory, anvil_chain, kubo_api, evidence_log_url, evidence_log_dir)
 
 
-@pytest.fixture(scope="session")
-def geth_service(
-    tmp_path_factory: pytest.TempPathFactory,
-    geth_chain: Chain,
-    kubo_api: str,
-    evidence_log_url: str,
-    evidence_log_dir: Path,
-) -> Iterator[Service]:
-    yield from _running_service(tmp_path_factory, geth_chain, kubo_api, evidence_log_url, evidence_log_dir)
-
-
 def _running_service(
     tmp_path_factory: pytest.TempPathFactory,
     chain: Chain,
@@ -88,9 +95,8 @@ def _running_service(
     evidence_log_url: str,
     evidence_log_dir: Path,
 ) -> Iterator[Service]:
-    w3, deployment, admin = chain.w3, chain.deployment, dev_account(0, LOCAL_CHAIN_ID)
     data_dir: Path = tmp_path_factory.mktemp(f"service-{chain.name}")
-    deployment.save(data_dir / "deployment.json")
+    chain.deployment.save(data_dir / "deployment.json")
     (data_dir / "tlog").mkdir()
     shutil.copy(evidence_log_dir / VERIFIER_KEY_FILE, data_dir / "tlog" / VERIFIER_KEY_FILE)
     port = free_port()
@@ -111,16 +117,15 @@ def _running_service(
     runtime = LedgerRuntime(settings)
     app = create_app(runtime)
     registrant = dev_account(6, LOCAL_CHAIN_ID)
-    access = deployment.contract(w3, "LedgerAccess")
-    transact(w3, admin, access.functions.admitParty(registrant.address, Web3.keccak(text="e2e registrant")))
-    transact(w3, admin, access.functions.admitParty(custodial.address, Web3.keccak(text="e2e custodial")))
+    chain.admit(registrant.address, "e2e registrant")
+    chain.admit(custodial.address, "e2e custodial")
     with runtime.sessions.begin() as session:
         tokens = {
             "registrant": issue_token(session, registrant.address, [Role.REGISTRANT], "registrant"),
-            "reviewer": issue_token(session, admin.address, [Role.REVIEWER], "reviewer"),
-            "authority": issue_token(session, admin.address, [Role.AUTHORITY], "authority"),
-            "regulator": issue_token(session, admin.address, [Role.REGULATOR], "regulator"),
-            "creditor": issue_token(session, admin.address, [Role.REGISTRANT], "creditor"),
+            "reviewer": issue_token(session, chain.admin.address, [Role.REVIEWER], "reviewer"),
+            "authority": issue_token(session, chain.admin.address, [Role.AUTHORITY], "authority"),
+            "regulator": issue_token(session, chain.admin.address, [Role.REGULATOR], "regulator"),
+            "creditor": issue_token(session, chain.admin.address, [Role.REGISTRANT], "creditor"),
             "custodial": issue_token(session, custodial.address, [Role.REGISTRANT], "custodial registrant"),
         }
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))

@@ -2,7 +2,7 @@
 
 Every operation of the OpenAPI schema that takes a body gets malformed, truncated, wrongly typed, unknown-field,
 oversized (declared and chunked) and broken-multipart bodies, with a token that passes every role check; the
-database's row counts, the Kubo node's pins and the chain's block number must not move.
+database's row counts, the Kubo node's pins and the nonces of every key the service holds must not move.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from api.tokens import Role, issue_token
 from ledger.db import Base
-from ledger.index.tables import IndexCursor
+from ledger.index.tables import IndexCursor, IndexedBlock
 
 from .conftest import Service, eventually
 
@@ -85,13 +85,22 @@ def _settled(service: Service) -> bool:
 
 
 def _written(service: Service, kubo_api: str) -> dict[str, Any]:
-    """Everything a request could have written: row counts of every table, the node's pins, the chain's height."""
+    """Everything a request could have written: row counts of every table, the node's pins, and every transaction
+    the service could have sent (the pending nonce of each key it holds).
+
+    Not the chain's height, nor the indexer's record of the blocks it read (`indexed_blocks`): geth seals a block
+    every second with or without transactions, and the indexer follows it.
+    """
     with service.runtime.sessions() as session:
         rows = {
-            table.name: session.scalar(select(func.count()).select_from(table)) for table in Base.metadata.sorted_tables
+            table.name: session.scalar(select(func.count()).select_from(table))
+            for table in Base.metadata.sorted_tables
+            if table is not IndexedBlock.__table__
         }
     pins = httpx.post(f"{kubo_api}/api/v0/pin/ls", params={"type": "recursive"}, timeout=30).json()["Keys"]
-    return {"rows": rows, "pins": sorted(pins), "block": service.runtime.w3.eth.block_number}
+    w3 = service.chain.w3
+    sent = {address: w3.eth.get_transaction_count(address, "pending") for address in service.runtime.custody}
+    return {"rows": rows, "pins": sorted(pins), "sent": sent}
 
 
 def _assert_refused(response: httpx.Response, what: str) -> None:

@@ -12,17 +12,15 @@ import pytest
 from typer.testing import CliRunner
 from web3 import Web3
 
-from ledger.chain.deployment import Deployment
 from ledger.cli import app as cli
 
 from ..factories import manifest_fields
-from ..integration.registry import advance_time
 from .conftest import Service, eventually
 
 pytestmark = pytest.mark.integration
 
 
-def _certified_document(service: Service, w3: Web3, title: str) -> dict[str, Any]:
+def _certified_document(service: Service, title: str) -> dict[str, Any]:
     registrant, reviewer, authority = (
         service.client("registrant"),
         service.client("reviewer"),
@@ -39,7 +37,7 @@ def _certified_document(service: Service, w3: Web3, title: str) -> dict[str, Any
     )[-1]
     reviewer.accept(registration_id)
     authority.approve(registration_id)
-    advance_time(w3, 8 * 86_400)
+    service.chain.let_notice_pass(registration_id)
     assert authority.certify(registration_id).status == "mined"
     number = eventually(lambda: service.client().registration(registration_id).certificates)[0].number
     published = authority._call("POST", f"/v1/certificates/{number}/document", params={"wait": "true"})
@@ -58,12 +56,13 @@ def _check(path: Path, document: dict[str, Any], rpc: str, *options: str) -> Any
 
 
 def test_a_certificate_document_is_checked_against_the_chain_and_every_forgery_is_named(
-    service: Service, w3: Web3, deployment: Deployment, anvil_url: str, kubo_api: str, tmp_path: Path
+    service: Service, kubo_api: str, tmp_path: Path
 ) -> None:
-    document = _certified_document(service, w3, "certificate check")
+    rpc_url, deployment = service.chain.url, service.chain.deployment
+    document = _certified_document(service, "certificate check")
     path = tmp_path / "certificate.json"
 
-    genuine = _check(path, document, anvil_url, "--ipfs", kubo_api, "--registry", deployment.registrations)
+    genuine = _check(path, document, rpc_url, "--ipfs", kubo_api, "--registry", deployment.registrations)
     assert genuine.exit_code == 0, genuine.output
     assert "certificate verified" in genuine.output
 
@@ -83,16 +82,16 @@ def test_a_certificate_document_is_checked_against_the_chain_and_every_forgery_i
         forgeries["issued_at"] = {"issued_at": "2020-01-01T00:00:00Z"}
     for member, change in forgeries.items():
         forged = {key: value for key, value in document.items() if key != "cid"} | change
-        refused = _check(path, forged, anvil_url, "--ipfs", kubo_api)
+        refused = _check(path, forged, rpc_url, "--ipfs", kubo_api)
         assert refused.exit_code == 1, (member, refused.output)
         assert member in refused.output, (member, refused.output)
 
-    wrong_registry = _check(path, document, anvil_url, "--registry", stranger)
+    wrong_registry = _check(path, document, rpc_url, "--registry", stranger)
     assert wrong_registry.exit_code == 1
     assert "registry" in wrong_registry.output
 
     frozen = service.client("regulator").freeze(document["registration_id"], "under investigation")
     assert frozen.status == "mined"
-    not_current = _check(path, document, anvil_url)
+    not_current = _check(path, document, rpc_url)
     assert not_current.exit_code == 1, not_current.output
     assert "authentic but no longer current: its registration is frozen" in " ".join(not_current.output.split())

@@ -11,7 +11,6 @@ import hashlib
 import json
 
 import pytest
-from web3 import Web3
 
 from api.client import ApiError
 from ledger.manifest.model import DataCommitment, FileDigest, Manifest
@@ -19,7 +18,6 @@ from ledger.manifest.signing import bound_fields
 from ledger.registration import register
 
 from ..factories import manifest_fields
-from ..integration.registry import advance_time
 from .conftest import Service, eventually
 
 pytestmark = pytest.mark.integration
@@ -42,7 +40,7 @@ def test_a_draft_whose_files_do_not_produce_its_root_is_refused(service: Service
     assert refused.value.code == "invalid_manifest"
 
 
-def test_a_file_the_root_on_chain_does_not_cover_is_never_confirmed(service: Service, w3: Web3) -> None:
+def test_a_file_the_root_on_chain_does_not_cover_is_never_confirmed(service: Service) -> None:
     data = b"another file nobody registered\n"
     deployment = service.runtime.deployment
     fields = manifest_fields(service.registrant.address, title="claims other files")
@@ -59,7 +57,7 @@ def test_a_file_the_root_on_chain_does_not_cover_is_never_confirmed(service: Ser
     )[-1]
     reviewer.accept(registration_id)
     authority.approve(registration_id)
-    advance_time(w3, 8 * 86_400)
+    service.chain.let_notice_pass(registration_id)
     assert authority.certify(registration_id).status == "mined"
     eventually(lambda: public.registration(registration_id).status == "certified")
 

@@ -9,18 +9,16 @@ import uuid
 
 import pytest
 from eth_account.signers.local import LocalAccount
-from web3 import Web3
 
-from ledger.chain.deployment import Deployment
 from ledger.chain.rights import LicenceTerms
 from ledger.index.tables import LicenceRow
 from ledger.outbox import OutboxStatus
 from ledger.registration import relay_application
-from ledger.stack.devkeys import LOCAL_CHAIN_ID
+from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
 from ledger.vocabulary import LicenceType, Right
 
-from ..integration.history import DAY, History, digest
-from ..integration.registry import advance_time, events, submission, transact
+from ..integration.history import History, digest
+from ..integration.registry import events, submission, transact
 from .conftest import Service, eventually
 
 pytestmark = pytest.mark.integration
@@ -64,20 +62,22 @@ def _submit(history: History, service: Service, registrant: LocalAccount) -> int
     return int(events(history.registry, "RegistrationSubmitted", receipt)[0]["args"]["registrationId"])
 
 
-def test_a_licensee_derives_under_a_licence_in_force_after_the_indexed_licence_ends(
-    service: Service, w3: Web3, deployment: Deployment, admin: LocalAccount
-) -> None:
-    history = History(w3, deployment, admin)
-    history.admit(2, first_index=40)
-    holder, licensee = history.registrants
+def test_a_licensee_derives_under_a_licence_in_force_after_the_indexed_licence_ends(service: Service) -> None:
+    chain = service.chain
+    w3, deployment, day = chain.w3, chain.deployment, chain.day  # a day lasts seconds on geth
+    history = History(w3, deployment, chain.admin)
+    holder, licensee = (dev_account(index, LOCAL_CHAIN_ID) for index in (40, 41))
+    for party in (holder, licensee):
+        chain.admit(party.address, f"lineage {party.address}")  # parties that never send: no funds needed
     parent = _submit(history, service, holder)
     history.to_notice(parent)
-    history.certify(parent)
-    now = int(w3.eth.get_block("latest")["timestamp"])
-    short = _grant(history, holder, licensee.address, parent, now, now + 10 * DAY)
+    chain.let_notice_pass(parent)
+    transact(w3, chain.admin, history.registry.functions.certify(parent))
+    now = chain.now()
+    short = _grant(history, holder, licensee.address, parent, now, now + 10 * day)
     # Not started when granted, so it does not displace the short licence from the lineage index.
-    long = _grant(history, holder, licensee.address, parent, now + 5 * DAY, now + 365 * DAY)
-    advance_time(w3, 11 * DAY)
+    long = _grant(history, holder, licensee.address, parent, now + 5 * day, now + 365 * day)
+    chain.let_time_reach(now + 11 * day)
     rights = deployment.contract(w3, "Rights")
     assert rights.functions.processingLicenceOf(parent, licensee.address).call() == short
     assert rights.functions.isLicenceCurrent(long).call()

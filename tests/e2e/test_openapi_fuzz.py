@@ -19,12 +19,14 @@ from ..factories import manifest_fields
 from .conftest import Service
 
 DRAFT = "/v1/drafts/{draft_id}"
+EXAMPLES_PER_OPERATION = {"anvil": 15, "geth": 5}  # geth's half of the suite has a time budget in CI; the code
+# under test is the same on both chains, so the wider run on anvil is where generated requests find bugs
 
 pytestmark = pytest.mark.integration
 
 
 def test_no_request_makes_the_service_fail(service: Service) -> None:
-    """Anonymous requests of every operation, and regulator-token reads of the audit trail."""
+    """Anonymous requests of every operation, and regulator-token reads of the audit trail (fewer on geth)."""
     schema = schemathesis.openapi.from_url(f"{service.url}/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 20
@@ -33,7 +35,11 @@ def test_no_request_makes_the_service_fail(service: Service) -> None:
 
         @given(case=operation.as_strategy())
         @settings(
-            max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True
+            max_examples=EXAMPLES_PER_OPERATION[service.chain.name],
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+            derandomize=True,
         )
         def exercise(case: Case) -> None:
             headers = None

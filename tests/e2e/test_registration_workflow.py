@@ -1,4 +1,4 @@
-"""The registration workflow over HTTP, end to end, against the real anvil and Kubo."""
+"""The registration workflow over HTTP, end to end, against the real Kubo and each chain (anvil, geth)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
-from eth_account.signers.local import LocalAccount
 from typer.testing import CliRunner
-from web3 import Web3
 
 from api.client import ApiError, LedgerClient
 from api.tokens import Role, issue_token
-from ledger.chain.deployment import Deployment
 from ledger.cli import app as cli
 from ledger.manifest.data import file_entry
 from ledger.manifest.model import FileDigest
@@ -25,7 +22,6 @@ from ledger.proofs.merkle import MerkleTree
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
 
 from ..factories import manifest_fields
-from ..integration.registry import advance_time, transact
 from .conftest import Service, eventually
 
 pytestmark = pytest.mark.integration
@@ -66,11 +62,9 @@ def _status(service: Service, registration_id: int) -> str:
     return service.client().registration(registration_id).status
 
 
-@pytest.mark.parametrize("running", ["service", pytest.param("geth_service", marks=pytest.mark.geth)])
 def test_register_object_certify_verify_bundle_freeze_and_export(
-    running: str, request: pytest.FixtureRequest, tmp_path: Path, kubo_api: str
+    service: Service, tmp_path: Path, kubo_api: str
 ) -> None:
-    service: Service = request.getfixturevalue(running)  # the same workflow on anvil and on geth
     w3, deployment, rpc_url = service.chain.w3, service.chain.deployment, service.chain.url
     registrant, reviewer = service.client("registrant"), service.client("reviewer")
     authority, regulator, public = service.client("authority"), service.client("regulator"), service.client()
@@ -117,7 +111,7 @@ def test_register_object_certify_verify_bundle_freeze_and_export(
     with pytest.raises(ApiError) as early:
         authority.certify(registration_id)
     assert early.value.problem["rule"] == "NoticeWindowOpen"
-    service.chain.let_notice_pass()
+    service.chain.let_notice_pass(registration_id)
     assert authority.certify(registration_id).status == "mined"
     certified = eventually(
         lambda: [
@@ -179,7 +173,8 @@ def test_register_object_certify_verify_bundle_freeze_and_export(
     assert len(page["items"]) == 2
 
 
-def test_wrong_role_calls_get_403_and_change_nothing(service: Service, w3: Web3, deployment: Deployment) -> None:
+def test_wrong_role_calls_get_403_and_change_nothing(service: Service) -> None:
+    w3, deployment = service.chain.w3, service.chain.deployment
     registrant = service.client("registrant")
     draft = registrant.register(_fields(service, "e2e roles"), service.registrant)
     registration_id = eventually(
@@ -235,7 +230,7 @@ def test_readiness_reports_every_component(service: Service) -> None:
     assert {"block", "ipfs_version", "outbox_backlog", "outbox_problems"} <= set(details)
 
 
-def test_holder_changes_then_cancels_a_certified_registration(service: Service, w3: Web3) -> None:
+def test_holder_changes_then_cancels_a_certified_registration(service: Service) -> None:
     registrant, authority, reviewer = (
         service.client("registrant"),
         service.client("authority"),
@@ -251,7 +246,7 @@ def test_holder_changes_then_cancels_a_certified_registration(service: Service, 
     )[-1]
     reviewer.accept(registration_id)
     authority.approve(registration_id)
-    advance_time(w3, 8 * 86_400)
+    service.chain.let_notice_pass(registration_id)
     authority.certify(registration_id)
     eventually(lambda: _status(service, registration_id) == "certified")
 
@@ -279,9 +274,7 @@ def test_holder_changes_then_cancels_a_certified_registration(service: Service, 
     eventually(lambda: _status(service, registration_id) == "cancelled")
 
 
-def test_licence_pledge_blocks_transfer_release_then_transfer(
-    service: Service, w3: Web3, deployment: Deployment, admin: LocalAccount
-) -> None:
+def test_licence_pledge_blocks_transfer_release_then_transfer(service: Service) -> None:
     registrant, authority, reviewer = (
         service.client("registrant"),
         service.client("authority"),
@@ -289,9 +282,8 @@ def test_licence_pledge_blocks_transfer_release_then_transfer(
     )
     creditor = service.client("creditor")
     newcomer = dev_account(7, LOCAL_CHAIN_ID)
-    admin_account = admin
-    access = deployment.contract(w3, "LedgerAccess")
-    transact(w3, admin_account, access.functions.admitParty(newcomer.address, Web3.keccak(text="newcomer")))
+    admin_account = service.chain.admin
+    service.chain.admit(newcomer.address, "newcomer")
 
     registrant.register(_fields(service, "e2e rights"), service.registrant)
     registration_id = eventually(
@@ -303,11 +295,11 @@ def test_licence_pledge_blocks_transfer_release_then_transfer(
     )[-1]
     reviewer.accept(registration_id)
     authority.approve(registration_id)
-    advance_time(w3, 8 * 86_400)
+    service.chain.let_notice_pass(registration_id)
     authority.certify(registration_id)
     eventually(lambda: _status(service, registration_id) == "certified")
     base = f"/v1/registrations/{registration_id}"
-    now = w3.eth.get_block("latest")["timestamp"]
+    now = service.chain.now()
 
     licence = registrant.signed_terms(
         f"{base}/licences",
@@ -460,12 +452,9 @@ def test_the_audit_time_range_is_documented(service: Service) -> None:
         assert "excluded" in parameters["until"]["description"]
 
 
-def test_conflicts_list_the_same_data_claimed_by_different_registrants(
-    service: Service, w3: Web3, deployment: Deployment, admin: LocalAccount
-) -> None:
+def test_conflicts_list_the_same_data_claimed_by_different_registrants(service: Service) -> None:
     other = dev_account(8, LOCAL_CHAIN_ID)
-    access = deployment.contract(w3, "LedgerAccess")
-    transact(w3, admin, access.functions.admitParty(other.address, Web3.keccak(text="second claimant")))
+    service.chain.admit(other.address, "second claimant")
     with service.runtime.sessions.begin() as session:
         token = issue_token(session, other.address, [Role.REGISTRANT], "second claimant")
     fields = _fields(service, "e2e contested")

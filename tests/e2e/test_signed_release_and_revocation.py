@@ -10,15 +10,12 @@ import httpx
 import pytest
 from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
-from web3 import Web3
 
 from api.client import ApiError, LedgerClient
 from api.tokens import Role, issue_token
-from ledger.chain.deployment import Deployment
 from ledger.encoding import to_hex
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
 
-from ..integration.registry import advance_time, transact
 from .conftest import Service, eventually
 from .test_registration_workflow import _data, _fields, _status
 
@@ -29,18 +26,11 @@ def _signed(typed: dict[str, Any], signer: LocalAccount) -> dict[str, Any]:
     return {"signature": signature, "nonce": typed["message"]["nonce"], "deadline": typed["message"]["deadline"]}
 
 
-def _admit(w3: Web3, deployment: Deployment, admin: LocalAccount, address: str, label: str) -> None:
-    """Admits `address` unless an earlier test of the session did (the chain refuses a second admission)."""
-    access = deployment.contract(w3, "LedgerAccess")
-    if not access.functions.isAdmitted(address).call():
-        transact(w3, admin, access.functions.admitParty(address, Web3.keccak(text=label)))
-
-
-def _party_without_custody(service: Service, w3: Web3, deployment: Deployment, admin: LocalAccount) -> str:
+def _party_without_custody(service: Service) -> str:
     """The registrant token of an admitted party whose key only the test holds (dev account 8)."""
     party = dev_account(8, LOCAL_CHAIN_ID)
     assert party.address not in service.runtime.custody
-    _admit(w3, deployment, admin, party.address, "e2e pledgee")
+    service.chain.admit(party.address, "e2e pledgee")
     with service.runtime.sessions.begin() as session:
         return issue_token(session, party.address, [Role.REGISTRANT], "pledgee without custody")
 
@@ -52,7 +42,7 @@ def _typed_data(service: Service, token: str, path: str, body: dict[str, Any] | 
     return typed
 
 
-def _certified(service: Service, w3: Web3, title: str) -> int:
+def _certified(service: Service, title: str) -> int:
     registrant, authority = service.client("registrant"), service.client("authority")
     registrant.register(_fields(service, title), service.registrant)
     digest = hashlib.sha256(_data(title)[0]).hexdigest()
@@ -61,25 +51,24 @@ def _certified(service: Service, w3: Web3, title: str) -> int:
     )[-1]
     service.client("reviewer").accept(registration_id)
     authority.approve(registration_id)
-    advance_time(w3, 8 * 86_400)
+    service.chain.let_notice_pass(registration_id)
     authority.certify(registration_id)
     eventually(lambda: _status(service, registration_id) == "certified")
     return registration_id
 
 
-def test_pledgee_and_licensor_without_custody_release_and_revoke_by_signature(
-    service: Service, w3: Web3, deployment: Deployment, admin: LocalAccount
-) -> None:
+def test_pledgee_and_licensor_without_custody_release_and_revoke_by_signature(service: Service) -> None:
+    w3 = service.chain.w3
     assert service.registrant.address not in service.runtime.custody, "the licensor signs for itself"
     registrant = service.client("registrant")
     pledgee_account = dev_account(8, LOCAL_CHAIN_ID)
-    pledgee_token = _party_without_custody(service, w3, deployment, admin)
+    pledgee_token = _party_without_custody(service)
     pledgee = LedgerClient(service.url, pledgee_token)
     licensee = dev_account(7, LOCAL_CHAIN_ID)
-    _admit(w3, deployment, admin, licensee.address, "e2e licensee")
-    registration_id = _certified(service, w3, "e2e signed release")
+    service.chain.admit(licensee.address, "e2e licensee")
+    registration_id = _certified(service, "e2e signed release")
     base = f"/v1/registrations/{registration_id}"
-    now = w3.eth.get_block("latest")["timestamp"]
+    now = service.chain.now()
 
     pledge = registrant.signed_terms(
         f"{base}/encumbrances",

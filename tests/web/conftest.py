@@ -17,12 +17,18 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from ledger.chain.transactions import send_and_wait
 
-from ..e2e.conftest import Service, eventually, service  # noqa: F401 - the e2e stack, shared
+from ..e2e.conftest import Service, anvil_service, eventually  # noqa: F401 - the e2e stack on anvil, shared
 from ..factories import manifest_fields
 from ..integration.registry import advance_time
 from .chromium import CHROMIUM_FLAGS, chromium_environment
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def service(anvil_service: Service) -> Service:  # noqa: F811 - `anvil_service` is the imported fixture
+    """The e2e suite's service on anvil: the pages run on one chain (the e2e suite runs the service on both)."""
+    return anvil_service
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +43,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
 @pytest.fixture
 def page(
     browser: Browser,
-    service: Service,  # noqa: F811 - the imported fixture
+    service: Service,
     tmp_path: Path,
     request: pytest.FixtureRequest,
 ) -> Iterator[Page]:
@@ -131,7 +137,7 @@ def certify(stack: Service, w3: Any, registration_id: int) -> int:
 
 
 @pytest.fixture(scope="session")
-def certified(service: Service, w3: Any) -> Certified:  # noqa: F811 - `service` is the imported fixture
+def certified(service: Service, w3: Any) -> Certified:
     title = "上海市道路交通流量数据 web"
     data = b"road,count\nweb pages,1\n"
     registration_id = register_file(service, title, data)
