@@ -22,6 +22,13 @@ import (
 // maxBatch bounds one POST /add, so a single request cannot hold the writer for long.
 const maxBatch = 10000
 
+// pushbackPatience is how long one POST /add keeps adding again the entries Tessera pushed back (it does so
+// while its integration or duplicate index lags), pausing pushbackPause between tries, before it answers 503.
+const (
+	pushbackPatience = 30 * time.Second
+	pushbackPause    = 10 * time.Millisecond
+)
+
 // addRequest is the body of POST /add: the entries, each the exact bytes of a leaf, base64 in JSON.
 type addRequest struct {
 	Entries [][]byte `json:"entries"`
@@ -123,9 +130,17 @@ func handleAdd(w http.ResponseWriter, r *http.Request, appender *tessera.Appende
 		futures[i] = appender.Add(r.Context(), tessera.NewEntry(e))
 	}
 	resp := addResponse{Indices: make([]uint64, len(futures)), Duplicates: make([]bool, len(futures))}
+	backOffUntil := time.Now().Add(pushbackPatience)
 	for i, f := range futures {
 		idx, cp, err := awaiter.Await(r.Context(), f)
+		for errors.Is(err, tessera.ErrPushback) && time.Now().Before(backOffUntil) {
+			// Tessera asks writers to back off while its sequencing or duplicate index is behind: the entry is
+			// added again (the same bytes: a second add of an entry that did go in is answered as a duplicate).
+			time.Sleep(pushbackPause)
+			idx, cp, err = awaiter.Await(r.Context(), appender.Add(r.Context(), tessera.NewEntry(req.Entries[i])))
+		}
 		if err != nil {
+			w.Header().Set("Retry-After", "1")
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}
