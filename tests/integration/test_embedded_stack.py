@@ -143,3 +143,12 @@ def _register(w3: Web3, deployment: Deployment) -> tuple[int, int]:
     receipt = transact(w3, admin, registry.functions.submit(application.as_tuple(), signature))
     (event,) = events(registry, "RegistrationSubmitted", receipt)
     return int(event["args"]["registrationId"]), int(receipt["blockNumber"])
+
+
+def test_up_on_geth_names_geth_when_it_is_missing(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DRL_GETH_BIN", str(data_dir / "no-geth"))
+    monkeypatch.setenv("DRL_EMBEDDED_CHAIN", "geth")
+    result = CliRunner().invoke(app, ["up", "--data-dir", str(data_dir)])
+    assert result.exit_code == 1
+    assert "missing tools: geth" in result.output
+    assert not data_dir.exists()  # refused before anything was written
