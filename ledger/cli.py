@@ -148,7 +148,9 @@ def up(
     chain: Annotated[
         str | None,
         typer.Option(
-            "--chain", help="The chain client: geth or anvil (embedded: DRL_EMBEDDED_CHAIN, else anvil; cluster: geth)."
+            "--chain",
+            help="The chain client: geth or anvil (embedded: the data dir's chain, else DRL_EMBEDDED_CHAIN, "
+            "else anvil; cluster: geth).",
         ),
     ] = None,
 ) -> None:
@@ -157,7 +159,7 @@ def up(
     The chain is anvil or geth --dev (`--chain`, or the setting `embedded_chain`). With `--topology cluster`:
     PostgreSQL, geth (or anvil), three peered Kubo nodes and two `drl serve` instances sharing the database, one
     of them leading (see docs/topology.md)."""
-    from ledger.stack.supervisor import EmbeddedStack
+    from ledger.stack.supervisor import EmbeddedStack, embedded_chain
 
     settings = load_settings(data_dir)
     if topology not in ("embedded", "cluster") or chain not in (None, "geth", "anvil"):
@@ -165,7 +167,8 @@ def up(
     if topology == "cluster":
         _up_cluster(settings, "anvil" if chain == "anvil" else "geth")
         return
-    client: ChainClient = "geth" if chain == "geth" else "anvil" if chain == "anvil" else settings.embedded_chain
+    requested: ChainClient | None = "geth" if chain == "geth" else "anvil" if chain == "anvil" else None
+    client = embedded_chain(settings, requested)
     missing = [tool.name for tool in embedded_tools(client) if not tool.is_installed()]
     if missing:
         raise fail(f"missing tools: {', '.join(missing)}; run scripts/setup.sh first", 1)

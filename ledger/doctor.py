@@ -17,7 +17,7 @@ from ledger.proofs.tlog_note import NoteError, VerifierKey, verify_checkpoint
 from ledger.readiness import replica_set_health
 from ledger.replication import KuboSet
 from ledger.stack.cluster import ClusterLayout
-from ledger.stack.supervisor import chain_held
+from ledger.stack.supervisor import chain_held, embedded_chain
 from ledger.stack.tlog import VERIFIER_KEY_FILE
 from ledger.toolchain import ALL_TOOLS, CLUSTER_TOOLS, Tool, embedded_tools
 
@@ -195,7 +195,7 @@ def run_checks(settings: Settings) -> list[Check]:
     # directory); a service against a chain of its own (no embedded chain here) is told nothing about clients.
     held = chain_held(settings.data_dir)
     return [
-        *[_tool_version(tool) for tool in embedded_tools(held or settings.embedded_chain)],
+        *[_tool_version(tool) for tool in embedded_tools(embedded_chain(settings))],
         _chain(settings, component=f"chain ({held})" if held else "chain", expected=held),
         *_ipfs_set(settings),
         _evidence_log(settings),

@@ -1,7 +1,8 @@
 """Runs the embedded stack: a chain (anvil or geth --dev), Kubo and the evidence log on 127.0.0.1, contracts
 deployed on first start.
 
-The chain client is the settings' `embedded_chain` unless the caller names one. anvil keeps its state by
+The chain client is the one the caller names, else the one whose chain the data directory holds, else the
+settings' `embedded_chain`. anvil keeps its state by
 dumping it every few seconds (a killed anvil loses its last seconds of blocks); geth keeps every block's state
 in its database as the block is sealed. A data directory holds one chain: starting the other client on it is
 refused, since its deployment file names contracts the other chain does not have.
@@ -48,6 +49,12 @@ def chain_held(data_dir: Path) -> ChainClient | None:
     return None
 
 
+def embedded_chain(settings: Settings, requested: ChainClient | None = None) -> ChainClient:
+    """The chain client of the embedded stack: the one asked for, else the one whose chain the data directory
+    holds (so a changed default never strands an existing ledger), else the settings' `embedded_chain`."""
+    return requested or chain_held(settings.data_dir) or settings.embedded_chain
+
+
 def chain_process(settings: Settings, chain: ChainClient, *, persist: bool = True) -> ManagedProcess:
     """The embedded chain node on `anvil_port`: anvil automining, or geth sealing a block as soon as a
     transaction waits (period 0), crash-safe, its engine API on the port above. geth always keeps its chain."""
@@ -61,11 +68,11 @@ class EmbeddedStack:
     """The local chain and IPFS node of `drl up`, with the ledger deployed on the chain."""
 
     def __init__(self, settings: Settings, *, chain: ChainClient | None = None, persist_chain: bool = True) -> None:
-        """`chain` defaults to the settings' `embedded_chain`; `persist_chain` False runs anvil without a state file.
+        """`chain` defaults to `embedded_chain(settings)`; `persist_chain` False runs anvil without a state file.
 
-        Raises ChainMismatchError when the data directory holds the other client's chain."""
+        Raises ChainMismatchError when `chain` is not the client whose chain the data directory holds."""
         self.settings = settings
-        self.chain: ChainClient = chain or settings.embedded_chain
+        self.chain = embedded_chain(settings, chain)
         data_dir = settings.data_dir
         held = chain_held(data_dir)
         if held not in (None, self.chain):

@@ -19,7 +19,7 @@ from ledger.cli import app
 from ledger.config import Settings
 from ledger.doctor import run_checks
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
-from ledger.stack.supervisor import ChainMismatchError, EmbeddedStack
+from ledger.stack.supervisor import ChainMismatchError, EmbeddedStack, embedded_chain
 from ledger.vocabulary import Status
 
 from ..conftest import free_port
@@ -132,6 +132,15 @@ def test_stack_refuses_a_data_dir_that_holds_the_other_chain(data_dir: Path) -> 
     (data_dir / "anvil-state.json").write_text("{}")
     with pytest.raises(ChainMismatchError, match="--chain anvil"):
         EmbeddedStack(_settings(data_dir), chain="geth")
+
+
+def test_a_data_dir_keeps_its_chain_client_when_the_default_changes(data_dir: Path) -> None:
+    settings = _settings(data_dir).model_copy(update={"embedded_chain": "geth"})
+    assert embedded_chain(settings) == "geth"  # a new data dir: the setting
+    data_dir.mkdir(parents=True)
+    (data_dir / "anvil-state.json").write_text("{}")
+    assert embedded_chain(settings) == "anvil"  # an anvil ledger stays on anvil
+    assert embedded_chain(settings, "geth") == "geth"  # unless asked, which the stack then refuses (above)
 
 
 def _register(w3: Web3, deployment: Deployment) -> tuple[int, int]:
