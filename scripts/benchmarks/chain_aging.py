@@ -109,7 +109,7 @@ def age_geth(registrations: int, sample: int, age_blocks: int, *, crash_safe: bo
             disk = sum(f.stat().st_size for f in Path(tmp).rglob("*") if f.is_file()) / 2**20
     return {
         "node": "geth --dev --dev.period 0"
-        + (" --state.scheme hash --gcmode archive --db.engine leveldb" * crash_safe),
+        + (" --state.scheme hash --gcmode archive --db.engine leveldb --cache 256" * crash_safe),
         "ceiling_at_block_1000": young,
         "one_per_block_at_block_1000": young_one_per_block,
         "ceiling_aged": aged,
