@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import typer
 from eth_account.signers.local import LocalAccount
@@ -29,7 +29,7 @@ from web3 import Web3
 
 from ledger import draft_pins, evidence
 from ledger.chain import keystore
-from ledger.config import Settings
+from ledger.config import ChainClient, Settings
 from ledger.db import make_engine
 from ledger.doctor import run_checks
 from ledger.encoding import to_hex
@@ -46,7 +46,7 @@ from ledger.reorg import StandingWrites, requeue_orphaned_writes
 from ledger.runtime import LedgerRuntime, NotDeployedError
 from ledger.stack.process import ProcessFailedError
 from ledger.stack.tlog import VERIFIER_KEY_FILE
-from ledger.toolchain import ALL_TOOLS, CLUSTER_TOOLS
+from ledger.toolchain import ALL_TOOLS, CLUSTER_TOOLS, embedded_tools
 from ledger.unreachable import is_unreachable
 from ledger.vocabulary import Status
 
@@ -143,33 +143,43 @@ def print_json(data: Any) -> None:
 def up(
     data_dir: DataDirOption = None,
     topology: Annotated[
-        str, typer.Option("--topology", help="embedded (anvil, Kubo, SQLite, this process) or cluster.")
+        str, typer.Option("--topology", help="embedded (a chain, Kubo, SQLite, this process) or cluster.")
     ] = "embedded",
-    chain: Annotated[str, typer.Option("--chain", help="The cluster's chain client: geth or anvil.")] = "geth",
+    chain: Annotated[
+        str | None,
+        typer.Option(
+            "--chain",
+            help="The chain client: geth or anvil (embedded: the data dir's chain, else DRL_EMBEDDED_CHAIN, "
+            "else anvil; cluster: geth).",
+        ),
+    ] = None,
 ) -> None:
-    """Start the embedded ledger (anvil, Kubo, contracts, outbox worker, indexer) on 127.0.0.1 until Ctrl-C.
+    """Start the embedded ledger (a chain, Kubo, contracts, outbox worker, indexer) on 127.0.0.1 until Ctrl-C.
 
-    With `--topology cluster`: PostgreSQL, geth (or anvil), three peered Kubo nodes and two `drl serve`
-    instances sharing the database, one of them leading (see docs/topology.md)."""
-    from ledger.stack.supervisor import EmbeddedStack
+    The chain is anvil or geth --dev (`--chain`, or the setting `embedded_chain`). With `--topology cluster`:
+    PostgreSQL, geth (or anvil), three peered Kubo nodes and two `drl serve` instances sharing the database, one
+    of them leading (see docs/topology.md)."""
+    from ledger.stack.supervisor import EmbeddedStack, embedded_chain
 
     settings = load_settings(data_dir)
-    if topology not in ("embedded", "cluster") or chain not in ("geth", "anvil"):
+    if topology not in ("embedded", "cluster") or chain not in (None, "geth", "anvil"):
         raise fail("--topology is embedded or cluster, --chain is geth or anvil", EXIT_BAD_INPUT)
     if topology == "cluster":
-        _up_cluster(settings, "geth" if chain == "geth" else "anvil")
+        _up_cluster(settings, "anvil" if chain == "anvil" else "geth")
         return
-    missing = [tool.name for tool in ALL_TOOLS if not tool.is_installed()]
+    requested: ChainClient | None = "geth" if chain == "geth" else "anvil" if chain == "anvil" else None
+    client = embedded_chain(settings, requested)
+    missing = [tool.name for tool in embedded_tools(client) if not tool.is_installed()]
     if missing:
         raise fail(f"missing tools: {', '.join(missing)}; run scripts/setup.sh first", 1)
-    stack = EmbeddedStack(settings)
-    stack.install_signal_handlers()
     try:
-        with console.status("starting anvil and Kubo, deploying the ledger..."):
+        stack = EmbeddedStack(settings, chain=client)
+        stack.install_signal_handlers()
+        with console.status(f"starting {client} and Kubo, deploying the ledger..."):
             deployment = stack.start()
     except ProcessFailedError as error:
         raise fail(f"could not start the stack: {error}", 1) from error
-    console.print(f"[green]ledger up[/green] - chain {settings.rpc_url} (id {deployment.chain_id})")
+    console.print(f"[green]ledger up[/green] - chain {settings.rpc_url} ({client}, id {deployment.chain_id})")
     console.print(f"  IPFS API {settings.ipfs_api_url}, gateway {settings.ipfs_gateway_url}")
     for name, address in deployment.addresses().items():
         console.print(f"  {name:<16} {address}")
@@ -193,7 +203,7 @@ def up(
     console.print("stopped cleanly")
 
 
-def _up_cluster(settings: Settings, chain: Literal["geth", "anvil"]) -> None:
+def _up_cluster(settings: Settings, chain: ChainClient) -> None:
     from ledger.stack.cluster import ClusterStack
 
     missing = [tool.name for tool in (*ALL_TOOLS, *CLUSTER_TOOLS) if not tool.is_installed()]

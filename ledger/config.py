@@ -1,7 +1,7 @@
 """Settings of the ledger: the only place that reads the environment.
 
 Values come from `DRL_*` environment variables, then from a TOML file (`drl.toml` in the working
-directory, or the file named by `DRL_CONFIG`), then from the embedded defaults: a local anvil chain,
+directory, or the file named by `DRL_CONFIG`), then from the embedded defaults: a local chain (`EMBEDDED_CHAIN`),
 a local Kubo node and SQLite, all on 127.0.0.1.
 """
 
@@ -18,6 +18,12 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+ChainClient = Literal["anvil", "geth"]
+"""The EVM clients the ledger's own stacks run: anvil (Foundry) or go-ethereum in developer mode."""
+
+EMBEDDED_CHAIN: ChainClient = "anvil"
+"""The chain `drl up` starts when neither `--chain` nor `DRL_EMBEDDED_CHAIN` says otherwise (issue 13 weighs geth)."""
 
 
 def _config_file() -> Path:
@@ -110,7 +116,11 @@ class Settings(BaseSettings):
     leader_heartbeat_seconds: float = Field(
         default=1.0, gt=0, le=60, description="How often a standby instance tries to take the leader's lease."
     )
-    anvil_port: int = Field(default=8545, ge=1, le=65535)
+    embedded_chain: ChainClient = Field(
+        default=EMBEDDED_CHAIN,
+        description="The chain client of `drl up`'s embedded stack: anvil, or geth --dev (every block on disk).",
+    )
+    anvil_port: int = Field(default=8545, ge=1, le=65535, description="The embedded chain's JSON-RPC port.")
     ipfs_api_port: int = Field(default=5001, ge=1, le=65535)
     ipfs_gateway_port: int = Field(default=8080, ge=1, le=65535)
     ipfs_swarm_port: int = Field(default=4001, ge=1, le=65535)

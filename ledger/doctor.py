@@ -9,7 +9,7 @@ import httpx
 from web3 import Web3
 
 from ledger.chain.deployment import Deployment, check_deployment
-from ledger.config import Settings
+from ledger.config import ChainClient, Settings
 from ledger.db import make_engine
 from ledger.leadership import leader_on
 from ledger.migrations import head_revision, schema_revision
@@ -17,8 +17,9 @@ from ledger.proofs.tlog_note import NoteError, VerifierKey, verify_checkpoint
 from ledger.readiness import replica_set_health
 from ledger.replication import KuboSet
 from ledger.stack.cluster import ClusterLayout
+from ledger.stack.supervisor import chain_held, embedded_chain
 from ledger.stack.tlog import VERIFIER_KEY_FILE
-from ledger.toolchain import ALL_TOOLS, CLUSTER_TOOLS, Tool
+from ledger.toolchain import ALL_TOOLS, CLUSTER_TOOLS, Tool, embedded_tools
 
 
 @dataclass(frozen=True)
@@ -47,16 +48,26 @@ def _tool_version(tool: Tool) -> Check:
     return Check(tool.name, True, first.strip())
 
 
-def _chain(settings: Settings, rpc_url: str | None = None, component: str = "chain") -> Check:
+def _chain(
+    settings: Settings, rpc_url: str | None = None, component: str = "chain", expected: ChainClient | None = None
+) -> Check:
+    """Whether the chain answers on the configured id, and which client serves it (refused if not `expected`)."""
     rpc_url = rpc_url or settings.rpc_url
     w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 5}))
     try:
-        chain_id, block = w3.eth.chain_id, w3.eth.block_number
+        chain_id, block, client = w3.eth.chain_id, w3.eth.block_number, str(w3.client_version)
     except Exception as error:  # noqa: BLE001 - any failure means unreachable
         return Check(component, False, f"{rpc_url} unreachable: {type(error).__name__}")
     if chain_id != settings.chain_id:
         return Check(component, False, f"{rpc_url} serves chain {chain_id}, configured {settings.chain_id}")
-    return Check(component, True, f"{rpc_url} chain {chain_id}, block {block}")
+    if expected is not None and client_name(client) != expected:
+        return Check(component, False, f"{rpc_url} is served by {client}, the embedded stack runs {expected}")
+    return Check(component, True, f"{rpc_url} {client}, chain {chain_id}, block {block}")
+
+
+def client_name(client_version: str) -> str:
+    """The client's name in a `web3_clientVersion` answer: `anvil/v1.7.1` is anvil, `Geth/v1.17.10-…` is geth."""
+    return client_version.split("/", 1)[0].lower()
 
 
 def _ipfs(settings: Settings, api: str | None = None, component: str = "ipfs node") -> Check:
@@ -175,15 +186,17 @@ def _instance(index: int, url: str, leader: str | None) -> Check:
 def run_checks(settings: Settings) -> list[Check]:
     """Every check, installed tools first, then the running components (each of the cluster's, if one runs)."""
     layout = ClusterLayout.load(settings.data_dir)
-    tools = [_tool_version(tool) for tool in ALL_TOOLS]
     if layout is not None:
-        tools += [_tool_version(tool) for tool in CLUSTER_TOOLS]
+        tools = [_tool_version(tool) for tool in (*ALL_TOOLS, *CLUSTER_TOOLS)]
         return (
             tools + _cluster(settings, layout) + [_deployment(settings.model_copy(update={"rpc_url": layout.rpc_url}))]
         )
+    # The embedded stack's chain is the one its data directory holds (`drl up --chain geth` made it a geth
+    # directory); a service against a chain of its own (no embedded chain here) is told nothing about clients.
+    held = chain_held(settings.data_dir)
     return [
-        *tools,
-        _chain(settings),
+        *[_tool_version(tool) for tool in embedded_tools(embedded_chain(settings))],
+        _chain(settings, component=f"chain ({held})" if held else "chain", expected=held),
         *_ipfs_set(settings),
         _evidence_log(settings),
         _deployment(settings),

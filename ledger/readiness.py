@@ -1,4 +1,5 @@
-"""Whether the ledger is ready to serve: the chain, IPFS, the database and the outbox worker.
+"""Whether the ledger is ready to serve: the chain (and which client serves it), IPFS, the database and the outbox
+worker.
 
 The service's `/readyz` shows the reason codes to anyone and the details behind them only to an admin;
 both come from here so that any other face (a CLI probe, a second service instance) reads the same.
@@ -49,6 +50,7 @@ def readiness(runtime: LedgerRuntime) -> tuple[list[str], dict[str, Any]]:
     details: dict[str, Any] = {}
     try:
         details["block"] = runtime.chain_head()
+        details["chain_client"] = runtime.chain_client()
     except Exception as error:  # noqa: BLE001 - reported, not raised
         reasons.append("chain_unreachable")
         details["chain_error"] = repr(error)

@@ -171,6 +171,10 @@ class LedgerRuntime:
         """The chain's latest block number: the readiness probe of the chain, for faces that hold no web3 object."""
         return int(self.w3.eth.block_number)
 
+    def chain_client(self) -> str:
+        """The chain node's own name and version (`web3_clientVersion`, e.g. `anvil/v1.7.1` or `Geth/v1.17.10-…`)."""
+        return str(self.w3.client_version)
+
     def chain_time(self) -> int:
         """The latest block's timestamp: the clock deadlines and terms are judged by, for faces that hold no web3
         object."""

@@ -13,6 +13,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from ledger.config import ChainClient
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 KUBO_VERSION = "v0.43.0"
 GETH_VERSION = "v1.17.10"
@@ -70,4 +72,10 @@ TLOG = Tool("tlog", "DRL_TLOG_BIN", cache_dir() / f"tlog-{tlog_build_hash()}" / 
 GETH = Tool("geth", "DRL_GETH_BIN", cache_dir() / f"geth-{GETH_VERSION}" / "geth")
 
 ALL_TOOLS = (ANVIL, FORGE, SOLC, IPFS, TLOG)
-CLUSTER_TOOLS = (GETH,)  # needed by `drl up --topology cluster --chain geth` and the geth tests only
+CLUSTER_TOOLS = (GETH,)  # needed by `drl up --topology cluster`, `drl up --chain geth` and the geth tests only
+CHAIN_CLIENTS: dict[ChainClient, Tool] = {"anvil": ANVIL, "geth": GETH}
+
+
+def embedded_tools(chain: ChainClient) -> tuple[Tool, ...]:
+    """What the embedded stack on `chain` needs installed: the common tools and that chain's client."""
+    return tuple(dict.fromkeys((*ALL_TOOLS, CHAIN_CLIENTS[chain])))

@@ -9,6 +9,8 @@ import httpx
 from ledger.stack.process import ManagedProcess
 from ledger.toolchain import ANVIL
 
+STATE_FILE = "anvil-state.json"  # in the data directory: the chain state a persisting anvil loads and dumps
+
 
 def rpc_ready(rpc_url: str) -> bool:
     """Whether a JSON-RPC endpoint answers `eth_chainId`."""
@@ -38,6 +40,6 @@ def anvil_process(
     if steps_tracing:
         argv.append("--steps-tracing")
     if persist:
-        argv += ["--state", str(data_dir / "anvil-state.json"), "--state-interval", "5"]
+        argv += ["--state", str(data_dir / STATE_FILE), "--state-interval", "5"]
     url = f"http://127.0.0.1:{port}"
     return ManagedProcess("anvil", argv, data_dir / "logs" / "anvil.log", ready=lambda: rpc_ready(url))

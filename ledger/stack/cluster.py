@@ -19,14 +19,13 @@ import sys
 import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import httpx
 from sqlalchemy import create_engine, make_url, text
 from web3 import Web3
 
 from ledger.chain.deployment import Deployment, attach_or_deploy
-from ledger.config import Settings
+from ledger.config import ChainClient, Settings
 from ledger.stack.anvil import anvil_process
 from ledger.stack.bootstrap import bootstrap_local_ledger
 from ledger.stack.devkeys import dev_account
@@ -41,7 +40,6 @@ from ledger.stack.postgres import (
 )
 from ledger.stack.process import ManagedProcess
 
-ChainClient = Literal["geth", "anvil"]
 DATABASE = "ledger"
 KUBO_NODES = 3
 INSTANCES = 2

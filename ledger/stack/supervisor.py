@@ -1,4 +1,11 @@
-"""Runs the embedded stack: anvil and Kubo on 127.0.0.1, contracts deployed on first start.
+"""Runs the embedded stack: a chain (anvil or geth --dev), Kubo and the evidence log on 127.0.0.1, contracts
+deployed on first start.
+
+The chain client is the one the caller names, else the one whose chain the data directory holds, else the
+settings' `embedded_chain`. anvil keeps its state by
+dumping it every few seconds (a killed anvil loses its last seconds of blocks); geth keeps every block's state
+in its database as the block is sealed. A data directory holds one chain: starting the other client on it is
+refused, since its deployment file names contracts the other chain does not have.
 
 The supervisor restarts a component that dies (a few times, then gives up and stops the whole stack)
 and stops everything in reverse order on Ctrl-C or SIGTERM.
@@ -9,15 +16,19 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
 
 from web3 import Web3
 
 from ledger.chain.deployment import Deployment, attach_or_deploy
-from ledger.config import Settings
+from ledger.config import ChainClient, Settings
+from ledger.stack.anvil import STATE_FILE as ANVIL_STATE
 from ledger.stack.anvil import anvil_process
 from ledger.stack.bootstrap import bootstrap_local_ledger
 from ledger.stack.devkeys import dev_account
+from ledger.stack.geth import DATADIR as GETH_DATADIR
+from ledger.stack.geth import geth_process
 from ledger.stack.kubo import kubo_process
 from ledger.stack.process import ManagedProcess, ProcessFailedError
 from ledger.stack.tlog import tlog_process
@@ -25,14 +36,49 @@ from ledger.stack.tlog import tlog_process
 MAX_RESTARTS = 3
 
 
+class ChainMismatchError(ProcessFailedError):
+    """The data directory holds the other chain client's chain."""
+
+
+def chain_held(data_dir: Path) -> ChainClient | None:
+    """Which client's chain the data directory holds, if any."""
+    if (data_dir / GETH_DATADIR).exists():
+        return "geth"
+    if (data_dir / ANVIL_STATE).exists():
+        return "anvil"
+    return None
+
+
+def embedded_chain(settings: Settings, requested: ChainClient | None = None) -> ChainClient:
+    """The chain client of the embedded stack: the one asked for, else the one whose chain the data directory
+    holds (so a changed default never strands an existing ledger), else the settings' `embedded_chain`."""
+    return requested or chain_held(settings.data_dir) or settings.embedded_chain
+
+
+def chain_process(settings: Settings, chain: ChainClient, *, persist: bool = True) -> ManagedProcess:
+    """The embedded chain node on `anvil_port`: anvil automining, or geth sealing a block as soon as a
+    transaction waits (period 0), crash-safe, its engine API on the port above. geth always keeps its chain."""
+    data_dir = settings.data_dir
+    if chain == "geth":
+        return geth_process(data_dir, settings.anvil_port, settings.anvil_port + 1, block_period=0, crash_safe=True)
+    return anvil_process(data_dir, settings.anvil_port, settings.chain_id, persist=persist)
+
+
 class EmbeddedStack:
     """The local chain and IPFS node of `drl up`, with the ledger deployed on the chain."""
 
-    def __init__(self, settings: Settings, *, persist_chain: bool = True) -> None:
+    def __init__(self, settings: Settings, *, chain: ChainClient | None = None, persist_chain: bool = True) -> None:
+        """`chain` defaults to `embedded_chain(settings)`; `persist_chain` False runs anvil without a state file.
+
+        Raises ChainMismatchError when `chain` is not the client whose chain the data directory holds."""
         self.settings = settings
+        self.chain = embedded_chain(settings, chain)
         data_dir = settings.data_dir
+        held = chain_held(data_dir)
+        if held not in (None, self.chain):
+            raise ChainMismatchError(f"{data_dir} holds a {held} chain: start it with --chain {held}, or use another")
         self.processes: list[ManagedProcess] = [
-            anvil_process(data_dir, settings.anvil_port, settings.chain_id, persist=persist_chain),
+            chain_process(settings, self.chain, persist=persist_chain),
             kubo_process(data_dir, settings.ipfs_api_port, settings.ipfs_gateway_port, settings.ipfs_swarm_port),
             tlog_process(settings.tlog_dir, settings.tlog_port, settings.tlog_origin),
         ]

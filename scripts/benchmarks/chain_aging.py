@@ -46,6 +46,7 @@ FLAG_SETS: dict[str, list[str]] = {
     "slots-in-an-epoch-1": ["--slots-in-an-epoch", "1"],
     "prune-history+fifo+states-8": ["--prune-history", "--order", "fifo", "--max-persisted-states", "8"],
 }
+GETH_SETS = ("geth", "geth-crash-safe")
 TARGET_RATIO = 0.8
 
 
@@ -55,6 +56,12 @@ def _peak_rss_mib(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def _cpu_seconds(pid: int) -> float:
+    """A process's CPU time so far, user and system (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _mine_to(rpc: Rpc, height: int) -> None:
@@ -72,16 +79,16 @@ def _mine_to_on_geth(rpc: Rpc, registrar: LocalRegistrar, height: int) -> None:
         one_per_block(rpc.url, registrar.presigned(height - head))
 
 
-def age_geth(registrations: int, sample: int, age_blocks: int) -> dict[str, Any]:
+def age_geth(registrations: int, sample: int, age_blocks: int, *, crash_safe: bool = False) -> dict[str, Any]:
     """The same measurement on `geth --dev` (sealing on demand; its own database on disk in a fresh datadir).
 
     geth answers `eth_sendRawTransaction` once the transaction is in its pool, not once mined: the ceiling is
     `sample` transactions sent back to back until the last is mined (several to a block), and the aging blocks are
-    sent one at a time, each once the one before it is mined.
+    sent one at a time, each once the one before it is mined. `crash_safe`: geth as `drl up --chain geth` runs it.
     """
     with tempfile.TemporaryDirectory(prefix="drl-bench-aging-geth-") as tmp:
         port = free_port()
-        with geth(Path(tmp), port) as process:
+        with geth(Path(tmp), port, crash_safe=crash_safe) as process:
             url = f"http://127.0.0.1:{port}"
             _, deployment = deployed_ledger(url)
             rpc = Rpc(url)
@@ -98,9 +105,11 @@ def age_geth(registrations: int, sample: int, age_blocks: int) -> dict[str, Any]
             aged_one_per_block = one_per_block(url, registrar.presigned(sample))
             assert registrar.registry_nonce() == registrar.written, "some registrations were refused"
             peak = _peak_rss_mib(process.pid) if process.pid else 0.0
+            cpu = _cpu_seconds(process.pid) if process.pid else 0.0
             disk = sum(f.stat().st_size for f in Path(tmp).rglob("*") if f.is_file()) / 2**20
     return {
-        "node": "geth --dev --dev.period 0",
+        "node": "geth --dev --dev.period 0"
+        + (" --state.scheme hash --gcmode archive --db.engine leveldb --cache 256" * crash_safe),
         "ceiling_at_block_1000": young,
         "one_per_block_at_block_1000": young_one_per_block,
         "ceiling_aged": aged,
@@ -110,6 +119,7 @@ def age_geth(registrations: int, sample: int, age_blocks: int) -> dict[str, Any]
         "ratio": aged / young,
         "registrations_written_per_second": registrations / write_seconds,
         "geth_peak_rss_mib": peak,
+        "geth_cpu_seconds": cpu,  # the whole run's: the same work in every geth set, comparable on a busy machine
         "datadir_mib": disk,
         "meets_target": aged / young >= TARGET_RATIO,
     }
@@ -149,8 +159,8 @@ def age(name: str, flags: list[str], registrations: int, sample: int, age_blocks
 
 def run(registrations: int, sample: int, names: list[str], age_blocks: int) -> dict[str, Any]:
     results = {
-        name: age_geth(registrations, sample, age_blocks)
-        if name == "geth"
+        name: age_geth(registrations, sample, age_blocks, crash_safe=name == "geth-crash-safe")
+        if name in GETH_SETS
         else age(name, FLAG_SETS[name], registrations, sample, age_blocks)
         for name in names
     }
@@ -170,7 +180,11 @@ def main() -> int:
     parser.add_argument("--registrations", type=int, default=100_000)
     parser.add_argument("--sample", type=int, default=1_000, help="transactions per ceiling measurement")
     parser.add_argument(
-        "--flag-sets", nargs="+", default=list(FLAG_SETS), choices=[*FLAG_SETS, "geth"], help="`geth`: geth --dev"
+        "--flag-sets",
+        nargs="+",
+        default=list(FLAG_SETS),
+        choices=[*FLAG_SETS, *GETH_SETS],
+        help="`geth`: geth --dev; `geth-crash-safe`: as the embedded stack runs it",
     )
     parser.add_argument("--age-blocks", type=int, default=5_000, help="blocks of one submission each, after them")
     args = parser.parse_args()

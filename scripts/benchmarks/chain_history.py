@@ -261,9 +261,10 @@ def submit_ceiling(url: str, raws: list[str], connections: int = 1) -> float:
 
 
 @contextmanager
-def geth(folder: Path, port: int) -> Iterator[ManagedProcess]:
-    """`geth --dev` on 127.0.0.1:`port` sealing a block as soon as a transaction waits (period 0), a fresh datadir."""
-    with geth_process(folder, port, free_port(), block_period=0) as process:
+def geth(folder: Path, port: int, *, crash_safe: bool = False) -> Iterator[ManagedProcess]:
+    """`geth --dev` on 127.0.0.1:`port` sealing a block as soon as a transaction waits (period 0), a fresh datadir;
+    `crash_safe` as the embedded stack runs it (hash scheme, archive, LevelDB)."""
+    with geth_process(folder, port, free_port(), block_period=0, crash_safe=crash_safe) as process:
         yield process
 
 

@@ -87,6 +87,7 @@ def test_readiness_reports_an_unfunded_relayer_and_a_stalled_queue_by_code_only(
         status, admin_view = _ready(client, {"Authorization": f"Bearer {admin_token}"})
         assert "insufficient_funds" in admin_view["details"]["outbox_problems"]
         assert admin_view["details"]["ipfs_version"]
+        assert admin_view["details"]["chain_client"].startswith("anvil/")  # the chain client, named to an admin only
     finally:
         w3.provider.make_request("anvil_setBalance", [RELAYER.address, hex(balance)])  # type: ignore[arg-type]
     _until(lambda: _ready(client)[0] == 200)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from ledger.config import Settings
+from ledger.config import EMBEDDED_CHAIN, Settings
 
 
 def test_defaults_are_the_embedded_stack_on_loopback(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -38,4 +38,13 @@ def test_unknown_keys_in_the_toml_file_are_refused(monkeypatch: pytest.MonkeyPat
     config.write_text('rcp_url = "typo"\n')
     monkeypatch.setenv("DRL_CONFIG", str(config))
     with pytest.raises(ValidationError, match="rcp_url"):
+        Settings()
+
+
+def test_embedded_chain_is_anvil_unless_the_environment_names_geth(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().embedded_chain == EMBEDDED_CHAIN == "anvil"
+    monkeypatch.setenv("DRL_EMBEDDED_CHAIN", "geth")
+    assert Settings().embedded_chain == "geth"
+    monkeypatch.setenv("DRL_EMBEDDED_CHAIN", "ganache")
+    with pytest.raises(ValidationError, match="embedded_chain"):
         Settings()
