@@ -567,7 +567,8 @@ def index_rebuild(data_dir: DataDirOption = None) -> None:
             totals = index_totals(session)
     console.print(
         f"index rebuilt: {events:,} events up to block {report.to_block}, {totals.registrations:,} registrations, "
-        f"{manifests:,} manifests loaded of {totals.manifest_versions:,} manifest versions"
+        f"{manifests:,} manifests loaded of {totals.manifest_versions:,} manifest versions, "
+        f"{totals.manifests_not_retrievable:,} not retrievable from IPFS yet (asked again later, with back-off)"
     )
 
 

@@ -26,6 +26,10 @@ still seen, by a fallback poll every `waiter_poll`. In a process that does not l
 process of `drl serve --workers N`, a standby instance) one watcher thread reads every awaited write in a
 single statement every `receipt_interval` and wakes the waiters of those another process settled.
 
+The leader's worker, idle, sleeps until a write is queued: in its own process it is woken directly, from
+any other process by the doorbell (ledger.doorbell) that process rings once the write is committed.
+`poll_interval` remains the fallback for a ring that is lost: the doorbell is never needed for correctness.
+
 The worker never dies of what it meets: a failed pass (the node down, the relayer out of funds, the
 database busy) is logged with a reason code, kept for the readiness check, and retried after a back-off
 that doubles up to a ceiling. No transaction is signed with a `maxFeePerGas` above the configured cap: a
@@ -54,6 +58,7 @@ from web3.exceptions import TransactionNotFound
 
 from ledger.chain.errors import CONTRACT_REFUSALS, DecodedError, decode_refusal, decode_revert
 from ledger.db import Base
+from ledger.doorbell import Doorbell, SilentDoorbell
 from ledger.encoding import from_hex
 from ledger.unreachable import is_unreachable
 
@@ -210,10 +215,13 @@ class Outbox:
         policy: OutboxPolicy | None = None,
         permit: Callable[[], AbstractContextManager[bool]] | None = None,
         fence: Callable[[], bool] | None = None,
+        doorbell: Doorbell | None = None,
     ) -> None:
         """`permit` says whether this process may run a pass now (ledger.leadership: one instance at a time);
-        `fence`, asked before each broadcast of a pass, whether it still may (`Leadership.fence`)."""
+        `fence`, asked before each broadcast of a pass, whether it still may (`Leadership.fence`); `doorbell`
+        wakes the leader's worker when a write is queued in a process that does not lead (ledger.doorbell)."""
         self._sessions = sessions
+        self._doorbell = doorbell or SilentDoorbell()
         self._permit = permit or (lambda: nullcontext(True))
         self._fence = fence or (lambda: True)
         self._w3 = w3
@@ -280,6 +288,8 @@ class Outbox:
             session.flush()
             result = _result(write)
         self._queued.set()
+        if not (self._running and self._leading):  # the worker that sends it runs in another process
+            self._doorbell.ring()
         return result
 
     def result(self, key: str) -> WriteResult | None:
@@ -460,7 +470,8 @@ class Outbox:
         """Runs passes until `stop` is set, backing off (doubling up to a ceiling) while passes fail.
 
         Between passes that went through it sleeps `receipt_interval` while writes are in flight, else until
-        a write is enqueued in this process (or `poll_interval`, for writes queued by other processes).
+        a write is enqueued: in this process, or in another that rings the doorbell, which this process answers
+        while it leads (or `poll_interval`, should a ring be lost).
         """
         self._started = self._running = True
         poll = self._policy.poll_interval
@@ -474,6 +485,10 @@ class Outbox:
                     log.exception("outbox pass failed; retrying")
                     self._problems = {WorkerProblem.UNEXPECTED: "the pass itself failed; see the log"}
                     went_through = False
+                if self._leading:
+                    self._doorbell.answer(self._queued)
+                else:
+                    self._doorbell.hang_up()
                 if not went_through:
                     delay = min(max(delay * 2, poll), self._policy.backoff_ceiling)
                     stop.wait(delay)
@@ -482,6 +497,7 @@ class Outbox:
                 self._queued.wait(self._policy.receipt_interval if self._in_flight else poll)
         finally:
             self._running = False
+            self._doorbell.hang_up()
             with self._waiters_lock:  # waiters fall back to running passes themselves
                 for waiter in self._waiters.values():
                     waiter.set()

@@ -23,6 +23,7 @@ from ledger.chain.node import connect
 from ledger.chain.registry import signer_nonce
 from ledger.config import Settings
 from ledger.db import make_engine, make_sessionmaker
+from ledger.doorbell import doorbell_for
 from ledger.evidence_log import EvidenceLog, LogUnavailableError
 from ledger.index.follower import ChainFollower
 from ledger.leadership import Leadership, lease_for
@@ -137,7 +138,16 @@ class LedgerRuntime:
     def outbox(self) -> Outbox:
         policy = OutboxPolicy(max_fee_per_gas=self.settings.max_fee_per_gas)
         leadership = self.leadership
-        return Outbox(self.sessions, self.w3, self.custody, policy, permit=leadership.permit, fence=leadership.fence)
+        doorbell = doorbell_for(self.settings.resolved_database_url, self.engine)  # wakes the leader's worker
+        return Outbox(
+            self.sessions,
+            self.w3,
+            self.custody,
+            policy,
+            permit=leadership.permit,
+            fence=leadership.fence,
+            doorbell=doorbell,
+        )
 
     @cached_property
     def follower(self) -> ChainFollower:

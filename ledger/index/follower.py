@@ -26,7 +26,7 @@ from ledger.chain.finality import FinalityTag, final_block
 from ledger.db import Base
 from ledger.encoding import from_hex, to_hex
 from ledger.index.projection import apply, apply_all, clear_scope, events_of_scopes, insert_rows, scope_of
-from ledger.index.tables import STATE_TABLES, ChainEvent, IndexCursor, IndexedBlock
+from ledger.index.tables import STATE_TABLES, ChainEvent, IndexCursor, IndexedBlock, ManifestMiss
 
 log = logging.getLogger(__name__)
 
@@ -295,6 +295,6 @@ def _actor(args: dict[str, Any]) -> str | None:
 def reset_index(sessions: sessionmaker[Session]) -> None:
     """Empties the index (events, blocks, cursor and state) so that it can be rebuilt from the chain alone."""
     with sessions.begin() as session:
-        tables: tuple[type[Base], ...] = (*STATE_TABLES, ChainEvent, IndexedBlock, IndexCursor)
+        tables: tuple[type[Base], ...] = (*STATE_TABLES, ManifestMiss, ChainEvent, IndexedBlock, IndexCursor)
         for table in tables:
             session.execute(delete(table))

@@ -17,6 +17,7 @@ from ledger.index.tables import (
     EndorsementRow,
     LicenceRow,
     LineageEdge,
+    ManifestMiss,
     ManifestRecord,
     ManifestVersion,
     PendingTransferRow,
@@ -34,14 +35,27 @@ class IndexTotals:
     registrations: int
     manifest_versions: int
     manifests_recorded: int
+    manifests_not_retrievable: int = 0  # no node had them when last asked (ledger.index.manifests retries them)
 
 
 def index_totals(session: Session) -> IndexTotals:
-    """The registrations, manifest versions and manifest records in the index."""
+    """The registrations, manifest versions and manifest records in the index, and the manifests not retrievable
+    yet."""
+    missed = (
+        select(func.count())
+        .select_from(ManifestMiss)
+        .join(
+            ManifestVersion,
+            (ManifestVersion.registration_id == ManifestMiss.registration_id)
+            & (ManifestVersion.version == ManifestMiss.version)
+            & (ManifestVersion.manifest_digest == ManifestMiss.manifest_digest),
+        )
+    )
     return IndexTotals(
         registrations=session.scalar(select(func.count()).select_from(RegistrationRow)) or 0,
         manifest_versions=session.scalar(select(func.count()).select_from(ManifestVersion)) or 0,
         manifests_recorded=session.scalar(select(func.count()).select_from(ManifestRecord)) or 0,
+        manifests_not_retrievable=session.scalar(missed) or 0,
     )
 
 

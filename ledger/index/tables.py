@@ -127,6 +127,22 @@ class ManifestBlock(Base):
     offered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC), index=True)
 
 
+class ManifestMiss(Base):
+    """A manifest version no node had when the loader asked: asked for again at `next_attempt_at`, after a delay
+    that doubles with each miss (ledger.index.manifests.retry_delay), and forgotten once loaded. Anyone admitted
+    can put on chain the digest of a manifest that is on no node; without this the loader asked for it on every
+    pass, for ever. Not part of the state the chain defines: a rebuilt index asks again at once."""
+
+    __tablename__ = "manifest_misses"
+
+    registration_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # The digest asked for: a miss holds back only that digest (a reorganised history may name another).
+    manifest_digest: Mapped[str] = mapped_column(String(66))
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class LineageEdge(Base):
     """A registration derived from a parent registration."""
 

@@ -48,6 +48,7 @@ TABLES_ADDED_SINCE_INITIAL = {
     "evidence_certificates",
     "transfer_offers",
     "manifest_blocks",
+    "manifest_misses",
 }
 KEY_AT_INITIAL = {"endorsements": ("report_digest",)}
 
