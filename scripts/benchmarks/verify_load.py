@@ -39,6 +39,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -172,21 +173,32 @@ class FillClock:
 
 
 def _write_rows(
-    execute: Callable[[str, tuple[int, int]], object],
-    commit: Callable[[], object],
-    placeholder: str,
+    insert: Callable[[int, int], object],
+    copy: Callable[[int, int], object],
     clock: FillClock,
     count: int,
+    overlap: bool,
 ) -> None:
-    """Writes registrations 1..`count` in transactions of `BATCH`, reporting progress."""
-    statements = _fill_statements(clock.engine, placeholder, placeholder)
-    for first in range(1, count + 1, BATCH):
-        end = min(first + BATCH - 1, count)
-        with clock.phase("rows"):
-            for statement in statements:
-                execute(statement, (first, end))
-            commit()
-        clock.progress(end, count)
+    """Writes registrations 1..`count` in batches of `BATCH`, reporting progress: `insert` writes a batch's
+    registrations, `copy` its versions and events from them. With `overlap` (a server, a connection for each) a
+    batch is copied while the next one's registrations are inserted: two cores at work instead of one."""
+    with ThreadPoolExecutor(1) as copier:
+        copied: Future[object] | None = None
+        for first in range(1, count + 1, BATCH):
+            end = min(first + BATCH - 1, count)
+            with clock.phase("rows"):
+                insert(first, end)
+                if copied is not None:
+                    copied.result()
+                if overlap:
+                    copied = copier.submit(copy, first, end)
+                else:
+                    copy(first, end)
+            clock.progress(first - 1 if overlap else end, count)
+        if copied is not None:  # the last batch's copy
+            with clock.phase("rows"):
+                copied.result()
+            clock.progress(count, count)
 
 
 def _fill_sqlite(path: Path, count: int, clock: FillClock) -> None:
@@ -205,12 +217,18 @@ def _fill_sqlite(path: Path, count: int, clock: FillClock) -> None:
     for name, _ in indexes:
         db.execute(f'DROP INDEX "{name}"')
 
-    def execute(statement: str, parameters: tuple[int, int]) -> None:
-        if not db.in_transaction:
-            db.execute("BEGIN")
-        db.execute(statement, parameters)
+    registrations, *copies = _fill_statements("sqlite", "?", "?")
 
-    _write_rows(execute, lambda: db.execute("COMMIT"), "?", clock, count)
+    def insert(first: int, last: int) -> None:
+        db.execute("BEGIN")
+        db.execute(registrations, (first, last))
+
+    def copy(first: int, last: int) -> None:
+        for statement in copies:
+            db.execute(statement, (first, last))
+        db.execute("COMMIT")
+
+    _write_rows(insert, copy, clock, count, overlap=False)
     with clock.phase("indexes"):
         for _, sql in indexes:
             db.execute(sql)
@@ -245,7 +263,7 @@ def _fill_postgresql(url: str, count: int, clock: FillClock) -> None:
     import psycopg
 
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(dsn, autocommit=True) as db:
+    with psycopg.connect(dsn, autocommit=True) as db, psycopg.connect(dsn, autocommit=True) as copier:
         _configure(db, FILL_SETTINGS)
         indexes = db.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) "
@@ -262,10 +280,13 @@ def _fill_postgresql(url: str, count: int, clock: FillClock) -> None:
         for table, name, _ in constraints:
             db.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
 
-        def execute(statement: str, parameters: tuple[int, int]) -> None:
-            db.execute(statement, parameters)
+        registrations, *copies = _fill_statements("postgresql", "%s", "%s")
 
-        _write_rows(execute, lambda: None, "%s", clock, count)
+        def copy(first: int, last: int) -> None:
+            for statement in copies:
+                copier.execute(statement, (first, last))
+
+        _write_rows(lambda first, last: db.execute(registrations, (first, last)), copy, clock, count, overlap=True)
         db.execute("SET maintenance_work_mem = '1GB'")
         with clock.phase("indexes"):
             for _, sql in indexes:
