@@ -3,15 +3,22 @@ registrations indexed, in SQLite and PostgreSQL, beside the same service's const
 
 The index is filled directly through the ledger's own tables (created by its migrations): per registration the
 rows the follower writes for a submission (the registration's state, its first manifest version, its
-`RegistrationSubmitted` event), with synthetic but well-formed values (digests are sha256 of a label and the
-number, so the load generator knows which hashes are registered). Secondary indexes are dropped for the bulk
-insert and recreated from their own definitions afterwards, then the tables are analysed: the end state is the
-schema the migrations made. The query plans of one verification are checked for full scans (EXPLAIN). The
-service runs as its own process on 127.0.0.1, and an asyncio load generator (httpx) on the same machine asks
-`GET /v1/verify?sha256=` for registered hashes (and 10 % unknown ones), with a fixed number of connections, for
-a bounded number of requests; then the same for `/healthz`.
+`RegistrationSubmitted` event), with synthetic but well-formed values: digests are sha256 of a label and the
+number, random-looking like real ones and known to the load generator. The database computes the rows itself
+(`INSERT ... SELECT` over a range of numbers: PostgreSQL with `generate_series` and its own `sha256`, SQLite with
+`_digest` as an SQL function), so no row crosses a socket or a Python loop; a few are checked against `_digest`
+afterwards. Secondary indexes and unique constraints other than primary keys are dropped for the fill and
+recreated from their own definitions afterwards, then the tables are analysed: the end state is the schema the
+migrations made. The fill prints its rate and records wall and CPU seconds per phase (rows, indexes, analyse),
+this process's and the database server's. `--keep DIR` keeps a filled index for the next run.
+
+The query plans of one verification are checked for full scans (EXPLAIN). The service runs as its own process on
+127.0.0.1, and an asyncio load generator (httpx) on the same machine asks `GET /v1/verify?sha256=` for registered
+hashes (and 10 % unknown ones), with a fixed number of connections, for a bounded number of requests; then the
+same for `/healthz`.
 
 Run: .venv/bin/python scripts/benchmarks/verify_load.py [--rows 1000000] [--engines sqlite postgresql]
+     [--keep DIR] [--fill-only]
 """
 
 from __future__ import annotations
@@ -31,8 +38,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,26 +55,26 @@ from ledger.migrations import upgrade_schema
 from ledger.toolchain import PROJECT_ROOT
 from ledger.verification import verify
 
-BATCH = 50_000
+BATCH = 100_000
+"""Registrations a fill writes per transaction; progress is reported between them."""
 TABLES = ("registrations", "manifest_versions", "chain_events")
 REGISTRANT = "0x" + "ab" * 20
+FIRST_TIMESTAMP = 1_700_000_000
+PROGRESS_SECONDS = 10.0
 
 
 def _digest(kind: str, i: int) -> str:
+    """Synthetic digest number `i` of `kind`: random-looking 32 bytes, so the B-trees see the key distribution of a
+    real index, and derivable, so the load asks for hashes that are registered. The fill computes the same in SQL
+    (`_SQL_DIGEST`): PostgreSQL with its own `sha256`, SQLite by calling this function."""
     return "0x" + hashlib.sha256(f"{kind}:{i}".encode()).hexdigest()
 
 
-def _rows(first: int, last: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The rows of registrations `first`..`last` - 1: state, first manifest version, submission event."""
-    registrations, versions, events = [], [], []
-    for i in range(first, last):
-        manifest, data, tx = _digest("manifest", i), _digest("data", i), _digest("tx", i)
-        registrations.append((i, REGISTRANT, manifest, data, i, tx, 1_700_000_000 + i, i))
-        versions.append((i, manifest, data, i, tx))
-        args = json.dumps({"registrationId": i, "dataCommitment": data, "manifestDigest": manifest})
-        events.append((i, _digest("block", i), 1_700_000_000 + i, tx, f"registration:{i}", i, REGISTRANT, args))
-    return registrations, versions, events
-
+_SQL_DIGEST = {
+    "postgresql": "('0x' || encode(sha256(convert_to('{kind}:' || {number}, 'UTF8')), 'hex'))",
+    "sqlite": "digest('{kind}', {number})",
+}
+"""`_digest` spelt in each engine's SQL: a function of a label and a number column."""
 
 REGISTRATION_COLUMNS = (
     "id, registrant, authority_id, kind, origin, grade, personal_info, rights, status, version, manifest_digest, "
@@ -75,90 +84,260 @@ VERSION_COLUMNS = "registration_id, version, manifest_digest, data_commitment, b
 EVENT_COLUMNS = (
     "block_number, block_hash, timestamp, tx_hash, log_index, contract, name, scope, registration_id, actor, args"
 )
+EVENT_ARGS = (
+    """'{"registrationId": ' || id || ', "dataCommitment": "' || data_commitment || '", "manifestDigest": "' """
+    """|| manifest_digest || '"}'"""
+)
+"""The event's arguments as the follower stores them (`json.dumps` of the decoded event), built in SQL."""
 
 
-def _fill_sqlite(path: Path, count: int) -> None:
-    db = sqlite3.connect(path)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=OFF")
-    db.execute("PRAGMA cache_size=-262144")  # 256 MiB while the indexes are built
+def _fill_statements(engine: str, first: str, last: str) -> list[str]:
+    """The INSERTs that write registrations `first`..`last` (placeholders): per registration the rows the follower
+    writes for a submission (its state, its first manifest version, its `RegistrationSubmitted` event).
+
+    The registration's row is computed from its number; the other two are copied from it, so each digest is
+    computed once.
+    """
+
+    def digest(kind: str, number: str) -> str:
+        return _SQL_DIGEST[engine].format(kind=kind, number=number)
+
+    if engine == "postgresql":
+        numbers, false, args = (
+            f"generate_series({first}::bigint, {last}::bigint) AS i",
+            "false",
+            f"({EVENT_ARGS})::json",
+        )
+    else:
+        numbers = (
+            f"(WITH RECURSIVE n(i) AS (SELECT {first} UNION ALL SELECT i + 1 FROM n WHERE i < {last}) SELECT i FROM n)"
+        )
+        false, args = "0", EVENT_ARGS
+    in_range = f"FROM registrations WHERE id BETWEEN {first} AND {last} ORDER BY id"
+    return [
+        f"INSERT INTO registrations ({REGISTRATION_COLUMNS}) SELECT i, '{REGISTRANT}', 1, 0, 1, 0, {false}, 3, 1, 0, "
+        f"{digest('manifest', 'i')}, {digest('data', 'i')}, 0, i, {digest('tx', 'i')}, {FIRST_TIMESTAMP} + i, i "
+        f"FROM {numbers}",
+        f"INSERT INTO manifest_versions ({VERSION_COLUMNS}) "
+        f"SELECT id, 1, manifest_digest, data_commitment, submitted_block, submitted_tx {in_range}",
+        f"INSERT INTO chain_events ({EVENT_COLUMNS}) SELECT submitted_block, {digest('block', 'id')}, submitted_at, "
+        f"submitted_tx, 0, 'Registrations', 'RegistrationSubmitted', 'registration:' || id, id, registrant, {args} "
+        f"{in_range}",
+    ]
+
+
+@dataclass
+class FillClock:
+    """Wall time and CPU seconds of each phase of a fill: this process's (SQLite works in it) and the database
+    server's (PostgreSQL's server and its workers), since on a shared machine wall time says little."""
+
+    engine: str
+    server_pid: int | None
+    phases: dict[str, dict[str, float]] = field(default_factory=dict)
+    reported_at: float = field(default_factory=time.perf_counter)
+
+    def _now(self) -> tuple[float, float, float]:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        server = _tree_cpu_seconds(self.server_pid) if self.server_pid else 0.0
+        return time.perf_counter(), usage.ru_utime + usage.ru_stime, server
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """Records the phase `name` (its figures added to an earlier phase of the same name)."""
+        before = self._now()
+        yield
+        after = self._now()
+        totals = self.phases.setdefault(name, {"wall_seconds": 0.0, "cpu_seconds": 0.0, "server_cpu_seconds": 0.0})
+        for key, start, end in zip(totals, before, after, strict=True):
+            totals[key] += end - start
+        if name != "rows":  # the rows report their own progress
+            print(f"{self.engine}: {name} in {after[0] - before[0]:.0f} s", flush=True)
+
+    def progress(self, done: int, count: int) -> None:
+        """Prints the rows written and their rate, at most every `PROGRESS_SECONDS` and at the end."""
+        now = time.perf_counter()
+        if done < count and now - self.reported_at < PROGRESS_SECONDS:
+            return
+        self.reported_at = now
+        rows = self.phases["rows"]
+        rate = done / max(rows["wall_seconds"], 1e-9)
+        print(
+            f"{self.engine}: {done:,} of {count:,} rows, {rate:,.0f} rows/s "
+            f"(CPU s: {rows['cpu_seconds']:.0f} here, {rows['server_cpu_seconds']:.0f} in the server)",
+            flush=True,
+        )
+
+    def summary(self) -> dict[str, Any]:
+        total = {key: sum(phase[key] for phase in self.phases.values()) for key in next(iter(self.phases.values()))}
+        return {**{key: round(value, 2) for key, value in total.items()}, "phases": self.phases}
+
+
+def _write_rows(
+    insert: Callable[[int, int], object],
+    copy: Callable[[int, int], object],
+    clock: FillClock,
+    count: int,
+    overlap: bool,
+) -> None:
+    """Writes registrations 1..`count` in batches of `BATCH`, reporting progress: `insert` writes a batch's
+    registrations, `copy` its versions and events from them. With `overlap` (a server, a connection for each) a
+    batch is copied while the next one's registrations are inserted: two cores at work instead of one."""
+    with ThreadPoolExecutor(1) as copier:
+        copied: Future[object] | None = None
+        for first in range(1, count + 1, BATCH):
+            end = min(first + BATCH - 1, count)
+            with clock.phase("rows"):
+                insert(first, end)
+                if copied is not None:
+                    copied.result()
+                if overlap:
+                    copied = copier.submit(copy, first, end)
+                else:
+                    copy(first, end)
+            clock.progress(first - 1 if overlap else end, count)
+        if copied is not None:  # the last batch's copy
+            with clock.phase("rows"):
+                copied.result()
+            clock.progress(count, count)
+
+
+def _fill_sqlite(path: Path, count: int, clock: FillClock) -> None:
+    """SQLite: rows computed by SQL in the database (sha256 through `_digest`), no journal while filling (a failed
+    fill is thrown away), a large cache while the indexes are built, the sorts on every core; WAL afterwards, as
+    the service opens the file."""
+    db = sqlite3.connect(path, isolation_level=None)
+    db.create_function("digest", 2, _digest, deterministic=True)
+    for pragma in ("journal_mode=OFF", "synchronous=OFF", "locking_mode=EXCLUSIVE", "cache_size=-2097152"):
+        db.execute(f"PRAGMA {pragma}")
+    db.execute(f"PRAGMA threads={os.cpu_count() or 1}")
     names = ",".join(f"'{t}'" for t in TABLES)
     indexes = db.execute(
         f"SELECT name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL AND tbl_name IN ({names})"
     ).fetchall()
     for name, _ in indexes:
         db.execute(f'DROP INDEX "{name}"')
-    for first in range(1, count + 1, BATCH):
-        registrations, versions, events = _rows(first, min(first + BATCH, count + 1))
-        db.executemany(
-            f"INSERT INTO registrations ({REGISTRATION_COLUMNS}) "
-            "VALUES (?, ?, 1, 0, 1, 0, 0, 3, 1, 0, ?, ?, 0, ?, ?, ?, ?)",
-            registrations,
-        )
-        db.executemany(
-            f"INSERT INTO manifest_versions ({VERSION_COLUMNS}) VALUES (?, 1, ?, ?, ?, ?)",
-            versions,
-        )
-        db.executemany(
-            f"INSERT INTO chain_events ({EVENT_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, 0, 'Registrations', 'RegistrationSubmitted', ?, ?, ?, ?)",
-            events,
-        )
-        db.commit()
-    for _, sql in indexes:
-        db.execute(sql)
-    db.execute("ANALYZE")
-    db.commit()
+
+    registrations, *copies = _fill_statements("sqlite", "?", "?")
+
+    def insert(first: int, last: int) -> None:
+        db.execute("BEGIN")
+        db.execute(registrations, (first, last))
+
+    def copy(first: int, last: int) -> None:
+        for statement in copies:
+            db.execute(statement, (first, last))
+        db.execute("COMMIT")
+
+    _write_rows(insert, copy, clock, count, overlap=False)
+    with clock.phase("indexes"):
+        for _, sql in indexes:
+            db.execute(sql)
+    with clock.phase("analyze"):
+        db.execute("ANALYZE")
+    db.execute("PRAGMA journal_mode=WAL")
     db.close()
 
 
-def _fill_postgresql(url: str, count: int) -> None:
+FILL_SETTINGS: dict[str, str | None] = {"autovacuum": "off", "max_wal_size": "16GB", "checkpoint_timeout": "1h"}
+"""Server settings while PostgreSQL is filled, reset afterwards: no autovacuum racing the inserts (the fill ends
+with its own VACUUM ANALYZE), few checkpoints."""
+
+
+def _configure(db: Any, settings: dict[str, str | None]) -> None:
+    """Sets (or, with None, resets) server settings and waits until the server has reloaded them."""
+    for name, value in settings.items():
+        db.execute(f"ALTER SYSTEM SET {name} = '{value}'" if value else f"ALTER SYSTEM RESET {name}")
+    db.execute("SELECT pg_reload_conf()")
+    expected = "off" if settings["autovacuum"] else "on"
+    deadline = time.monotonic() + 30
+    while db.execute("SHOW autovacuum").fetchone()[0] != expected:  # the reload reaches each backend in turn
+        if time.monotonic() > deadline:
+            raise RuntimeError("PostgreSQL did not reload its settings")
+        time.sleep(0.05)
+
+
+def _fill_postgresql(url: str, count: int, clock: FillClock) -> None:
+    """PostgreSQL: rows computed by the server (`generate_series`, `sha256`), secondary indexes and unique
+    constraints other than primary keys dropped and recreated from their own definitions, then VACUUM ANALYZE
+    (statistics and the visibility map a long-running index has)."""
     import psycopg
 
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(dsn) as db:
+    with psycopg.connect(dsn, autocommit=True) as db, psycopg.connect(dsn, autocommit=True) as copier:
+        _configure(db, FILL_SETTINGS)
         indexes = db.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) "
             "AND indexname NOT IN (SELECT conname FROM pg_constraint)",
             (list(TABLES),),
         ).fetchall()
+        constraints = db.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE contype = 'u' AND conrelid::regclass::text = ANY(%s)",
+            (list(TABLES),),
+        ).fetchall()
         for name, _ in indexes:
             db.execute(f'DROP INDEX "{name}"')
-        db.commit()
-        for first in range(1, count + 1, BATCH):
-            registrations, versions, events = _rows(first, min(first + BATCH, count + 1))
-            with db.cursor() as cursor:
-                with cursor.copy(f"COPY registrations ({REGISTRATION_COLUMNS}) FROM STDIN") as copy:
-                    for i, registrant, manifest, data, block, tx, at, updated in registrations:
-                        row = (i, registrant, 1, 0, 1, 0, False, 3, 1, 0, manifest, data, 0, block, tx, at, updated)
-                        copy.write_row(row)
-                with cursor.copy(f"COPY manifest_versions ({VERSION_COLUMNS}) FROM STDIN") as copy:
-                    for i, manifest, data, block, tx in versions:
-                        copy.write_row((i, 1, manifest, data, block, tx))
-                with cursor.copy(f"COPY chain_events ({EVENT_COLUMNS}) FROM STDIN") as copy:
-                    for block, block_hash, at, tx, scope, i, actor, args in events:
-                        row = (block, block_hash, at, tx, 0, "Registrations", "RegistrationSubmitted", scope, i)
-                        copy.write_row((*row, actor, args))
-            db.commit()
-        db.execute("SET maintenance_work_mem = '512MB'")
-        for _, sql in indexes:
-            db.execute(sql)
-        db.commit()
-        db.execute("ANALYZE")
-        db.commit()
+        for table, name, _ in constraints:
+            db.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+
+        registrations, *copies = _fill_statements("postgresql", "%s", "%s")
+
+        def copy(first: int, last: int) -> None:
+            for statement in copies:
+                copier.execute(statement, (first, last))
+
+        _write_rows(lambda first, last: db.execute(registrations, (first, last)), copy, clock, count, overlap=True)
+        db.execute("SET maintenance_work_mem = '1GB'")
+        with clock.phase("indexes"):
+            for _, sql in indexes:
+                db.execute(sql)
+            for table, name, definition in constraints:
+                db.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+        with clock.phase("analyze"):
+            for table in TABLES:
+                db.execute(f'VACUUM ANALYZE "{table}"')
+        _configure(db, dict.fromkeys(FILL_SETTINGS))
 
 
-def fill_index(url: str, count: int) -> float:
-    """Writes `count` submitted registrations into a fresh index database at `url`; returns seconds taken."""
+def _check_fill(url: str, count: int) -> None:
+    """Raises unless the rows of a few registrations are what `_digest` and the follower say they are: the load
+    asks for `_digest("data", i)`, so a fill that computed another digest would measure misses only."""
     engine = make_engine(url)
+    with engine.connect() as connection:
+        written = connection.execute(text("SELECT count(*) FROM registrations")).scalar_one()
+        if written != count:
+            raise RuntimeError(f"the fill wrote {written:,} registrations, not {count:,}")
+        for i in sorted({1, max(1, count // 2), count}):
+            row = connection.execute(
+                text(
+                    "SELECT r.data_commitment, r.manifest_digest, r.submitted_tx, v.data_commitment, e.block_hash, "
+                    "e.tx_hash, e.scope, e.args FROM registrations r "
+                    "JOIN manifest_versions v ON v.registration_id = r.id "
+                    "JOIN chain_events e ON e.registration_id = r.id WHERE r.id = :i"
+                ),
+                {"i": i},
+            ).one()
+            data, manifest, tx = _digest("data", i), _digest("manifest", i), _digest("tx", i)
+            args = {"registrationId": i, "dataCommitment": data, "manifestDigest": manifest}
+            expected = (data, manifest, tx, data, _digest("block", i), tx, f"registration:{i}", args)
+            found = (*row[:7], row[7] if isinstance(row[7], dict) else json.loads(row[7]))
+            if found != expected:
+                raise RuntimeError(f"registration {i} was filled as {found}, not {expected}")
+    engine.dispose()
+
+
+def fill_index(database: IndexDatabase, count: int) -> dict[str, Any]:
+    """Writes `count` submitted registrations into a fresh index database; its wall and CPU seconds by phase."""
+    engine = make_engine(database.url)
     upgrade_schema(engine)
     engine.dispose()
-    started = time.perf_counter()
-    if url.startswith("sqlite"):
-        _fill_sqlite(Path(url.removeprefix("sqlite:///")), count)
+    clock = FillClock(database.engine, database.server_pid)
+    if database.engine == "sqlite":
+        _fill_sqlite(Path(database.url.removeprefix("sqlite:///")), count, clock)
     else:
-        _fill_postgresql(url, count)
-    return time.perf_counter() - started
+        _fill_postgresql(database.url, count, clock)
+    _check_fill(database.url, count)
+    return clock.summary()
 
 
 def query_plans(url: str, count: int) -> list[dict[str, Any]]:
@@ -201,23 +380,54 @@ def query_plans(url: str, count: int) -> list[dict[str, Any]]:
     return plans
 
 
-@contextmanager
-def index_database(engine: str, folder: Path) -> Iterator[str]:
-    """An empty database of `engine` in `folder`: a SQLite file, or a PostgreSQL 15 server on 127.0.0.1."""
-    if engine == "sqlite":
-        yield f"sqlite:///{folder / 'index.db'}"
-        return
-    from ledger.stack.postgres import init_cluster, postgres_process
+@dataclass(frozen=True)
+class IndexDatabase:
+    """An index database of the benchmark: its engine, URL and the process id of its server (PostgreSQL)."""
 
-    # its own folder beside `folder`: the cluster is chowned to the server's user, which cannot enter `folder`
-    directory = Path(tempfile.mkdtemp(prefix="drl-bench-verify-postgres-", dir=folder.parent))
-    try:
+    engine: str
+    url: str
+    server_pid: int | None = None
+
+
+@contextmanager
+def index_database(engine: str, folder: Path) -> Iterator[IndexDatabase]:
+    """The database of `engine` in `folder`: a SQLite file, or a PostgreSQL 15 server on 127.0.0.1 whose cluster
+    lies in `folder`; made on first use, reopened when `folder` already holds one (a kept fill)."""
+    if engine == "sqlite":
+        yield IndexDatabase(engine, f"sqlite:///{folder / 'index.db'}")
+        return
+    from ledger.stack.postgres import init_cluster, postgres_process, reopen_cluster
+
+    directory, password = folder / "postgresql", folder / "postgresql-password"
+    if password.exists():
+        cluster = reopen_cluster(directory, password.read_text())
+    else:
+        folder.chmod(0o711)  # the server's own user (when we are root) must enter it to reach its cluster
         cluster = init_cluster(directory)
-        port = _free_port()
-        with postgres_process(cluster, port, durable=False):
-            yield cluster.url(port)
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
+        password.touch(mode=0o600)
+        password.write_text(cluster.password)
+    port = _free_port()
+    with postgres_process(cluster, port, durable=False) as server:
+        yield IndexDatabase(engine, cluster.url(port), server.pid)
+
+
+FILLED = "fill.json"
+"""In a database's folder: the figures of its completed fill; a kept folder with it is measured without refilling."""
+
+
+@contextmanager
+def database_folder(engine: str, rows: int, root: Path, keep: Path | None) -> Iterator[Path]:
+    """Where the index of `engine` with `rows` registrations is built: a temporary folder under `root`, removed
+    afterwards, or with `keep` a folder of its own there (`sqlite-1000000`), kept for the next run."""
+    if keep is None:
+        with tempfile.TemporaryDirectory(prefix="drl-bench-verify-", dir=root) as tmp:
+            yield Path(tmp)
+        return
+    folder = keep / f"{engine}-{rows}"
+    if not (folder / FILLED).exists():  # a fill that did not finish is not reused
+        shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    yield folder
 
 
 def _database_mib(url: str, folder: Path) -> int:
@@ -293,15 +503,14 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User and system CPU of the service: its process and its worker processes, summed."""
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+def _tree_cpu_seconds(pid: int) -> float:
+    """User and system CPU of a process and its descendants (a service's workers, a database server's backends),
+    those that ended included (counted in their parent once it has reaped them: a replaced worker's CPU stays)."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for process in (pid, *map(int, children)):
-        fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    own = sum(int(value) for value in fields[11:15]) / ticks  # utime, stime, cutime, cstime
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return own + sum(_tree_cpu_seconds(int(child)) for child in children)
 
 
 @contextmanager
@@ -350,40 +559,63 @@ def _summary(latencies: list[float], elapsed: float, cpu: float) -> dict[str, fl
     }
 
 
-def measure(engine: str, rows: int, requests: int, connections: list[int], workers: int, root: Path) -> dict[str, Any]:
-    """Fills an index of `engine` with `rows` registrations in a folder under `root`, then loads the service."""
-    with tempfile.TemporaryDirectory(prefix="drl-bench-verify-", dir=root) as tmp:
-        folder = Path(tmp)
-        with index_database(engine, folder) as url:
-            load_before = os.getloadavg()
-            fill_seconds = fill_index(url, rows)
-            size_mib = _database_mib(url, folder)
-            print(f"{engine}: indexed {rows:,} registrations in {fill_seconds:.0f}s ({size_mib:,} MiB)", flush=True)
-            plans = query_plans(url, rows)
-            runs = []
-            with service(url, folder, workers) as (base, pid):
-                for count in connections:
-                    run: dict[str, Any] = {"connections": count, "load_average": os.getloadavg()}
-                    for name, constant in (("verify", False), ("constant", True)):
-                        TRANSPORT_FAILURES.clear()
-                        cpu, started = _cpu_seconds(pid), time.perf_counter()
-                        latencies = asyncio.run(_load(base, rows, requests, count, constant))
-                        elapsed, cpu = time.perf_counter() - started, _cpu_seconds(pid) - cpu
-                        run[name] = {**_summary(latencies, elapsed, cpu), "broken_connections": len(TRANSPORT_FAILURES)}
-                    runs.append(run)
-                    print(f"{engine} {rows:,} rows, {count} conn.: {json.dumps(run)}", flush=True)
-                rss, peak = _rss_kib(pid)
-            database_mib = _database_mib(url, folder)
+def _load_service(
+    engine: str, url: str, folder: Path, rows: int, options: argparse.Namespace
+) -> tuple[list[dict[str, Any]], int, int]:
+    """The service over the index at `url`, loaded at each number of connections (verification, then `/healthz`):
+    the runs' figures, and the service's resident and peak memory in KiB at the end."""
+    runs = []
+    with service(url, folder, options.workers) as (base, pid):
+        for count in options.connections:
+            run: dict[str, Any] = {"connections": count, "load_average": os.getloadavg()}
+            for name, constant in (("verify", False), ("constant", True)):
+                TRANSPORT_FAILURES.clear()
+                cpu, started = _tree_cpu_seconds(pid), time.perf_counter()
+                latencies = asyncio.run(_load(base, rows, options.requests, count, constant))
+                elapsed, cpu = time.perf_counter() - started, _tree_cpu_seconds(pid) - cpu
+                run[name] = {**_summary(latencies, elapsed, cpu), "broken_connections": len(TRANSPORT_FAILURES)}
+            runs.append(run)
+            print(f"{engine} {rows:,} rows, {count} conn.: {json.dumps(run)}", flush=True)
+        rss, peak = _rss_kib(pid)
+    return runs, rss, peak
+
+
+def measure(
+    engine: str, rows: int, options: argparse.Namespace, root: Path, keep: Path | None = None
+) -> dict[str, Any]:
+    """Fills an index of `engine` with `rows` registrations in a folder under `root` (or reuses the one kept under
+    `keep`), then loads the service with `options.requests` requests at each of `options.connections`."""
+    with database_folder(engine, rows, root, keep) as folder, index_database(engine, folder) as database:
+        url, filled = database.url, folder / FILLED
+        load_before, reused = os.getloadavg(), filled.exists()
+        if reused:
+            fill = json.loads(filled.read_text())
+            print(f"{engine}: {rows:,} registrations kept in {folder}, filled earlier", flush=True)
+        else:
+            fill = {**fill_index(database, rows), "load_average_before": load_before}
+            filled.write_text(json.dumps(fill, indent=2))
+        size_mib = _database_mib(url, folder)
+        print(
+            f"{engine}: indexed {rows:,} registrations in {fill['wall_seconds']:.0f}s ({fill['cpu_seconds']:.0f} CPU s "
+            f"here, {fill['server_cpu_seconds']:.0f} CPU s in the server; {size_mib:,} MiB)",
+            flush=True,
+        )
+        plans = query_plans(url, rows)
+        runs, rss, peak = ([], 0, 0) if options.fill_only else _load_service(engine, url, folder, rows, options)
+        database_mib = _database_mib(url, folder)
     return {
         "engine": engine,
         "registrations": rows,
-        "how_filled": "bulk inserts of synthetic, well-formed rows (registration, manifest version, submission "
-        "event) into the migrated tables; secondary indexes dropped and recreated from their definitions; analysed",
-        "fill_seconds": fill_seconds,
-        "load_average_before_fill": load_before,
+        "how_filled": "synthetic, well-formed rows (registration, manifest version, submission event) computed by "
+        "SQL in the database into the migrated tables; secondary indexes and unique constraints dropped and "
+        "recreated from their definitions; analysed (PostgreSQL: vacuumed)",
+        "fill_seconds": fill["wall_seconds"],
+        "fill": fill,
+        "fill_reused": reused,
+        "load_average_before_fill": fill["load_average_before"],
         "database_mib": database_mib,
-        "workers": workers,
-        "requests_per_run": requests,
+        "workers": options.workers,
+        "requests_per_run": options.requests,
         "query_plans": plans,
         "full_scans": [plan["statement"] for plan in plans if plan["full_scan"]],
         "runs": runs,
@@ -414,13 +646,21 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (one per core)")
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()), help="where the index is built")
     parser.add_argument("--no-doc", action="store_true", help="accepted for older callers; nothing is rewritten")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="build each filled index in DIR/<engine>-<rows> and keep it; one found there is measured without "
+        "refilling (run as root, DIR must be enterable by others: PostgreSQL runs as its own user)",
+    )
+    parser.add_argument("--fill-only", action="store_true", help="fill (or find) the indexes and check their plans")
     parser.add_argument("--json", type=Path, help="write the figures as JSON here")
     args = parser.parse_args()
     figures: dict[str, Any] = {"machine": machine(), "measurements": []}
     within = True
     for rows in args.rows:
         for engine in args.engines:
-            result = measure(engine, rows, args.requests, args.connections, args.workers, args.folder)
+            result = measure(engine, rows, args, args.folder, args.keep)
             figures["measurements"].append(result)
             at_four = [run for run in result["runs"] if run["connections"] == 4]
             within &= all(run["verify"]["p99_ms"] < 20 for run in at_four) and not result["full_scans"]
