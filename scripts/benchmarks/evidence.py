@@ -114,6 +114,7 @@ def _clients(url: str, token: str, seconds: float, clients: int, batch: int, ans
     done = [0] * clients
     latencies: list[float] = []
     refused: dict[int, int] = {}
+    refusals: list[str] = []  # the first few problem documents, to say why
     deadline = time.monotonic() + seconds
 
     def client(n: int) -> None:
@@ -131,6 +132,8 @@ def _clients(url: str, token: str, seconds: float, clients: int, batch: int, ans
                 response = http.post("/v1/evidence", json={"entries": entries})
                 if response.status_code != 201:
                     refused[response.status_code] = refused.get(response.status_code, 0) + 1
+                    if len(refusals) < 5:
+                        refusals.append(response.text[:500])
                     continue
                 latencies.append(time.monotonic() - started)
                 sent += batch
@@ -153,6 +156,7 @@ def _clients(url: str, token: str, seconds: float, clients: int, batch: int, ans
             if len(latencies) > 1
             else None,
             "refused": refused,
+            "refusals": refusals,
             "clients": clients,
             "batch": batch,
         }
