@@ -206,6 +206,18 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("fresh_postgres_url"))
 
 
+@pytest.fixture
+def migrated_database_url(empty_database_url: str) -> str:
+    """A database at the newest schema on each engine the ledger supports (`empty_database_url`, migrated)."""
+    from ledger.db import make_engine
+    from ledger.migrations import upgrade_schema
+
+    engine = make_engine(empty_database_url)
+    upgrade_schema(engine)
+    engine.dispose()
+    return empty_database_url
+
+
 # --- the evidence log (issue 15) ---
 EVIDENCE_ORIGIN = "test.drl.local/evidence"
 

@@ -38,14 +38,9 @@ def _until(check: Callable[[], bool], timeout: float = 15.0) -> float:
     return time.monotonic() - started
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    else:
-        url = str(request.getfixturevalue("fresh_postgres_url"))
-    upgrade_schema(make_engine(url))
-    return url
+@pytest.fixture
+def database_url(migrated_database_url: str) -> str:
+    return migrated_database_url
 
 
 def test_only_one_holder_of_the_lease_at_a_time_and_a_released_lease_is_taken(database_url: str) -> None:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 from web3 import Web3
 
 from ledger.chain.deployment import Deployment
 from ledger.db import make_engine, make_sessionmaker
-from ledger.doorbell import doorbell_for
+from ledger.doorbell import Doorbell, doorbell_for
 from ledger.leadership import Leadership, lease_for
-from ledger.migrations import upgrade_schema
 from ledger.outbox import Outbox, OutboxPolicy, OutboxStatus
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
 
@@ -23,14 +22,24 @@ RELAYER = dev_account(0, LOCAL_CHAIN_ID)
 POLL = 30.0  # the leader's fallback poll: far longer than the test waits for the write
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    else:
-        url = str(request.getfixturevalue("fresh_postgres_url"))
-    upgrade_schema(make_engine(url))
-    return url
+@pytest.fixture
+def database_url(migrated_database_url: str) -> str:
+    return migrated_database_url
+
+
+def _process(database_url: str, w3: Web3, leadership: Leadership) -> tuple[Engine, Doorbell, Outbox]:
+    """What one service process holds: its own engine, doorbell and outbox over the shared database."""
+    engine = make_engine(database_url)
+    doorbell = doorbell_for(database_url, engine)
+    outbox = Outbox(
+        make_sessionmaker(engine),
+        w3,
+        {RELAYER.address: RELAYER},
+        OutboxPolicy(poll_interval=POLL),
+        leadership.permit,
+        doorbell=doorbell,
+    )
+    return engine, doorbell, outbox
 
 
 def test_a_write_queued_by_a_process_that_does_not_lead_is_sent_before_the_leaders_next_poll(
@@ -40,29 +49,10 @@ def test_a_write_queued_by_a_process_that_does_not_lead_is_sent_before_the_leade
     woken only by its poll, the leader added half a second to every registration (536 ms against 106 ms)."""
     w3, deployment = private_chain
     access = deployment.contract(w3, "LedgerAccess")
-    policy = OutboxPolicy(poll_interval=POLL)
     leader = Leadership(lease_for(database_url), heartbeat=0.1)
-    leader_engine = make_engine(database_url)
-    leader_doorbell = doorbell_for(database_url, leader_engine)
-    leader_outbox = Outbox(
-        make_sessionmaker(leader_engine),
-        w3,
-        {RELAYER.address: RELAYER},
-        policy,
-        leader.permit,
-        doorbell=leader_doorbell,
-    )
+    leader_engine, leader_doorbell, leader_outbox = _process(database_url, w3, leader)
     worker = Leadership(lease_for(database_url))  # another process: it does not campaign for the lease
-    worker_engine = make_engine(database_url)
-    worker_doorbell = doorbell_for(database_url, worker_engine)
-    worker_outbox = Outbox(
-        make_sessionmaker(worker_engine),
-        w3,
-        {RELAYER.address: RELAYER},
-        policy,
-        worker.permit,
-        doorbell=worker_doorbell,
-    )
+    worker_engine, worker_doorbell, worker_outbox = _process(database_url, w3, worker)
     stop = threading.Event()
     threads = [leader.campaign(stop)]
     who = dev_account(300, LOCAL_CHAIN_ID).address
