@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 
 class Base(DeclarativeBase):
@@ -64,3 +65,11 @@ def make_engine(url: str, **pool: Any) -> Engine:
 def make_sessionmaker(engine: Engine) -> sessionmaker[Any]:
     """Sessions that keep loaded objects usable after commit."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def conflict_insert(session: Session, table: type[DeclarativeBase]) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT into `table` in the session's own dialect, which takes ON CONFLICT (DO NOTHING or DO UPDATE):
+    the two engines the ledger runs on each have their own construct for it."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)

@@ -7,10 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Double, String, case, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from ledger.db import Base
+from ledger.db import Base, conflict_insert
 
 
 class RateBucket(Base):
@@ -63,6 +62,4 @@ def _rows(result: Any) -> int:
 def _insert_new(session: Session, client: str, due_at: float) -> Any:
     """INSERT the bucket unless another instance did first (ON CONFLICT DO NOTHING, in each dialect)."""
     values = {"client": client, "due_at": due_at}
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(RateBucket).values(values).on_conflict_do_nothing(index_elements=["client"])
-    return sqlite.insert(RateBucket).values(values).on_conflict_do_nothing(index_elements=["client"])
+    return conflict_insert(session, RateBucket).values(values).on_conflict_do_nothing(index_elements=["client"])

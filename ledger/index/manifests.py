@@ -26,9 +26,9 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import ValidationError
 from sqlalchemy import and_, delete, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
+from ledger.db import conflict_insert
 from ledger.encoding import from_hex, to_hex
 from ledger.index.tables import (
     DataFileRow,
@@ -92,8 +92,8 @@ def offer_block(session: Session, block: bytes) -> None:
     """Offers a signed manifest's block, just pinned, to the index (in the caller's transaction): the loader takes
     it from here, once checked against the digest on chain, rather than from the node."""
     values = {"digest": to_hex(sha256(block)), "block": block, "offered_at": datetime.now(UTC)}
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(dialect.insert(ManifestBlock).values(values).on_conflict_do_nothing(index_elements=["digest"]))
+    insert = conflict_insert(session, ManifestBlock)
+    session.execute(insert.values(values).on_conflict_do_nothing(index_elements=["digest"]))
 
 
 def load_manifests(
@@ -148,8 +148,7 @@ def _note_misses(session: Session, page: list[Pending], found: list[Fetched | No
         if manifest is None
     ]
     if missed:
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        upsert = dialect.insert(ManifestMiss)
+        upsert = conflict_insert(session, ManifestMiss)
         changed = {column: upsert.excluded[column] for column in ("manifest_digest", "attempts", "next_attempt_at")}
         session.connection().execute(
             upsert.on_conflict_do_update(index_elements=["registration_id", "version"], set_=changed), missed
