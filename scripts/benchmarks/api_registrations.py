@@ -177,18 +177,27 @@ def issue_tokens(stack: Stack, accounts: list[LocalAccount]) -> list[str]:
 @contextmanager
 def service(stack: Stack, workers: int = 1) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`drl serve --workers N` as its own process on 127.0.0.1 (with N > 1, the HTTP workers are its children)."""
+    settings = {"DRL_RPC_URL": stack.rpc_url, "DRL_IPFS_API_URL": stack.ipfs_url}
+    with drl_serve(stack.data_dir, settings, workers) as served:
+        yield served
+
+
+@contextmanager
+def drl_serve(data_dir: Path, settings: dict[str, str], workers: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`drl serve --workers N` over `data_dir` with `settings` (DRL_* variables) and no rate limit, on a free
+    loopback port, once it answers `/healthz`: its URL and process. Every benchmark that runs the service as its
+    own process starts it here; one that is slow to start is not left running behind the failed run."""
     port = _free_port()
     env = {
         **os.environ,
-        "DRL_CONFIG": str(stack.data_dir / "no-such-drl.toml"),
-        "DRL_RPC_URL": stack.rpc_url,
-        "DRL_IPFS_API_URL": stack.ipfs_url,
+        **settings,
+        "DRL_CONFIG": str(data_dir / "no-such-drl.toml"),
         "DRL_API_PORT": str(port),
         "DRL_RATE_LIMIT_PER_MINUTE": "0",
     }
     drl = str(Path(sys.executable).with_name("drl"))
-    log = (stack.data_dir / "service.log").open("wb")
-    command = [drl, "serve", "--data-dir", str(stack.data_dir), "--workers", str(workers)]
+    log = (data_dir / "service.log").open("wb")
+    command = [drl, "serve", "--data-dir", str(data_dir), "--workers", str(workers)]
     process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 600  # a loaded machine takes a minute just to import the service
@@ -199,9 +208,9 @@ def service(stack: Stack, workers: int = 1) -> Iterator[tuple[str, subprocess.Po
         except httpx.HTTPError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()  # one that is slow to start is not left running behind the failed run
+            process.kill()
             log.flush()
-            tail = (stack.data_dir / "service.log").read_text(errors="replace")[-3000:]
+            tail = (data_dir / "service.log").read_text(errors="replace")[-3000:]
             raise RuntimeError(f"the service did not start (exit code {process.poll()}):\n{tail}")
         time.sleep(0.2)
     try:
@@ -212,6 +221,7 @@ def service(stack: Stack, workers: int = 1) -> Iterator[tuple[str, subprocess.Po
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
         log.close()
 
 

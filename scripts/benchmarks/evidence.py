@@ -207,47 +207,17 @@ def through_api(
 def service(data: Path, settings: Settings, workers: int) -> Iterator[tuple[str, int]]:
     """`drl serve --workers N` over the benchmark's data directory, as its own process on 127.0.0.1: its URL
     and process id (with N > 1, the HTTP workers are its children)."""
-    from tests.conftest import free_port
+    from api_registrations import drl_serve
 
-    port = free_port()
-    env = {
-        **os.environ,
-        "DRL_CONFIG": str(data / "no-such-drl.toml"),
+    variables = {
         "DRL_RPC_URL": settings.rpc_url,
         "DRL_TLOG_URL": settings.tlog_url,
         "DRL_TLOG_ORIGIN": settings.tlog_origin,
         "DRL_TLOG_ANCHOR_EVERY_ENTRIES": str(settings.tlog_anchor_every_entries),
         "DRL_TLOG_ANCHOR_EVERY_SECONDS": str(settings.tlog_anchor_every_seconds),
-        "DRL_API_PORT": str(port),
-        "DRL_RATE_LIMIT_PER_MINUTE": "0",
     }
-    drl = str(Path(sys.executable).with_name("drl"))
-    log_file = data / "service.log"
-    with log_file.open("wb") as log:
-        command = [drl, "serve", "--data-dir", str(data), "--workers", str(workers)]
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 600  # a loaded machine takes a minute to import the service
-            while not _healthy(url):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the service did not start:\n{log_file.read_text(errors='replace')[-3000:]}")
-                time.sleep(0.2)
-            yield url, process.pid
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _healthy(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
+    with drl_serve(data, variables, workers) as (url, process):
+        yield url, process.pid
 
 
 def prefill(url: str, token: str, entries: int) -> None:
