@@ -150,7 +150,7 @@ def up(
         typer.Option(
             "--chain",
             help="The chain client: geth or anvil (embedded: the data dir's chain, else DRL_EMBEDDED_CHAIN, "
-            "else anvil; cluster: geth).",
+            "else geth; cluster: geth).",
         ),
     ] = None,
 ) -> None:

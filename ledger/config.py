@@ -22,8 +22,10 @@ from pydantic_settings import (
 ChainClient = Literal["anvil", "geth"]
 """The EVM clients the ledger's own stacks run: anvil (Foundry) or go-ethereum in developer mode."""
 
-EMBEDDED_CHAIN: ChainClient = "anvil"
-"""The chain `drl up` starts when neither `--chain` nor `DRL_EMBEDDED_CHAIN` says otherwise (issue 13 weighs geth)."""
+EMBEDDED_CHAIN: ChainClient = "geth"
+"""The chain `drl up` starts when neither `--chain` nor `DRL_EMBEDDED_CHAIN` says otherwise: geth, since anvil's
+`submit` rate falls to a tenth with its own history and geth's held after 100,000 registrations (docs/performance.md,
+"The embedded chain's age"). anvil stays for whoever must move the chain's clock (the quick start's walk, tests)."""
 
 
 def _config_file() -> Path:

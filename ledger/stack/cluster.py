@@ -141,14 +141,19 @@ class ClusterStack:
         process.start(timeout=120)
         self.processes.append(process)
 
+    @property
+    def postgres_directory(self) -> Path:
+        """Where the cluster's PostgreSQL keeps its files: beside the data directory, or, run as root, in /var/tmp
+        (kept across reboots) under a name derived from the data directory, since the server runs as its own user,
+        who cannot enter root's private directories. Whoever deletes the data directory deletes this too."""
+        if not server_user_needs_entry():
+            return self.data_dir / "postgres"
+        digest = hashlib.sha256(str(self.data_dir.resolve()).encode()).hexdigest()[:12]
+        return Path("/var/tmp") / f"drl-postgres-{digest}"  # noqa: S108 - a fixed, private name
+
     def _postgres(self) -> PostgresCluster:
         """The cluster's PostgreSQL, made on first start; its superuser password kept beside it, the owner's alone."""
-        directory = self.data_dir / "postgres"
-        if server_user_needs_entry():
-            # Run as root, the server runs as its own user, who cannot enter root's private directories: the
-            # cluster lives in /var/tmp (kept across reboots) under a name derived from the data directory.
-            digest = hashlib.sha256(str(self.data_dir.resolve()).encode()).hexdigest()[:12]
-            directory = Path("/var/tmp") / f"drl-postgres-{digest}"  # noqa: S108 - a fixed, private name
+        directory = self.postgres_directory
         password_file = self.data_dir / "postgres-password"
         if password_file.exists():
             return reopen_cluster(directory, password_file.read_text().strip())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import socket
 import threading
 import time
@@ -118,6 +119,7 @@ def running_cluster(
         yield RunningCluster(stack, layout, w3, deployment, parties, tokens)
     finally:
         stack.stop()
+        shutil.rmtree(stack.postgres_directory, ignore_errors=True)  # outside base_dir when run as root
 
 
 def _commitment(title: str) -> str:

@@ -41,10 +41,10 @@ def test_unknown_keys_in_the_toml_file_are_refused(monkeypatch: pytest.MonkeyPat
         Settings()
 
 
-def test_embedded_chain_is_anvil_unless_the_environment_names_geth(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert Settings().embedded_chain == EMBEDDED_CHAIN == "anvil"
-    monkeypatch.setenv("DRL_EMBEDDED_CHAIN", "geth")
-    assert Settings().embedded_chain == "geth"
+def test_embedded_chain_is_geth_unless_the_environment_names_anvil(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().embedded_chain == EMBEDDED_CHAIN == "geth"
+    monkeypatch.setenv("DRL_EMBEDDED_CHAIN", "anvil")
+    assert Settings().embedded_chain == "anvil"
     monkeypatch.setenv("DRL_EMBEDDED_CHAIN", "ganache")
     with pytest.raises(ValidationError, match="embedded_chain"):
         Settings()
