@@ -461,8 +461,20 @@ def _rss_kib(pid: int) -> tuple[int, int]:
     return rss, peak
 
 
-async def _load(url: str, count: int, requests: int, connections: int, constant: bool = False) -> list[float]:
-    """Latencies of `requests` verifications (or, with `constant`, of the constant `/healthz` of the same app)."""
+@dataclass
+class LoadRun:
+    """One run of the load: each request's latency, and what the run cost from its first measured request to its
+    last (the warm-up excluded): wall seconds, the service's CPU seconds and this process's (the load generator's)."""
+
+    latencies: list[float]
+    elapsed: float
+    service_cpu: float
+    generator_cpu: float
+
+
+async def _load(url: str, count: int, requests: int, connections: int, pid: int, constant: bool = False) -> LoadRun:
+    """`requests` verifications (or, with `constant`, requests to the constant `/healthz` of the same app) to the
+    service `pid` at `url`, after a warm-up of the same route that the figures leave out."""
     latencies: list[float] = []
     rng = random.Random(42)
     failures = TRANSPORT_FAILURES
@@ -471,15 +483,17 @@ async def _load(url: str, count: int, requests: int, connections: int, constant:
         known = rng.random() < 0.9
         queue.put_nowait(_digest("data", rng.randint(1, count)) if known else _digest("unknown", rng.randint(1, 10**9)))
 
+    async def ask(client: httpx.AsyncClient, digest: str) -> httpx.Response:
+        if constant:
+            return await client.get("/healthz")
+        return await client.get("/v1/verify", params={"sha256": digest})
+
     async def worker(client: httpx.AsyncClient) -> None:
         while not queue.empty():
             digest = queue.get_nowait()
             started = time.perf_counter()
             try:
-                if constant:
-                    response = await client.get("/healthz")
-                else:
-                    response = await client.get("/v1/verify", params={"sha256": digest})
+                response = await ask(client, digest)
             except httpx.TransportError as error:  # counted, not hidden: a dropped connection under load
                 failures.append(repr(error))
                 continue
@@ -489,10 +503,13 @@ async def _load(url: str, count: int, requests: int, connections: int, constant:
 
     limits = httpx.Limits(max_connections=connections)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
-        for _ in range(200):  # warm-up
-            await client.get("/v1/verify", params={"sha256": _digest("data", 1)})
+        for _ in range(200 // connections + 1):  # warm-up: about 200 requests on as many connections as the run
+            await asyncio.gather(*(ask(client, _digest("data", 1)) for _ in range(connections)))
+        service_cpu, generator_cpu, started = _tree_cpu_seconds(pid), _own_cpu_seconds(), time.perf_counter()
         await asyncio.gather(*(worker(client) for _ in range(connections)))
-    return latencies
+        elapsed = time.perf_counter() - started
+        service_cpu, generator_cpu = _tree_cpu_seconds(pid) - service_cpu, _own_cpu_seconds() - generator_cpu
+    return LoadRun(latencies, elapsed, service_cpu, generator_cpu)
 
 
 TRANSPORT_FAILURES: list[str] = []
@@ -512,6 +529,13 @@ def _tree_cpu_seconds(pid: int) -> float:
     own = sum(int(value) for value in fields[11:15]) / ticks  # utime, stime, cutime, cstime
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     return own + sum(_tree_cpu_seconds(int(child)) for child in children)
+
+
+def _own_cpu_seconds() -> float:
+    """User and system CPU of this process: the load generator's own cost, which shares the cores with the
+    service."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 @contextmanager
@@ -550,13 +574,16 @@ def service(database_url: str, folder: Path, workers: int) -> Iterator[tuple[str
             server.wait()
 
 
-def _summary(latencies: list[float], elapsed: float, cpu: float) -> dict[str, float]:
+def _summary(load: LoadRun) -> dict[str, float]:
+    latencies = load.latencies
     return {
-        "per_second": len(latencies) / elapsed,
+        "per_second": len(latencies) / load.elapsed,
         "p50_ms": _percentile(latencies, 0.5),
         "p95_ms": _percentile(latencies, 0.95),
         "p99_ms": _percentile(latencies, 0.99),
-        "service_cpu_ms_per_request": 1000 * cpu / len(latencies),
+        "service_cpu_ms_per_request": 1000 * load.service_cpu / len(latencies),
+        # the generator shares the cores: its CPU per request is taken from the service's
+        "generator_cpu_ms_per_request": 1000 * load.generator_cpu / len(latencies),
     }
 
 
@@ -571,10 +598,8 @@ def _load_service(
             run: dict[str, Any] = {"connections": count, "load_average": os.getloadavg()}
             for name, constant in (("verify", False), ("constant", True)):
                 TRANSPORT_FAILURES.clear()
-                cpu, started = _tree_cpu_seconds(pid), time.perf_counter()
-                latencies = asyncio.run(_load(base, rows, options.requests, count, constant))
-                elapsed, cpu = time.perf_counter() - started, _tree_cpu_seconds(pid) - cpu
-                run[name] = {**_summary(latencies, elapsed, cpu), "broken_connections": len(TRANSPORT_FAILURES)}
+                load = asyncio.run(_load(base, rows, options.requests, count, pid, constant))
+                run[name] = {**_summary(load), "broken_connections": len(TRANSPORT_FAILURES)}
             runs.append(run)
             print(f"{engine} {rows:,} rows, {count} conn.: {json.dumps(run)}", flush=True)
         rss, peak = _rss_kib(pid)
