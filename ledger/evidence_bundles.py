@@ -8,7 +8,7 @@ from datetime import datetime
 from eth_typing import HexStr
 from pydantic import BaseModel
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from web3 import Web3
 from web3.exceptions import TransactionNotFound
 
@@ -104,36 +104,48 @@ MAX_REPORTED_EVIDENCE = 20
 
 
 def registered_evidence(session: Session, registration_id: int) -> list[RegisteredEvidence]:
-    """The newest evidence entries naming the registration, each with the anchored checkpoint that includes it."""
-    rows = session.scalars(
-        select(EvidenceRow)
+    """The newest evidence entries naming the registration, each with the anchored checkpoint that includes it.
+
+    One statement, whose cost does not grow with the log: the newest entries first, then for each the smallest
+    anchored checkpoint larger than its index (from the checkpoints' primary key), where every anchored
+    checkpoint was read for each verification.
+    """
+    newest = (
+        select(EvidenceRow.log_index, EvidenceRow.kind, EvidenceRow.at, EvidenceRow.leaf_hash)
         .where(EvidenceRow.registration_id == registration_id)
         .order_by(EvidenceRow.log_index.desc())
         .limit(MAX_REPORTED_EVIDENCE)
+        .subquery()
     )
-    anchored = list(
-        session.scalars(
-            select(EvidenceCheckpointRow)
-            .join(OutboxWrite, OutboxWrite.idempotency_key == EvidenceCheckpointRow.outbox_key)
-            .where(OutboxWrite.status == OutboxStatus.MINED)
-            .order_by(EvidenceCheckpointRow.size)
-        )
+    # The anchoring's state as a scalar subquery, not a join: a join let SQLite walk every mined write of the
+    # outbox; this way it walks the checkpoints up from the entry's index and stops at the first mined one.
+    mined = select(OutboxWrite.status).where(OutboxWrite.idempotency_key == EvidenceCheckpointRow.outbox_key)
+    covering = (
+        select(EvidenceCheckpointRow.size)
+        .where(EvidenceCheckpointRow.size > newest.c.log_index, mined.scalar_subquery() == OutboxStatus.MINED)
+        .order_by(EvidenceCheckpointRow.size)
+        .limit(1)
+        .correlate(newest)
+        .scalar_subquery()
     )
-    listed = []
-    for row in rows:
-        covering = next((checkpoint for checkpoint in anchored if checkpoint.size > row.log_index), None)
-        listed.append(
-            RegisteredEvidence(
-                index=row.log_index,
-                kind=row.kind,
-                at=row.at,
-                leaf_hash=row.leaf_hash,
-                anchored_size=covering.size if covering else None,
-                anchored_root=covering.root if covering else None,
-                bundle=f"/v1/evidence/{row.log_index}/bundle",
-            )
+    anchor = aliased(EvidenceCheckpointRow)
+    rows = session.execute(
+        select(newest, anchor.size, anchor.root)
+        .outerjoin(anchor, anchor.size == covering)
+        .order_by(newest.c.log_index.desc())
+    )
+    return [
+        RegisteredEvidence(
+            index=row.log_index,
+            kind=row.kind,
+            at=row.at,
+            leaf_hash=row.leaf_hash,
+            anchored_size=row.size,
+            anchored_root=row.root,
+            bundle=f"/v1/evidence/{row.log_index}/bundle",
         )
-    return listed
+        for row in rows
+    ]
 
 
 class Web3AnchorReader:

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, computed_field
-from sqlalchemy.orm import Session
+from sqlalchemy import Row
+from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.encoding import from_hex, to_hex
 from ledger.evidence_bundles import RegisteredEvidence, registered_evidence
@@ -168,29 +169,26 @@ class VerificationReport(BaseModel):
         return any(match.manifest.signature_valid and match.status is Status.CERTIFIED for match in self.matches)
 
 
-def _manifest_check(session: Session, registration_id: int, version: int) -> ManifestCheck:
-    record = queries.manifest_record(session, registration_id, version)
-    manifest_version = queries.manifest_version(session, registration_id, version)
-    assert manifest_version is not None
-    digest = manifest_version.manifest_digest
-    cid = raw_cid_of_digest(from_hex(digest))
-    if record is None:
+def _manifest_check(row: Row[*tuple[Any, ...]]) -> ManifestCheck:
+    """The current manifest of `row` (`queries.registration_with_manifest`) and whether it checks out."""
+    if row.record_version is None:
+        assert row.version_digest is not None, f"registration {row.id} has no manifest version {row.current_version}"
         return ManifestCheck(
-            version=version,
-            cid=cid,
-            digest=digest,
+            version=row.current_version,
+            cid=raw_cid_of_digest(from_hex(row.version_digest)),
+            digest=row.version_digest,
             retrieved=False,
             signature_valid=False,
             problem="manifest not retrieved from IPFS yet",
         )
     return ManifestCheck(
-        version=version,
-        cid=record.cid,
-        digest=record.manifest_digest,
+        version=row.current_version,
+        cid=row.record_cid,
+        digest=row.record_digest,
         retrieved=True,
-        signature_valid=record.valid,
-        problem=record.problem,
-        title=record.title,
+        signature_valid=row.record_valid,
+        problem=row.record_problem,
+        title=row.record_title,
     )
 
 
@@ -217,16 +215,20 @@ def file_match(session: Session, registration_id: int, version: int, path: str) 
     return FileMatch(path=path, merkle_root=on_chain.data_commitment, proof=[to_hex(node) for node in proof])
 
 
-def lineage_of(session: Session, registration_id: int, limit: int = MAX_LINEAGE) -> tuple[list[int], bool]:
+def lineage_of(
+    session: Session, registration_id: int, limit: int = MAX_LINEAGE, parents: list[int] | None = None
+) -> tuple[list[int], bool]:
     """The ancestors of a registration, each once, nearest generations first, at most `limit` of them; and
     whether some were left out. Remembering visited registrations keeps a diamond-shaped lineage linear
-    (issue 11, item 5: without it, 27 registrations with 3 parents each made 9,841 nested reports)."""
+    (issue 11, item 5: without it, 27 registrations with 3 parents each made 9,841 nested reports).
+    `parents`, when the caller has already read them, are the registration's own (not read again)."""
     seen, frontier = {registration_id}, [registration_id]
     ancestors: list[int] = []
     while frontier:
         following: list[int] = []
         for current in frontier:
-            for parent in queries.parents(session, current):
+            known = parents if current == registration_id and parents is not None else None
+            for parent in known if known is not None else queries.parents(session, current):
                 if parent in seen:
                     continue
                 if len(ancestors) == limit:
@@ -245,7 +247,9 @@ def registration_report(
     report = _single_report(session, registration_id, matched)
     if report is None:
         return None
-    ancestors, truncated = lineage_of(session, registration_id)
+    ancestors, truncated = lineage_of(session, registration_id, parents=report.parents)
+    if not ancestors:  # most registrations: the report as it is, not a copy
+        return report
     lineage = [a for a in (_single_report(session, ancestor) for ancestor in ancestors) if a is not None]
     return report.model_copy(update={"lineage": lineage, "lineage_truncated": truncated})
 
@@ -253,10 +257,10 @@ def registration_report(
 def _single_report(
     session: Session, registration_id: int, matched: tuple[int, str | None] | None = None
 ) -> RegistrationReport | None:
-    row = queries.registration(session, registration_id)
+    row = queries.registration_with_manifest(session, registration_id)
     if row is None:
         return None
-    current_version = queries.current_manifest_version(session, registration_id)
+    current_version = row.current_version
     status = Status.of(row.status)
     matched_version, matched_path = matched if matched else (None, None)
     return RegistrationReport(
@@ -272,7 +276,7 @@ def _single_report(
         grade=Grade.of(row.grade),
         personal_info=row.personal_info,
         data_commitment=row.data_commitment,
-        manifest=_manifest_check(session, row.id, current_version),
+        manifest=_manifest_check(row),
         matched_version=matched_version,
         matched_file=file_match(session, row.id, matched_version, matched_path)
         if matched_path and matched_version
@@ -392,3 +396,11 @@ def verify(session: Session, query: str, allow_files: bool = False) -> Verificat
         if report:
             matches.append(report)
     return VerificationReport(query=query, query_kind=kind, matches=matches)
+
+
+def verification_json(sessions: sessionmaker[Session], query: str) -> str:
+    """The service's answer to a verification query: the report of a sha256, certificate number or registration
+    id as JSON, read in a session of its own. One call for the route to hand to a worker thread: a session opened
+    by a dependency and a synchronous route were three hand-offs between the event loop and the threads."""
+    with sessions() as session:
+        return verify(session, query).model_dump_json()

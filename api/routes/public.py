@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, UploadFile
 from pydantic import AfterValidator, BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from api.bodies import ADDRESS_PATTERN, checksummed
 from api.deps import MAX_ID, DbSession, RegistrationId, Runtime
@@ -22,7 +23,13 @@ from ledger.index import queries
 from ledger.index.queries import CatalogueEntry, CatalogueFilter
 from ledger.ipfs import IpfsError
 from ledger.proofs.bundle import ProofBundle
-from ledger.verification import RegistrationReport, VerificationReport, registration_report, verify
+from ledger.verification import (
+    RegistrationReport,
+    VerificationReport,
+    registration_report,
+    verification_json,
+    verify,
+)
 from ledger.vocabulary import Grade, Kind, Origin, Right, Status
 
 router = APIRouter(prefix="/v1", tags=["public"])
@@ -46,8 +53,8 @@ class LineageGraph(BaseModel):
 
 
 @router.get("/verify", response_model=VerificationReport, summary="Verify by sha256, certificate number or id")
-def verify_query(
-    session: DbSession,
+async def verify_query(
+    runtime: Runtime,
     sha256: Annotated[str | None, Query(pattern=HEX64.pattern)] = None,
     certificate: Annotated[str | None, Query(pattern=r"^\d{12,18}$")] = None,
     registration: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
@@ -57,8 +64,9 @@ def verify_query(
     if len(given) != 1:
         raise ProblemError(400, "one_query", "Give exactly one of sha256, certificate, registration")
     query = sha256 or certificate or f"reg:{registration}"
-    # Built and validated once here; returning the model would make FastAPI validate it a second time.
-    return Response(verify(session, str(query)).model_dump_json(), media_type="application/json")
+    # Built and validated once in the ledger; returning the model would make FastAPI validate it a second time.
+    answer = await run_in_threadpool(verification_json, runtime.sessions, str(query))
+    return Response(answer, media_type="application/json")
 
 
 @router.post("/verify/file", response_model=VerificationReport, summary="Verify an uploaded file")

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Row, Select, case, func, null, or_, select, union_all
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from ledger.index.tables import (
@@ -65,19 +66,22 @@ def registration(session: Session, registration_id: int) -> RegistrationRow | No
 
 
 def registrations_by_data_hash(session: Session, sha256_hex: str) -> list[tuple[int, int, str | None]]:
-    """(registration, version, file path) of every manifest version whose data is, or includes, this hash."""
+    """(registration, version, file path) of every manifest version whose data is, or includes, this hash; a
+    version whose whole commitment is the hash has no path. One statement: both lookups are index searches, and
+    a verification, most often of a hash nobody registered, costs a statement less."""
     digest = sha256_hex.lower()
-    whole = session.execute(
-        select(ManifestVersion.registration_id, ManifestVersion.version).where(
-            ManifestVersion.data_commitment == digest
-        )
-    ).all()
-    files = session.execute(
-        select(DataFileRow.registration_id, DataFileRow.version, DataFileRow.path).where(DataFileRow.sha256 == digest)
-    ).all()
-    found: dict[tuple[int, int], str | None] = {(r, v): None for r, v in whole}
-    for registration_id, version, path in files:
-        found.setdefault((registration_id, version), path)
+    whole = select(
+        ManifestVersion.registration_id, ManifestVersion.version, null().cast(DataFileRow.path.type).label("path")
+    ).where(ManifestVersion.data_commitment == digest)
+    files = select(DataFileRow.registration_id, DataFileRow.version, DataFileRow.path).where(
+        DataFileRow.sha256 == digest
+    )
+    found: dict[tuple[int, int], str | None] = {}
+    for registration_id, version, path in session.execute(union_all(whole, files)):
+        if path is None:  # the whole commitment: the chain's own value, before any file of it
+            found[(registration_id, version)] = None
+        else:
+            found.setdefault((registration_id, version), path)
     return sorted((r, v, p) for (r, v), p in found.items())
 
 
@@ -135,6 +139,48 @@ def current_manifest_version(session: Session, registration_id: int) -> int:
     """The version of the current manifest (1 before certification)."""
     row = session.get(RegistrationRow, registration_id)
     return max(row.version, 1) if row else 1
+
+
+CURRENT_VERSION = case((RegistrationRow.version > 1, RegistrationRow.version), else_=1)
+"""The version of a registration's current manifest, in SQL: as `current_manifest_version` (1 before certification)."""
+
+
+def registration_with_manifest(session: Session, registration_id: int) -> Row[*tuple[Any, ...]] | None:
+    """A registration's state with its current manifest version: the digest on chain (`version_digest`) and, once
+    retrieved from IPFS, what the index recorded of the manifest (`record_*`; `record_version` is null before).
+
+    One statement where three lookups by primary key were, and without the manifest's document, which a
+    verification does not show (a folder's manifest lists every file).
+    """
+    version, record = aliased(ManifestVersion), aliased(ManifestRecord)
+    registration = RegistrationRow
+    query = (
+        select(
+            registration.id,
+            registration.status,
+            registration.version,
+            registration.registrant,
+            registration.authority_id,
+            registration.kind,
+            registration.origin,
+            registration.grade,
+            registration.personal_info,
+            registration.data_commitment,
+            registration.open_objections,
+            CURRENT_VERSION.label("current_version"),
+            version.manifest_digest.label("version_digest"),
+            record.version.label("record_version"),
+            record.cid.label("record_cid"),
+            record.manifest_digest.label("record_digest"),
+            record.valid.label("record_valid"),
+            record.problem.label("record_problem"),
+            record.title.label("record_title"),
+        )
+        .outerjoin(version, (version.registration_id == registration.id) & (version.version == CURRENT_VERSION))
+        .outerjoin(record, (record.registration_id == registration.id) & (record.version == CURRENT_VERSION))
+        .where(registration.id == registration_id)
+    )
+    return session.execute(query).one_or_none()
 
 
 def search_text(session: Session, text: str, limit: int = 50) -> list[int]:

@@ -3,29 +3,48 @@
 - A file of a folder is confirmed only by a Merkle proof against the data commitment on chain, never the
   manifest's root (issue 11, item 0).
 - A lineage reports each ancestor once and is bounded (issue 11, item 5).
+- A verification runs a fixed number of statements per registration reported, however many certificates,
+  rights, licences, events and evidence entries it has, and whatever the size of the evidence log (issue 13).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 from sqlalchemy.orm import Session
 
-import ledger.index.tables
+import ledger.tables
 from ledger.db import Base
-from ledger.index.tables import DataFileRow, LineageEdge, ManifestRecord, ManifestVersion, RegistrationRow
+from ledger.evidence import EvidenceRow
+from ledger.evidence_anchoring import EvidenceCheckpointRow
+from ledger.index.tables import (
+    CertificateRow,
+    ChainEvent,
+    DataFileRow,
+    EndorsementRow,
+    LicenceRow,
+    LineageEdge,
+    ManifestRecord,
+    ManifestVersion,
+    PendingTransferRow,
+    RegistrationRow,
+    RightRow,
+)
 from ledger.manifest.data import commitment_root
 from ledger.manifest.model import DataCommitment, FileDigest, RegistrantSignature, SignedManifest
+from ledger.outbox import OutboxStatus, OutboxWrite
 from ledger.verification import MAX_LINEAGE, registration_report, verify
 from ledger.vocabulary import Status
 
 from ..factories import make_manifest
 
 REGISTRANT = "0x" + "ab" * 20
-assert ledger.index.tables  # the tables register on Base when imported
+assert ledger.tables  # the tables register on Base when imported
 
 
 @pytest.fixture
@@ -141,3 +160,105 @@ def test_a_lineage_larger_than_the_cap_is_truncated_and_says_so(session: Session
     assert len(report.lineage) == MAX_LINEAGE
     assert len({ancestor.registration_id for ancestor in report.lineage}) == MAX_LINEAGE
     assert report.lineage_truncated
+
+
+def _certified_with_everything(session: Session, registration_id: int, items: int, checkpoints: int) -> None:
+    """A certified registration with `items` certificates, rights (at most three), licences, endorsements, events
+    and evidence entries, and an evidence log anchored `checkpoints` times (every other anchoring mined)."""
+    _registration(session, registration_id, _hex(f"data {registration_id}".encode()))
+    account = "0x" + "cd" * 20
+    for i in range(items):
+        session.add_all(
+            [
+                CertificateRow(
+                    token_id=f"{registration_id}-{i}", registration_id=registration_id, authority_id=1,
+                    certificate_type=0, number=202501010000 + registration_id * 100 + i, holder=account,
+                    document_digest=_hex(f"document {i}".encode()), retired=i > 0, issued_block=i,
+                ),
+                LicenceRow(
+                    id=f"{registration_id}-{i}", registration_id=registration_id, right=1, licence_type=None,
+                    licensee=account, licensor=REGISTRANT, scope_digest=_hex(b"scope"), scope_public=True,
+                    starts_at=0, ends_at=10, sublicensable=False, status="granted", granted_block=i,
+                ),
+                EndorsementRow(
+                    agency=account, report_digest=_hex(f"report {registration_id} {i}".encode()),
+                    registration_id=registration_id, kind=0, withdrawn=False, block_number=i,
+                ),
+                ChainEvent(
+                    block_number=i, block_hash=_hex(b"block"), timestamp=i, log_index=0, contract="Registrations",
+                    tx_hash=_hex(f"tx {registration_id} {i}".encode()), name="RegistrationChanged",
+                    scope=f"registration:{registration_id}", registration_id=registration_id, actor=account,
+                    args={"registrationId": registration_id},
+                ),
+                EvidenceRow(
+                    log_index=registration_id * 1000 + i, digest=_hex(f"evidence {registration_id} {i}".encode()),
+                    leaf_hash=_hex(b"leaf"), party=account, kind="access", subject=_hex(b"subject"),
+                    registration_id=registration_id, at=datetime(2026, 1, 1, tzinfo=UTC), entry="{}",
+                    recorded_at=datetime(2026, 1, 1, tzinfo=UTC),
+                ),
+            ]
+        )  # fmt: skip
+    for right in range(min(items, 3)):
+        session.add(RightRow(registration_id=registration_id, right=right, holder=account, encumbrance="pledge"))
+    session.add(
+        PendingTransferRow(
+            registration_id=registration_id, right=0, holder=account, new_holder=REGISTRANT, digest=_hex(b"offer"),
+            lawful=False, requested_block=1,
+        )
+    )  # fmt: skip
+    for size in range(1, checkpoints + 1):
+        key = f"anchor {registration_id} {size}"
+        session.add_all(
+            [
+                EvidenceCheckpointRow(
+                    size=registration_id * 1000 + size * 2, root=_hex(key.encode()), origin="log", checkpoint="",
+                    outbox_key=key, anchorer=account, queued_at=datetime(2026, 1, 1, tzinfo=UTC),
+                ),
+                OutboxWrite(
+                    idempotency_key=key, purpose="anchor", sender=account, to=account, data=b"",
+                    status=OutboxStatus.MINED if size % 2 else OutboxStatus.PENDING,
+                ),
+            ]
+        )  # fmt: skip
+
+
+def _statements_of_verification(session: Session, query: str) -> tuple[int, list[Any]]:
+    """How many statements verifying `query` runs, and the report's matches."""
+    statements: list[str] = []
+
+    def count(*arguments: Any) -> None:
+        statements.append(arguments[2])
+
+    bind = session.get_bind()
+    event.listen(bind, "before_cursor_execute", count)
+    try:
+        session.expunge_all()  # nothing read before may spare a statement
+        matches = verify(session, query).matches
+    finally:
+        event.remove(bind, "before_cursor_execute", count)
+    return len(statements), matches
+
+
+def test_a_verification_runs_as_many_statements_for_a_rich_registration_as_for_a_bare_one(session: Session) -> None:
+    _registration(session, 1, _hex(b"bare"))
+    _certified_with_everything(session, 2, items=1, checkpoints=1)
+    _certified_with_everything(session, 3, items=9, checkpoints=40)
+    session.commit()
+
+    bare, (match,) = _statements_of_verification(session, _hex(b"bare"))
+    small, _ = _statements_of_verification(session, _hex(b"data 2"))
+    rich, (rich_match,) = _statements_of_verification(session, _hex(b"data 3"))
+    unknown, matches = _statements_of_verification(session, _hex(b"nobody registered this"))
+
+    assert matches == []
+    assert unknown == 1
+    assert bare == small == rich == 10
+    assert match.evidence == []
+    assert len(rich_match.certificates) == len(rich_match.licences) == len(rich_match.history) == 9
+    assert len(rich_match.evidence) == 9
+    # each entry names the smallest mined anchoring larger than its index (odd-numbered ones are mined)
+    assert [(entry.index, entry.anchored_size) for entry in rich_match.evidence[-3:]] == [
+        (3002, 3006),
+        (3001, 3002),
+        (3000, 3002),
+    ]
