@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, Select, case, func, null, or_, select, union_all
+from sqlalchemy import BindParameter, Row, Select, bindparam, case, func, null, or_, select, union_all
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from ledger.index.tables import (
@@ -65,19 +65,26 @@ def registration(session: Session, registration_id: int) -> RegistrationRow | No
     return session.get(RegistrationRow, registration_id)
 
 
+THE_REGISTRATION: BindParameter[int] = bindparam("registration_id")
+"""The registration a statement built once is about: `{"registration_id": id}` in its parameters."""
+
+_BY_DATA_HASH = union_all(
+    select(
+        ManifestVersion.registration_id, ManifestVersion.version, null().cast(DataFileRow.path.type).label("path")
+    ).where(ManifestVersion.data_commitment == bindparam("digest")),
+    select(DataFileRow.registration_id, DataFileRow.version, DataFileRow.path).where(
+        DataFileRow.sha256 == bindparam("digest")
+    ),
+)
+"""Both lookups by data hash in one statement (each an index search), built once: building a statement costs
+SQLAlchemy more CPU than running it (issue 13; the statements below that a verification runs are built once too)."""
+
+
 def registrations_by_data_hash(session: Session, sha256_hex: str) -> list[tuple[int, int, str | None]]:
     """(registration, version, file path) of every manifest version whose data is, or includes, this hash; a
-    version whose whole commitment is the hash has no path. One statement: both lookups are index searches, and
-    a verification, most often of a hash nobody registered, costs a statement less."""
-    digest = sha256_hex.lower()
-    whole = select(
-        ManifestVersion.registration_id, ManifestVersion.version, null().cast(DataFileRow.path.type).label("path")
-    ).where(ManifestVersion.data_commitment == digest)
-    files = select(DataFileRow.registration_id, DataFileRow.version, DataFileRow.path).where(
-        DataFileRow.sha256 == digest
-    )
+    version whose whole commitment is the hash has no path."""
     found: dict[tuple[int, int], str | None] = {}
-    for registration_id, version, path in session.execute(union_all(whole, files)):
+    for registration_id, version, path in session.execute(_BY_DATA_HASH, {"digest": sha256_hex.lower()}):
         if path is None:  # the whole commitment: the chain's own value, before any file of it
             found[(registration_id, version)] = None
         else:
@@ -98,25 +105,34 @@ def certificates_by_number(session: Session, number: int) -> Sequence[Certificat
     return session.scalars(select(CertificateRow).where(CertificateRow.number == number)).all()
 
 
+_CERTIFICATES_OF = (
+    select(CertificateRow)
+    .where(CertificateRow.registration_id == THE_REGISTRATION)
+    .order_by(CertificateRow.issued_block)
+)
+
+
 def certificates_of(session: Session, registration_id: int) -> Sequence[CertificateRow]:
-    return session.scalars(
-        select(CertificateRow)
-        .where(CertificateRow.registration_id == registration_id)
-        .order_by(CertificateRow.issued_block)
-    ).all()
+    return session.scalars(_CERTIFICATES_OF, {"registration_id": registration_id}).all()
+
+
+_HISTORY = (
+    select(ChainEvent)
+    .where(ChainEvent.registration_id == THE_REGISTRATION)
+    .order_by(ChainEvent.block_number, ChainEvent.log_index)
+)
 
 
 def history(session: Session, registration_id: int) -> Sequence[ChainEvent]:
     """Every event of a registration, in chain order."""
-    return session.scalars(
-        select(ChainEvent)
-        .where(ChainEvent.registration_id == registration_id)
-        .order_by(ChainEvent.block_number, ChainEvent.log_index)
-    ).all()
+    return session.scalars(_HISTORY, {"registration_id": registration_id}).all()
+
+
+_PARENTS = select(LineageEdge.parent_id).where(LineageEdge.child_id == THE_REGISTRATION)
 
 
 def parents(session: Session, registration_id: int) -> list[int]:
-    return sorted(session.scalars(select(LineageEdge.parent_id).where(LineageEdge.child_id == registration_id)))
+    return sorted(session.scalars(_PARENTS, {"registration_id": registration_id}))
 
 
 def children(session: Session, registration_id: int) -> list[int]:
@@ -145,16 +161,10 @@ CURRENT_VERSION = case((RegistrationRow.version > 1, RegistrationRow.version), e
 """The version of a registration's current manifest, in SQL: as `current_manifest_version` (1 before certification)."""
 
 
-def registration_with_manifest(session: Session, registration_id: int) -> Row[*tuple[Any, ...]] | None:
-    """A registration's state with its current manifest version: the digest on chain (`version_digest`) and, once
-    retrieved from IPFS, what the index recorded of the manifest (`record_*`; `record_version` is null before).
-
-    One statement where three lookups by primary key were, and without the manifest's document, which a
-    verification does not show (a folder's manifest lists every file).
-    """
+def _registration_with_manifest() -> Select[*tuple[Any, ...]]:
     version, record = aliased(ManifestVersion), aliased(ManifestRecord)
     registration = RegistrationRow
-    query = (
+    return (
         select(
             registration.id,
             registration.status,
@@ -178,9 +188,21 @@ def registration_with_manifest(session: Session, registration_id: int) -> Row[*t
         )
         .outerjoin(version, (version.registration_id == registration.id) & (version.version == CURRENT_VERSION))
         .outerjoin(record, (record.registration_id == registration.id) & (record.version == CURRENT_VERSION))
-        .where(registration.id == registration_id)
+        .where(registration.id == THE_REGISTRATION)
     )
-    return session.execute(query).one_or_none()
+
+
+_REGISTRATION_WITH_MANIFEST = _registration_with_manifest()
+
+
+def registration_with_manifest(session: Session, registration_id: int) -> Row[*tuple[Any, ...]] | None:
+    """A registration's state with its current manifest version: the digest on chain (`version_digest`) and, once
+    retrieved from IPFS, what the index recorded of the manifest (`record_*`; `record_version` is null before).
+
+    One statement where three lookups by primary key were, and without the manifest's document, which a
+    verification does not show (a folder's manifest lists every file).
+    """
+    return session.execute(_REGISTRATION_WITH_MANIFEST, {"registration_id": registration_id}).one_or_none()
 
 
 def search_text(session: Session, text: str, limit: int = 50) -> list[int]:
@@ -194,30 +216,38 @@ def search_text(session: Session, text: str, limit: int = 50) -> list[int]:
     return sorted(set(rows))
 
 
+_RIGHTS_OF = select(RightRow).where(RightRow.registration_id == THE_REGISTRATION).order_by(RightRow.right)
+
+
 def rights_of(session: Session, registration_id: int) -> Sequence[RightRow]:
-    return session.scalars(
-        select(RightRow).where(RightRow.registration_id == registration_id).order_by(RightRow.right)
-    ).all()
+    return session.scalars(_RIGHTS_OF, {"registration_id": registration_id}).all()
+
+
+_LICENCES_OF = (
+    select(LicenceRow).where(LicenceRow.registration_id == THE_REGISTRATION).order_by(LicenceRow.granted_block)
+)
 
 
 def licences_of(session: Session, registration_id: int) -> Sequence[LicenceRow]:
-    return session.scalars(
-        select(LicenceRow).where(LicenceRow.registration_id == registration_id).order_by(LicenceRow.granted_block)
-    ).all()
+    return session.scalars(_LICENCES_OF, {"registration_id": registration_id}).all()
+
+
+_PENDING_TRANSFERS_OF = select(PendingTransferRow).where(PendingTransferRow.registration_id == THE_REGISTRATION)
 
 
 def pending_transfers_of(session: Session, registration_id: int) -> Sequence[PendingTransferRow]:
-    return session.scalars(
-        select(PendingTransferRow).where(PendingTransferRow.registration_id == registration_id)
-    ).all()
+    return session.scalars(_PENDING_TRANSFERS_OF, {"registration_id": registration_id}).all()
+
+
+_ENDORSEMENTS_OF = (
+    select(EndorsementRow)
+    .where(EndorsementRow.registration_id == THE_REGISTRATION)
+    .order_by(EndorsementRow.block_number)
+)
 
 
 def endorsements_of(session: Session, registration_id: int) -> Sequence[EndorsementRow]:
-    return session.scalars(
-        select(EndorsementRow)
-        .where(EndorsementRow.registration_id == registration_id)
-        .order_by(EndorsementRow.block_number)
-    ).all()
+    return session.scalars(_ENDORSEMENTS_OF, {"registration_id": registration_id}).all()
 
 
 def holders_of(session: Session, registration_ids: Sequence[int]) -> dict[int, dict[Right, str]]:
