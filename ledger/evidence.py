@@ -92,8 +92,10 @@ class EvidenceRow(Base):
 
     __tablename__ = "evidence_entries"
     __table_args__ = (
-        Index("ix_evidence_entries_registration", "registration_id"),
-        Index("ix_evidence_entries_licence", "licence_id"),
+        # With the log index, so that a registration's or a licence's newest entries are read in order from the
+        # index instead of sorting all of them (the verification report shows the newest 20).
+        Index("ix_evidence_entries_registration", "registration_id", "log_index"),
+        Index("ix_evidence_entries_licence", "licence_id", "log_index"),
     )
 
     log_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
