@@ -7,20 +7,26 @@ Pure ASGI, in front of the routes, in this order:
    unless it carries a live token (the route's needs are read once from its dependencies);
 3. the body is counted as it arrives and cut off at the route's cap with `413 body_too_large`:
    `Content-Length` is checked first but never trusted, and a chunked body has none; a JSON body nesting
-   deeper than `MAX_JSON_DEPTH` is refused `422 body_too_deep` before the route parses it.
+   deeper than `MAX_JSON_DEPTH` is refused `422 body_too_deep` before the route parses it;
+4. a JSON write of a caller with a live token waits its turn for one of `max_writes_in_progress` places
+   (`Admission`): queued in order, never refused.
 Without step 2 an anonymous chunked upload was read whole into memory before the token was looked at.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import math
 import re
+import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import anyio
 from fastapi.dependencies.models import Dependant
 from fastapi.params import Form
 from fastapi.routing import APIRoute
@@ -34,6 +40,7 @@ from api.errors import problem
 from api.tokens import LIVE_TOKEN, ApiToken, find_token
 from ledger.config import Settings
 from ledger.rate_buckets import RateBuckets
+from ledger.waiting import stop_listening, when_waiting
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 UNLIMITED_PATHS = frozenset({"/healthz"})  # probes of an orchestrator: cheap, and never to be refused
@@ -187,6 +194,40 @@ def _is_upload(route: APIRoute) -> bool:
     return any(isinstance(field.field_info, Form) for field in route.dependant.body_params)
 
 
+class Admission:
+    """At most `limit` requests in progress at once; the others wait their turn in order of arrival (anyio's
+    semaphore is first come, first served), and none is refused.
+
+    Past the peak, more requests at once only cost more: the HTTP worker process runs on one core (one GIL), and
+    forty threads working at once interleave every request, hold their database transactions longer and queue on
+    SQLite's write lock. A request that starts sleeping until the chain or the index moves
+    (`ledger.waiting.waiting_starts`) gives its place to the next one at once: it costs nothing while it sleeps,
+    and holding its place would hold the queue behind it for a block time.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._places = anyio.Semaphore(limit)
+
+    @asynccontextmanager
+    async def place(self) -> AsyncIterator[None]:
+        """Waits for a place and holds it while the block runs, or until the request starts waiting."""
+        await self._places.acquire()
+        loop = asyncio.get_running_loop()
+        given_up = threading.Lock()  # taken once: by the first to give the place up (the request's thread or us)
+
+        def give_up() -> None:  # called on the request's worker thread, or on the event loop
+            if given_up.acquire(blocking=False):
+                loop.call_soon_threadsafe(self._places.release)
+
+        listening = when_waiting(give_up)
+        try:
+            yield
+        finally:
+            stop_listening(listening)
+            if given_up.acquire(blocking=False):
+                self._places.release()
+
+
 class Door:
     """The limits above, for `routes` (in the order the app matches them), with the caps and rates of `settings`."""
 
@@ -204,6 +245,8 @@ class Door:
         self._sessions = sessions
         self._limiter = limiter or _limiter(settings, sessions)
         self._needs: dict[int, RouteNeeds] = {}
+        limit = settings.max_writes_in_progress
+        self._admission = Admission(limit) if limit else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -222,6 +265,10 @@ class Door:
         length = headers.get(b"content-length", b"")
         if length.isdigit() and int(length) > needs.body_cap:
             await _respond(scope, send, 413, "body_too_large", "The request body is too large", needs.body_cap)
+            return
+        if self._admission is not None and needs.token and needs.json and scope["method"] in BODY_METHODS:
+            async with self._admission.place():
+                await self._capped(scope, receive, send, needs)
             return
         await self._capped(scope, receive, send, needs)
 

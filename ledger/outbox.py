@@ -61,6 +61,7 @@ from ledger.db import Base
 from ledger.doorbell import Doorbell, SilentDoorbell
 from ledger.encoding import from_hex
 from ledger.unreachable import is_unreachable
+from ledger.waiting import waiting_starts
 
 log = logging.getLogger(__name__)
 
@@ -361,6 +362,7 @@ class Outbox:
                 if result is None:
                     raise KeyError(key)
                 return result
+            waiting_starts()  # asleep from here on: a place at the service's door is given to another
             if self._running:
                 if not self._leading:
                     self._watch()

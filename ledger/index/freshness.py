@@ -12,6 +12,7 @@ import time
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.index.tables import IndexCursor
+from ledger.waiting import waiting_starts
 
 POLL_SECONDS = 0.1
 
@@ -33,4 +34,5 @@ def wait_until_indexed(sessions: sessionmaker[Session], block_number: int, timeo
             return True
         if time.monotonic() >= deadline:
             return False
+        waiting_starts()
         time.sleep(POLL_SECONDS)
