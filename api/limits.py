@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import anyio
+import anyio.from_thread
 from fastapi.dependencies.models import Dependant
 from fastapi.params import Form
 from fastapi.routing import APIRoute
@@ -40,7 +41,7 @@ from api.errors import problem
 from api.tokens import LIVE_TOKEN, ApiToken, find_token
 from ledger.config import Settings
 from ledger.rate_buckets import RateBuckets
-from ledger.waiting import stop_listening, when_waiting
+from ledger.waiting import admitted, left
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 UNLIMITED_PATHS = frozenset({"/healthz"})  # probes of an orchestrator: cheap, and never to be refused
@@ -199,10 +200,10 @@ class Admission:
     semaphore is first come, first served), and none is refused.
 
     Past the peak, more requests at once only cost more: the HTTP worker process runs on one core (one GIL), and
-    forty threads working at once interleave every request, hold their database transactions longer and queue on
-    SQLite's write lock. A request that starts sleeping until the chain or the index moves
-    (`ledger.waiting.waiting_starts`) gives its place to the next one at once: it costs nothing while it sleeps,
-    and holding its place would hold the queue behind it for a block time.
+    forty threads working at once interleave every request; a thread holding SQLite's write lock then waits its
+    turn for the GIL while the other writers sleep in SQLite's busy handler, and the process idles. A request
+    that sleeps until the chain or the index moves (`ledger.waiting.asleep`) gives its place to the next one
+    meanwhile, and queues for one again before it writes its answer.
     """
 
     def __init__(self, limit: int) -> None:
@@ -210,22 +211,46 @@ class Admission:
 
     @asynccontextmanager
     async def place(self) -> AsyncIterator[None]:
-        """Waits for a place and holds it while the block runs, or until the request starts waiting."""
+        """Waits for a place and holds it while the block runs (but while the request sleeps on the chain)."""
         await self._places.acquire()
-        loop = asyncio.get_running_loop()
-        given_up = threading.Lock()  # taken once: by the first to give the place up (the request's thread or us)
-
-        def give_up() -> None:  # called on the request's worker thread, or on the event loop
-            if given_up.acquire(blocking=False):
-                loop.call_soon_threadsafe(self._places.release)
-
-        listening = when_waiting(give_up)
+        place = _Place(self._places, asyncio.get_running_loop())
+        token = admitted(place)
         try:
             yield
         finally:
-            stop_listening(listening)
-            if given_up.acquire(blocking=False):
-                self._places.release()
+            left(token)
+            place.leave()
+
+
+class _Place:
+    """One request's place: given up and taken again on the request's worker thread, left on the event loop
+    once the request is answered (its thread has returned by then)."""
+
+    def __init__(self, places: anyio.Semaphore, loop: asyncio.AbstractEventLoop) -> None:
+        self._places = places
+        self._loop = loop
+        self._held = True
+        self._lock = threading.Lock()
+
+    def give_up(self) -> None:
+        with self._lock:
+            if not self._held:
+                return
+            self._held = False
+        self._loop.call_soon_threadsafe(self._places.release)
+
+    def take_again(self) -> None:
+        with self._lock:
+            if self._held:
+                return
+        anyio.from_thread.run(self._places.acquire)  # the route's thread is anyio's: it queues like any request
+        with self._lock:
+            self._held = True
+
+    def leave(self) -> None:
+        if self._held:
+            self._held = False
+            self._places.release()
 
 
 class Door:

@@ -1,33 +1,52 @@
-"""A caller that starts waiting for the chain says so, to whoever admitted it.
+"""A caller that sleeps until the chain (or the index) moves says so, to whoever admitted it.
 
-The service admits a bounded number of write requests at a time (`api.limits.Admission`); a request that then
-sleeps until its write is mined, or until the index has read it, costs no CPU meanwhile, and keeping its place
-would hold back the requests queued behind it for a block time or more. The place is given up through a
-callback set for the request's context: the ledger calls `waiting_starts` where it starts such a sleep, and
+The service admits a bounded number of write requests at a time (`api.limits.Admission`). A request asleep on
+the chain costs no CPU, and keeping its place would hold the requests queued behind it for a block time or
+more; so it gives its place up while it sleeps, and takes one again (queued like any other) before it goes on
+to write its answer. The place is reached through the request's context: the ledger says where it sleeps and
 never needs to know who listens.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar, Token
-
-_on_waiting: ContextVar[Callable[[], None] | None] = ContextVar("on_waiting", default=None)
-
-
-def when_waiting(callback: Callable[[], None] | None) -> Token[Callable[[], None] | None]:
-    """Calls `callback` (once or more: it must be idempotent) when this context starts waiting for the chain;
-    the token resets it (`stop_listening`)."""
-    return _on_waiting.set(callback)
+from typing import Protocol
 
 
-def stop_listening(token: Token[Callable[[], None] | None]) -> None:
-    """Undoes `when_waiting`."""
-    _on_waiting.reset(token)
+class Place(Protocol):
+    """A caller's place among those admitted to work at once."""
+
+    def give_up(self) -> None:
+        """Lets the next caller in (idempotent)."""
+
+    def take_again(self) -> None:
+        """Waits for a place again, if it was given up."""
 
 
-def waiting_starts() -> None:
-    """This caller now sleeps until the chain (or the index) moves; whoever admitted it may give its place away."""
-    callback = _on_waiting.get()
-    if callback is not None:
-        callback()
+_place: ContextVar[Place | None] = ContextVar("place", default=None)
+
+
+def admitted(place: Place | None) -> Token[Place | None]:
+    """This context holds `place`; the token undoes it (`_place.reset` through `left`)."""
+    return _place.set(place)
+
+
+def left(token: Token[Place | None]) -> None:
+    """Undoes `admitted`."""
+    _place.reset(token)
+
+
+@contextmanager
+def asleep() -> Iterator[Callable[[], None]]:
+    """The block may sleep on the chain or the index: it calls what it is given before it first sleeps (the place,
+    if any, is given up then); on leaving, a place given up is taken again."""
+    place = _place.get()
+    if place is None:
+        yield lambda: None
+        return
+    try:
+        yield place.give_up
+    finally:
+        place.take_again()

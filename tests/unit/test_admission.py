@@ -7,7 +7,7 @@ import anyio
 import anyio.to_thread
 
 from api.limits import Admission
-from ledger.waiting import waiting_starts
+from ledger.waiting import asleep
 
 
 def test_no_more_requests_than_the_limit_are_in_progress_and_the_rest_are_served_in_order() -> None:
@@ -39,10 +39,12 @@ def test_a_request_that_starts_waiting_for_the_chain_gives_its_place_to_the_next
     chain_moved = anyio.Event()
 
     def route_that_waits() -> None:  # a synchronous route on a worker thread, as `Outbox.wait` runs
-        order.append("first asleep")
-        waiting_starts()
-        waiting_starts()  # idempotent: a second call frees no second place
-        anyio.from_thread.run(chain_moved.wait)
+        with asleep() as falling_asleep:
+            order.append("first asleep")
+            falling_asleep()
+            falling_asleep()  # idempotent: a second call frees no second place
+            anyio.from_thread.run(chain_moved.wait)
+        order.append("first awake, with a place again")
 
     async def first() -> None:
         async with admission.place():
@@ -57,6 +59,10 @@ def test_a_request_that_starts_waiting_for_the_chain_gives_its_place_to_the_next
                 chain_moved.set()
 
     async def main() -> None:
+        with anyio.fail_after(5):  # a place never given up would leave the second waiting for ever
+            await both()
+
+    async def both() -> None:
         async with anyio.create_task_group() as group:
             group.start_soon(first)
             await anyio.sleep(0.01)
@@ -67,14 +73,18 @@ def test_a_request_that_starts_waiting_for_the_chain_gives_its_place_to_the_next
     admission = Admission(1)
     anyio.run(main)
     assert order[:2] == ["first asleep", "second"]  # served while the first sleeps on the chain
-    assert order.index("third") > order.index("second")
-    assert sorted(order) == sorted(["first asleep", "second", "third", "first answered"])
+    # the first queues behind the third for a place again: the third arrived while the second held the only one
+    assert order[2:] == ["third", "first awake, with a place again", "first answered"]
 
 
-def test_a_place_given_up_is_not_given_back_twice() -> None:
+def test_a_place_given_up_and_taken_again_is_released_once() -> None:
     async def places_held_at_once() -> int:
+        def sleep_once() -> None:
+            with asleep() as falling_asleep:
+                falling_asleep()
+
         async with admission.place():
-            await anyio.to_thread.run_sync(waiting_starts)  # given up here, and not again on leaving
+            await anyio.to_thread.run_sync(sleep_once)  # given up and taken again: left once on leaving
         inside = 0
 
         async def hold() -> None:
