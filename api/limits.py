@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import anyio
-import anyio.from_thread
 from fastapi.dependencies.models import Dependant
 from fastapi.params import Form
 from fastapi.routing import APIRoute
@@ -202,8 +201,9 @@ class Admission:
     Past the peak, more requests at once only cost more: the HTTP worker process runs on one core (one GIL), and
     forty threads working at once interleave every request; a thread holding SQLite's write lock then waits its
     turn for the GIL while the other writers sleep in SQLite's busy handler, and the process idles. A request
-    that sleeps until the chain or the index moves (`ledger.waiting.asleep`) gives its place to the next one
-    meanwhile, and queues for one again before it writes its answer.
+    that starts sleeping until the chain or the index moves (`ledger.waiting.asleep`) gives its place to the
+    next one, and writes its answer after waking without one (see `ledger.waiting` for why it does not queue
+    again).
     """
 
     def __init__(self, limit: int) -> None:
@@ -211,7 +211,7 @@ class Admission:
 
     @asynccontextmanager
     async def place(self) -> AsyncIterator[None]:
-        """Waits for a place and holds it while the block runs (but while the request sleeps on the chain)."""
+        """Waits for a place and holds it while the block runs, or until the request starts sleeping on the chain."""
         await self._places.acquire()
         place = _Place(self._places, asyncio.get_running_loop())
         token = admitted(place)
@@ -223,8 +223,8 @@ class Admission:
 
 
 class _Place:
-    """One request's place: given up and taken again on the request's worker thread, left on the event loop
-    once the request is answered (its thread has returned by then)."""
+    """One request's place: given up on the request's worker thread when it starts sleeping, or left on the event
+    loop once the request is answered (its thread has returned by then), whichever comes first."""
 
     def __init__(self, places: anyio.Semaphore, loop: asyncio.AbstractEventLoop) -> None:
         self._places = places
@@ -234,23 +234,12 @@ class _Place:
 
     def give_up(self) -> None:
         with self._lock:
-            if not self._held:
-                return
-            self._held = False
-        self._loop.call_soon_threadsafe(self._places.release)
-
-    def take_again(self) -> None:
-        with self._lock:
-            if self._held:
-                return
-        anyio.from_thread.run(self._places.acquire)  # the route's thread is anyio's: it queues like any request
-        with self._lock:
-            self._held = True
+            held, self._held = self._held, False
+        if held:  # only the first to let go releases the place
+            self._loop.call_soon_threadsafe(self._places.release)
 
     def leave(self) -> None:
-        if self._held:
-            self._held = False
-            self._places.release()
+        self.give_up()
 
 
 class Door:

@@ -2,9 +2,10 @@
 
 The service admits a bounded number of write requests at a time (`api.limits.Admission`). A request asleep on
 the chain costs no CPU, and keeping its place would hold the requests queued behind it for a block time or
-more; so it gives its place up while it sleeps, and takes one again (queued like any other) before it goes on
-to write its answer. The place is reached through the request's context: the ledger says where it sleeps and
-never needs to know who listens.
+more; so it gives its place up when it starts sleeping, and writes its answer after waking without one. It
+does not queue for a place again: it sleeps on a worker thread, and forty such threads waiting for places
+held by requests that wait for a thread deadlocked the service at 64 clients. The place is reached through
+the request's context: the ledger says where it sleeps and never needs to know who listens.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ class Place(Protocol):
     def give_up(self) -> None:
         """Lets the next caller in (idempotent)."""
 
-    def take_again(self) -> None:
-        """Waits for a place again, if it was given up."""
+
+def _stays() -> None:
+    """Nobody admitted this caller: nothing to give up."""
 
 
 _place: ContextVar[Place | None] = ContextVar("place", default=None)
@@ -41,12 +43,6 @@ def left(token: Token[Place | None]) -> None:
 @contextmanager
 def asleep() -> Iterator[Callable[[], None]]:
     """The block may sleep on the chain or the index: it calls what it is given before it first sleeps (the place,
-    if any, is given up then); on leaving, a place given up is taken again."""
+    if any, is given up then, for the rest of the request)."""
     place = _place.get()
-    if place is None:
-        yield lambda: None
-        return
-    try:
-        yield place.give_up
-    finally:
-        place.take_again()
+    yield place.give_up if place is not None else _stays
