@@ -8,8 +8,8 @@ Pure ASGI, in front of the routes, in this order:
 3. the body is counted as it arrives and cut off at the route's cap with `413 body_too_large`:
    `Content-Length` is checked first but never trusted, and a chunked body has none; a JSON body nesting
    deeper than `MAX_JSON_DEPTH` is refused `422 body_too_deep` before the route parses it;
-4. a JSON write of a caller with a live token waits its turn for one of `max_writes_in_progress` places
-   (`Admission`): queued in order, never refused.
+4. when `max_writes_in_progress` is set (off by default), a JSON write of a caller with a live token waits its
+   turn for one of that many places (`Admission`): queued in order, never refused.
 Without step 2 an anonymous chunked upload was read whole into memory before the token was looked at.
 """
 
