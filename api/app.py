@@ -5,8 +5,11 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import errors, web
@@ -57,6 +60,19 @@ class RequestContext:
         )
 
 
+@asynccontextmanager
+async def built_routes(app: FastAPI) -> AsyncIterator[None]:
+    """Builds every route's handler before the first request instead of during it.
+
+    FastAPI (0.165) builds the routes of an included router (their dependants, a pydantic TypeAdapter for every
+    parameter) when a request first reaches that router: the first requests of a fresh process spent a
+    fifth of their CPU there. Walking the route contexts, as the OpenAPI document does, builds them all.
+    """
+    for _ in iter_route_contexts(app.routes):
+        pass
+    yield
+
+
 def create_app(runtime: LedgerRuntime | None = None) -> FastAPI:
     """The service; with no runtime, one is built from the settings (environment and drl.toml)."""
     runtime = runtime or LedgerRuntime(Settings())
@@ -67,6 +83,7 @@ def create_app(runtime: LedgerRuntime | None = None) -> FastAPI:
         description="Registration, verification, provenance and audit of data property rights.",
         docs_url=None,  # /docs and /redoc are served by api.web from local assets
         redoc_url=None,
+        lifespan=built_routes,
     )
     app.state.runtime = runtime
     errors.install(app)

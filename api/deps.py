@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Query, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.errors import ProblemError
 from api.idempotency import ClientRequest, client_request
-from api.tokens import LIVE_TOKEN, Role, find_token
+from api.tokens import LIVE_TOKEN, ApiToken, Role, find_token
 from ledger.runtime import LedgerRuntime
 
 
@@ -27,9 +28,19 @@ async def get_runtime(request: Request) -> LedgerRuntime:
 Runtime = Annotated[LedgerRuntime, Depends(get_runtime)]
 
 
-def get_session(runtime: Runtime) -> Iterator[Session]:
-    with runtime.sessions() as session:
+async def get_session(runtime: Runtime) -> AsyncIterator[Session]:
+    """A session for the request. Asynchronous: opening one touches no connection (the first statement does, on
+    the route's thread), and closing one that the route committed gives nothing back to the pool; a session
+    still in a transaction (a route that failed midway) is rolled back on a worker thread. FastAPI runs a
+    synchronous generator's entry and exit each on a worker thread: two hand-offs a request spared."""
+    session = runtime.sessions()
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 DbSession = Annotated[Session, Depends(get_session)]
@@ -49,10 +60,13 @@ class Principal:
 bearer = HTTPBearer(auto_error=False, scheme_name="token", description="An API token (`drl tokens create`)")
 
 
-def current_principal(
-    session: DbSession, request: Request, _scheme: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
+async def current_principal(
+    runtime: Runtime, request: Request, _scheme: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
 ) -> Principal | None:
-    """The caller of a `Bearer` token, or None for an anonymous call; a bad token is refused."""
+    """The caller of a `Bearer` token, or None for an anonymous call; a bad token is refused.
+
+    Asynchronous: a write's token was looked up by the door a moment ago (`api.limits`), and is taken from the
+    request's state with no statement and no thread; any other token is looked up on a worker thread."""
     authorization = request.headers.get("authorization")
     if authorization is None:
         return None
@@ -61,10 +75,15 @@ def current_principal(
     if found is not None and found[0] == token.strip():
         row = found[1]
     else:
-        row = find_token(session, token.strip()) if scheme.lower() == "bearer" else None
+        row = await run_in_threadpool(_live_token, runtime, token.strip()) if scheme.lower() == "bearer" else None
     if row is None:
         raise ProblemError(401, "invalid_token", "The API token is not valid")
     return Principal(row.id, row.address, frozenset(row.roles))
+
+
+def _live_token(runtime: LedgerRuntime, token: str) -> ApiToken | None:
+    with runtime.sessions() as session:
+        return find_token(session, token)
 
 
 MaybePrincipal = Annotated[Principal | None, Depends(current_principal)]

@@ -7,20 +7,26 @@ Pure ASGI, in front of the routes, in this order:
    unless it carries a live token (the route's needs are read once from its dependencies);
 3. the body is counted as it arrives and cut off at the route's cap with `413 body_too_large`:
    `Content-Length` is checked first but never trusted, and a chunked body has none; a JSON body nesting
-   deeper than `MAX_JSON_DEPTH` is refused `422 body_too_deep` before the route parses it.
+   deeper than `MAX_JSON_DEPTH` is refused `422 body_too_deep` before the route parses it;
+4. when `max_writes_in_progress` is set (off by default), a JSON write of a caller with a live token waits its
+   turn for one of that many places (`Admission`): queued in order, never refused.
 Without step 2 an anonymous chunked upload was read whole into memory before the token was looked at.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import math
 import re
+import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import anyio
 from fastapi.dependencies.models import Dependant
 from fastapi.params import Form
 from fastapi.routing import APIRoute
@@ -34,6 +40,7 @@ from api.errors import problem
 from api.tokens import LIVE_TOKEN, ApiToken, find_token
 from ledger.config import Settings
 from ledger.rate_buckets import RateBuckets
+from ledger.waiting import admitted, left
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 UNLIMITED_PATHS = frozenset({"/healthz"})  # probes of an orchestrator: cheap, and never to be refused
@@ -187,6 +194,54 @@ def _is_upload(route: APIRoute) -> bool:
     return any(isinstance(field.field_info, Form) for field in route.dependant.body_params)
 
 
+class Admission:
+    """At most `limit` requests in progress at once; the others wait their turn in order of arrival (anyio's
+    semaphore is first come, first served), and none is refused.
+
+    Past the peak, more requests at once only cost more: the HTTP worker process runs on one core (one GIL), and
+    forty threads working at once interleave every request; a thread holding SQLite's write lock then waits its
+    turn for the GIL while the other writers sleep in SQLite's busy handler, and the process idles. A request
+    that starts sleeping until the chain or the index moves (`ledger.waiting.asleep`) gives its place to the
+    next one, and writes its answer after waking without one (see `ledger.waiting` for why it does not queue
+    again).
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._places = anyio.Semaphore(limit)
+
+    @asynccontextmanager
+    async def place(self) -> AsyncIterator[None]:
+        """Waits for a place and holds it while the block runs, or until the request starts sleeping on the chain."""
+        await self._places.acquire()
+        place = _Place(self._places, asyncio.get_running_loop())
+        token = admitted(place)
+        try:
+            yield
+        finally:
+            left(token)
+            place.leave()
+
+
+class _Place:
+    """One request's place: given up on the request's worker thread when it starts sleeping, or left on the event
+    loop once the request is answered (its thread has returned by then), whichever comes first."""
+
+    def __init__(self, places: anyio.Semaphore, loop: asyncio.AbstractEventLoop) -> None:
+        self._places = places
+        self._loop = loop
+        self._held = True
+        self._lock = threading.Lock()
+
+    def give_up(self) -> None:
+        with self._lock:
+            held, self._held = self._held, False
+        if held:  # only the first to let go releases the place
+            self._loop.call_soon_threadsafe(self._places.release)
+
+    def leave(self) -> None:
+        self.give_up()
+
+
 class Door:
     """The limits above, for `routes` (in the order the app matches them), with the caps and rates of `settings`."""
 
@@ -204,6 +259,8 @@ class Door:
         self._sessions = sessions
         self._limiter = limiter or _limiter(settings, sessions)
         self._needs: dict[int, RouteNeeds] = {}
+        limit = settings.max_writes_in_progress
+        self._admission = Admission(limit) if limit else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -222,6 +279,10 @@ class Door:
         length = headers.get(b"content-length", b"")
         if length.isdigit() and int(length) > needs.body_cap:
             await _respond(scope, send, 413, "body_too_large", "The request body is too large", needs.body_cap)
+            return
+        if self._admission is not None and needs.token and needs.json and scope["method"] in BODY_METHODS:
+            async with self._admission.place():
+                await self._capped(scope, receive, send, needs)
             return
         await self._capped(scope, receive, send, needs)
 

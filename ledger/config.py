@@ -106,6 +106,14 @@ class Settings(BaseSettings):
         description="Keep the rate limits' buckets in the service database, shared by every instance that uses it "
         "(several `drl serve` instances); else each process has its own.",
     )
+    max_writes_in_progress: int = Field(
+        default=0,
+        ge=0,
+        description="JSON write requests (drafts, signatures, submissions, ...) each HTTP worker process works on at "
+        "once; the rest wait their turn in order of arrival, never refused. A request asleep until the chain or the "
+        "index moves gives its place up. 0 (the default) is no limit: 4 lowered the rate at 64 clients "
+        "(docs/performance.md, 'Admission at the door').",
+    )
     max_fee_per_gas: int = Field(
         default=500 * 10**9, ge=0, description="Fee cap in wei: the outbox never signs a transaction above it."
     )

@@ -61,6 +61,7 @@ from ledger.db import Base
 from ledger.doorbell import Doorbell, SilentDoorbell
 from ledger.encoding import from_hex
 from ledger.unreachable import is_unreachable
+from ledger.waiting import asleep
 
 log = logging.getLogger(__name__)
 
@@ -347,7 +348,12 @@ class Outbox:
         With this process's worker running, the caller sleeps until the worker makes this write final (and
         at most `waiter_poll`, in case another process's worker does); without one (the CLI, tests) the
         caller runs the passes itself. Forty callers polling every half second cost more than the writes.
+        A request admitted at the service's door gives its place up while it sleeps (`ledger.waiting`).
         """
+        with asleep() as falling_asleep:
+            return self._wait(key, timeout, falling_asleep)
+
+    def _wait(self, key: str, timeout: float, falling_asleep: Callable[[], None]) -> WriteResult:
         deadline = time.monotonic() + timeout
         passes_run = 0
         while True:
@@ -361,6 +367,7 @@ class Outbox:
                 if result is None:
                     raise KeyError(key)
                 return result
+            falling_asleep()  # a place at the service's door is given to another meanwhile
             if self._running:
                 if not self._leading:
                     self._watch()

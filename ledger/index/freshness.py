@@ -12,6 +12,7 @@ import time
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.index.tables import IndexCursor
+from ledger.waiting import asleep
 
 POLL_SECONDS = 0.1
 
@@ -26,11 +27,13 @@ def wait_until_indexed(sessions: sessionmaker[Session], block_number: int, timeo
     """Polls the index's cursor until it reaches `block_number`; False when `timeout` seconds pass first (the
     indexer is behind or stopped: the write stands, only the index lags)."""
     deadline = time.monotonic() + timeout
-    while True:
-        with sessions() as session:
-            reached = indexed_through(session)
-        if reached is not None and reached >= block_number:
-            return True
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(POLL_SECONDS)
+    with asleep() as falling_asleep:
+        while True:
+            with sessions() as session:
+                reached = indexed_through(session)
+            if reached is not None and reached >= block_number:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            falling_asleep()
+            time.sleep(POLL_SECONDS)

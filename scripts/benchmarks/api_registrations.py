@@ -73,6 +73,8 @@ class Level:
     server_errors: int
     other_errors: dict[str, int]
     service_cpu_ms_per_registration: float
+    client_cpu_ms_per_registration: float  # this process: the clients signing and speaking HTTP, on the same cores
+    load_average: list[float]  # at the end of the level's load
     worker_alive: bool
     chain_height: int
     ceiling_one_connection: float
@@ -581,10 +583,13 @@ def main() -> None:
     parser.add_argument("--census", type=int, default=20, help="registrations counted for calls per registration")
     parser.add_argument("--census-only", action="store_true", help="count calls and statements, measure nothing")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "benchmarks" / "results")
-    parser.add_argument("--profile-clients", type=int, default=16, help="profile the service at this level (0: none)")
+    parser.add_argument(
+        "--profile-clients", default="16", help="profile the service at these levels, comma-separated (0: none)"
+    )
     parser.add_argument("--workers", type=int, default=1, help="HTTP worker processes of the service (drl serve)")
     args = parser.parse_args()
     levels = [int(c) for c in args.clients.split(",")]
+    profiled_levels = {int(c) for c in args.profile_clients.split(",")}
     accounts = [_registrant(i) for i in range(max(levels))]
     ceiling_registrants = [_registrant(10_000 + i) for i in range(CEILING_SENDERS)]
     machine_before = machine()
@@ -605,12 +610,14 @@ def main() -> None:
         with service(stack, args.workers) as (url, process):
             for clients in levels:
                 settle(stack)
-                cpu_before = cpu_seconds(process.pid)
+                cpu_before, client_cpu_before = cpu_seconds(process.pid), time.process_time()
                 name = f"profile-{clients}-clients-{args.workers}-workers.txt"
-                profile = args.out / name if clients == args.profile_clients else None
+                profile = args.out / name if clients in profiled_levels else None
                 with profiled(process.pid, args.seconds, profile):
                     tally, elapsed = load(url, tokens, accounts, clients, args.seconds)
                 cpu = cpu_seconds(process.pid) - cpu_before
+                client_cpu = time.process_time() - client_cpu_before
+                load_average = [round(x, 2) for x in os.getloadavg()]
                 if profile is not None and profile.exists():
                     hot[clients] = hottest(profile)
                 ready = httpx.get(f"{url}/readyz", timeout=10).json()
@@ -628,6 +635,8 @@ def main() -> None:
                     server_errors=tally.server_errors,
                     other_errors=tally.other_errors,
                     service_cpu_ms_per_registration=round(cpu * 1000 / max(len(tally.latencies), 1), 1),
+                    client_cpu_ms_per_registration=round(client_cpu * 1000 / max(len(tally.latencies), 1), 1),
+                    load_average=load_average,
                     worker_alive=alive,
                     chain_height=height,
                     ceiling_one_connection=round(one, 1),
