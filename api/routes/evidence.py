@@ -7,12 +7,13 @@ Idempotency-Key, or an entry with the same content, is answered with the index i
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi import Path as PathParameter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -71,10 +72,10 @@ class LoggedEntry(BaseModel):
     leaf_hash: str
 
 
-@router.post("/evidence", status_code=201)
+@router.post("/evidence", status_code=201, response_model=EvidenceAnswer)
 async def record_evidence(
     body: EvidenceRequest, caller: Recorder, runtime: Runtime, session: DbSession, key: IdempotencyKey
-) -> EvidenceAnswer:
+) -> Response:
     """Records entries of the caller's party in the evidence log, durable before the answer."""
     try:
         recorded = await run_in_threadpool(
@@ -87,7 +88,15 @@ async def record_evidence(
         )
     except LogUnavailableError as error:
         raise ProblemError(503, "evidence-log-unavailable", "The evidence log is unavailable", str(error)) from error
-    return EvidenceAnswer(entries=[RecordedEntry(**vars(r)) for r in recorded])
+    return Response(_answer_json(recorded), status_code=201, media_type="application/json")
+
+
+def _answer_json(recorded: list[evidence.Recorded]) -> bytes:
+    """The EvidenceAnswer's JSON, written directly: its members are already plain integers, hex strings and booleans,
+    and a model built and then validated again by FastAPI for each entry was a cost paid per entry (the answer to
+    a batch of 1,000 entries is 1,000 of them)."""
+    entries = [{"index": r.index, "digest": r.digest, "leaf_hash": r.leaf_hash, "added": r.added} for r in recorded]
+    return json.dumps({"entries": entries}, separators=(",", ":")).encode()
 
 
 @router.get("/evidence")

@@ -140,14 +140,18 @@ def _clients(url: str, token: str, seconds: float, clients: int, batch: int, ans
                 done[n] = sent
 
     started = time.monotonic()
+    cpu_before = resource.getrusage(resource.RUSAGE_SELF)
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
+    cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
     answer.put(
         {
+            "clients_cpu_seconds": round(cpu, 2),
             "entries": sum(done),
             "seconds": round(elapsed, 2),
             "entries_per_second": round(sum(done) / elapsed, 1),
@@ -172,9 +176,11 @@ def through_api(
     service_pid: int,
     log_pid: int | None,
     database_pid: int | None,
+    chain_pid: int | None = None,
 ) -> dict[str, Any]:
     """The clients' run (another process), with the CPU seconds the service (its whole process tree: every HTTP
-    worker), the log and (on MySQL storage) the database server spent per entry."""
+    worker), the log, the chain node, the clients' own process and (on MySQL storage) the database server spent
+    per entry, and all of it against the machine's cores (`cpu`)."""
     from api_registrations import cpu_seconds
 
     context = multiprocessing.get_context("spawn")
@@ -185,6 +191,7 @@ def through_api(
     service_before = cpu_seconds(service_pid)
     log_before = cpu_seconds(log_pid) if log_pid else 0.0
     database_before = cpu_seconds(database_pid) if database_pid else 0.0
+    chain_before = cpu_seconds(chain_pid) if chain_pid else 0.0
     process = context.Process(target=_clients, args=(url, token, seconds, clients, batch, answer))
     process.start()
     result: dict[str, Any] = answer.get()
@@ -197,10 +204,31 @@ def through_api(
     net = service - idle_per_second * result["seconds"]
     result["service_cpu_ms_per_entry_net_of_idle"] = round(net * 1000 / entries, 3)
     result["log_cpu_ms_per_entry"] = round(log * 1000 / entries, 3)
+    spent = {"service (every process)": service, "log (tlog serve)": log}
+    spent["chain (anvil)"] = cpu_seconds(chain_pid) - chain_before if chain_pid else 0.0
+    spent["clients (the benchmark's own process)"] = result.pop("clients_cpu_seconds")
     if database_pid:
         database = cpu_seconds(database_pid) - database_before
         result["database_cpu_ms_per_entry"] = round(database * 1000 / entries, 3)
+        spent["database (MariaDB)"] = database
+    result["cpu"] = cpu_accounting(spent, entries, result["seconds"])
     return result
+
+
+def cpu_accounting(spent: dict[str, float], entries: int, seconds: float) -> dict[str, Any]:
+    """Every process's CPU seconds of the run, per entry and in cores (CPU seconds over the run's seconds), summed
+    against the machine's cores: whether the rate could go higher on this machine at all."""
+    total = sum(spent.values())
+    rows = {
+        name: {"ms_per_entry": round(cpu * 1000 / entries, 3), "cores": round(cpu / seconds, 2)}
+        for name, cpu in [*spent.items(), ("all", total)]
+    }
+    return {
+        "by_process": rows,
+        "nproc": os.cpu_count(),
+        # the rate at which this CPU per entry would fill every core, nothing else running
+        "entries_per_second_if_all_cores": round((os.cpu_count() or 1) * entries / total) if total else None,
+    }
 
 
 @contextmanager
@@ -333,7 +361,7 @@ def main() -> None:
             stack.enter_context(_mariadb_databases()) if args.storage == "mysql" else (None, None, None)
         )
         with (
-            anvil_process(data / "anvil", anvil_port, LOCAL_CHAIN_ID, persist=False),
+            anvil_process(data / "anvil", anvil_port, LOCAL_CHAIN_ID, persist=False) as chain_process,
             tlog_process(data / "tlog", tlog_port, "bench.drl.local/evidence", database=api_database) as log_process,
         ):
             settings = Settings(
@@ -355,8 +383,24 @@ def main() -> None:
                 watched = profiled(service_pid, args.seconds + IDLE_SECONDS, args.profile) if args.profile else None
                 with watched or nullcontext():
                     api = through_api(
-                        url, token, args.seconds, args.clients, args.batch, service_pid, log_process.pid, database_pid
+                        url,
+                        token,
+                        args.seconds,
+                        args.clients,
+                        args.batch,
+                        service_pid,
+                        log_process.pid,
+                        database_pid,
+                        chain_process.pid,
                     )
+                # What the log said of the run: how often Tessera pushed back (tlog serve adds those entries again),
+                # and, when requests were refused, its last lines (the run's directory is removed at the end).
+                log_output = (data / "logs" / "tlog.log").read_text(errors="replace")
+                api["log_pushed_back_batches"] = log_output.count("pushed back")
+                if api["refused"]:  # a 5xx problem document names no cause; the service's log does
+                    api["log_output_tail"] = log_output.splitlines()[-20:]
+                    service_output = (data / "service.log").read_text(errors="replace").splitlines()
+                    api["service_output_tail"] = [line[:500] for line in service_output[-20:]]
                 time.sleep(settings.tlog_anchor_every_seconds + 2)  # the last anchor of the run
                 proofs = proof_latency(runtime)
                 gas = gas_per_entry(runtime)

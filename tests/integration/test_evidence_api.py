@@ -221,3 +221,35 @@ def test_two_processes_recording_the_same_content_and_key_at_once_index_it_once(
     finally:
         for runtime in runtimes:
             runtime.close()
+
+
+def test_every_caller_is_answered_when_groups_are_split_and_writes_are_few(
+    client: tuple[TestClient, LedgerRuntime, dict[str, str]],
+) -> None:
+    """A leader's group stops at `max_entries` and at most `max_writes` writes run at once: the callers left queued
+    are each woken in turn (a write freed wakes the oldest one), and none waits for ever."""
+    _, runtime, _ = client
+    evidence._groups[runtime.evidence_log] = evidence.GroupCommit(runtime.evidence_log, max_entries=45, max_writes=2)
+    tag = hashlib.sha256(str(runtime.settings.data_dir).encode()).hexdigest()[:12]
+    answers: dict[int, list[evidence.Recorded]] = {}
+
+    def request(n: int) -> None:
+        items = [
+            evidence.EvidenceItem.model_validate(
+                {**_item(0), "subject": "0x" + hashlib.sha256(f"{tag} split {n} {i}".encode()).hexdigest()}
+            )
+            for i in range(20)
+        ]
+        with runtime.sessions() as session:
+            answers[n] = evidence.record(session, runtime.evidence_log, PARTY, items)
+
+    threads = [threading.Thread(target=request, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a caller was never woken"
+    assert len(answers) == 16
+    indices = [recorded.index for answer in answers.values() for recorded in answer]
+    assert len(set(indices)) == 16 * 20
+    assert all(recorded.added for answer in answers.values() for recorded in answer)

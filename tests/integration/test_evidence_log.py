@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
-from ledger.evidence_log import EvidenceLog
+from ledger.evidence_log import EvidenceLog, LogUnavailableError
 from ledger.proofs import tlog
 from ledger.stack.tlog import ensure_log_key, tlog_process
 from tests.conftest import EVIDENCE_ORIGIN, free_port
@@ -61,3 +63,42 @@ def test_accepted_entries_survive_a_restart_of_the_log(tmp_path: Path) -> None:
         tlog.verify_inclusion(
             appended.indices[1], checkpoint.size, tlog.leaf_hash(b"durable 2"), proof, checkpoint.root
         )
+
+
+def test_a_batch_tessera_pushes_back_is_added_again_whole_and_answered(tmp_path: Path) -> None:
+    """Tessera pushes back every add while its duplicate index (followed once a second) is 2,048 entries or more
+    behind. `tlog serve` retried a pushed-back batch one entry at a time, each awaiting a checkpoint cycle of its
+    own: a batch of hundreds outlasted its 30 s of patience and was answered 503 (the one-worker benchmark's
+    refusals). Writers of large batches at once make Tessera push back; every batch must still be answered, soon."""
+    directory = tmp_path / "tlog"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process_log = tmp_path / "logs" / "tlog.log"
+    answered: list[list[int]] = []
+    refused: list[str] = []
+    with tlog_process(directory, port, EVIDENCE_ORIGIN):
+        key = ensure_log_key(directory, EVIDENCE_ORIGIN)
+        deadline = time.monotonic() + 60
+
+        def writer(n: int) -> None:
+            log = EvidenceLog(url, key, timeout=20)  # pushed back one by one, a batch took 30 s and more
+            try:
+                batch = 0
+                while time.monotonic() < deadline and "pushed back" not in process_log.read_text():
+                    entries = [f"writer {n} batch {batch} entry {i}".encode() for i in range(3000)]
+                    answered.append(log.add(entries).indices)
+                    batch += 1
+            except LogUnavailableError as error:
+                refused.append(str(error))
+            finally:
+                log.close()
+
+        writers = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+        for thread in writers:
+            thread.start()
+        for thread in writers:
+            thread.join()
+        assert refused == []
+        assert "pushed back" in process_log.read_text(), "Tessera never pushed back: the test proved nothing"
+    indices = [index for batch in answered for index in batch]
+    assert len(set(indices)) == len(indices) == 3000 * len(answered)

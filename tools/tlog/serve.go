@@ -23,7 +23,8 @@ import (
 const maxBatch = 10000
 
 // pushbackPatience is how long one POST /add keeps adding again the entries Tessera pushed back (it does so
-// while its integration or duplicate index lags), pausing pushbackPause between tries, before it answers 503.
+// while its integration or duplicate index lags), all of them together each time, pausing pushbackPause between
+// tries, before it answers 503 with Retry-After.
 const (
 	pushbackPatience = 30 * time.Second
 	pushbackPause    = 10 * time.Millisecond
@@ -125,31 +126,61 @@ func handleAdd(w http.ResponseWriter, r *http.Request, appender *tessera.Appende
 		http.Error(w, fmt.Sprintf("between 1 and %d entries per request", maxBatch), http.StatusBadRequest)
 		return
 	}
-	futures := make([]tessera.IndexFuture, len(req.Entries))
-	for i, e := range req.Entries {
-		futures[i] = appender.Add(r.Context(), tessera.NewEntry(e))
+	resp := addResponse{Indices: make([]uint64, len(req.Entries)), Duplicates: make([]bool, len(req.Entries))}
+	pending := make([]int, len(req.Entries)) // positions in the batch not yet given an index
+	for i := range pending {
+		pending[i] = i
 	}
-	resp := addResponse{Indices: make([]uint64, len(futures)), Duplicates: make([]bool, len(futures))}
 	backOffUntil := time.Now().Add(pushbackPatience)
-	for i, f := range futures {
-		idx, cp, err := awaiter.Await(r.Context(), f)
-		for errors.Is(err, tessera.ErrPushback) && time.Now().Before(backOffUntil) {
-			// Tessera asks writers to back off while its sequencing or duplicate index is behind: the entry is
-			// added again (the same bytes: a second add of an entry that did go in is answered as a duplicate).
-			time.Sleep(pushbackPause)
-			idx, cp, err = awaiter.Await(r.Context(), appender.Add(r.Context(), tessera.NewEntry(req.Entries[i])))
+	for round := 0; len(pending) > 0; round++ {
+		pushedBack, err := addPublished(r, appender, awaiter, req.Entries, pending, &resp)
+		if err == nil && len(pushedBack) > 0 && time.Now().After(backOffUntil) {
+			err = fmt.Errorf("%w: %d of %d entries not accepted within %s", tessera.ErrPushback, len(pushedBack),
+				len(req.Entries), pushbackPatience)
 		}
 		if err != nil {
 			w.Header().Set("Retry-After", "1")
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}
-		resp.Indices[i] = idx.Index
-		resp.Duplicates[i] = idx.IsDup
-		resp.Checkpoint = string(cp) // checkpoints only grow: the last one commits to every entry
+		if round == 0 && len(pushedBack) > 0 {
+			log.Printf("tlog: Tessera pushed back %d of %d entries; adding them again together", len(pushedBack), len(req.Entries))
+		}
+		if len(pushedBack) > 0 {
+			time.Sleep(pushbackPause)
+		}
+		pending = pushedBack
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(resp)
+}
+
+// addPublished adds the entries at `positions` all at once and awaits their publication, filling in `resp`; it
+// returns the positions Tessera pushed back (it does so while its duplicate index or integration lags), to be added
+// again together. Retried one at a time, each pushed-back entry cost a checkpoint cycle of its own, so a batch of
+// hundreds outlasted the patience and was refused (issue 15: the one-worker 503s).
+func addPublished(r *http.Request, appender *tessera.Appender, awaiter *tessera.PublicationAwaiter, entries [][]byte,
+	positions []int, resp *addResponse) ([]int, error) {
+	futures := make([]tessera.IndexFuture, len(positions))
+	for j, i := range positions {
+		futures[j] = appender.Add(r.Context(), tessera.NewEntry(entries[i]))
+	}
+	var pushedBack []int
+	for j, f := range futures {
+		idx, cp, err := awaiter.Await(r.Context(), f)
+		if errors.Is(err, tessera.ErrPushback) {
+			// The same bytes are added again: a second add of an entry that did go in is answered as a duplicate.
+			pushedBack = append(pushedBack, positions[j])
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		resp.Indices[positions[j]] = idx.Index
+		resp.Duplicates[positions[j]] = idx.IsDup
+		resp.Checkpoint = string(cp) // checkpoints only grow: the last one awaited commits to every entry
+	}
+	return pushedBack, nil
 }
 
 func cacheControl(value string, next http.Handler) http.Handler {
