@@ -9,10 +9,10 @@ replays the remaining events of those scopes only.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Connection, Table, delete, insert, select
+from sqlalchemy import Column, Dialect, Table, delete, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -129,38 +129,52 @@ def _insert(session: Session, pending: dict[type[Base], list[dict[str, Any]]]) -
 
 
 def insert_rows(session: Session, table: type[Base], rows: Sequence[dict[str, Any]]) -> None:
-    """Inserts new rows (each with the same columns) in the session's transaction: on PostgreSQL by COPY, else as
-    one executemany of a Core INSERT. The ORM's bulk insert (`session.execute(insert(Model), rows)`) sorts and
-    prepares every row for the unit of work, which append-only rows never need: a quarter of the catch-up's CPU
-    (issue 13)."""
+    """Inserts new rows (each with the same columns) in the session's transaction: on PostgreSQL by COPY, on SQLite
+    as the driver's own executemany of tuples. SQLAlchemy's executemany builds every row's parameters through the
+    compiled statement, and the ORM's bulk insert also prepares each row for the unit of work: append-only rows
+    need neither, and they were most of the catch-up's CPU (issue 13). Few rows, or rows left to a callable
+    default, go through a Core INSERT."""
     if not rows:
         return
     connection = session.connection()
     core_table = cast(Table, table.__table__)
-    if connection.dialect.name == "postgresql" and len(rows) >= COPY_MIN_ROWS and _copyable(core_table, rows[0]):
-        copy_rows(connection, core_table, rows)
-    else:
+    if len(rows) < BULK_MIN_ROWS or not _bulk_writable(core_table, rows[0]):
         connection.execute(insert(core_table), rows)
+        return
+    columns, values = bound_values(connection.dialect, core_table, rows)
+    dbapi = connection.dialect.loaded_dbapi
+    driver = connection.connection.driver_connection
+    names = ", ".join(connection.dialect.identifier_preparer.quote(column.name) for column in columns)
+    quoted_table = connection.dialect.identifier_preparer.format_table(core_table)
+    statement = f"COPY {quoted_table} ({names}) FROM STDIN"
+    try:
+        if connection.dialect.name == "postgresql":
+            with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+                for row in values:
+                    copy.write_row(row)
+        else:
+            places = ", ".join("?" for _ in columns)
+            statement = f"INSERT INTO {quoted_table} ({names}) VALUES ({places})"  # noqa: S608 - the table's own names
+            driver.executemany(statement, values)  # type: ignore[union-attr]
+    except dbapi.Error as error:  # raised as SQLAlchemy raises the INSERT's: IntegrityError for a duplicate key
+        raise DBAPIError.instance(statement, None, error, dbapi.Error) from error
 
 
-COPY_MIN_ROWS = 50
-"""Below this many rows an INSERT costs no more than starting a COPY."""
+BULK_MIN_ROWS = 50
+"""Below this many rows a Core INSERT costs no more than preparing the driver's own bulk write."""
 
 
-def _copyable(table: Table, row: dict[str, Any]) -> bool:
-    """Whether COPY can write these rows as the INSERT would: no column left out has a callable client default
-    (COPY knows nothing of SQLAlchemy's defaults; constant ones are filled in by `copy_rows`)."""
+def _bulk_writable(table: Table, row: dict[str, Any]) -> bool:
+    """Whether the driver can write these rows as the INSERT would: no column left out has a callable client
+    default (the driver knows nothing of SQLAlchemy's defaults; constant ones are filled in by `bound_values`)."""
     return all(column.name in row or column.default is None or column.default.is_scalar for column in table.columns)
 
 
-def copy_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Writes rows into a PostgreSQL table by `COPY ... FROM STDIN` in the connection's own transaction: the values
-    an INSERT would bind (each column's bind processing, constant defaults filled in), the same constraints checked
-    (a duplicate key fails the COPY and the transaction, as it fails the INSERT), but no statement per row."""
-    import psycopg
-    from psycopg import sql
-
-    dialect = connection.dialect
+def bound_values(
+    dialect: Dialect, table: Table, rows: Sequence[dict[str, Any]]
+) -> tuple[list[Column[Any]], Iterator[list[Any]]]:
+    """The columns to write and, row by row, the values an INSERT would bind: each column's bind processing (JSON
+    serialised, booleans as the dialect stores them), and the constant defaults of the columns the rows leave out."""
     written = [column for column in table.columns if column.name in rows[0]]
     defaulted = [
         column
@@ -168,24 +182,20 @@ def copy_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any
         if column.name not in rows[0] and column.default is not None and column.default.is_scalar
     ]
     constants = [column.default.arg for column in defaulted]  # type: ignore[union-attr]
-    processors = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in (*written, *defaulted)]
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table.name),
-        sql.SQL(", ").join(sql.Identifier(column.name) for column in (*written, *defaulted)),
-    )
-    names = [column.name for column in written]
+    columns = [*written, *defaulted]
+    processors = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns]
     processed = [(place, process) for place, process in enumerate(processors) if process is not None]
-    driver = connection.connection.driver_connection
-    try:
-        with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-            for row in rows:
-                values = [row[name] for name in names]
-                values.extend(constants)
-                for place, process in processed:
-                    values[place] = process(values[place])
-                copy.write_row(values)
-    except psycopg.Error as error:  # raised as SQLAlchemy raises the INSERT's: IntegrityError for a duplicate key
-        raise DBAPIError.instance(str(statement), None, error, psycopg.Error) from error
+    names = [column.name for column in written]
+
+    def values() -> Iterator[list[Any]]:
+        for row in rows:
+            bound = [row[name] for name in names]
+            bound.extend(constants)
+            for place, process in processed:
+                bound[place] = process(bound[place])
+            yield bound
+
+    return columns, values()
 
 
 def clear_scope(session: Session, scope: str) -> None:

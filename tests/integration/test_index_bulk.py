@@ -1,4 +1,5 @@
-"""PostgreSQL's COPY writes the follower's append-only rows: the same rows an INSERT writes, the same constraints."""
+"""The follower's append-only rows are written in bulk by the driver (PostgreSQL's COPY, SQLite's executemany):
+the same rows a Core INSERT writes, the same constraints checked."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
@@ -15,7 +16,7 @@ from ledger.chain.deployment import Deployment
 from ledger.db import make_engine, make_sessionmaker
 from ledger.index import projection
 from ledger.index.follower import ChainFollower
-from ledger.index.projection import COPY_MIN_ROWS, insert_rows
+from ledger.index.projection import BULK_MIN_ROWS, insert_rows
 from ledger.index.tables import ChainEvent, RegistrationRow
 from ledger.migrations import upgrade_schema
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
@@ -72,59 +73,73 @@ def _registrations(count: int) -> list[dict[str, Any]]:
     ]
 
 
-def _write(sessions: sessionmaker[Session], count: int) -> None:
+def _write(sessions: sessionmaker[Session], count: int, *, core: bool = False) -> None:
+    """The rows by `insert_rows`, or (`core`) by SQLAlchemy's own executemany of a Core INSERT: the reference."""
     with sessions.begin() as session:
-        insert_rows(session, ChainEvent, _events(count))
-        insert_rows(session, RegistrationRow, _registrations(count))
+        for table, rows in ((ChainEvent, _events(count)), (RegistrationRow, _registrations(count))):
+            if core:
+                session.connection().execute(insert(table.__table__), rows)  # type: ignore[arg-type]
+            else:
+                insert_rows(session, table, rows)
 
 
-def test_rows_copied_into_postgresql_equal_the_rows_an_insert_writes(tmp_path: Path, fresh_postgres_url: str) -> None:
-    count = COPY_MIN_ROWS * 2
+def test_rows_written_in_bulk_on_either_engine_equal_the_rows_a_core_insert_writes(
+    tmp_path: Path, fresh_postgres_url: str
+) -> None:
+    count = BULK_MIN_ROWS * 2
+    reference = _database(tmp_path / "reference.db")
     on_sqlite = _database(tmp_path / "sqlite.db")
     engine = make_engine(fresh_postgres_url)
     upgrade_schema(engine)
     on_postgresql = make_sessionmaker(engine)
     try:
+        _write(reference, count, core=True)
         _write(on_sqlite, count)
         _write(on_postgresql, count)
-        assert _dump(on_postgresql) == _dump(on_sqlite)
-        with on_postgresql() as session:
-            assert session.scalar(select(func.count()).select_from(RegistrationRow)) == count
-            assert set(session.scalars(select(RegistrationRow.open_objections))) == {0}
-            stored = session.scalars(select(ChainEvent.args).order_by(ChainEvent.tx_hash)).all()
-        assert stored == [row["args"] for row in sorted(_events(count), key=lambda row: row["tx_hash"])]
+        assert _dump(on_sqlite) == _dump(reference)
+        assert _dump(on_postgresql) == _dump(reference)
+        for sessions in (on_sqlite, on_postgresql):
+            with sessions() as session:
+                assert session.scalar(select(func.count()).select_from(RegistrationRow)) == count
+                assert set(session.scalars(select(RegistrationRow.open_objections))) == {0}
+                stored = session.scalars(select(ChainEvent.args).order_by(ChainEvent.tx_hash)).all()
+            assert stored == [row["args"] for row in sorted(_events(count), key=lambda row: row["tx_hash"])]
     finally:
         engine.dispose()
 
 
-def test_a_copy_that_repeats_stored_events_fails_whole_and_leaves_the_stored_ones_alone(
-    fresh_postgres_url: str,
+def test_a_bulk_write_that_repeats_stored_events_fails_whole_and_leaves_the_stored_ones_alone(
+    empty_database_url: str,
 ) -> None:
-    """The guard against indexing a range twice is the unique (tx_hash, log_index): COPY checks it as INSERT does."""
-    count = COPY_MIN_ROWS * 2
-    engine = make_engine(fresh_postgres_url)
+    """The guard against indexing a range twice is the unique (tx_hash, log_index): the bulk write checks it as the
+    INSERT does, and fails as it does."""
+    count = BULK_MIN_ROWS * 2
+    engine = make_engine(empty_database_url)
     upgrade_schema(engine)
     sessions = make_sessionmaker(engine)
     try:
         with sessions.begin() as session:
             insert_rows(session, ChainEvent, _events(count))
         with pytest.raises(IntegrityError), sessions.begin() as session:
-            insert_rows(session, ChainEvent, _events(count + COPY_MIN_ROWS)[count // 2 :])
+            insert_rows(session, ChainEvent, _events(count + BULK_MIN_ROWS)[count // 2 :])
         with sessions() as session:
             assert session.scalar(select(func.count()).select_from(ChainEvent)) == count
     finally:
         engine.dispose()
 
 
-def test_a_history_indexed_with_every_insert_a_copy_on_postgresql_equals_one_indexed_on_sqlite(
+def test_a_history_indexed_with_every_insert_in_bulk_equals_one_indexed_by_core_inserts_on_both_engines(
     chain: tuple[Web3, Deployment], tmp_path: Path, fresh_postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(projection, "COPY_MIN_ROWS", 1)
     w3, deployment = chain
     history = History(w3, deployment, dev_account(0, LOCAL_CHAIN_ID))
     history.admit(3)
     drive_mixed_history(history, rounds=4, seed=17)
     drive_rights(history, seed=3)
+    reference = _database(tmp_path / "reference.db")
+    monkeypatch.setattr(projection, "BULK_MIN_ROWS", 10**9)
+    ChainFollower(w3, deployment, reference, batch_blocks=9).sync()
+    monkeypatch.setattr(projection, "BULK_MIN_ROWS", 1)
     on_sqlite = _database(tmp_path / "sqlite.db")
     engine = make_engine(fresh_postgres_url)
     upgrade_schema(engine)
@@ -132,7 +147,7 @@ def test_a_history_indexed_with_every_insert_a_copy_on_postgresql_equals_one_ind
     try:
         for sessions in (on_sqlite, on_postgresql):
             ChainFollower(w3, deployment, sessions, batch_blocks=9).sync()
-        assert _dump(on_postgresql) == _dump(on_sqlite)
-        assert _dump(on_sqlite)["events"], "the history wrote no event"
+            assert _dump(sessions) == _dump(reference)
+        assert _dump(reference)["events"], "the history wrote no event"
     finally:
         engine.dispose()
