@@ -154,9 +154,11 @@ def server_cpu_seconds(database_url: str) -> float:
         return 0.0
     processes: dict[int, tuple[int, int, bytes]] = {}  # pid: (parent, CPU ticks with reaped children, argv)
     for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
         try:
             stat, argv = (entry / "stat").read_text(), (entry / "cmdline").read_bytes()
-        except (OSError, ValueError):
+        except OSError:
             continue
         fields = stat[stat.rindex(")") + 2 :].split()
         processes[int(entry.name)] = (int(fields[1]), sum(int(ticks) for ticks in fields[11:15]), argv)
