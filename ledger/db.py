@@ -20,10 +20,18 @@ class Base(DeclarativeBase):
     """The declarative base of every table."""
 
 
+SQLITE_CACHE_KIB = 65_536
+"""The most page cache one SQLite connection keeps (SQLite's default is 2 MiB). A connection fills it only with the
+pages it reads or writes, and drops it when another connection changes the database: the follower, writing every
+index's B-tree at random keys, holds the most. 2 MiB made a 100,000-event catch-up spill and re-read index pages:
+11 % of its CPU (issue 13, docs/performance.md "Indexer catch-up")."""
+
+
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()

@@ -9,10 +9,11 @@ replays the remaining events of those scopes only.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Column, Dialect, Table, delete, insert, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ledger.chain.ids import decode_certificate_token_id, decode_licence_id, registration_of_token
@@ -128,11 +129,73 @@ def _insert(session: Session, pending: dict[type[Base], list[dict[str, Any]]]) -
 
 
 def insert_rows(session: Session, table: type[Base], rows: Sequence[dict[str, Any]]) -> None:
-    """Inserts new rows (each with the same columns) as one executemany of a Core INSERT, in the session's
-    transaction. The ORM's bulk insert (`session.execute(insert(Model), rows)`) sorts and prepares every row
-    for the unit of work, which append-only rows never need: a quarter of the catch-up's CPU (issue 13)."""
-    if rows:
-        session.connection().execute(insert(cast(Table, table.__table__)), rows)
+    """Inserts new rows (each with the same columns) in the session's transaction: on PostgreSQL by COPY, on SQLite
+    as the driver's own executemany of tuples. SQLAlchemy's executemany builds every row's parameters through the
+    compiled statement, and the ORM's bulk insert also prepares each row for the unit of work: append-only rows
+    need neither, and they were most of the catch-up's CPU (issue 13). Few rows, or rows left to a callable
+    default, go through a Core INSERT."""
+    if not rows:
+        return
+    connection = session.connection()
+    core_table = cast(Table, table.__table__)
+    if len(rows) < BULK_MIN_ROWS or not _bulk_writable(core_table, rows[0]):
+        connection.execute(insert(core_table), rows)
+        return
+    columns, values = bound_values(connection.dialect, core_table, rows)
+    dbapi = connection.dialect.loaded_dbapi
+    driver = connection.connection.driver_connection
+    names = ", ".join(connection.dialect.identifier_preparer.quote(column.name) for column in columns)
+    quoted_table = connection.dialect.identifier_preparer.format_table(core_table)
+    statement = f"COPY {quoted_table} ({names}) FROM STDIN"
+    try:
+        if connection.dialect.name == "postgresql":
+            with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+                for row in values:
+                    copy.write_row(row)
+        else:
+            places = ", ".join("?" for _ in columns)
+            statement = f"INSERT INTO {quoted_table} ({names}) VALUES ({places})"  # noqa: S608 - the table's own names
+            driver.executemany(statement, values)  # type: ignore[union-attr]
+    except dbapi.Error as error:  # raised as SQLAlchemy raises the INSERT's: IntegrityError for a duplicate key
+        raise DBAPIError.instance(statement, None, error, dbapi.Error) from error
+
+
+BULK_MIN_ROWS = 50
+"""Below this many rows a Core INSERT costs no more than preparing the driver's own bulk write."""
+
+
+def _bulk_writable(table: Table, row: dict[str, Any]) -> bool:
+    """Whether the driver can write these rows as the INSERT would: no column left out has a callable client
+    default (the driver knows nothing of SQLAlchemy's defaults; constant ones are filled in by `bound_values`)."""
+    return all(column.name in row or column.default is None or column.default.is_scalar for column in table.columns)
+
+
+def bound_values(
+    dialect: Dialect, table: Table, rows: Sequence[dict[str, Any]]
+) -> tuple[list[Column[Any]], Iterator[list[Any]]]:
+    """The columns to write and, row by row, the values an INSERT would bind: each column's bind processing (JSON
+    serialised, booleans as the dialect stores them), and the constant defaults of the columns the rows leave out."""
+    written = [column for column in table.columns if column.name in rows[0]]
+    defaulted = [
+        column
+        for column in table.columns
+        if column.name not in rows[0] and column.default is not None and column.default.is_scalar
+    ]
+    constants = [column.default.arg for column in defaulted]  # type: ignore[union-attr]
+    columns = [*written, *defaulted]
+    processors = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns]
+    processed = [(place, process) for place, process in enumerate(processors) if process is not None]
+    names = [column.name for column in written]
+
+    def values() -> Iterator[list[Any]]:
+        for row in rows:
+            bound = [row[name] for name in names]
+            bound.extend(constants)
+            for place, process in processed:
+                bound[place] = process(bound[place])
+            yield bound
+
+    return columns, values()
 
 
 def clear_scope(session: Session, scope: str) -> None:
