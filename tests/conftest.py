@@ -228,11 +228,33 @@ def evidence_log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("tlog") / "tlog"
 
 
-@pytest.fixture(scope="session")
-def evidence_log_url(evidence_log_dir: Path) -> Iterator[str]:
-    """A Tessera evidence log (tools/tlog) for the session, on a free loopback port."""
+@contextmanager
+def _evidence_log(directory: Path) -> Iterator[str]:
+    """A Tessera evidence log (tools/tlog) in `directory`, on a free loopback port."""
     from ledger.stack.tlog import tlog_process
 
     port = free_port()
-    with tlog_process(evidence_log_dir, port, EVIDENCE_ORIGIN):
+    with tlog_process(directory, port, EVIDENCE_ORIGIN):
         yield f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def evidence_log_url(evidence_log_dir: Path) -> Iterator[str]:
+    """The session's evidence log."""
+    with _evidence_log(evidence_log_dir) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def own_evidence_log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The directory of a module's own evidence log."""
+    return tmp_path_factory.mktemp("own-tlog") / "tlog"
+
+
+@pytest.fixture(scope="module")
+def own_evidence_log_url(own_evidence_log_dir: Path) -> Iterator[str]:
+    """An evidence log of the module's own, for tests that anchor its checkpoints themselves: the session's log
+    is anchored by the e2e service's anchorer too, which may anchor a checkpoint first (`RootAlreadyAnchored`:
+    the same relayer, the same root)."""
+    with _evidence_log(own_evidence_log_dir) as url:
+        yield url

@@ -39,15 +39,15 @@ PARTY = dev_account(4, LOCAL_CHAIN_ID).address
 
 @pytest.fixture
 def runtime(
-    tmp_path: Path, anvil_url: str, deployment: Deployment, evidence_log_url: str, evidence_log_dir: Path
+    tmp_path: Path, anvil_url: str, deployment: Deployment, own_evidence_log_url: str, own_evidence_log_dir: Path
 ) -> Iterator[LedgerRuntime]:
     (tmp_path / "tlog").mkdir()
-    shutil.copy(evidence_log_dir / VERIFIER_KEY_FILE, tmp_path / "tlog" / VERIFIER_KEY_FILE)
+    shutil.copy(own_evidence_log_dir / VERIFIER_KEY_FILE, tmp_path / "tlog" / VERIFIER_KEY_FILE)
     deployment.save(tmp_path / "deployment.json")
     settings = Settings(
         data_dir=tmp_path,
         rpc_url=anvil_url,
-        tlog_url=evidence_log_url,
+        tlog_url=own_evidence_log_url,
         tlog_anchor_every_entries=5,
         tlog_anchor_every_seconds=3600,
     )

@@ -57,17 +57,17 @@ def client(
     anvil_url: str,
     deployment: Deployment,
     kubo_api: str,
-    evidence_log_url: str,
-    evidence_log_dir: Path,
+    own_evidence_log_url: str,
+    own_evidence_log_dir: Path,
 ) -> Iterator[Client]:
     (tmp_path / "tlog").mkdir()
-    shutil.copy(evidence_log_dir / VERIFIER_KEY_FILE, tmp_path / "tlog" / VERIFIER_KEY_FILE)
+    shutil.copy(own_evidence_log_dir / VERIFIER_KEY_FILE, tmp_path / "tlog" / VERIFIER_KEY_FILE)
     deployment.save(tmp_path / "deployment.json")
     settings = Settings(
         data_dir=tmp_path,
         rpc_url=anvil_url,
         ipfs_api_url=kubo_api,
-        tlog_url=evidence_log_url,
+        tlog_url=own_evidence_log_url,
         tlog_anchor_every_entries=10**9,  # only the test anchors, when it says so
         tlog_anchor_every_seconds=10**6,
         rate_limit_per_minute=0,

@@ -161,7 +161,8 @@ def test_a_crash_midway_through_broadcasting_a_batch_resends_the_rest_with_the_s
         crashing.run_once()
     signed = [crashing.result(key) for key in keys]
     assert all(write is not None and write.status is OutboxStatus.PENDING for write in signed)
-    assert w3.eth.get_transaction_count(RELAYER.address) == nonce_before + 2
+    # Two were broadcast: anvil has them, mined or not yet (it mines a moment after accepting).
+    assert w3.eth.get_transaction_count(RELAYER.address, "pending") == nonce_before + 2
 
     restarted = _outbox(w3, database_url)
     results = [restarted.wait(key) for key in keys]
