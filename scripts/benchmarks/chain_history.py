@@ -29,7 +29,7 @@ from web3 import Web3
 from ledger.chain.deployment import Deployment, deploy
 from ledger.chain.registry import Submission
 from ledger.encoding import to_hex
-from ledger.stack.anvil import rpc_ready
+from ledger.stack.anvil import anvil_environment, rpc_ready
 from ledger.stack.bootstrap import bootstrap_local_ledger
 from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
 from ledger.stack.geth import geth_process
@@ -60,7 +60,9 @@ def anvil(folder: Path, port: int, flags: Sequence[str] = ()) -> Iterator[Manage
     # block (at the default 30,000,000 the dense history priced the relayer out after a few hundred blocks).
     argv += ["--silent", "--gas-limit", "100000000", *flags]
     url = f"http://127.0.0.1:{port}"
-    process = ManagedProcess("anvil", argv, folder / "anvil.log", ready=lambda: rpc_ready(url))
+    process = ManagedProcess(
+        "anvil", argv, folder / "anvil.log", ready=lambda: rpc_ready(url), env=anvil_environment(folder)
+    )
     with process:
         yield process
 
