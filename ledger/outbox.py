@@ -168,6 +168,8 @@ class OutboxPolicy:
     gas_headroom_percent: int = 20
     poll_interval: float = 0.5  # an idle worker looks for writes queued by other processes this often
     receipt_interval: float = 0.05  # a worker with writes in flight looks for their receipts this often
+    first_receipt_wait: float = 0.005  # ...but first this soon after a pass, doubling up to `receipt_interval`:
+    # a node that mines at once (anvil, geth --dev) has mined a write within milliseconds of accepting it
     batch_size: int = 64  # queued writes signed and sent per sender and pass
     waiter_poll: float = 5.0  # a caller woken by nobody looks at its write this often (another process settled it)
     standby_poll: float = 0.25  # ...and this often while another instance leads (its worker settles every write)
@@ -476,13 +478,16 @@ class Outbox:
     def run_forever(self, stop: threading.Event) -> None:
         """Runs passes until `stop` is set, backing off (doubling up to a ceiling) while passes fail.
 
-        Between passes that went through it sleeps `receipt_interval` while writes are in flight, else until
+        Between passes that went through it sleeps while writes are in flight (`first_receipt_wait`, doubling up
+        to `receipt_interval`: a write on an instant-mining node is settled a few milliseconds after it is sent,
+        not a whole interval later), else until
         a write is enqueued: in this process, or in another that rings the doorbell, which this process answers
         while it leads (or `poll_interval`, should a ring be lost).
         """
         self._started = self._running = True
         poll = self._policy.poll_interval
         delay = poll
+        receipt_wait = self._policy.first_receipt_wait
         try:
             while not stop.is_set():
                 self._queued.clear()  # a write enqueued during the pass wakes the next one at once
@@ -501,7 +506,12 @@ class Outbox:
                     stop.wait(delay)
                     continue
                 delay = poll
-                self._queued.wait(self._policy.receipt_interval if self._in_flight else poll)
+                if self._in_flight:
+                    self._queued.wait(receipt_wait)
+                    receipt_wait = min(receipt_wait * 2, self._policy.receipt_interval)
+                else:
+                    receipt_wait = self._policy.first_receipt_wait
+                    self._queued.wait(poll)
         finally:
             self._running = False
             self._doorbell.hang_up()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,17 @@ def _database(path: Path) -> sessionmaker[Session]:
     engine = make_engine(f"sqlite:///{path}")
     upgrade_schema(engine)
     return make_sessionmaker(engine)
+
+
+@contextmanager
+def both_engines(tmp_path: Path, postgres_url: str) -> Iterator[tuple[sessionmaker[Session], sessionmaker[Session]]]:
+    """A migrated SQLite index and a migrated PostgreSQL one, both empty."""
+    engine = make_engine(postgres_url)
+    upgrade_schema(engine)
+    try:
+        yield _database(tmp_path / "sqlite.db"), make_sessionmaker(engine)
+    finally:
+        engine.dispose()
 
 
 def _dump(sessions: sessionmaker[Session]) -> dict[str, list[tuple[Any, ...]]]:
@@ -93,17 +106,11 @@ def test_an_index_built_on_postgresql_holds_the_same_rows_as_one_built_on_sqlite
     history.admit(3)
     drive_mixed_history(history, rounds=4, seed=7)
     drive_rights(history, seed=1)
-    on_sqlite = _database(tmp_path / "sqlite.db")
-    engine = make_engine(fresh_postgres_url)
-    upgrade_schema(engine)
-    on_postgresql = make_sessionmaker(engine)
-    try:
+    with both_engines(tmp_path, fresh_postgres_url) as (on_sqlite, on_postgresql):
         for sessions in (on_sqlite, on_postgresql):
             ChainFollower(w3, deployment, sessions, batch_blocks=9).sync()
         assert _dump(on_postgresql) == _dump(on_sqlite)
         assert _dump(on_sqlite)["events"], "the history wrote no event"
-    finally:
-        engine.dispose()
 
 
 def test_a_reorganisation_is_detected_and_the_index_rewound_to_equal_a_fresh_build(

@@ -23,7 +23,7 @@ from ledger.stack.devkeys import LOCAL_CHAIN_ID, dev_account
 from ledger.vocabulary import Status
 
 from .history import History, drive_mixed_history, drive_rights
-from .test_index import _database, _dump
+from .test_index import _database, _dump, both_engines
 
 pytestmark = pytest.mark.integration
 
@@ -140,14 +140,8 @@ def test_a_history_indexed_with_every_insert_in_bulk_equals_one_indexed_by_core_
     monkeypatch.setattr(projection, "BULK_MIN_ROWS", 10**9)
     ChainFollower(w3, deployment, reference, batch_blocks=9).sync()
     monkeypatch.setattr(projection, "BULK_MIN_ROWS", 1)
-    on_sqlite = _database(tmp_path / "sqlite.db")
-    engine = make_engine(fresh_postgres_url)
-    upgrade_schema(engine)
-    on_postgresql = make_sessionmaker(engine)
-    try:
+    with both_engines(tmp_path, fresh_postgres_url) as (on_sqlite, on_postgresql):
         for sessions in (on_sqlite, on_postgresql):
             ChainFollower(w3, deployment, sessions, batch_blocks=9).sync()
             assert _dump(sessions) == _dump(reference)
         assert _dump(reference)["events"], "the history wrote no event"
-    finally:
-        engine.dispose()
