@@ -219,7 +219,7 @@ class Admission:
             yield
         finally:
             left(token)
-            place.leave()
+            place.give_up()
 
 
 class _Place:
@@ -237,9 +237,6 @@ class _Place:
             held, self._held = self._held, False
         if held:  # only the first to let go releases the place
             self._loop.call_soon_threadsafe(self._places.release)
-
-    def leave(self) -> None:
-        self.give_up()
 
 
 class Door:

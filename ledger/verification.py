@@ -222,13 +222,18 @@ def lineage_of(
     whether some were left out. Remembering visited registrations keeps a diamond-shaped lineage linear
     (issue 11, item 5: without it, 27 registrations with 3 parents each made 9,841 nested reports).
     `parents`, when the caller has already read them, are the registration's own (not read again)."""
+
+    def parents_of(current: int) -> list[int]:
+        if current == registration_id and parents is not None:
+            return parents
+        return queries.parents(session, current)
+
     seen, frontier = {registration_id}, [registration_id]
     ancestors: list[int] = []
     while frontier:
         following: list[int] = []
         for current in frontier:
-            known = parents if current == registration_id and parents is not None else None
-            for parent in known if known is not None else queries.parents(session, current):
+            for parent in parents_of(current):
                 if parent in seen:
                     continue
                 if len(ancestors) == limit:

@@ -146,15 +146,18 @@ def insert_rows(session: Session, table: type[Base], rows: Sequence[dict[str, An
     driver = connection.connection.driver_connection
     names = ", ".join(connection.dialect.identifier_preparer.quote(column.name) for column in columns)
     quoted_table = connection.dialect.identifier_preparer.format_table(core_table)
-    statement = f"COPY {quoted_table} ({names}) FROM STDIN"
+    on_postgresql = connection.dialect.name == "postgresql"
+    if on_postgresql:
+        statement = f"COPY {quoted_table} ({names}) FROM STDIN"
+    else:
+        places = ", ".join("?" for _ in columns)
+        statement = f"INSERT INTO {quoted_table} ({names}) VALUES ({places})"  # noqa: S608 - the table's own names
     try:
-        if connection.dialect.name == "postgresql":
+        if on_postgresql:
             with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
                 for row in values:
                     copy.write_row(row)
         else:
-            places = ", ".join("?" for _ in columns)
-            statement = f"INSERT INTO {quoted_table} ({names}) VALUES ({places})"  # noqa: S608 - the table's own names
             driver.executemany(statement, values)  # type: ignore[union-attr]
     except dbapi.Error as error:  # raised as SQLAlchemy raises the INSERT's: IntegrityError for a duplicate key
         raise DBAPIError.instance(statement, None, error, dbapi.Error) from error
